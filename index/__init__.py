@@ -1,0 +1,1 @@
+"""The way in: files → cleaned text → structure-aware chunks → embeddings → store."""
