@@ -1,0 +1,1 @@
+"""The way out: retrieve → answer → cite; measure check; study pack."""

@@ -1,0 +1,133 @@
+"""``python -m assistant``: index, search — a thin shell over the Workspace.
+
+Machine interface (stable): ``search --jsonl FILE`` reads lines ``{"id", "question"}`` and writes one
+line per input: ``{"id", "passages": [{"doc", "title", "section", "label", "start", "end", "score",
+"text"}]}`` where ``doc`` is the source file's name.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from tqdm import tqdm
+
+from assistant.retrieval import Passage, SearchFilter
+from assistant.settings import Settings, get_settings
+from assistant.workspace import Workspace
+
+
+def passage_json(p: Passage) -> dict[str, Any]:
+    c = p.chunk
+    return {
+        "doc": c.doc,
+        "title": c.title,
+        "section": c.section,
+        "label": c.label,
+        "page": c.page,
+        "start": c.start,
+        "end": c.end,
+        "score": round(p.score, 6),
+        "text": c.text,
+    }
+
+
+def _write_jsonl(rows: list[dict[str, Any]], path: str | None) -> None:
+    text = "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
+    if path:
+        Path(path).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+
+
+def _filter(args: argparse.Namespace) -> SearchFilter:
+    return SearchFilter(kinds=tuple(args.kind or ()), docs=tuple(args.doc or ()), section=args.section or "")
+
+
+def cmd_index(ws: Workspace, args: argparse.Namespace) -> int:
+    paths = [Path(p) for p in args.paths] or [ws.settings.docs_dir]
+    missing = [p for p in paths if not p.exists()]
+    for p in missing:
+        print(f"路径不存在：{p}", file=sys.stderr)
+    bar = tqdm(total=0, unit="文件", disable=args.quiet, file=sys.stderr)
+
+    def progress(done: int, total: int, name: str) -> None:
+        bar.total = total
+        bar.n = done
+        bar.set_postfix_str(name[:30])
+        bar.refresh()
+
+    report = ws.index(paths, rebuild=args.rebuild, progress=progress)
+    bar.close()
+    if args.json:
+        print(json.dumps({
+            "counts": report.counts(),
+            "chunks_written": report.chunks_written,
+            "seconds": round(report.seconds, 3),
+            "failed": [{"file": o.source, "reason": o.reason} for o in report.outcomes if o.status == "failed"],
+        }, ensure_ascii=False))
+    else:
+        print(report.summary())
+    return 1 if missing else 0
+
+
+def cmd_search(ws: Workspace, args: argparse.Namespace) -> int:
+    where = _filter(args)
+    if args.jsonl:
+        with open(args.jsonl, encoding="utf-8") as fh:
+            lines = [json.loads(line) for line in fh if line.strip()]
+        results = [
+            {"id": item.get("id"),
+             "passages": [passage_json(p) for p in ws.searcher.search(item["question"], args.k, where)]}
+            for item in lines
+        ]
+        _write_jsonl(results, args.out)
+        return 0
+    if not args.query:
+        print("请给出要检索的问题，或用 --jsonl 指定问题文件", file=sys.stderr)
+        return 2
+    passages = ws.searcher.search(args.query, args.k, where)
+    if args.json:
+        print(json.dumps([passage_json(p) for p in passages], ensure_ascii=False, indent=2))
+        return 0
+    if not passages:
+        print("没有检索到相关内容。")
+    for rank, p in enumerate(passages, start=1):
+        c = p.chunk
+        page = f" 第{c.page}页" if c.page else ""
+        print(f"[{rank}] {c.title}{page}  {c.section or '（正文）'}  score={p.score:.3f}")
+        print(f"    {c.text}\n")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m assistant", description="整改通：整改材料与法规问答助手")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p_index = sub.add_parser("index", help="建立或增量更新索引")
+    p_index.add_argument("paths", nargs="*", help="文件或文件夹（默认 docs_src/）")
+    p_index.add_argument("--rebuild", action="store_true", help="清空后重建")
+    p_index.add_argument("--json", action="store_true", help="以 JSON 输出统计")
+    p_index.add_argument("--quiet", action="store_true", help="不显示进度条")
+
+    p_search = sub.add_parser("search", help="检索相关段落")
+    p_search.add_argument("query", nargs="?", help="问题")
+    p_search.add_argument("-k", type=int, default=5, help="返回条数")
+    p_search.add_argument("--json", action="store_true")
+    p_search.add_argument("--jsonl", help='每行 {"id","question"} 的输入文件')
+    p_search.add_argument("--out", help="--jsonl 的输出文件（默认标准输出）")
+    for p in (p_search,):
+        p.add_argument("--kind", action="append", choices=["report", "regulation", "other"], help="文档类别")
+        p.add_argument("--doc", action="append", help="只在这些文件名中检索")
+        p.add_argument("--section", help="只在章节路径包含该文字的片段中检索")
+    return parser
+
+
+def main(argv: list[str] | None = None, settings: Settings | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    ws = Workspace(settings or get_settings())
+    handlers = {"index": cmd_index, "search": cmd_search}
+    return handlers[args.command](ws, args)

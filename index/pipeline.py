@@ -1,0 +1,232 @@
+"""``index(paths)``: discover files, skip unchanged ones, (re)write changed ones, purge deleted ones.
+
+Per document the write protocol is: manifest row → pending; old chunks purged from both stores;
+new chunks written to Chroma and to the lexical table; manifest row → ok. Any crash leaves a
+pending row, and every run starts by redoing pending rows, so the stores converge to a clean build.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from index.chunking import chunk_document
+from index.lexical import LexicalStore
+from index.loaders import SUPPORTED_SUFFIXES, LoadError, load_document
+from index.manifest import OK, PENDING, Manifest, content_hash, doc_id_for
+from index.store import VectorStore
+
+# Bump when chunking or cleaning changes what a file turns into: every file is then re-indexed.
+PIPELINE_VERSION = "1"
+
+Status = Literal["added", "updated", "unchanged", "removed", "failed"]
+STATUS_LABELS: dict[str, str] = {
+    "added": "新增",
+    "updated": "更新",
+    "unchanged": "未变",
+    "removed": "删除",
+    "failed": "失败",
+}
+
+
+@dataclass(frozen=True)
+class ChunkingOptions:
+    max_chars: int = 400
+    min_chars: int = 60
+    overlap_chars: int = 60
+
+
+@dataclass(frozen=True)
+class FileOutcome:
+    source: str
+    status: Status
+    chunks: int = 0
+    reason: str = ""
+
+
+@dataclass
+class IndexReport:
+    outcomes: list[FileOutcome] = field(default_factory=list)
+    seconds: float = 0.0
+    characters: int = 0
+    repaired: int = 0
+
+    def counts(self) -> dict[str, int]:
+        counted: Counter[str] = Counter(o.status for o in self.outcomes)
+        return {status: counted.get(status, 0) for status in STATUS_LABELS}
+
+    @property
+    def chunks_written(self) -> int:
+        return sum(o.chunks for o in self.outcomes if o.status in ("added", "updated"))
+
+    def summary(self) -> str:
+        counts = self.counts()
+        parts = [f"{STATUS_LABELS[s]} {n}" for s, n in counts.items()]
+        lines = [f"索引完成：{'，'.join(parts)}；写入 {self.chunks_written} 个片段，用时 {self.seconds:.1f} 秒"]
+        if self.repaired:
+            lines.append(f"修复了上次中断留下的 {self.repaired} 个文档")
+        lines += [f"  失败：{Path(o.source).name}：{o.reason}" for o in self.outcomes if o.status == "failed"]
+        return "\n".join(lines)
+
+
+ProgressCallback = Callable[[int, int, str], None]
+
+
+def discover(paths: Sequence[Path]) -> list[Path]:
+    """Supported files under the given files and folders, hidden ones skipped, in a stable order."""
+    found: set[Path] = set()
+    for path in paths:
+        if path.is_dir():
+            found.update(
+                p for p in path.rglob("*")
+                if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES
+                and not any(part.startswith(".") for part in p.relative_to(path).parts)
+            )
+        elif path.is_file():
+            found.add(path)  # named explicitly: an unsupported type gets a clear failure, not silence
+    return sorted(p.resolve() for p in found)
+
+
+class Indexer:
+    def __init__(
+        self,
+        *,
+        vectors: VectorStore,
+        lexical: LexicalStore,
+        manifest: Manifest,
+        options: ChunkingOptions = ChunkingOptions(),
+    ) -> None:
+        self.vectors = vectors
+        self.lexical = lexical
+        self.manifest = manifest
+        self.options = options
+
+    @property
+    def fingerprint(self) -> str:
+        o = self.options
+        return f"v{PIPELINE_VERSION}|{self.vectors.embeddings.name}|{o.max_chars}/{o.min_chars}/{o.overlap_chars}"
+
+    def run(
+        self,
+        paths: Sequence[Path],
+        *,
+        rebuild: bool = False,
+        progress: ProgressCallback | None = None,
+    ) -> IndexReport:
+        started = time.perf_counter()
+        report = IndexReport()
+        if rebuild or self.manifest.get_meta("fingerprint") not in (None, self.fingerprint):
+            self._reset()
+        self.manifest.set_meta("fingerprint", self.fingerprint)
+        redo = self._repair()
+        report.repaired = len(redo)
+
+        files = discover(paths)
+        wanted = {str(p) for p in files}
+        files += [Path(s) for s in redo if s not in wanted and Path(s).is_file()]
+        for i, path in enumerate(files):
+            if progress:
+                progress(i, len(files), path.name)
+            outcome, chars = self._index_file(path)
+            report.outcomes.append(outcome)
+            report.characters += chars
+        report.outcomes += self._purge_missing(wanted)
+        if progress:
+            progress(len(files), len(files), "")
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def remove(self, source: str) -> bool:
+        """Take one document out of every index. Returns False when it was not indexed."""
+        record = self.manifest.get(source)
+        if record is None:
+            return False
+        self.manifest.mark_pending(source, record.doc_id, record.content_hash)
+        self._purge(record.doc_id)
+        self.manifest.forget(source)
+        return True
+
+    def _reset(self) -> None:
+        self.vectors.reset()
+        for doc_id in self.lexical.doc_ids():
+            self.lexical.delete_document(doc_id)
+        self.manifest.forget_all()
+
+    def _purge(self, doc_id: str) -> None:
+        self.vectors.delete_document(doc_id)
+        self.lexical.delete_document(doc_id)
+
+    def _repair(self) -> list[str]:
+        """Undo writes a killed run left half-done; returns the sources to index again."""
+        records = self.manifest.records()
+        redo = []
+        for record in records:
+            if record.status == PENDING:
+                self._purge(record.doc_id)
+                self.manifest.forget(record.source)
+                redo.append(record.source)
+        ok = {r.doc_id: r for r in records if r.status == OK}
+        expected = sum(r.chunks for r in ok.values())
+        if self.vectors.count() == expected and self.lexical.count() == expected:
+            return redo
+        # Counts disagree (e.g. a store was written outside this protocol): reconcile by document.
+        vector_docs, lexical_docs = self.vectors.doc_ids(), self.lexical.doc_ids()
+        for stray in (vector_docs | lexical_docs) - ok.keys():
+            self._purge(stray)
+        for doc_id, record in ok.items():
+            if doc_id not in vector_docs or doc_id not in lexical_docs:
+                self._purge(doc_id)
+                self.manifest.forget(record.source)
+                redo.append(record.source)
+        return redo
+
+    def _index_file(self, path: Path) -> tuple[FileOutcome, int]:
+        source = str(path)
+        try:
+            digest = content_hash(path)
+        except OSError as exc:
+            return FileOutcome(source, "failed", reason=f"无法读取文件：{exc.strerror or exc}"), 0
+        previous = self.manifest.get(source)
+        if previous and previous.status == OK and previous.content_hash == digest:
+            return FileOutcome(source, "unchanged", previous.chunks), 0
+        status: Status = "updated" if previous and previous.status == OK else "added"
+        doc_id = doc_id_for(source)
+        self.manifest.mark_pending(source, doc_id, digest)
+        self._purge(doc_id)
+        try:
+            document = load_document(path)
+            chunks = chunk_document(
+                document,
+                doc_id=doc_id,
+                max_chars=self.options.max_chars,
+                min_chars=self.options.min_chars,
+                overlap_chars=self.options.overlap_chars,
+            )
+            if not chunks:
+                raise LoadError(path, "没有可索引的文字")
+            vectors = self.vectors.embeddings.embed_array([c.embedding_text() for c in chunks])
+            self.vectors.add(chunks, vectors)
+            self.lexical.replace_document(doc_id, chunks)
+        except LoadError as exc:
+            self.manifest.mark_failed(source, exc.reason)
+            return FileOutcome(source, "failed", reason=exc.reason), 0
+        except Exception as exc:  # one broken document must never stop the others
+            self._purge(doc_id)
+            reason = f"处理出错：{type(exc).__name__}: {exc}"
+            self.manifest.mark_failed(source, reason)
+            return FileOutcome(source, "failed", reason=reason), 0
+        self.manifest.mark_ok(source, title=chunks[0].title, kind=chunks[0].kind, chunks=len(chunks))
+        return FileOutcome(source, status, len(chunks)), len(document.text)
+
+    def _purge_missing(self, present: set[str]) -> list[FileOutcome]:
+        """Documents whose file is gone from disk: nothing may be answered from a deleted file."""
+        outcomes = []
+        for record in self.manifest.records():
+            if record.source not in present and not Path(record.source).exists():
+                self.remove(record.source)
+                outcomes.append(FileOutcome(record.source, "removed", record.chunks))
+        return outcomes

@@ -1,0 +1,123 @@
+"""The vector side of the store: a Chroma collection, embedded (a folder) or a Chroma server.
+
+Our own embedding function is always attached to the collection: Chroma's default one downloads a
+model on first use, which fails (and must never be attempted) on an offline machine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import chromadb
+import numpy as np
+from chromadb.api.types import Documents, EmbeddingFunction
+from chromadb.api.types import Embeddings as ChromaEmbeddings
+from chromadb.config import Settings as ChromaSettings
+
+from index.chunking import Chunk
+from index.embedding import SentenceEmbeddings
+
+_WRITE_BATCH = 512
+
+
+class ChromaEmbeddingFunction(EmbeddingFunction[Documents]):
+    def __init__(self, embeddings: SentenceEmbeddings) -> None:
+        self._embeddings = embeddings
+
+    def __call__(self, input: Documents) -> ChromaEmbeddings:
+        return list(self._embeddings.embed_array(list(input)))
+
+    @staticmethod
+    def name() -> str:
+        return "zhenggaitong-sentence-embeddings"
+
+    def get_config(self) -> dict[str, Any]:
+        return {"model": self._embeddings.name}
+
+    @staticmethod
+    def build_from_config(config: dict[str, Any]) -> ChromaEmbeddingFunction:
+        raise NotImplementedError("整改通总是显式传入嵌入函数，不从配置重建")
+
+
+@dataclass(frozen=True)
+class DenseHit:
+    chunk: Chunk
+    score: float  # cosine similarity
+
+
+def open_client(
+    mode: Literal["embedded", "server"], *, path: Path, host: str = "127.0.0.1", port: int = 8000
+) -> Any:
+    settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+    if mode == "server":
+        return chromadb.HttpClient(host=host, port=port, settings=settings)
+    path.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(path), settings=settings)
+
+
+class VectorStore:
+    def __init__(self, client: Any, collection_name: str, embeddings: SentenceEmbeddings) -> None:
+        self.embeddings = embeddings
+        self._client = client
+        self._name = collection_name
+        self.collection = self._open()
+
+    def _open(self) -> Any:
+        return self._client.get_or_create_collection(
+            name=self._name,
+            embedding_function=ChromaEmbeddingFunction(self.embeddings),
+            metadata={"hnsw:space": "cosine"},
+        )
+
+    def reset(self) -> None:
+        """Drop every vector (a rebuild, or a different embedding model with other dimensions)."""
+        self._client.delete_collection(self._name)
+        self.collection = self._open()
+
+    def add(self, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
+        for i in range(0, len(chunks), _WRITE_BATCH):
+            batch = chunks[i : i + _WRITE_BATCH]
+            self.collection.upsert(
+                ids=[c.id for c in batch],
+                embeddings=vectors[i : i + _WRITE_BATCH],
+                documents=[c.text for c in batch],
+                metadatas=[c.to_metadata() for c in batch],
+            )
+
+    def delete_document(self, doc_id: str) -> None:
+        self.collection.delete(where={"doc_id": doc_id})
+
+    def count(self) -> int:
+        return int(self.collection.count())
+
+    def doc_ids(self) -> set[str]:
+        ids: set[str] = set()
+        offset, page = 0, 5000
+        while True:
+            got = self.collection.get(include=["metadatas"], limit=page, offset=offset)
+            metas = got["metadatas"] or []
+            ids.update(str(m["doc_id"]) for m in metas if m)
+            if len(metas) < page:
+                return ids
+            offset += page
+
+    def search(self, query: str, k: int, where: dict[str, Any] | None = None) -> list[DenseHit]:
+        if self.count() == 0:
+            return []
+        vector = self.embeddings.embed_array([query])
+        got = self.collection.query(
+            query_embeddings=vector,
+            n_results=k,
+            where=where,
+            include=["documents", "metadatas", "distances"],
+        )
+        docs = (got["documents"] or [[]])[0]
+        metas = (got["metadatas"] or [[]])[0]
+        dists = (got["distances"] or [[]])[0]
+        return [
+            DenseHit(Chunk.from_metadata(text, dict(meta)), 1.0 - float(dist))
+            for text, meta, dist in zip(docs, metas, dists, strict=True)
+        ]

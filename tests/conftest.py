@@ -1,0 +1,44 @@
+"""Shared fixtures: the real encoder (loaded once), real Chroma stores in temp folders, real files."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from assistant.settings import PROJECT_ROOT, Settings
+from assistant.workspace import Workspace
+from index.embedding import SentenceEmbeddings, build_embeddings
+
+SHARED = PROJECT_ROOT.parent / "shared"
+DOCS_SRC = PROJECT_ROOT / "docs_src"
+EVAL_DIR = SHARED / "eval"
+
+
+@pytest.fixture(scope="session")
+def embeddings() -> SentenceEmbeddings:
+    return build_embeddings()
+
+
+def make_workspace(index_dir: Path, embeddings: SentenceEmbeddings, **overrides: object) -> Workspace:
+    settings = Settings(index_dir=index_dir, **overrides)  # type: ignore[arg-type]
+    return Workspace(settings, embeddings=embeddings)
+
+
+@pytest.fixture
+def workspace(tmp_path: Path, embeddings: SentenceEmbeddings) -> Workspace:
+    return make_workspace(tmp_path / "index", embeddings)
+
+
+@pytest.fixture(scope="session")
+def corpus_workspace(tmp_path_factory: pytest.TempPathFactory, embeddings: SentenceEmbeddings) -> Iterator[Workspace]:
+    """The whole default corpus (docs_src/) indexed once for the session."""
+    root = tmp_path_factory.mktemp("corpus")
+    docs = root / "docs"
+    shutil.copytree(DOCS_SRC, docs)
+    ws = make_workspace(root / "index", embeddings, docs_dir=docs)
+    report = ws.index()
+    assert report.counts()["failed"] == 0, report.summary()
+    yield ws

@@ -1,0 +1,147 @@
+"""Incremental indexing: unchanged files skipped, changed replaced, deleted purged, crashes repaired."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from assistant.settings import PROJECT_ROOT
+from assistant.workspace import Workspace
+
+REPORT_A = "一、加强财务管理\n（一）制度建设。一是修订机关财务管理制度，规范报账审批程序。二是清理往来款项挂账。\n"
+REPORT_B = "一、加强保密管理\n（一）保密教育。一是组织干部职工签订保密承诺书。二是开展保密自查。\n"
+
+
+def write(path: Path, text: str, encoding: str = "utf-8") -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding=encoding)
+    return path
+
+
+def store_state(ws: Workspace) -> tuple[set[tuple[str, str]], set[str], int]:
+    lexical = {(e.chunk.id, e.chunk.text) for e in ws.lexical.entries()}
+    vector_ids = set(ws.vectors.collection.get(include=[])["ids"])
+    return lexical, vector_ids, ws.vectors.count()
+
+
+def test_first_run_adds_then_unchanged_files_are_skipped(workspace: Workspace, tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    write(docs / "a.txt", REPORT_A)
+    write(docs / "b.txt", REPORT_B)
+    first = workspace.index([docs])
+    assert first.counts()["added"] == 2
+    assert workspace.vectors.count() == workspace.lexical.count() == first.chunks_written > 0
+
+    second = workspace.index([docs])
+    assert second.counts() == {"added": 0, "updated": 0, "unchanged": 2, "removed": 0, "failed": 0}
+    assert second.chunks_written == 0
+
+
+def test_changed_file_replaces_its_chunks(workspace: Workspace, tmp_path: Path) -> None:
+    doc = write(tmp_path / "docs" / "a.txt", REPORT_A)
+    workspace.index([doc.parent])
+    write(doc, REPORT_A.replace("往来款项挂账", "长期闲置资产"))
+    report = workspace.index([doc.parent])
+    assert report.counts()["updated"] == 1
+    texts = " ".join(e.chunk.text for e in workspace.lexical.entries())
+    assert "长期闲置资产" in texts and "往来款项挂账" not in texts
+    assert workspace.vectors.count() == workspace.lexical.count()
+    hits = workspace.searcher.search("往来款项挂账", k=5)
+    assert all("往来款项挂账" not in h.chunk.text for h in hits)
+
+
+def test_deleted_file_leaves_no_chunk_anywhere(workspace: Workspace, tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    write(docs / "a.txt", REPORT_A)
+    gone = write(docs / "b.txt", REPORT_B)
+    workspace.index([docs])
+    gone.unlink()
+    report = workspace.index([docs])
+    assert report.counts()["removed"] == 1
+    assert all("保密" not in e.chunk.text for e in workspace.lexical.entries())
+    assert workspace.vectors.collection.get(where={"doc": "b.txt"}, include=[])["ids"] == []
+    assert all(h.chunk.doc != "b.txt" for h in workspace.searcher.search("保密承诺书", k=10))
+
+
+def test_same_content_at_two_paths_is_kept_twice(workspace: Workspace, tmp_path: Path) -> None:
+    write(tmp_path / "docs" / "x" / "通报.txt", REPORT_A)
+    write(tmp_path / "docs" / "y" / "通报.txt", REPORT_A)
+    report = workspace.index([tmp_path / "docs"])
+    assert report.counts()["added"] == 2
+    assert len(workspace.lexical.doc_ids()) == 2
+
+
+def test_broken_file_fails_alone_with_its_reason(workspace: Workspace, tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    write(docs / "good.txt", REPORT_A)
+    (docs / "broken.docx").write_bytes(b"PK\x03\x04 not really a docx")
+    (docs / "empty.txt").write_bytes(b"")
+    report = workspace.index([docs])
+    failed = {Path(o.source).name: o.reason for o in report.outcomes if o.status == "failed"}
+    assert set(failed) == {"broken.docx", "empty.txt"}
+    assert all(reason for reason in failed.values())
+    assert report.counts()["added"] == 1
+    assert "broken.docx" in report.summary()
+
+
+def test_changing_chunk_size_reindexes_everything(workspace: Workspace, tmp_path: Path, embeddings) -> None:
+    from tests.conftest import make_workspace
+
+    docs = tmp_path / "docs"
+    write(docs / "a.txt", REPORT_A)
+    workspace.index([docs])
+    resized = make_workspace(workspace.index_dir, embeddings, chunk_max_chars=200)
+    assert resized.index([docs]).counts()["added"] == 1
+
+
+def _index_command(index_dir: Path, docs: Path) -> list[str]:
+    return [sys.executable, "-m", "assistant", "index", str(docs), "--quiet"]
+
+
+def _env(index_dir: Path) -> dict[str, str]:
+    return os.environ | {"ZGT_INDEX_DIR": str(index_dir), "HF_HUB_OFFLINE": "1"}
+
+
+def test_index_killed_midway_is_repaired_by_the_next_run(tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    for i in range(60):
+        write(docs / f"r{i:02d}.txt", REPORT_A.replace("财务", f"财务{i}") + REPORT_B * (1 + i % 3))
+    index_dir = tmp_path / "index"
+    proc = subprocess.Popen(_index_command(index_dir, docs), cwd=PROJECT_ROOT, env=_env(index_dir))
+    manifest = index_dir / "manifest.sqlite"
+    deadline = time.monotonic() + 240
+    killed_with_pending = False
+    while time.monotonic() < deadline and proc.poll() is None:
+        if manifest.exists():
+            try:
+                with sqlite3.connect(f"file:{manifest}?mode=ro", uri=True, timeout=1) as db:
+                    ok = db.execute("SELECT COUNT(*) FROM files WHERE status='ok'").fetchone()[0]
+                    pending = db.execute("SELECT COUNT(*) FROM files WHERE status='pending'").fetchone()[0]
+            except sqlite3.OperationalError:
+                ok = pending = 0
+            if ok >= 5 and pending:
+                proc.send_signal(signal.SIGKILL)
+                killed_with_pending = True
+                break
+        time.sleep(0.005)
+    proc.wait(timeout=60)
+    assert killed_with_pending, "the indexer finished before it could be killed mid-document"
+
+    subprocess.run(_index_command(index_dir, docs), cwd=PROJECT_ROOT, env=_env(index_dir), check=True)
+    clean_dir = tmp_path / "clean"
+    subprocess.run(_index_command(clean_dir, docs), cwd=PROJECT_ROOT, env=_env(clean_dir), check=True)
+
+    from assistant.settings import Settings
+    from index.embedding import build_embeddings
+
+    encoder = build_embeddings()
+    repaired = store_state(Workspace(Settings(index_dir=index_dir), embeddings=encoder))
+    clean = store_state(Workspace(Settings(index_dir=clean_dir), embeddings=encoder))
+    assert repaired[0] == clean[0]  # same chunk ids and texts in the lexical store
+    assert repaired[1] == clean[1]  # same vector ids
+    assert repaired[2] == clean[2] == len(clean[0])  # no duplicates
