@@ -6,13 +6,19 @@ quote it. ``Chunk.text`` is always ``document.text[start:end]``: a citation quot
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
 from index.loaders import LoadedDocument
+from index.structure import PARAGRAPH, Unit, analyze, extract_titles, trim_span
 
 SECTION_SEPARATOR = " › "
 TITLES_SEPARATOR = "|"
+
+# A sentence ends after 。！？； (with any closing quotes) or at a line break.
+_SENTENCE_BREAK = re.compile(r"[。！？；!?;][”’」』）)]*|\n+")
+_SOFT_BREAKS = "，、,：:"
 
 
 @dataclass(frozen=True)
@@ -87,4 +93,110 @@ def chunk_document(
     overlap_chars: int = 60,
 ) -> list[Chunk]:
     """Split a loaded document into structure-following chunks (see index/structure.py)."""
-    raise NotImplementedError
+    structure = analyze(doc)
+    spans: list[tuple[int, int, Unit]] = []
+    for group in _merge_short_paragraphs(list(structure.units), min_chars):
+        first = group[0]
+        for start, end in _split_span(doc.text, first.start, group[-1].end, max_chars, overlap_chars):
+            spans.append((start, end, first))
+    return [
+        _make_chunk(doc, doc_id, structure.kind, unit, start, end, ordinal)
+        for ordinal, (start, end, unit) in enumerate(spans)
+    ]
+
+
+def _make_chunk(
+    doc: LoadedDocument, doc_id: str, kind: str, unit: Unit, start: int, end: int, ordinal: int
+) -> Chunk:
+    text = doc.text[start:end]
+    path = (*unit.headings, unit.label) if unit.label else unit.headings
+    return Chunk(
+        doc_id=doc_id,
+        doc=doc.path.name,
+        title=doc.title,
+        kind=kind,
+        section=SECTION_SEPARATOR.join(path),
+        label=unit.label,
+        start=start,
+        end=end,
+        text=text,
+        page=doc.page_at(start),
+        titles=extract_titles(text),
+        ordinal=ordinal,
+    )
+
+
+def _is_plain(unit: Unit) -> bool:
+    return unit.kind == PARAGRAPH and not unit.label
+
+
+def _merge_short_paragraphs(units: list[Unit], min_chars: int) -> list[list[Unit]]:
+    """Group each short plain paragraph with the plain paragraphs that follow it under the same section.
+
+    Measures and articles always stand alone: a chunk must never blend two of them.
+    """
+    groups: list[list[Unit]] = []
+    for unit in units:
+        if groups:
+            group = groups[-1]
+            head, last = group[0], group[-1]
+            short = last.end - head.start < min_chars
+            if short and _is_plain(head) and _is_plain(unit) and unit.headings == head.headings:
+                group.append(unit)
+                continue
+        groups.append([unit])
+    return groups
+
+
+def _split_span(text: str, start: int, end: int, max_chars: int, overlap_chars: int) -> list[tuple[int, int]]:
+    """Cut [start, end) at sentence ends into trimmed pieces of at most ``max_chars``; each piece after the
+    first repeats the previous piece's last sentences, up to ``overlap_chars``, so a quote that straddles
+    the cut stays whole in one of them."""
+    start, end = trim_span(text, start, end)
+    if end - start <= max_chars:
+        return [(start, end)] if start < end else []
+    sentences = _sentences(text, start, end, max_chars)
+    pieces: list[tuple[int, int]] = []
+    i = 0
+    while i < len(sentences):
+        j = i
+        while j + 1 < len(sentences) and sentences[j + 1][1] - sentences[i][0] <= max_chars:
+            j += 1
+        piece = trim_span(text, sentences[i][0], sentences[j][1])
+        if piece[0] < piece[1]:
+            pieces.append(piece)
+        if j + 1 >= len(sentences):
+            break
+        k = j + 1
+        while k - 1 > i and sentences[j][1] - sentences[k - 1][0] <= overlap_chars:
+            k -= 1
+        while k <= j and sentences[j + 1][1] - sentences[k][0] > max_chars:
+            k += 1
+        i = k
+    return pieces
+
+
+def _sentences(text: str, start: int, end: int, max_chars: int) -> list[tuple[int, int]]:
+    """Contiguous sentence spans covering [start, end); an over-long sentence is cut at its last comma
+    that fits, or hard at ``max_chars``."""
+    spans: list[tuple[int, int]] = []
+    cursor = start
+    for match in _SENTENCE_BREAK.finditer(text, start, end):
+        if match.end() > cursor:
+            spans.extend(_cut_long(text, cursor, match.end(), max_chars))
+            cursor = match.end()
+    if cursor < end:
+        spans.extend(_cut_long(text, cursor, end, max_chars))
+    return spans
+
+
+def _cut_long(text: str, start: int, end: int, max_chars: int) -> list[tuple[int, int]]:
+    pieces: list[tuple[int, int]] = []
+    while end - start > max_chars:
+        window = text[start : start + max_chars]
+        comma = max(window.rfind(ch) for ch in _SOFT_BREAKS)
+        cut = start + comma + 1 if comma > max_chars // 2 else start + max_chars
+        pieces.append((start, cut))
+        start = cut
+    pieces.append((start, end))
+    return pieces
