@@ -47,7 +47,7 @@ _SPACE = " \t\r\n\u3000\u00a0\u200b\u200c\u200d\ufeff"
 
 _PART_HEADING = re.compile(rf"第({_NUMBER})([编章节])")
 # A following 的/、/规定… means a cross-reference that happens to open a line ("第十条规定的…").
-_ARTICLE = re.compile(rf"第({_NUMBER})条(?![的、，,和及或与至之中规款项第（(])")
+_ARTICLE = re.compile(rf"第({_NUMBER})条(?![的、，,和及或与至之中规款项第])")
 _CN_ITEM = re.compile(r"[一二三四五六七八九十]+、")
 _CN_PAREN = re.compile(r"[（(][一二三四五六七八九十]+[)）]")
 # The digit must not run on into a decimal ("1.5亿") or a year ("2021年" has no separator at all).
