@@ -1,4 +1,4 @@
-"""``python -m assistant``: index, search — a thin shell over the Workspace.
+"""``python -m assistant``: index, search, ask — a thin shell over the Workspace.
 
 Machine interface (stable): ``search --jsonl FILE`` reads lines ``{"id", "question"}`` and writes one
 line per input: ``{"id", "passages": [{"doc", "title", "section", "label", "start", "end", "score",
@@ -103,6 +103,49 @@ def cmd_search(ws: Workspace, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_ask(ws: Workspace, args: argparse.Namespace) -> int:
+    if args.llm:
+        ws.settings = ws.settings.model_copy(update={"llm_provider": args.llm})
+    use_llm = ws.settings.llm_provider != "none"
+    where = _filter(args)
+    if args.jsonl:
+        with open(args.jsonl, encoding="utf-8") as fh:
+            items = [json.loads(line) for line in fh if line.strip()]
+        rows = [ws.answerer.answer(i["question"], where=where, use_llm=use_llm).to_json(i.get("id")) for i in items]
+        _write_jsonl(rows, args.out)
+        return 0
+    if not args.question:
+        print("请给出问题，或用 --jsonl 指定问题文件", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(ws.answerer.answer(args.question, where=where, use_llm=use_llm).to_json(),
+                         ensure_ascii=False, indent=2))
+        return 0
+    answer = None
+    shown = 0
+    for answer in ws.answerer.stream(args.question, where=where) if use_llm else [
+        ws.answerer.answer(args.question, where=where)
+    ]:
+        if answer.mode == "llm" and not answer.citations and answer.found:
+            print(answer.text[shown:], end="", flush=True)  # streamed draft
+            shown = len(answer.text)
+    if answer is None:
+        return 1
+    if shown:
+        print("\n\n—— 核对引用后的答案 ——")
+    print(answer.text)
+    for p in answer.related:
+        print(f"  · {p.chunk.title} {p.chunk.section}：{p.chunk.text[:80]}…")
+    if answer.citations:
+        print("\n引用：")
+    for c in answer.citations:
+        page = f" 第{c.chunk.page}页" if c.chunk.page else ""
+        print(f"[{c.n}] 《{c.chunk.title}》{page} {c.chunk.section}：“{c.quote}”")
+    for reason in answer.removed_citations:
+        print(f"（已删除无效引用：{reason}）", file=sys.stderr)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m assistant", description="整改通：整改材料与法规问答助手")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -119,7 +162,14 @@ def build_parser() -> argparse.ArgumentParser:
     p_search.add_argument("--json", action="store_true")
     p_search.add_argument("--jsonl", help='每行 {"id","question"} 的输入文件')
     p_search.add_argument("--out", help="--jsonl 的输出文件（默认标准输出）")
-    for p in (p_search,):
+    p_ask = sub.add_parser("ask", help="提问并得到带引用的答案")
+    p_ask.add_argument("question", nargs="?", help="问题")
+    p_ask.add_argument("--json", action="store_true")
+    p_ask.add_argument("--jsonl", help='每行 {"id","question"} 的输入文件')
+    p_ask.add_argument("--out", help="--jsonl 的输出文件（默认标准输出）")
+    p_ask.add_argument("--llm", choices=["none", "openai", "llamacpp"], help="覆盖配置中的大模型方式")
+
+    for p in (p_search, p_ask):
         p.add_argument("--kind", action="append", choices=["report", "regulation", "other"], help="文档类别")
         p.add_argument("--doc", action="append", help="只在这些文件名中检索")
         p.add_argument("--section", help="只在章节路径包含该文字的片段中检索")
@@ -129,5 +179,5 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None, settings: Settings | None = None) -> int:
     args = build_parser().parse_args(argv)
     ws = Workspace(settings or get_settings())
-    handlers = {"index": cmd_index, "search": cmd_search}
+    handlers = {"index": cmd_index, "search": cmd_search, "ask": cmd_ask}
     return handlers[args.command](ws, args)

@@ -254,17 +254,13 @@ def bm25_300_retriever(texts: Mapping[str, str], k: int = TOP_K) -> Retriever:
         chunk_size=300, chunk_overlap=0, separators=["\n\n", "\n", "。", "；", "！", "？", "，", ""]
     )
     passages = [(name, piece) for name, text in texts.items() for piece in splitter.split_text(text)]
-    bm25 = BM25Okapi([_plain_tokens(text) for _, text in passages])
+    bm25 = BM25Okapi([jieba.lcut(text) for _, text in passages])
 
     def retrieve(question: str) -> list[Retrieved]:
-        scores = bm25.get_scores(_plain_tokens(question))
+        scores = bm25.get_scores(jieba.lcut(question))
         return [passages[i] for i in np.argsort(-scores, kind="stable")[:k]]
 
     return retrieve
-
-
-def _plain_tokens(text: str) -> list[str]:
-    return [t for t in jieba.lcut(text) if t.strip()]
 
 
 # ---------------------------------------------------------------- workspaces

@@ -7,6 +7,7 @@ each side's scores are min-max normalised over its own candidates and fused with
 
 from __future__ import annotations
 
+import math
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 from rank_bm25 import BM25Okapi
 
+from assistant.vocabulary import expand_query
 from index.chunking import Chunk
 from index.lexical import LexicalStore, tokenize_query
 from index.store import VectorStore
@@ -91,9 +93,16 @@ class LexicalIndex:
                 self._generation = generation
             return self._chunks, self._bm25
 
+    def idf(self, term: str) -> float:
+        """Inverse document frequency of a term; a term the corpus never uses counts as the rarest."""
+        chunks, bm25 = self._current()
+        if bm25 is None:
+            return 0.0
+        return float(bm25.idf.get(term, math.log(len(chunks) + 1.0)))
+
     def search(self, query: str, k: int, where: SearchFilter = SearchFilter()) -> list[tuple[Chunk, float]]:
         chunks, bm25 = self._current()
-        tokens = tokenize_query(query)
+        tokens = tokenize_query(expand_query(query))
         if bm25 is None or not tokens:
             return []
         scores = bm25.get_scores(tokens)

@@ -9,6 +9,10 @@ from __future__ import annotations
 from functools import cached_property
 from pathlib import Path
 
+from langchain_core.language_models.chat_models import BaseChatModel
+
+from assistant.answering import Answerer
+from assistant.llm import build_chat_model
 from assistant.retrieval import HybridSearcher, LexicalIndex
 from assistant.settings import Settings
 from index.embedding import SentenceEmbeddings, build_embeddings
@@ -56,6 +60,14 @@ class Workspace:
     @cached_property
     def searcher(self) -> HybridSearcher:
         return HybridSearcher(LexicalIndex(self.lexical), self.vectors)
+
+    @cached_property
+    def chat_model(self) -> BaseChatModel | None:
+        return build_chat_model(self.settings)
+
+    @cached_property
+    def answerer(self) -> Answerer:
+        return Answerer(self.searcher, chat_model=self.chat_model)
 
     def index(
         self, paths: list[Path] | None = None, *, rebuild: bool = False, progress: ProgressCallback | None = None

@@ -1,0 +1,59 @@
+"""A citation is a number tied to exact characters of a source; anything else is removed and reported."""
+
+from assistant.citations import check_answer, citation_for, sentences, support
+from index.chunking import Chunk
+
+TEXT = "五是修订完善《教育局机关财务管理制度》，规范报账审批程序。下发通知对往来款项开展内部审计。"
+
+
+def chunk(text: str = TEXT, start: int = 100) -> Chunk:
+    return Chunk(
+        doc_id="d1", doc="通报.txt", title="通报", kind="report", section="二、 › （二） › 五是", label="五是",
+        start=start, end=start + len(text), text=text, page=None, titles=(), ordinal=0,
+    )
+
+
+def test_sentences_are_exact_substrings() -> None:
+    parts = sentences(TEXT)
+    assert parts == ["五是修订完善《教育局机关财务管理制度》，规范报账审批程序。", "下发通知对往来款项开展内部审计。"]
+    assert all(p in TEXT for p in parts)
+
+
+def test_citation_points_at_absolute_document_offsets() -> None:
+    c = citation_for(1, chunk(), "下发通知对往来款项开展内部审计。")
+    assert c is not None
+    assert (c.start, c.end) == (100 + TEXT.index("下发"), 100 + len(TEXT))
+    assert citation_for(1, chunk(), "不在原文里的话") is None
+
+
+def test_supported_marker_is_kept_with_the_source_sentence_as_quote() -> None:
+    checked = check_answer("局里修订了机关财务管理制度，规范报账审批程序。[1]", [chunk()])
+    assert checked.removed == []
+    assert checked.text.endswith("[1]")
+    assert checked.citations[0].quote == "五是修订完善《教育局机关财务管理制度》，规范报账审批程序。"
+
+
+def test_marker_without_a_source_is_removed_and_reported() -> None:
+    checked = check_answer("开展了内部审计。[3]", [chunk()])
+    assert "[3]" not in checked.text
+    assert checked.citations == []
+    assert "不对应任何来源" in checked.removed[0]
+
+
+def test_unsupported_claim_loses_its_marker() -> None:
+    checked = check_answer("全州中小学食堂采购开展了专项审计并追回资金一百万元。[1]", [chunk()])
+    assert "[1]" not in checked.text
+    assert checked.citations == []
+    assert "找不到依据" in checked.removed[0]
+
+
+def test_markers_are_renumbered_in_order_of_appearance() -> None:
+    other = chunk("组织干部职工签订保密承诺书，落实保密管理措施。", start=900)
+    checked = check_answer("签订了保密承诺书。[2]开展往来款项内部审计。[1]", [chunk(), other])
+    assert checked.text == "签订了保密承诺书。[1]开展往来款项内部审计。[2]"
+    assert [c.chunk.start for c in checked.citations] == [900, 100]
+
+
+def test_support_is_the_share_of_claim_bigrams_in_the_source() -> None:
+    assert support("内部审计", "开展内部审计") == 1.0
+    assert support("保密", "财务管理") == 0.0
