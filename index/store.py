@@ -18,7 +18,7 @@ from chromadb.api.types import Embeddings as ChromaEmbeddings
 from chromadb.config import Settings as ChromaSettings
 
 from index.chunking import Chunk
-from index.embedding import SentenceEmbeddings
+from index.embedding import SentenceEmbeddings, build_embeddings
 
 _WRITE_BATCH = 512
 
@@ -39,7 +39,9 @@ class ChromaEmbeddingFunction(EmbeddingFunction[Documents]):
 
     @staticmethod
     def build_from_config(config: dict[str, Any]) -> ChromaEmbeddingFunction:
-        raise NotImplementedError("整改通总是显式传入嵌入函数，不从配置重建")
+        # Lets a client that opens the collection without passing a function (e.g. Chroma's own
+        # tools) rebuild ours instead of falling back to Chroma's downloading default.
+        return ChromaEmbeddingFunction(build_embeddings(str(config["model"])))
 
 
 @dataclass(frozen=True)

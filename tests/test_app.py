@@ -1,0 +1,214 @@
+"""The web app, driven as its users drive it: through its HTTP API and through a real browser.
+
+The browser test records every request the page makes and fails on any that leaves 127.0.0.1.
+Screenshots of each tab are kept under artifacts/screenshots/ for people to look at.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import pytest
+from docx import Document as DocxDocument
+
+import app
+from assistant.settings import PROJECT_ROOT
+from assistant.workspace import Workspace
+from index.loaders import load_document
+
+SCREENSHOTS = PROJECT_ROOT / "artifacts" / "screenshots"
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def served(corpus_workspace: Workspace, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Any]]:
+    """The app on a free loopback port over the session's corpus index; uploads go to a temp folder."""
+    folder = tmp_path_factory.mktemp("web")
+    settings = corpus_workspace.settings.model_copy(
+        update={"uploads_dir": folder / "uploads", "trash_dir": folder / "trash"}
+    )
+    demo = app.build_app(settings, workspace=corpus_workspace)
+    demo.queue()
+    port = free_port()
+    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True,
+                theme=app.make_theme(), css=app.CSS, ssr_mode=False, footer_links=[])
+    try:
+        yield f"http://127.0.0.1:{port}/", settings
+    finally:
+        demo.close()
+
+
+# ---------------------------------------------------------------------------------------------
+# Pure rendering
+# ---------------------------------------------------------------------------------------------
+def test_document_text_is_escaped_and_quotes_are_highlighted() -> None:
+    assert app.highlight("前文<script>alert(1)</script>签订保密承诺书后文", "签订保密承诺书") == (
+        "前文&lt;script&gt;alert(1)&lt;/script&gt;<mark>签订保密承诺书</mark>后文"
+    )
+
+
+def test_upload_names_cannot_escape_the_uploads_folder() -> None:
+    assert app.safe_upload_name("../../etc/passwd.txt") == "passwd.txt"
+    assert app.safe_upload_name("..\\..\\整改 方案（定稿）.DOCX") == "整改 方案（定稿）.docx"
+    assert "/" not in app.safe_upload_name("a/b/c.md")
+    assert len(app.safe_upload_name("长" * 300 + ".txt")) <= 84
+
+
+def test_login_is_required_beyond_loopback() -> None:
+    assert app.is_loopback("127.0.0.1") and app.is_loopback("localhost")
+    assert not app.is_loopback("0.0.0.0")
+    assert app.parse_users("张三:pw1, li:pw2,bad") == [("张三", "pw1"), ("li", "pw2")]
+    settings = app.get_settings().model_copy()
+    with pytest.raises(SystemExit, match="ZGT_WEB_USERS"):
+        app.launch(settings, "0.0.0.0", free_port(), block=False)
+
+
+# ---------------------------------------------------------------------------------------------
+# HTTP API (gradio_client), one call per function
+# ---------------------------------------------------------------------------------------------
+def test_api_ask_returns_cited_sources(served: tuple[str, Any]) -> None:
+    from gradio_client import Client
+
+    client = Client(served[0], verbose=False)
+    chat, cards, plain, box = client.predict(
+        "巡视组反馈后多久要报送整改情况？", [], [], [], "抽取式", api_name="/ask"
+    )
+    assert "2个月内" in plain and "[1]" in plain
+    assert "source-card" in cards and "第二十七条" in cards
+    assert chat[-1]["role"] == "assistant"
+    assert box == ""
+
+
+def test_api_ask_says_not_found_for_unanswerable(served: tuple[str, Any]) -> None:
+    from gradio_client import Client
+
+    client = Client(served[0], verbose=False)
+    _, cards, plain, _ = client.predict("处级干部办公用房的面积标准是多少平方米？", [], [], [], "抽取式",
+                                        api_name="/ask")
+    assert plain.startswith("资料中未找到")
+    assert "not-found" in cards
+
+
+def test_api_check_study_ledger_and_library(served: tuple[str, Any], tmp_path: Path) -> None:
+    from gradio_client import Client, handle_file
+
+    client = Client(served[0], verbose=False)
+    table, files = client.predict("组织干部职工签订保密承诺书\n会同州审计局制定教育系统内部审计工作规定", None,
+                                  api_name="/check")
+    rows = table["data"]
+    assert [r[2] for r in rows][0] == "已有"
+    assert rows[1][2] != "已有"
+    assert {Path(f).suffix for f in files} == {".xlsx", ".csv"}
+
+    preview, study_files = client.predict("财务管理与内部审计", [], api_name="/study")
+    assert "内部审计" in preview
+    assert {Path(f).suffix for f in study_files} == {".docx", ".md"}
+
+    ledger_table, ledger_file = client.predict(None, "", "内部审计", api_name="/ledger")
+    assert any("内部审计" in row[4] for row in ledger_table["data"])
+    assert ledger_file.endswith(".xlsx")
+
+    upload = tmp_path / "新增整改方案.txt"
+    upload.write_text("一、加强档案管理\n（一）一是建立档案数字化台账，每季度开展一次档案安全检查。\n", encoding="gb18030")
+    status, *_ = client.predict([handle_file(str(upload))], api_name="/upload")
+    assert "新增 1" in status
+    _, cards, plain, _ = client.predict("档案数字化台账", [], [], [], "抽取式", api_name="/ask")
+    assert "新增整改方案" in plain
+    status, *_ = client.predict("新增整改方案.txt", api_name="/delete")
+    assert "已删除" in status
+    _, cards, plain, _ = client.predict("档案数字化台账", [], [], [], "抽取式", api_name="/ask")
+    assert "新增整改方案" not in plain
+
+
+# ---------------------------------------------------------------------------------------------
+# A real browser
+# ---------------------------------------------------------------------------------------------
+@pytest.mark.skipif(CHROMIUM is None, reason="Debian chromium is not installed (scripts/test.sh installs it)")
+def test_browser_session_over_every_tab(served: tuple[str, Any], tmp_path: Path) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    url, settings = served
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    requests: list[str] = []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync", "--no-first-run", "--disable-quic"],
+        )
+        page = browser.new_page(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+        page.on("request", lambda r: requests.append(r.url))
+        page.goto(url)
+
+        # 问答: a question, its answer with [n] links, and the cited source cards.
+        page.fill("#question-box textarea", "保密工作是怎么整改的？")
+        page.click("#ask-button")
+        expect(page.locator("#sources .source-card").first).to_be_visible(timeout=120_000)
+        assert "保密" in page.locator("#sources").inner_text()
+        page.locator("a[href='#src-1']").first.click()
+        expect(page.locator("#src-1")).to_be_in_viewport()
+        page.screenshot(path=str(SCREENSHOTS / "1-问答.png"), full_page=True)
+
+        # 措施核查: a batch, a table, a downloadable export.
+        page.get_by_role("tab", name="措施核查").click()
+        page.fill("#measures-box textarea", "组织干部职工签订保密承诺书\n对全州中小学食堂采购开展专项审计")
+        page.click("#check-button")
+        expect(page.locator("#check-table")).to_contain_text("已有", timeout=120_000)
+        with page.expect_download() as download:
+            page.locator("#check-files a").first.click()
+        check_path = tmp_path / download.value.suggested_filename
+        download.value.save_as(check_path)
+        assert check_path.suffix in (".xlsx", ".csv") and check_path.stat().st_size > 0
+        page.screenshot(path=str(SCREENSHOTS / "2-措施核查.png"), full_page=True)
+
+        # 学习资料: build, preview, download the .docx and check its excerpts are exact.
+        page.get_by_role("tab", name="学习资料").click()
+        page.fill("#theme-box textarea", "财务管理与内部审计")
+        page.click("#study-button")
+        expect(page.locator("#study-preview")).to_contain_text("内部审计", timeout=120_000)
+        with page.expect_download() as download:
+            page.locator("#study-files a", has_text=".docx").first.click()
+        docx_path = tmp_path / "pack.docx"
+        download.value.save_as(docx_path)
+        paragraphs = [p.text for p in DocxDocument(str(docx_path)).paragraphs]
+        document_texts = {p.name: load_document(p).text for p in settings.docs_dir.rglob("*") if p.is_file()}
+        quoted = [t.strip("“”") for t in paragraphs if t.startswith("“") and t.endswith("”")]
+        assert quoted, "the study pack quotes no excerpt"
+        assert all(any(q in text for text in document_texts.values()) for q in quoted)
+        page.screenshot(path=str(SCREENSHOTS / "3-学习资料.png"), full_page=True)
+
+        # 整改台账
+        page.get_by_role("tab", name="整改台账").click()
+        page.click("#ledger-button")
+        expect(page.locator("#ledger-table")).to_contain_text("五是", timeout=60_000)
+        page.screenshot(path=str(SCREENSHOTS / "4-整改台账.png"), full_page=True)
+
+        # 资料库: upload a document, see it indexed, delete it.
+        page.get_by_role("tab", name="资料库").click()
+        upload = tmp_path / "浏览器上传测试.md"
+        upload.write_text("# 浏览器上传测试\n\n一、一是建立网络安全值班制度，每月通报一次。\n", encoding="utf-8")
+        page.locator("#upload-files input[type=file]").set_input_files(str(upload))
+        page.click("#upload-button")
+        expect(page.locator("#library-status")).to_contain_text("新增 1", timeout=120_000)
+        expect(page.locator("#library-table")).to_contain_text("浏览器上传测试")
+        page.screenshot(path=str(SCREENSHOTS / "5-资料库.png"), full_page=True)
+        page.locator("#delete-choice input").fill("浏览器上传测试.md")
+        page.get_by_role("option", name="浏览器上传测试.md").click()
+        page.click("#delete-button")
+        expect(page.locator("#library-status")).to_contain_text("已删除", timeout=60_000)
+        expect(page.locator("#library-table")).not_to_contain_text("浏览器上传测试")
+        browser.close()
+
+    outside = [u for u in requests if urlparse(u).hostname not in ("127.0.0.1",) and not u.startswith(("data:", "blob:"))]
+    assert requests and outside == []
