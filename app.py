@@ -190,7 +190,7 @@ def build_app(settings: Settings, workspace: Any = None) -> Any:
             best = r.matches[0] if r.matches else None
             rows.append([
                 i, r.measure, verdicts[r.verdict], round(r.score, 3),
-                best.title if best else "", best.section if best else "", best.quote if best else "",
+                best.chunk.title if best else "", best.chunk.section if best else "", best.quote if best else "",
                 r.explanation,
             ])
         out_dir = Path(tempfile.mkdtemp(prefix="zgt-check-"))
