@@ -29,6 +29,7 @@ from assistant.settings import PROJECT_ROOT, Settings, get_settings
 from assistant.workspace import Workspace
 from index.chunking import Chunk
 from index.embedding import SentenceEmbeddings
+from index.pipeline import discover
 
 SHARED_DIR = PROJECT_ROOT.parent / "shared"
 DEV_QUESTIONS = SHARED_DIR / "eval" / "dev_questions.jsonl"
@@ -458,6 +459,7 @@ def run_evaluation(
                     "chunks": ws.lexical.count(),
                     "counts": report.counts(),
                     "failed": [o.source for o in report.outcomes if o.status == "failed"],
+                    "other_documents": _other_documents(ws, docs),
                 }
                 result["systems"].update(evaluate_retrievers(workspace_retrievers(ws, ours), questions))
             if sweep_weights:
@@ -471,6 +473,12 @@ def run_evaluation(
         result["lecoqa"] = run_lecoqa(lecoqa_path, factory, ours or WORKSPACE_SYSTEMS)
     result["systems"] = {name: result["systems"][name] for name in systems}
     return result
+
+
+def _other_documents(ws: Workspace, docs: Path) -> list[str]:
+    """Documents in an existing index that are not in ``docs``: they compete for the top 10 too."""
+    wanted = {str(p) for p in discover([docs])}
+    return sorted(r.name for r in ws.manifest.records() if r.source not in wanted)
 
 
 def _run_baselines(
@@ -526,6 +534,10 @@ def format_table(result: Mapping[str, Any]) -> str:
     rows = [[name, *(_fmt(m["overall"][c]) for c in columns)] for name, m in result.get("systems", {}).items()]
     rows += [[f"_{name} (BASELINES.md)_", *(_fmt(m[c]) for c in columns)] for name, m in REFERENCE_DEV.items()]
     lines += _table(header, rows)
+    others = result.get("build", {}).get("workspace", {}).get("other_documents")
+    if others:
+        lines += ["", f"Note: the index also holds {len(others)} files outside the documents folder "
+                      f"(they compete for the top 10): {', '.join(others[:5])}"]
     lines += _kind_table(result.get("systems", {}))
     if result.get("sweep"):
         lines += ["", "Hybrid lexical-weight sweep (dev)", ""]
