@@ -1,0 +1,666 @@
+"""专题学习资料: for a theme, the regulation articles and the report measures that bear on it, quoted exactly.
+
+A pack has one section per topic ("财务管理与内部审计" → 财务管理, 内部审计); each section has 一、法规依据
+(articles) and 二、整改措施 (measures), every excerpt an exact span of its document with a source line.
+A measure is linked to the articles beside it when it names their regulation in 《…》 or is close to
+the article in TF-IDF cosine over jieba words. Exports: Markdown, JSON and a .docx laid out like an official study pack.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import jieba
+
+from assistant.citations import sentences
+from assistant.ledger import (
+    REGULATION,
+    Joined,
+    cached_text,
+    document_kind,
+    document_text_loader,
+    join_pieces,
+    plain_title,
+    unit_groups,
+)
+from assistant.retrieval import SearchFilter
+from index.chunking import Chunk
+from index.lexical import STOPWORDS, tokenize
+from index.structure import extract_titles
+
+if TYPE_CHECKING:
+    from assistant.workspace import Workspace
+
+PART_REGULATIONS = "一、法规依据"
+PART_MEASURES = "二、整改措施"
+_CN_DIGITS = "一二三四五六七八九十"
+
+# Topic separators: punctuation always; 与/和/及/以及/同 only when jieba reads them as words of their own
+# (so 共和国, 和谐 stay whole).
+_SEPARATOR_PUNCT = re.compile(r"[、，,；;/｜|\s]+")
+_SEPARATOR_WORDS = frozenset({"与", "和", "及", "以及", "同", "跟"})
+_PUNCT_TOKEN = re.compile(r"^[\W_]+$")
+
+
+@dataclass(frozen=True)
+class Excerpt:
+    text: str  # exact characters of the document: text == document.text[start:end]
+    doc: str
+    doc_id: str
+    title: str
+    kind: str  # "regulation" or "report" (documents named like a regulation count as regulations)
+    section: str
+    label: str
+    start: int
+    end: int
+    page: int | None
+    titles: tuple[str, ...]  # 《…》 the excerpt names
+    score: float
+    partial: bool = False  # only part of its article / measure / paragraph is quoted
+    basis: tuple[str, ...] = ()  # for a measure: references of the articles it is linked to
+
+    @property
+    def source(self) -> str:
+        """《title》section › label, then the page when known and （节选） for a partial quote."""
+        page = f"，第{self.page}页" if self.page is not None else ""
+        excerpt = "（节选）" if self.partial else ""
+        return f"《{plain_title(self.title)}》{self.section}{page}{excerpt}"
+
+    @property
+    def reference(self) -> str:
+        """Short form for cross references: 《title》第X条 (or the section path when there is no label)."""
+        return f"《{plain_title(self.title)}》{self.label or self.section}"
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "text": self.text,
+            "doc": self.doc,
+            "title": self.title,
+            "kind": self.kind,
+            "section": self.section,
+            "label": self.label,
+            "start": self.start,
+            "end": self.end,
+            "page": self.page,
+            "titles": list(self.titles),
+            "source": self.source,
+            "partial": self.partial,
+            "basis": list(self.basis),
+        }
+
+
+@dataclass
+class StudySection:
+    number: int  # 1-based
+    topic: str
+    regulations: list[Excerpt] = field(default_factory=list)
+    measures: list[Excerpt] = field(default_factory=list)
+
+    @property
+    def heading(self) -> str:
+        return f"第{chinese_ordinal(self.number)}部分　{self.topic}"
+
+    @property
+    def excerpts(self) -> list[Excerpt]:
+        return [*self.regulations, *self.measures]
+
+
+@dataclass
+class StudyPack:
+    title: str
+    theme: str
+    generated: date
+    sections: list[StudySection]
+
+    @property
+    def contents(self) -> list[str]:
+        """The contents list: each topic, then its two parts with their counts."""
+        lines: list[str] = []
+        for section in self.sections:
+            lines.append(section.heading)
+            lines.append(f"　　{PART_REGULATIONS}（{len(section.regulations)}条）")
+            lines.append(f"　　{PART_MEASURES}（{len(section.measures)}项）")
+        return lines
+
+    @property
+    def excerpts(self) -> list[Excerpt]:
+        return [e for s in self.sections for e in s.excerpts]
+
+    @property
+    def generated_text(self) -> str:
+        d = self.generated
+        return f"{d.year}年{d.month}月{d.day}日"
+
+
+def chinese_ordinal(n: int) -> str:
+    """1 → 一, 10 → 十, 12 → 十二, 23 → 二十三 (enough for section numbers)."""
+    if n <= 10:
+        return _CN_DIGITS[n - 1]
+    tens, ones = divmod(n, 10)
+    head = "" if tens == 1 else _CN_DIGITS[tens - 1]
+    return head + "十" + (_CN_DIGITS[ones - 1] if ones else "")
+
+
+# ---------------------------------------------------------------------------------------------------
+# Topics and matching
+
+
+def split_topics(theme: str) -> list[str]:
+    """'财务管理与内部审计' → ['财务管理', '内部审计']; a theme without separators stays whole."""
+    topics: list[str] = []
+    for part in _SEPARATOR_PUNCT.split(theme.strip()):
+        current = ""
+        for word in jieba.lcut(part):
+            if word in _SEPARATOR_WORDS:
+                if current:
+                    topics.append(current)
+                current = ""
+            else:
+                current += word
+        if current:
+            topics.append(current)
+    topics = [t.strip("“”\"'《》") for t in topics]
+    return list(dict.fromkeys(t for t in topics if len(t) >= 2)) or ([theme.strip()] if theme.strip() else [])
+
+
+def topic_terms(topic: str) -> list[str]:
+    """The words of a topic an excerpt must contain: jieba words without stopwords and punctuation."""
+    words = [w.strip() for w in jieba.lcut(topic)]
+    terms = [w for w in words if w and not _PUNCT_TOKEN.match(w) and w not in STOPWORDS and len(w) >= 2]
+    return list(dict.fromkeys(terms)) or [topic]
+
+
+def _term_present(term: str, text: str, text_sentences: list[str]) -> bool:
+    if term in text:
+        return True
+    if len(term) < 4:
+        return False
+    # A compound like 财务管理 also counts when its parts occur in order close together in one sentence
+    # (财务统一管理, 财务收支管理), not when they are merely somewhere in the passage.
+    parts = _compound_parts(term)
+    pattern = re.compile(f".{{0,{COMPOUND_GAP}}}".join(map(re.escape, parts)))
+    return any(pattern.search(s) for s in text_sentences)
+
+
+COMPOUND_GAP = 4
+
+
+def _compound_parts(term: str) -> list[str]:
+    """财务管理 → [财务, 管理]: the term cut into jieba's finer words, longest first from the left."""
+    words = {w for w in jieba.lcut_for_search(term) if len(w) >= 2 and w != term}
+    parts: list[str] = []
+    i = 0
+    while i < len(term):
+        word = next((w for w in sorted(words, key=len, reverse=True) if term.startswith(w, i)), None)
+        if word is None:
+            return [term[: len(term) // 2], term[len(term) // 2 :]]
+        parts.append(word)
+        i += len(word)
+    return parts
+
+
+def matches_topic(text: str, terms: Sequence[str]) -> bool:
+    """True when every topic term occurs in the text (not just near it in embedding space)."""
+    text_sentences = sentences(text)
+    return all(_term_present(t, text, text_sentences) for t in terms)
+
+
+def _relevant_span(text: str, terms: Sequence[str]) -> tuple[int, int]:
+    """Offsets of the run of sentences from the first to the last one naming a topic term."""
+    spans: list[tuple[int, int]] = []
+    cursor = 0
+    for sentence in sentences(text):
+        at = text.find(sentence, cursor)
+        if at < 0:
+            return 0, len(text)
+        spans.append((at, at + len(sentence)))
+        cursor = at + len(sentence)
+    hits = [(a, b) for a, b in spans if any(_term_present(t, text[a:b], [text[a:b]]) for t in terms)]
+    if not hits:
+        return 0, len(text)
+    return hits[0][0], hits[-1][1]
+
+
+# ---------------------------------------------------------------------------------------------------
+# Building a pack
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    joined: Joined
+    score: float
+    topic_index: int
+    whole: bool  # the whole unit (article, measure, paragraph) is in ``joined``
+
+
+def build_study_pack(
+    ws: Workspace,
+    theme: str | Sequence[str],
+    *,
+    docs: Sequence[str] | None = None,
+    kinds: Sequence[str] | None = None,
+    k: int = 20,
+    split: bool = True,
+    today: date | None = None,
+    title: str | None = None,
+) -> StudyPack:
+    """A study pack on ``theme`` (one string, split into topics on 与/和/、/，, or a list of topics).
+
+    ``docs`` limits the sources to these file names; ``kinds`` to "regulation" / "report" / "other".
+    """
+    if isinstance(theme, str):
+        theme_text = theme.strip()
+        topics = split_topics(theme_text) if split else [theme_text]
+    else:
+        topics = list(dict.fromkeys(t.strip() for t in theme if t.strip()))
+        theme_text = "、".join(topics)
+    if not topics:
+        raise ValueError("学习主题不能为空")
+    allowed = set(kinds or ())
+    doc_filter = tuple(docs or ())
+    regulation_docs = _regulation_documents(ws, doc_filter)
+
+    # Candidates per topic; a chunk found under several topics goes to the one it scores best in.
+    best: dict[str, tuple[float, int, Chunk]] = {}
+    for index, topic in enumerate(topics):
+        terms = topic_terms(topic)
+        for chunk, score in _search(ws, topic, terms, doc_filter, allowed, k):
+            if chunk.id not in best or score > best[chunk.id][0]:
+                best[chunk.id] = (score, index, chunk)
+        # Regulations the matching measures name: their articles on the topic belong beside them.
+        named = {
+            regulation_docs[key]
+            for _score, i, chunk in list(best.values())
+            if i == index and document_kind(chunk) != REGULATION
+            for key in map(_title_key, chunk.titles)
+            if key in regulation_docs
+        }
+        if named and (not allowed or REGULATION in allowed):
+            for chunk, score in _search(ws, topic, terms, tuple(sorted(named)), allowed, max(3, k // 4)):
+                if chunk.id not in best:
+                    best[chunk.id] = (score, index, chunk)
+
+    sections = [StudySection(i + 1, topic) for i, topic in enumerate(topics)]
+    for candidate in _candidates(ws, best):
+        section = sections[candidate.topic_index]
+        excerpt = _excerpt(candidate, topic_terms(section.topic))
+        (section.regulations if excerpt.kind == REGULATION else section.measures).append(excerpt)
+    for section in sections:
+        section.regulations = _ordered(section.regulations)
+        section.measures = _ordered(section.measures)
+    _link(sections, ws.searcher.lexical.idf)
+    pack_title = title or f"“{theme_text}”专题学习资料"
+    return StudyPack(pack_title, theme_text, today or date.today(), sections)
+
+
+def _search(
+    ws: Workspace, topic: str, terms: Sequence[str], docs: tuple[str, ...], allowed: set[str], k: int
+) -> list[tuple[Chunk, float]]:
+    """Hybrid hits on the topic that really contain its terms, regulations and reports searched apart
+    so one kind cannot crowd the other out of the top ``k``."""
+    hits: dict[str, tuple[Chunk, float]] = {}
+    for kinds in (("regulation",), ("report", "other")):
+        for passage in ws.searcher.search(topic, k, SearchFilter(kinds=kinds, docs=docs)):
+            chunk = passage.chunk
+            if allowed and document_kind(chunk) not in allowed:
+                continue
+            if matches_topic(chunk.text, terms):
+                hits.setdefault(chunk.id, (chunk, passage.score))
+    return list(hits.values())
+
+
+def _title_key(title: str) -> str:
+    return plain_title(title).removeprefix("中华人民共和国")
+
+
+def _regulation_documents(ws: Workspace, docs: tuple[str, ...]) -> dict[str, str]:
+    """Normalised title → file name of every indexed regulation (within ``docs`` when given)."""
+    found: dict[str, str] = {}
+    for record in ws.manifest.records():
+        if record.status != "ok" or (docs and record.name not in docs):
+            continue
+        probe = Chunk(
+            doc_id=record.doc_id, doc=record.name, title=record.title, kind=record.kind, section="",
+            label="", start=0, end=0, text="", page=None, titles=(), ordinal=0,
+        )
+        if document_kind(probe) == REGULATION:
+            found[_title_key(record.title)] = record.name
+    return found
+
+
+def _candidates(ws: Workspace, found: dict[str, tuple[float, int, Chunk]]) -> list[_Candidate]:
+    """What to quote for the matching chunks: a measure or an article whole (all the chunks it was cut
+    into, joined back), a plain paragraph as the run of matching chunks (overlaps joined)."""
+    by_doc: dict[str, set[str]] = {}
+    for _score, _topic, chunk in found.values():
+        by_doc.setdefault(chunk.doc_id, set()).add(chunk.id)
+    load_text = document_text_loader(ws)
+    out: list[_Candidate] = []
+    for doc_id, ids in by_doc.items():
+        document_text = cached_text(load_text, doc_id)
+        for group in unit_groups(ws.lexical.chunks_of(doc_id)):
+            hits = [c for c in group if c.id in ids]
+            if not hits:
+                continue
+            score, topic = max((found[c.id][0], -found[c.id][1]) for c in hits)
+            runs = [group] if group[0].label else _runs(hits)
+            for run in runs:
+                for joined in join_pieces(run, document_text):
+                    whole = joined.start == group[0].start and joined.end == group[-1].end
+                    out.append(_Candidate(joined, score, -topic, whole))
+    return out
+
+
+def _runs(chunks: list[Chunk]) -> list[list[Chunk]]:
+    """Chunks split where the ordinals stop being consecutive."""
+    runs: list[list[Chunk]] = []
+    for chunk in chunks:
+        if runs and chunk.ordinal == runs[-1][-1].ordinal + 1:
+            runs[-1].append(chunk)
+        else:
+            runs.append([chunk])
+    return runs
+
+
+def _excerpt(candidate: _Candidate, terms: Sequence[str]) -> Excerpt:
+    joined = candidate.joined
+    first = joined.first
+    text, start, partial = joined.text, joined.start, not candidate.whole
+    if not first.label:
+        # A plain paragraph (e.g. of a work report) is quoted from its first to its last sentence on
+        # the topic; measures and articles are quoted whole.
+        a, b = _relevant_span(text, terms)
+        partial = partial or (a, b) != (0, len(text))
+        text, start = text[a:b], start + a
+    return Excerpt(
+        text=text,
+        doc=first.doc,
+        doc_id=first.doc_id,
+        title=first.title,
+        kind=REGULATION if document_kind(first) == REGULATION else "report",
+        section=first.section,
+        label=first.label,
+        start=start,
+        end=start + len(text),
+        page=first.page,
+        titles=extract_titles(text),
+        score=candidate.score,
+        partial=partial,
+    )
+
+
+def _ordered(excerpts: list[Excerpt]) -> list[Excerpt]:
+    """Grouped by document (the document with the best excerpt first), then in document order."""
+    best: dict[str, float] = {}
+    for e in excerpts:
+        best[e.doc_id] = max(best.get(e.doc_id, 0.0), e.score)
+    return sorted(excerpts, key=lambda e: (-best[e.doc_id], e.doc, e.start))
+
+
+def _weights(text: str, idf: Callable[[str], float]) -> dict[str, float]:
+    """TF-IDF weights of the words of a text (jieba tokens of two characters or more)."""
+    counts = Counter(t for t in tokenize(text) if len(t) >= 2 and not t.isdigit())
+    return {t: (1.0 + math.log(n)) * idf(t) for t, n in counts.items()}
+
+
+def _cosine(a: dict[str, float], b: dict[str, float]) -> float:
+    dot = sum(a[t] * b[t] for t in a.keys() & b.keys())
+    norm = math.sqrt(sum(v * v for v in a.values())) * math.sqrt(sum(v * v for v in b.values()))
+    return dot / norm if norm else 0.0
+
+
+def _link(sections: Sequence[StudySection], idf: Callable[[str], float]) -> None:
+    """Give every measure the articles beside it: articles of a regulation it names in 《…》 first,
+    then the articles closest to it in TF-IDF cosine (at least LINK_MIN_SIMILARITY, and close to the best)."""
+    articles = [a for s in sections for a in s.regulations]
+    vectors = [_weights(a.text, idf) for a in articles]
+    for section in sections:
+        linked: list[Excerpt] = []
+        for measure in section.measures:
+            named = {_title_key(t) for t in measure.titles}
+            mv = _weights(measure.text, idf)
+            scored = sorted(
+                ((_cosine(mv, v), a) for v, a in zip(vectors, articles, strict=True)),
+                key=lambda pair: -pair[0],
+            )
+            best = scored[0][0] if scored else 0.0
+            chosen = [a for _, a in scored if _title_key(a.title) in named][:LINK_LIMIT]
+            chosen += [
+                a
+                for sim, a in scored
+                if sim >= LINK_MIN_SIMILARITY and sim >= LINK_RELATIVE * best and a not in chosen
+            ][: max(0, LINK_LIMIT - len(chosen))]
+            linked.append(replace(measure, basis=tuple(dict.fromkeys(a.reference for a in chosen))))
+        section.measures = linked
+
+
+LINK_LIMIT = 2
+LINK_MIN_SIMILARITY = 0.18
+LINK_RELATIVE = 0.75
+
+
+# ---------------------------------------------------------------------------------------------------
+# Exports
+
+
+def to_json(pack: StudyPack) -> dict[str, Any]:
+    return {
+        "title": pack.title,
+        "theme": pack.theme,
+        "generated": pack.generated.isoformat(),
+        "contents": pack.contents,
+        "sections": [
+            {
+                "topic": s.topic,
+                "heading": s.heading,
+                "regulations": [e.to_json() for e in s.regulations],
+                "measures": [e.to_json() for e in s.measures],
+            }
+            for s in pack.sections
+        ],
+    }
+
+
+def to_markdown(pack: StudyPack) -> str:
+    lines = [f"# {pack.title}", "", f"生成日期：{pack.generated_text}", "", "## 目录", ""]
+    for section in pack.sections:
+        lines.append(f"- {section.heading}")
+        lines.append(f"  - {PART_REGULATIONS}（{len(section.regulations)}条）")
+        lines.append(f"  - {PART_MEASURES}（{len(section.measures)}项）")
+    for section in pack.sections:
+        lines += ["", f"## {section.heading}"]
+        for part, excerpts, empty in _parts(section):
+            lines += ["", f"### {part}", ""]
+            if not excerpts:
+                lines += [empty]
+                continue
+            for n, excerpt in enumerate(excerpts, start=1):
+                lines.append(f"**{n}.**")
+                lines.append("")
+                lines += [f"> {markdown_escape(line)}" if line else ">" for line in excerpt.text.split("\n")]
+                lines.append("")
+                lines.append(f"*——{markdown_escape(excerpt.source)}*")
+                if excerpt.basis:
+                    lines.append("")
+                    lines.append(f"*对应法规依据：{markdown_escape('、'.join(excerpt.basis))}*")
+                lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>#|])")
+
+
+def markdown_escape(text: str) -> str:
+    """Backslash the characters Markdown would read as markup (the "*州" of anonymised reports would
+    otherwise turn into italics); the rendered text is the document's text."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+
+
+def _parts(section: StudySection) -> list[tuple[str, list[Excerpt], str]]:
+    return [
+        (PART_REGULATIONS, section.regulations, "（未检索到与本专题直接相关的法规条文。）"),
+        (PART_MEASURES, section.measures, "（未检索到与本专题直接相关的整改措施。）"),
+    ]
+
+
+# .docx: the layout of an official study pack (GB/T 9704 page, 方正小标宋 title, 黑体/楷体 headings,
+# 仿宋_GB2312 三号 body with fixed 28 pt lines, page number "— 1 —" in the footer).
+FONT_TITLE = "方正小标宋简体"
+FONT_HEADING_1 = "黑体"
+FONT_HEADING_2 = "楷体_GB2312"
+FONT_BODY = "仿宋_GB2312"
+FONT_LATIN = "Times New Roman"
+SIZE_TITLE = 22  # 二号
+SIZE_BODY = 16  # 三号
+SIZE_SOURCE = 14  # 四号
+_XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def to_docx(pack: StudyPack, path: Path | str) -> Path:
+    from docx import Document
+    from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
+    from docx.shared import Mm, Pt
+
+    document = Document()
+    document.core_properties.title = pack.title
+    document.core_properties.subject = pack.theme
+    for page in document.sections:
+        page.page_width, page.page_height = Mm(210), Mm(297)
+        page.top_margin, page.bottom_margin = Mm(37), Mm(35)
+        page.left_margin, page.right_margin = Mm(28), Mm(26)
+        page.footer_distance = Mm(28)
+
+    normal = document.styles["Normal"]
+    _style_font(normal, FONT_BODY, SIZE_BODY)
+    normal_format = normal.paragraph_format
+    normal_format.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+    normal_format.line_spacing = Pt(28)
+    normal_format.space_before = normal_format.space_after = Pt(0)
+    for name, font in (("Heading 1", FONT_HEADING_1), ("Heading 2", FONT_HEADING_2)):
+        style = document.styles[name]
+        _style_font(style, font, SIZE_BODY, bold=False)
+        fmt = style.paragraph_format
+        fmt.space_before, fmt.space_after = Pt(12), Pt(6)
+        fmt.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+        fmt.line_spacing = Pt(28)
+
+    title = document.add_paragraph()
+    title.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    title.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
+    title.paragraph_format.space_after = Pt(12)
+    _run(title, pack.title, FONT_TITLE, SIZE_TITLE)
+    when = document.add_paragraph()
+    when.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    _run(when, f"（{pack.generated_text}）", FONT_HEADING_2, SIZE_BODY)
+
+    heading = document.add_paragraph()
+    heading.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    heading.paragraph_format.space_before = Pt(12)
+    _run(heading, "目　录", FONT_HEADING_1, SIZE_BODY)
+    for line in pack.contents:
+        entry = document.add_paragraph()
+        indent = len(line) - len(line.lstrip("　"))
+        entry.paragraph_format.left_indent = Pt(SIZE_BODY * indent)
+        _run(entry, line.lstrip("　"), FONT_BODY, SIZE_BODY)
+
+    for number, section in enumerate(pack.sections):
+        topic_heading = document.add_heading(section.heading, level=1)
+        topic_heading.paragraph_format.page_break_before = number == 0  # the contents page stands alone
+        for part, excerpts, empty in _parts(section):
+            document.add_heading(part, level=2)
+            if not excerpts:
+                _body(document.add_paragraph(), empty)
+                continue
+            for n, excerpt in enumerate(excerpts, start=1):
+                paragraph = document.add_paragraph()
+                _run(paragraph, f"{n}. ", FONT_HEADING_1, SIZE_BODY)
+                _body(paragraph, excerpt.text)
+                _source(document.add_paragraph(), f"——{excerpt.source}")
+                if excerpt.basis:
+                    _source(document.add_paragraph(), f"对应法规依据：{'、'.join(excerpt.basis)}")
+
+    _page_number_footer(document)
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    document.save(str(out))
+    return out
+
+
+def _east_asian(element: Any, east_asia: str, latin: str = FONT_LATIN) -> None:
+    """Set explicit fonts on an rPr owner, dropping the theme fonts that would override them."""
+    from docx.oxml.ns import qn
+
+    fonts = element.get_or_add_rPr().get_or_add_rFonts()
+    for theme in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
+        fonts.attrib.pop(qn(theme), None)
+    fonts.set(qn("w:ascii"), latin)
+    fonts.set(qn("w:hAnsi"), latin)
+    fonts.set(qn("w:eastAsia"), east_asia)
+
+
+def _style_font(style: Any, font: str, size: int, *, bold: bool | None = None) -> None:
+    from docx.shared import Pt, RGBColor
+
+    style.font.size = Pt(size)
+    style.font.color.rgb = RGBColor(0, 0, 0)
+    if bold is not None:
+        style.font.bold = bold
+    _east_asian(style.element, font)
+
+
+def _run(paragraph: Any, text: str, font: str, size: int) -> Any:
+    from docx.shared import Pt
+
+    run = paragraph.add_run(_XML_ILLEGAL.sub("", text))
+    run.font.size = Pt(size)
+    _east_asian(run._element, font)
+    return run
+
+
+def _body(paragraph: Any, text: str) -> None:
+    from docx.shared import Pt
+
+    paragraph.paragraph_format.first_line_indent = Pt(SIZE_BODY * 2)
+    _run(paragraph, text, FONT_BODY, SIZE_BODY)
+
+
+def _source(paragraph: Any, text: str) -> None:
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Pt
+
+    paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    paragraph.paragraph_format.line_spacing = Pt(22)
+    _run(paragraph, text, FONT_HEADING_2, SIZE_SOURCE)
+
+
+def _page_number_footer(document: Any) -> None:
+    """'— n —' centred in every footer, n a PAGE field (fldChar begin / instrText / separate / end)."""
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    for section in document.sections:
+        paragraph = section.footer.paragraphs[0]
+        paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        _run(paragraph, "— ", "宋体", SIZE_SOURCE)
+        for kind, text in (("begin", None), (None, " PAGE "), ("separate", None), (None, "1"), ("end", None)):
+            run = _run(paragraph, "", "宋体", SIZE_SOURCE)
+            if kind is not None:
+                field_char = OxmlElement("w:fldChar")
+                field_char.set(qn("w:fldCharType"), kind)
+                run._element.append(field_char)
+            elif text == " PAGE ":
+                instruction = OxmlElement("w:instrText")
+                instruction.set(qn("xml:space"), "preserve")
+                instruction.text = text
+                run._element.append(instruction)
+            else:
+                run.text = text or ""
+        _run(paragraph, " —", "宋体", SIZE_SOURCE)
