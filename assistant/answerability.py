@@ -39,6 +39,9 @@ class AskedFact:
     pattern: re.Pattern[str] | None  # what a passage must contain to state this kind of fact
     unit: str = ""  # a unit the question names ("平方米", "人"): the answer must use it
 
+    def stated_in(self, text: str) -> bool:
+        return self.pattern is not None and bool(self.pattern.search(text)) and (not self.unit or self.unit in text)
+
 
 def asked_fact(question: str) -> AskedFact | None:
     q = question
@@ -104,9 +107,5 @@ def judge(
     fact = asked_fact(question)
     fact_ok = True
     if fact is not None:
-        fact_ok = any(
-            cov >= min_coverage and fact.pattern is not None and fact.pattern.search(text)
-            and (not fact.unit or fact.unit in text)
-            for cov, text in zip(coverages, texts, strict=True)
-        )
+        fact_ok = any(cov >= min_coverage and fact.stated_in(text) for cov, text in zip(coverages, texts, strict=True))
     return Judgement(best >= min_coverage and fact_ok, best, fact_ok, tuple(terms), missing)

@@ -16,7 +16,7 @@ from typing import Any
 from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import HumanMessage, SystemMessage
 
-from assistant.answerability import Judgement, content_terms, is_frame_phrase, judge
+from assistant.answerability import Judgement, asked_fact, content_terms, is_frame_phrase, judge
 from assistant.citations import Citation, check_answer, citation_for, sentences
 from assistant.retrieval import HybridSearcher, Passage, SearchFilter
 from index.chunking import Chunk
@@ -118,10 +118,14 @@ class Answerer:
         chosen: list[Evidence] = []
         limit = 6 if is_list_question(question) else 3
         top_score = passages[0].score if passages else 0.0
+        fact = asked_fact(question)
         for passage in passages:
             if passage.score < 0.35 * top_score:
                 break
-            scored = [(s, sum(w for t, w in weights.items() if t in s) / total) for s in sentences(passage.chunk.text)]
+            scored = [
+                (s, sum(w for t, w in weights.items() if t in s) / total + (0.5 if fact and fact.stated_in(s) else 0.0))
+                for s in sentences(passage.chunk.text)
+            ]
             context = f"{passage.chunk.title} {passage.chunk.section}"
             head = sum(w for t, w in weights.items() if t in context) / total
             best, score = max(scored, key=lambda pair: pair[1], default=("", 0.0))

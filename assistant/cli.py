@@ -19,7 +19,6 @@ from assistant.retrieval import Passage, SearchFilter
 from assistant.settings import PROJECT_ROOT, Settings, get_settings
 from assistant.workspace import Workspace
 
-
 DEFAULT_QUESTIONS = PROJECT_ROOT.parent / "shared" / "eval" / "dev_questions.jsonl"
 
 
