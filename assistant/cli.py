@@ -170,14 +170,28 @@ def cmd_check(ws: Workspace, args: argparse.Namespace) -> int:
 
 
 def cmd_eval(ws: Workspace, args: argparse.Namespace) -> int:
-    from assistant.evaluation import format_table, run_evaluation, save_json
+    from assistant.answer_evaluation import evaluate_answers, format_answer_table
+    from assistant.evaluation import format_table, load_questions, run_evaluation, save_json
+    from index.loaders import LoadError, load_document
+    from index.pipeline import discover
 
     result = run_evaluation(
         questions_path=Path(args.questions),
         docs_dir=ws.settings.docs_dir,
         index_dir=None if args.fresh else ws.index_dir,
+        embeddings=ws.embeddings,
     )
     print(format_table(result))
+    ws.index()  # answers are judged on the same documents, indexed in the configured folder
+    texts = {}
+    for path in discover([ws.settings.docs_dir]):
+        try:
+            texts[path.name] = load_document(path).text
+        except LoadError:
+            continue  # already reported by the index run; its citations cannot be checked
+    result["answers"] = evaluate_answers(ws.answerer, load_questions(args.questions), texts)
+    print()
+    print(format_answer_table(result["answers"]))
     if args.out:
         save_json(result, args.out)
     return 0

@@ -1,0 +1,90 @@
+"""Answer-level evaluation: are citations valid and on target, and does the assistant refuse honestly?
+
+Definitions (tested in tests/assistant/test_answer_evaluation.py):
+- citation validity: the quote occurs in its document's cleaned text exactly at [start, end).
+- citation precision: share of citations, over answered answerable questions, whose cited chunk covers
+  one of the question's gold quotes (README coverage rule, same file). A citation of a passage that
+  is relevant but not gold counts as imprecise: the figure is a lower bound.
+- refusal accuracy: share of unanswerable questions answered with found=false.
+- answer rate: share of answerable questions answered with found=true.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from assistant.answering import Answer, Answerer
+from assistant.citations import Citation
+from assistant.evaluation import Question, covers
+
+
+@dataclass(frozen=True)
+class AnswerScore:
+    id: str
+    answerable: bool
+    found: bool
+    citations: int
+    valid: int
+    precise: int
+
+
+def citation_is_valid(citation: Citation, document_texts: Mapping[str, str]) -> bool:
+    text = document_texts.get(citation.chunk.doc)
+    return text is not None and bool(citation.quote) and text[citation.start : citation.end] == citation.quote
+
+
+def citation_is_precise(citation: Citation, question: Question) -> bool:
+    return any(g.doc == citation.chunk.doc and covers(citation.chunk.text, g.quote) for g in question.gold)
+
+
+def score_answer(answer: Answer, question: Question, document_texts: Mapping[str, str]) -> AnswerScore:
+    return AnswerScore(
+        id=question.id,
+        answerable=question.answerable,
+        found=answer.found,
+        citations=len(answer.citations),
+        valid=sum(citation_is_valid(c, document_texts) for c in answer.citations),
+        precise=sum(citation_is_precise(c, question) for c in answer.citations),
+    )
+
+
+def summarise(scores: Sequence[AnswerScore]) -> dict[str, Any]:
+    answerable = [s for s in scores if s.answerable]
+    unanswerable = [s for s in scores if not s.answerable]
+    cited = sum(s.citations for s in scores)
+    cited_answerable = sum(s.citations for s in answerable if s.found)
+    return {
+        "questions": len(scores),
+        "citations": cited,
+        "citation_validity": sum(s.valid for s in scores) / cited if cited else 1.0,
+        "citation_precision": sum(s.precise for s in answerable if s.found) / cited_answerable if cited_answerable else 0.0,
+        "answer_rate": sum(s.found for s in answerable) / len(answerable) if answerable else 0.0,
+        "refusal_accuracy": sum(not s.found for s in unanswerable) / len(unanswerable) if unanswerable else 1.0,
+        "wrongly_refused": [s.id for s in answerable if not s.found],
+        "wrongly_answered": [s.id for s in unanswerable if s.found],
+    }
+
+
+def evaluate_answers(
+    answerer: Answerer, questions: Sequence[Question], document_texts: Mapping[str, str], *, use_llm: bool = False
+) -> dict[str, Any]:
+    scores = [
+        score_answer(answerer.answer(q.question, use_llm=use_llm), q, document_texts) for q in questions
+    ]
+    return summarise(scores)
+
+
+def format_answer_table(summary: Mapping[str, Any]) -> str:
+    rows = [
+        ("citation validity", f"{summary['citation_validity']:.3f}"),
+        ("citation precision (gold passage)", f"{summary['citation_precision']:.3f}"),
+        ("answer rate (answerable)", f"{summary['answer_rate']:.3f}"),
+        ("refusal accuracy (unanswerable)", f"{summary['refusal_accuracy']:.3f}"),
+        ("citations", str(summary["citations"])),
+    ]
+    lines = ["Answers", "", "| metric | value |", "|---|---|", *(f"| {k} | {v} |" for k, v in rows)]
+    if summary["wrongly_refused"] or summary["wrongly_answered"]:
+        lines.append(f"\nwrongly refused: {summary['wrongly_refused']}; wrongly answered: {summary['wrongly_answered']}")
+    return "\n".join(lines)

@@ -1,0 +1,48 @@
+"""What the answer-level figures mean, pinned on hand-made answers."""
+
+from assistant.answer_evaluation import citation_is_precise, citation_is_valid, score_answer, summarise
+from assistant.answering import Answer
+from assistant.citations import citation_for
+from assistant.evaluation import GoldQuote, Question
+from index.chunking import Chunk
+
+DOC_TEXT = "前言。五是下发《关于对州属学校往来款项开展内部审计的通知》，组织开展内部审计。结尾。"
+
+
+def chunk() -> Chunk:
+    start = DOC_TEXT.index("五是")
+    end = DOC_TEXT.index("结尾")
+    return Chunk("d", "通报.txt", "通报", "report", "五是", "五是", start, end, DOC_TEXT[start:end], None, (), 0)
+
+
+QUESTION = Question("q1", "内部审计怎么做的？", True, (GoldQuote("通报.txt", "往来款项开展内部审计"),), "fact")
+UNANSWERABLE = Question("q2", "组长是谁？", False, (), "unanswerable")
+
+
+def test_a_citation_is_valid_only_at_its_exact_document_span() -> None:
+    good = citation_for(1, chunk(), "组织开展内部审计。")
+    assert good is not None and citation_is_valid(good, {"通报.txt": DOC_TEXT})
+    shifted = good.__class__(1, good.chunk, good.quote, good.start + 1, good.end + 1)
+    assert not citation_is_valid(shifted, {"通报.txt": DOC_TEXT})
+    assert not citation_is_valid(good, {})
+
+
+def test_a_citation_is_precise_when_its_passage_covers_a_gold_quote_of_the_same_file() -> None:
+    citation = citation_for(1, chunk(), "组织开展内部审计。")
+    assert citation is not None and citation_is_precise(citation, QUESTION)
+    other_file = Question("q", "", True, (GoldQuote("别的文件.md", "往来款项开展内部审计"),), "fact")
+    assert not citation_is_precise(citation, other_file)
+
+
+def test_summary_counts_refusals_and_answers() -> None:
+    texts = {"通报.txt": DOC_TEXT}
+    citation = citation_for(1, chunk(), "组织开展内部审计。")
+    assert citation is not None
+    answered = Answer("内部审计怎么做的？", "组织开展内部审计。[1]", True, [citation])
+    refused = Answer("组长是谁？", "资料中未找到……", False, [])
+    wrongly_answered = Answer("组长是谁？", "……[1]", True, [citation])
+    summary = summarise([score_answer(answered, QUESTION, texts), score_answer(refused, UNANSWERABLE, texts)])
+    assert summary["citation_validity"] == 1.0 and summary["citation_precision"] == 1.0
+    assert summary["answer_rate"] == 1.0 and summary["refusal_accuracy"] == 1.0
+    worse = summarise([score_answer(wrongly_answered, UNANSWERABLE, texts)])
+    assert worse["refusal_accuracy"] == 0.0 and worse["wrongly_answered"] == ["q2"]
