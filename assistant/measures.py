@@ -568,8 +568,10 @@ def extract_frequencies(text: str) -> list[tuple[str, str]]:
             after = re.match(r"(?:周|星期)([一二三四五六日天])", text[match.end() :])
             weekday = after.group(1) if after else ""
         found.append((period, weekday.replace("天", "日")))
+    taken = {i for m in _FREQUENCY.finditer(text) for i in range(m.start(), m.end())}
     for match in _FREQUENCY_ONCE.finditer(text):
-        found.append((_PERIOD_NORMAL.get(match.group(1), match.group(1)), ""))
+        if match.start(1) not in taken:  # 每周一次 is one frequency, not two
+            found.append((_PERIOD_NORMAL.get(match.group(1), match.group(1)), ""))
     return found
 
 
@@ -1183,7 +1185,7 @@ def _clean_lines(lines: Iterable[str]) -> list[str]:
     out = []
     for line in lines:
         text = strip_numbering(line)
-        if len(_CJK.findall(text)) >= 4:
+        if len(_CJK.findall(text)) >= 4 and not _is_heading(text):
             out.append(text)
     return out
 
@@ -1198,12 +1200,21 @@ def _read_docx(path: Path) -> list[str]:
         from_tables.extend(_measures_from_rows(rows))
     if from_tables:
         return from_tables
-    return _clean_lines(p.text for p in document.paragraphs if not _is_heading(p.text))
+    return _clean_lines(
+        p.text for p in document.paragraphs
+        if not (p.style is not None and (p.style.name or "").lower().startswith(("heading", "title", "标题")))
+    )
+
+
+_LIST_NAMES = ("清单", "台账", "一览表", "汇总表", "情况表", "目录", "明细")
 
 
 def _is_heading(text: str) -> bool:
-    t = text.strip()
-    return bool(t) and (t.endswith(("清单", "台账", "方案")) and len(t) < 40) and not t.endswith("。")
+    """The title of the list itself ("巡察反馈问题整改清单"), not a measure ("建立问题清单")."""
+    t = text.strip().rstrip("：:")
+    if not t.endswith(_LIST_NAMES) or len(t) > 40:
+        return False
+    return not any(tok.word in ACTION_CLASS_OF for tok in _tokens(t))
 
 
 def _read_xlsx(path: Path) -> list[str]:
