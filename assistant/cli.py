@@ -179,6 +179,7 @@ def cmd_eval(ws: Workspace, args: argparse.Namespace) -> int:
         questions_path=Path(args.questions),
         docs_dir=ws.settings.docs_dir,
         index_dir=None if args.fresh else ws.index_dir,
+        settings=ws.settings,
         embeddings=ws.embeddings,
     )
     print(format_table(result))
