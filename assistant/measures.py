@@ -145,6 +145,7 @@ NOT_ORG = frozenset(
     """局 处 部 办 科 室 委 厅 中心 常委 党委 委员会 政府 各级政府 地方政府 人民政府 支部 党支部 办公室 本部
     局机关 机关""".split()
 )
+_LEADING_FUNCTION = frozenset("经并由在向对将把被从与和及为给让同")
 _GENERIC_ORG_PREFIX = re.compile(r"^(?:\*?[州省市县区]|我|本|该|各|校|学校)(?=..)")
 _ROLE_SUFFIX = re.compile(r"(书记|副书记|主任|局长|处长|部长|科长|厅长|组长|主席|委员)$")
 PERSON = "人"
@@ -155,8 +156,10 @@ _ROLE_PREFIX = re.compile(r"(?:党委|纪委|党组|党支部|支部|党总支)$
 _ROLE_NOT_AFTER = re.compile(r"(?:负责制|办公会|信箱|热线|职责)")
 
 _NUMERAL = r"(?:\d+(?:\.\d+)?|[零〇一二两三四五六七八九十百千万]+|\*+(?:\.\*+)?)"
-_UNIT = r"(?:人次|万元|亿元|名|人|次|个|所|项|条|元|%|批|场|家|册|篇|门|份|件|位|支|套|本|户|间)"
-_NUMBER = re.compile(rf"(?<![第每周星])({_NUMERAL})\s*({_UNIT})")
+_UNIT = (
+    r"(?:人次|万元|亿元|平方米|场次|学时|小时|个月|名|人|次|个|所|项|条|元|%|批|场|家|册|篇|门|份|件|位|支|套|本|户|间|处)"
+)
+_NUMBER = re.compile(rf"(?<![第每周星])({_NUMERAL})\s*(?:余|多)?\s*({_UNIT})")  # 40余处 counts as 40处
 _PERIOD = r"(?:星期|周|月|季度|季|年|半年|学期|天|日|双月)"
 _FREQUENCY = re.compile(rf"每(?:个)?({_PERIOD})(?:(?:周|星期)?([一二三四五六日天])(?![次个遍回到至名项人]))?")
 _FREQUENCY_ONCE = re.compile(rf"[一两二]?({_PERIOD})[一两二三\*]+次")
@@ -298,7 +301,7 @@ class MeasureResult:
         if self.matches:
             m = self.matches[0]
             section = f" {m.chunk.section}" if m.chunk.section else ""
-            head += f"\n    出处：《{m.chunk.title}》{section}：“{_shorten(m.quote, 90)}”"
+            head += f"\n    出处：《{m.chunk.title.strip('《》')}》{section}：“{_shorten(m.quote, 90)}”"
         return f"{head}\n    说明：{self.explanation}"
 
 
@@ -456,6 +459,8 @@ def extract_orgs(text: str) -> list[Org]:
                 break
             start = prev.start
             j -= 1
+        while start < end - 1 and masked[start] in _LEADING_FUNCTION:  # 经 + 局党组: 经 is not part of it
+            start += 1
         name = masked[start:end]
         if name in NOT_ORG or len(name) < 2 or "　" in name:
             continue
@@ -763,14 +768,39 @@ def frequency_conflicts(measure: Elements, span: Elements) -> list[Conflict]:
 
 
 def scope_conflicts(measure: Elements, span: Elements) -> list[Conflict]:
-    """"全部 / 所有 / 全州 …" in the measure that the span does not support."""
+    """"全部 / 所有 / 全州 …" in the measure that the span does not support. A scope word of the span
+    supports it only in a clause about the same thing ("所有台账的整改措施…" does not make "全部177项整改
+    任务已完成" true)."""
     conflicts = []
-    if measure.total_scope and not span.total_scope:
-        conflicts.append(Conflict("scope", measure.total_scope[0], "未说明全部完成或全部覆盖"))
+    if measure.total_scope:
+        words = _scope_words(measure, measure.total_scope[0])
+        if not any(_scope_clause_covers(span, w, words) for w in span.total_scope):
+            conflicts.append(Conflict("scope", measure.total_scope[0], "未说明全部完成或全部覆盖"))
     for region in measure.region_scope:
-        if region not in span.region_scope:
+        if not (region in span.region_scope and _scope_clause_covers(span, region, _scope_words(measure, region))):
             conflicts.append(Conflict("scope", region, f"未涉及“{region}”范围"))
     return conflicts
+
+
+def _scope_words(el: Elements, scope: str) -> list[str]:
+    """Content words of the measure clause that holds ``scope`` (what the scope is about)."""
+    at = el.text.find(scope)
+    clause = "".join(ch for ch, c in zip(el.text, el.clauses, strict=True) if c == el.clauses[max(at, 0)])
+    return [
+        w for w in jieba.lcut(clause.replace(scope, " "))
+        if (len(w) >= 2 and w not in FILLER and _CJK.match(w[0])) or w.isdigit()
+    ]
+
+
+def _scope_clause_covers(span: Elements, scope: str, words: Sequence[str]) -> bool:
+    if not words:
+        return True
+    for match in re.finditer(re.escape(scope), span.text):
+        clause_id = span.clauses[match.start()]
+        clause = "".join(ch for ch, c in zip(span.text, span.clauses, strict=True) if c == clause_id)
+        if sum(_present(w, clause) for w in words) >= len(words) / 2:
+            return True
+    return False
 
 
 def _bound_pairs(el: Elements) -> list[tuple[Org, Org]]:
@@ -854,6 +884,7 @@ class MeasureChecker:
     partial_threshold: float = 0.42  # similarity below which nothing close was found
     min_compact: float = 0.56  # "exists" needs this much of the measure within one short stretch
     rival_margin: float = 0.08  # a closer conflicting span beats a clean one by more than this
+    min_match: float = 0.25  # below this the closest span is noise and no match is shown
     max_matches: int = 3
     embed_top: int = 24  # spans scored by the encoder (the lexically closest ones)
     _vectors: dict[str, np.ndarray] = field(default_factory=dict, repr=False)  # encoder cache by text
@@ -998,6 +1029,8 @@ class MeasureChecker:
     # -- verdict ------------------------------------------------------------------------------------
     def check(self, measure: str) -> MeasureResult:
         measure = measure.strip()
+        if not _CJK.search(measure):
+            return MeasureResult(measure, ABSENT, 0.0, "措施内容为空或不是中文，无法核查。")
         spans = self.candidates(measure)
         if not spans:
             return MeasureResult(measure, ABSENT, 0.0, "报告中没有检索到相关内容。")
@@ -1009,8 +1042,13 @@ class MeasureChecker:
             conflicts = self.conflicts(measure, spans[i]) if s.similarity >= self.partial_threshold else ()
             judged.append((spans[i], replace(s, conflicts=conflicts)))
         verdict, best = self.decide(judged)
-        matches = self._matches(judged, best)
-        result = MeasureResult(measure, verdict, best[1].similarity, self.explain(verdict, best[1]), matches)
+        explanation = self.explain(verdict, best[1])
+        if verdict == EXISTS and len(self.content_words(measure)) < 2:
+            # one word ("审计") is a topic, not a measure: it is "there" in any report that mentions it
+            verdict = PARTIAL
+            explanation = "措施内容过少（只有一个关键词），无法判断是否为同一措施" + _detail(best[1])
+        matches = self._matches(judged, best) if best[1].similarity >= self.min_match else []
+        result = MeasureResult(measure, verdict, best[1].similarity, explanation, matches)
         if self.chat_model is not None and verdict != ABSENT:
             self._ask_judge(result, best)
         return result
@@ -1034,17 +1072,14 @@ class MeasureChecker:
         out: list[MeasureMatch] = []
         used: set[str] = set()
         for span, sig in [best, *judged]:
-            if span.chunk.id in used or len(out) >= self.max_matches:
+            if span.chunk.id in used or len(out) >= self.max_matches or sig.similarity < self.min_match:
                 continue
             used.add(span.chunk.id)
             out.append(MeasureMatch(span.chunk, span.text, span.offset, sig))
         return out
 
     def explain(self, verdict: str, sig: Signals) -> str:
-        detail = (
-            f"（内容覆盖 {sig.coverage:.2f}，集中覆盖 {sig.compact:.2f}，字面重合 {sig.bigram:.2f}，"
-            f"语义相似 {sig.cosine:.2f}）"
-        )
+        detail = _detail(sig)
         missing = "、".join(sig.missing[:4])
         if verdict == EXISTS:
             text = "报告中已有该措施，原文与措施一致" + detail
@@ -1079,6 +1114,13 @@ class MeasureChecker:
         result.verdict = combine_verdicts(result.verdict, verdict, has_conflicts=bool(sig.conflicts))
         if reason:
             result.explanation += f"；大模型复核：{VERDICT_LABELS[verdict]}（{reason}）"
+
+
+def _detail(sig: Signals) -> str:
+    return (
+        f"（内容覆盖 {sig.coverage:.2f}，集中覆盖 {sig.compact:.2f}，字面重合 {sig.bigram:.2f}，"
+        f"语义相似 {sig.cosine:.2f}）"
+    )
 
 
 @lru_cache(maxsize=1)

@@ -63,6 +63,7 @@ def test_orgs_are_named_bodies_outside_titles() -> None:
     ]
     # words that merely end like a body
     assert extract_orgs("组织全体干部职工全部参加，局部调整") == []
+    assert [o.name for o in extract_orgs("并经局党组会议研究同意下发")] == ["局党组"]
 
 
 def test_posts_keep_their_body() -> None:
@@ -85,6 +86,7 @@ def test_numbers_with_units_and_redaction() -> None:
     assert extract_numbers("开展*次集中学习，提高*元") == [("*", "次"), ("*", "元")]
     assert extract_numbers("选了一个县和两所学校") == [("1", "个"), ("2", "所")]
     assert extract_numbers("坚持统一领导，第一议题") == []
+    assert extract_numbers("完成外墙维修加固40余处、660余平方米") == [("40", "处"), ("660", "平方米")]
     assert chinese_number("十二") == 12 and chinese_number("两百") == 200 and chinese_number("三万五千") == 35000
 
 
@@ -122,6 +124,10 @@ def test_scope_negation_and_direction_elements() -> None:
          {"person"}),
         ("由校长担任领导小组组长", "党委书记担任巡视工作领导小组组长。", {"person"}),
         ("民族班由民考普调整为民考民", "将民族班由“民考民”调整为“民考普”。", {"action"}),
+        ("借调人员已全部退回原单位", "借调人员全部返回原单位工作。", set()),
+        # a 所有 about something else does not support 全部
+        ("全部177项整改任务已完成销号", "所有台账的整改措施均逐项明确完成时限，销号一个。177项整改任务已完成174项。",
+         {"scope"}),
     ],
 )
 def test_element_conflicts(measure: str, source: str, expected: set[str]) -> None:
@@ -185,6 +191,9 @@ VARIANTS: list[tuple[str, bool, str, str]] = [
     ("由州纪委抽调人员组成考核组对州属高中阶段学校进行年度考核", False, "", "department: 团州委"),
     ("给不具备建党组织条件的幼儿园派党建工作指导员", True, "党建工作指导员开展幼儿园党的工作", "paraphrase"),
     ("校长带头讲思政课72学时", False, "", "post: 校领导"),
+    ("对全部177项整改任务已经完成销号", False, "", "scope: 177项中已完成174项"),
+    ("177项整改任务中已完成174项", True, "学校巡视整改台账177项整改任务，已完成174项", "copy with numbers"),
+    ("完成外墙维修加固400余处", False, "", "number: 40余处"),
 ]
 
 
@@ -222,6 +231,12 @@ def test_result_json_points_at_exact_characters(corpus_workspace: Workspace) -> 
     top = row["matches"][0]
     assert top["doc"] == BUREAU and squash(top["quote"]) in squash(source)
     assert "部分相似" in result.summary()
+
+
+def test_one_word_or_no_chinese_is_not_a_measure(corpus_workspace: Workspace) -> None:
+    word, latin = check_measures(corpus_workspace, ["审计", "abc"])
+    assert word.verdict == "partial" and "过少" in word.explanation
+    assert latin.verdict == "absent" and latin.matches == []
 
 
 def test_llm_judge_can_downgrade_but_not_override_a_conflict(corpus_workspace: Workspace) -> None:
