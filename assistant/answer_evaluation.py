@@ -5,6 +5,7 @@ Definitions (tested in tests/assistant/test_answer_evaluation.py):
 - citation precision: share of citations, over answered answerable questions, whose cited chunk covers
   one of the question's gold quotes (README coverage rule, same file). A citation of a passage that
   is relevant but not gold counts as imprecise: the figure is a lower bound.
+- citation recall: share of gold quotes, over answerable questions, covered by some cited chunk.
 - refusal accuracy: share of unanswerable questions answered with found=false.
 - answer rate: share of answerable questions answered with found=true.
 """
@@ -28,6 +29,7 @@ class AnswerScore:
     citations: int
     valid: int
     precise: int
+    gold_covered: float  # share of the question's gold quotes covered by a cited chunk
 
 
 def citation_is_valid(citation: Citation, document_texts: Mapping[str, str]) -> bool:
@@ -47,6 +49,11 @@ def score_answer(answer: Answer, question: Question, document_texts: Mapping[str
         citations=len(answer.citations),
         valid=sum(citation_is_valid(c, document_texts) for c in answer.citations),
         precise=sum(citation_is_precise(c, question) for c in answer.citations),
+        gold_covered=(
+            sum(any(g.doc == c.chunk.doc and covers(c.chunk.text, g.quote) for c in answer.citations)
+                for g in question.gold) / len(question.gold)
+            if question.gold else 0.0
+        ),
     )
 
 
@@ -60,6 +67,7 @@ def summarise(scores: Sequence[AnswerScore]) -> dict[str, Any]:
         "citations": cited,
         "citation_validity": sum(s.valid for s in scores) / cited if cited else 1.0,
         "citation_precision": sum(s.precise for s in answerable if s.found) / cited_answerable if cited_answerable else 0.0,
+        "citation_recall": sum(s.gold_covered for s in answerable) / len(answerable) if answerable else 0.0,
         "answer_rate": sum(s.found for s in answerable) / len(answerable) if answerable else 0.0,
         "refusal_accuracy": sum(not s.found for s in unanswerable) / len(unanswerable) if unanswerable else 1.0,
         "wrongly_refused": [s.id for s in answerable if not s.found],
@@ -80,6 +88,7 @@ def format_answer_table(summary: Mapping[str, Any]) -> str:
     rows = [
         ("citation validity", f"{summary['citation_validity']:.3f}"),
         ("citation precision (gold passage)", f"{summary['citation_precision']:.3f}"),
+        ("citation recall (gold quotes cited)", f"{summary['citation_recall']:.3f}"),
         ("answer rate (answerable)", f"{summary['answer_rate']:.3f}"),
         ("refusal accuracy (unanswerable)", f"{summary['refusal_accuracy']:.3f}"),
         ("citations", str(summary["citations"])),

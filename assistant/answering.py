@@ -120,7 +120,7 @@ class Answerer:
         top_score = passages[0].score if passages else 0.0
         fact = asked_fact(question)
         for passage in passages:
-            if passage.score < 0.35 * top_score:
+            if passage.score < 0.5 * top_score:
                 break
             scored = [
                 (s, sum(w for t, w in weights.items() if t in s) / total + (0.5 if fact and fact.stated_in(s) else 0.0))
