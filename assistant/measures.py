@@ -854,7 +854,7 @@ def _negation_phrase(text: str, verb: str) -> str:
 
 
 def _freq_text(period: str, weekday: str) -> str:
-    return f"每{period}{weekday}" if not weekday else f"每{period}{weekday}"
+    return f"每{period}{weekday}"
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -894,11 +894,11 @@ class MeasureChecker:
         """Content words of the measure with their weight (idf, bounded so no word dominates)."""
         words: dict[str, float] = {}
         unseen = self.idf("\x00")  # the weight of a word the corpus never uses
-        plain = _mask_titles(measure).replace("　", "")
+        plain = re.sub(r"[《》〈〉“”\"]", " ", measure)  # a title the user quotes is still the topic
         plain = _NUMBER.sub(" ", _FREQUENCY_ONCE.sub(" ", _FREQUENCY.sub(" ", plain)))
         for word in jieba.lcut(plain):
             w = word.strip()
-            if len(w) < 2 or w in FILLER or not _CJK.search(w) or w in ACTION_CLASS_OF and w in ("开展", "进行"):
+            if len(w) < 2 or w in FILLER or not _CJK.search(w):
                 continue
             idf = self.idf(w)
             # A word no report uses cannot tell passages apart (colloquial wording, a segmentation slip):
