@@ -90,6 +90,11 @@ def answer_markdown(answer: Any) -> str:
     return text
 
 
+def escape_tags(markdown: str) -> str:
+    """Markdown whose document text cannot open an HTML tag: "<" and "&" escaped, ">" kept for quotes."""
+    return markdown.replace("&", "&amp;").replace("<", "&lt;")
+
+
 def answer_plain_text(answer: Any) -> str:
     """Answer plus its sources, for pasting into a report."""
     lines = [answer.text]
@@ -212,7 +217,7 @@ def build_app(settings: Settings, workspace: Any = None) -> Any:
         md_path.write_text(markdown, encoding="utf-8")
         docx_path = out_dir / f"{safe_upload_name(theme)}学习资料.docx"
         to_docx(pack, docx_path)
-        return html.escape(markdown).replace("\n", "  \n"), [str(docx_path), str(md_path)]
+        return escape_tags(markdown), [str(docx_path), str(md_path)]
 
     # -- 整改台账 --------------------------------------------------------------------------------
     def ledger(doc: str | None, area: str, keyword: str) -> tuple[Any, ...]:

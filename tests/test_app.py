@@ -178,7 +178,7 @@ def test_browser_session_over_every_tab(served: tuple[str, Any], tmp_path: Path)
         page.click("#study-button")
         expect(page.locator("#study-preview")).to_contain_text("内部审计", timeout=120_000)
         with page.expect_download() as download:
-            page.locator("#study-files a", has_text=".docx").first.click()
+            page.locator("#study-files a[download$='.docx']").first.click()
         docx_path = tmp_path / "pack.docx"
         download.value.save_as(docx_path)
         paragraphs = [p.text for p in DocxDocument(str(docx_path)).paragraphs]
