@@ -58,6 +58,10 @@ def test_document_text_is_escaped_and_quotes_are_highlighted() -> None:
     )
 
 
+def test_study_preview_keeps_quotes_but_not_tags() -> None:
+    assert app.escape_tags("> 原文<script>x</script> & 说明") == "> 原文&lt;script>x&lt;/script> &amp; 说明"
+
+
 def test_upload_names_cannot_escape_the_uploads_folder() -> None:
     assert app.safe_upload_name("../../etc/passwd.txt") == "passwd.txt"
     assert app.safe_upload_name("..\\..\\整改 方案（定稿）.DOCX") == "整改 方案（定稿）.docx"
