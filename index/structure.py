@@ -139,10 +139,19 @@ def chinese_number(numeral: str) -> int:
     return total + digit
 
 
+# A title naming a rule, not a report about one: 《中央八项规定实施细则》 numbers its rules 1./2.
+_REGULATION_TITLE = re.compile(r"(法|条例|规定|细则|准则|办法|规则|守则)$")
+_REPORT_TITLE = re.compile(r"通报|报告|方案|清单|情况|答记者问|解读")
+
+
 def classify_document(doc: LoadedDocument) -> str:
-    """REGULATION with ≥3 articles at line starts, REPORT with report headings or measures, else OTHER."""
+    """REGULATION with ≥3 articles at line starts or a rule's title, REPORT with report headings or
+    measures, else OTHER."""
     lines = list(_content_lines(doc))
     if _count_articles(lines) >= MIN_ARTICLES_FOR_REGULATION:
+        return REGULATION
+    title = doc.title.strip().strip("《》")
+    if _REGULATION_TITLE.search(title) and not _REPORT_TITLE.search(title):
         return REGULATION
     for line in lines:
         if _report_marker(line.text) is not None or _measure_starts(line.text):
@@ -155,7 +164,7 @@ def analyze(doc: LoadedDocument) -> Structure:
     kind = classify_document(doc)
     lines = list(_content_lines(doc))
     builder = _Builder(doc.text)
-    if kind == REGULATION:
+    if _count_articles(lines) >= MIN_ARTICLES_FOR_REGULATION:  # a rule without 第X条 reads like a report
         _parse_regulation(lines, builder)
     else:
         _parse_report(lines, builder)

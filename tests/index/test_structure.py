@@ -369,3 +369,12 @@ def test_xunshi_regulation_articles(load: Callable[[str], LoadedDocument]) -> No
     assert any(h.startswith("第五章") and "工作程序" in h for h in report.headings)
     crossref = unit_with(doc, units, "本条例第三十五条所列行为")
     assert crossref.label == "第三十八条"
+
+
+def test_a_rule_is_a_regulation_by_its_title_even_without_articles() -> None:
+    from dataclasses import replace
+
+    numbered = make_doc(["一、改进调查研究", "1.到基层调研要深入群众。", "2.轻车简从。"])
+    assert classify_document(replace(numbered, title="中央八项规定实施细则")) == REGULATION
+    assert classify_document(replace(numbered, title="关于落实中央八项规定情况的报告")) == REPORT
+    assert analyze(replace(numbered, title="中央八项规定实施细则")).units  # still cut by its headings
