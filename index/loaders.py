@@ -15,7 +15,6 @@ import shutil
 import signal
 import subprocess
 import tempfile
-import unicodedata
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -45,6 +44,8 @@ from index.cleaning import (
 )
 
 __all__ = [
+    "MAX_FILE_MB",
+    "MAX_TEXT_CHARS",
     "SUPPORTED_SUFFIXES",
     "HeadingHint",
     "LoadError",
@@ -93,6 +94,16 @@ SCANNED_PDF = "扫描件，无文字层，无法提取文字（需先做 OCR）"
 UNDECODABLE_PDF = "PDF 文字层无法解码（字体缺少文字映射，提取出的是乱码），需先做 OCR"
 NO_LIBREOFFICE = "无法读取 .doc/.wps：本机未安装 LibreOffice（安装后即可自动转换，或另存为 .docx）"
 CONVERSION_TIMEOUT_SECONDS = 120
+NOT_PDF = "不是 PDF 文件（文件开头没有 %PDF 标记，可能是改了扩展名的其他文件）"
+NO_DOCX_BODY = "压缩包中没有 Word 正文（word/document.xml），不是 Word 文档"
+PDF_NEEDS_CRYPTOGRAPHY = "PDF 已加密（AES），本机缺少解密组件 cryptography，无法读取（安装 cryptography 或先解除加密）"
+
+# Limits that keep one oversized file from stalling a whole run. Read at call time, so they can be
+# changed here (or patched) without touching anything else. Bytes guard memory (the file is read
+# whole); characters bound the work: about 2,500–5,000 chunks per 1,000,000 characters, i.e. roughly a
+# minute of embedding on 2 cores. A file over either limit fails with a reason saying so.
+MAX_FILE_MB: float = 50
+MAX_TEXT_CHARS = 1_000_000
 
 _BOMS = (
     # UTF-32 first: the UTF-32-LE BOM begins with the UTF-16-LE one.
@@ -103,11 +114,20 @@ _BOMS = (
     (codecs.BOM_UTF16_BE, "utf-16-be"),
 )
 _UTF16_SAMPLE_BYTES = 4096
+_UTF16 = ("utf-16-le", "utf-16-be")
+# Characters of ordinary Chinese/English text: ASCII printables and whitespace, CJK ideographs and
+# punctuation, full-width forms. The wrong byte order turns Chinese into private-use or rare blocks.
+_ORDINARY_CHARS = re.compile(r"[\t\n\r\x20-\x7e\u00b7\u2014-\u2026\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
+_MIN_ORDINARY_RATIO = 0.8
 _MAX_CONTROL_CHAR_RATIO = 0.01
-_ALLOWED_CONTROLS = "\t\n\r\f\v"
+# Unicode category Cc except \t \n \v \f \r (a regex: counting per character is slow on large files).
+_DISALLOWED_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
 _MIN_CHARS_PER_TEXT_PAGE = 5
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .doc/.wps container
 _ZIP_MAGIC = b"PK\x03\x04"
+_DOCX_MAIN_PART = "word/document.xml"
+_PDF_MAGIC = b"%PDF-"
+_PDF_HEADER_WITHIN = 1024  # readers accept a header after up to 1 KB of leading junk
 _DOCX_HEADING_STYLE = re.compile(r"^(?:heading|标题)\s*(\d)$", re.IGNORECASE)
 _DOCX_TITLE_STYLES = {"title", "标题"}
 _STYLE_INHERITANCE_DEPTH = 4
@@ -136,7 +156,21 @@ def load_document(path: Path | str) -> LoadedDocument:
     document = reader(path, data)
     if not document.text.strip():
         raise LoadError(path, EMPTY_FILE)
+    if len(document.text) > MAX_TEXT_CHARS:
+        raise LoadError(
+            path,
+            f"文字过多（本文件约 {_wan(len(document.text))} 万字，超过 {_wan(MAX_TEXT_CHARS)} 万字的上限），请拆分后再导入",
+        )
     return document
+
+
+def _wan(chars: int) -> str:
+    """A character count in 万 (10,000), as people say it: 100, 1.5, 0.2."""
+    return f"{chars / 10_000:.1f}".removesuffix(".0")
+
+
+def _megabytes(size: float) -> str:
+    return f"{size:.1f}".removesuffix(".0") if size >= 0.1 else f"{size:g}"
 
 
 def _read_bytes(path: Path) -> bytes:
@@ -145,6 +179,10 @@ def _read_bytes(path: Path) -> bytes:
     if not path.is_file():
         raise LoadError(path, "不是普通文件（可能是文件夹）")
     try:
+        size = path.stat().st_size
+        if size > MAX_FILE_MB * 1024 * 1024:
+            shown = _megabytes(size / 1024 / 1024)
+            raise LoadError(path, f"文件过大（超过 {_megabytes(MAX_FILE_MB)} MB，本文件 {shown} MB），请拆分后再导入")
         return path.read_bytes()
     except PermissionError as exc:
         raise LoadError(path, "没有读取权限") from exc
@@ -156,7 +194,8 @@ def _read_bytes(path: Path) -> bytes:
 
 
 def decode_text(data: bytes) -> str | None:
-    """Bytes → str without mangling: BOM, BOM-less UTF-16, strict UTF-8, strict GB18030, then detection.
+    """Bytes → str without mangling: BOM, BOM-less UTF-16, strict UTF-8, strict GB18030, UTF-8 cut off
+    inside its last character, UTF-16 without NUL bytes, then detection.
 
     Returns None when the bytes do not look like text in any of these encodings.
     """
@@ -166,46 +205,68 @@ def decode_text(data: bytes) -> str | None:
                 return _plausible_text(data[len(bom) :].decode(encoding))
             except UnicodeDecodeError:
                 break
-    utf16 = _bomless_utf16_encoding(data)
-    if utf16 is not None:
-        try:
-            text = _plausible_text(data.decode(utf16))
-        except UnicodeDecodeError:
-            text = None
-        if text is not None:
-            return text
+    text = _decode_bomless_utf16(data, require_nul=True)
+    if text is not None:
+        return text
     # GB18030 after UTF-8: valid UTF-8 Chinese is almost never valid GB18030, and GBK is a subset of it.
     for encoding in ("utf-8", "gb18030"):
         try:
-            return _plausible_text(data.decode(encoding))
+            text = _plausible_text(data.decode(encoding))
         except UnicodeDecodeError:
             continue
+        if text is not None:
+            return text
+    # A UTF-8 file cut off inside its last character (an interrupted copy): keep every whole character.
+    try:
+        text = _plausible_text(codecs.getincrementaldecoder("utf-8")().decode(data.removeprefix(codecs.BOM_UTF8)))
+    except UnicodeDecodeError:
+        text = None
+    if text:
+        return text
+    # Chinese-only UTF-16 may contain no NUL at all; neither UTF-8 nor GB18030 accepted it.
+    text = _decode_bomless_utf16(data, require_nul=False)
+    if text is not None:
+        return text
     best = charset_normalizer.from_bytes(data).best()
     return _plausible_text(str(best)) if best is not None else None
 
 
-def _bomless_utf16_encoding(data: bytes) -> str | None:
-    """UTF-16 without BOM shows NUL bytes on one side only (the high byte of ASCII characters).
+def _decode_bomless_utf16(data: bytes, *, require_nul: bool) -> str | None:
+    encoding = _bomless_utf16_encoding(data, require_nul=require_nul)
+    if encoding is None:
+        return None
+    try:
+        return _plausible_text(data.decode(encoding))
+    except UnicodeDecodeError:
+        return None
 
-    GBK and UTF-8 text never contain NUL, and binary data has them on both sides.
+
+def _bomless_utf16_encoding(data: bytes, *, require_nul: bool = True) -> str | None:
+    """UTF-16 without BOM shows NUL bytes: the high byte of ASCII characters, and the low byte of CJK
+    characters such as 一 (U+4E00) or 开 (U+5F00), so Chinese text can have NULs on both sides.
+
+    GBK and UTF-8 text never contain NUL. Of the two byte orders, the one that decodes the sample
+    into mostly ordinary characters wins; binary data decodes into noise either way.
     """
     if len(data) % 2:
         return None
     sample = data[:_UTF16_SAMPLE_BYTES]
-    nul_even = sample[0::2].count(0)
-    nul_odd = sample[1::2].count(0)
-    if nul_odd and not nul_even:
-        return "utf-16-le"
-    if nul_even and not nul_odd:
-        return "utf-16-be"
-    return None
+    if require_nul and not sample[0::2].count(0) and not sample[1::2].count(0):
+        return None
+    scores = {encoding: _ordinary_ratio(sample.decode(encoding, errors="replace")) for encoding in _UTF16}
+    best = max(scores, key=lambda encoding: scores[encoding])
+    return best if scores[best] >= _MIN_ORDINARY_RATIO else None
+
+
+def _ordinary_ratio(text: str) -> float:
+    return len(_ORDINARY_CHARS.findall(text)) / len(text) if text else 0.0
 
 
 def _plausible_text(text: str) -> str | None:
     """The decoded text, or None when NULs or many control characters say it is binary."""
     if "\x00" in text:
         return None
-    controls = sum(1 for c in text if c not in _ALLOWED_CONTROLS and unicodedata.category(c) == "Cc")
+    controls = sum(1 for _ in _DISALLOWED_CONTROL.finditer(text))
     if text and controls / len(text) > _MAX_CONTROL_CHAR_RATIO:
         return None
     return text
@@ -248,12 +309,23 @@ def _load_markdown(path: Path, data: bytes) -> LoadedDocument:
 def _load_docx(path: Path, data: bytes) -> LoadedDocument:
     if data.startswith(_OLE_MAGIC):  # a legacy .doc saved with a .docx name
         return _load_legacy_word(path, data)
+    if data.startswith(_ZIP_MAGIC) and not _zip_has(data, _DOCX_MAIN_PART):
+        raise LoadError(path, f"docx 文件损坏或格式不正确：{NO_DOCX_BODY}")
     try:
         return _document(path, _docx_text(docx.Document(io.BytesIO(data))))
     except LoadError:
         raise
     except Exception as exc:  # python-docx/lxml raise many exception types on malformed input
         raise LoadError(path, f"docx 文件损坏或格式不正确：{_describe_docx_error(exc)}") from exc
+
+
+def _zip_has(data: bytes, name: str) -> bool:
+    """Whether a zip archive lists ``name``; False for a damaged archive (its reader says why)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            return name in archive.namelist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return True  # let python-docx report the damage
 
 
 def _describe_docx_error(exc: Exception) -> str:
@@ -392,6 +464,8 @@ def _load_pdf(path: Path, data: bytes) -> LoadedDocument:
 
 
 def _pdf_page_texts(path: Path, data: bytes) -> list[str]:
+    if _PDF_MAGIC not in data[:_PDF_HEADER_WITHIN]:
+        raise LoadError(path, NOT_PDF)
     # pypdf raises many exception types on malformed input, hence the broad excepts.
     try:
         reader = PdfReader(io.BytesIO(data))
@@ -401,13 +475,15 @@ def _pdf_page_texts(path: Path, data: bytes) -> list[str]:
         try:
             opened = reader.decrypt("")
         except DependencyError as exc:
-            raise LoadError(path, "PDF 已加密，本机缺少解密组件（cryptography），无法读取") from exc
+            raise LoadError(path, PDF_NEEDS_CRYPTOGRAPHY) from exc
         except Exception as exc:
             raise LoadError(path, f"PDF 已加密，无法解密：{exc}") from exc
         if not opened:
             raise LoadError(path, "PDF 已加密，需要密码才能打开（请先解除密码再导入）")
     try:
         raw_pages = [page.extract_text() or "" for page in reader.pages]
+    except DependencyError as exc:  # AES content: decrypt("") succeeds, reading the text needs cryptography
+        raise LoadError(path, PDF_NEEDS_CRYPTOGRAPHY) from exc
     except Exception as exc:
         raise LoadError(path, f"PDF 文件损坏，无法提取文字：{_describe_pdf_error(exc)}") from exc
     return [join_wrapped_lines(normalize_plain_text(text)) for text in raw_pages]

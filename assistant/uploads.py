@@ -1,0 +1,200 @@
+"""Files users add through the web app: checked by what they contain, stored under a safe name.
+
+``store_upload`` accepts a file only when its content is what its name says (PDF header, a zip with
+a Word body, an OLE container for .doc/.wps, text that decodes for .txt/.md/.html) and it fits the
+size limit; the stored name cannot leave the uploads folder, is never hidden, and never replaces
+another file (a different file with the same name gets " (2)", the same file again is kept once).
+Every refusal is an ``UploadRejected`` with a reason for the user, in Chinese.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import unicodedata
+import zipfile
+from pathlib import Path
+
+from index.loaders import SUPPORTED_SUFFIXES, decode_text
+
+__all__ = ["ALLOWED_SUFFIXES", "UploadRejected", "detect_kind", "safe_upload_name", "store_upload"]
+
+ALLOWED_SUFFIXES = SUPPORTED_SUFFIXES
+MAX_STEM_CHARS = 80
+MAX_STEM_BYTES = 180  # file names are limited to 255 bytes; room is left for " (99)" and the suffix
+MAX_COLLISIONS = 999
+
+_PDF_MAGIC = b"%PDF-"
+_PDF_HEADER_WITHIN = 1024
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ZIP_MAGIC = b"PK\x03\x04"
+_BINARY_MAGIC = (
+    (b"\x89PNG\r\n\x1a\n", "image"),
+    (b"\xff\xd8\xff", "image"),
+    (b"GIF8", "image"),
+    (b"II*\x00", "image"),
+    (b"MM\x00*", "image"),
+    (b"\x7fELF", "program"),
+    (b"MZ", "program"),
+    (b"Rar!", "archive"),
+    (b"7z\xbc\xaf\x27\x1c", "archive"),
+    (b"\x1f\x8b", "archive"),
+)
+KIND_LABELS = {
+    "pdf": "PDF 文件",
+    "docx": "Word 文档（.docx）",
+    "ole": "旧版 Office 文档（.doc/.wps/.xls 等）",
+    "xlsx": "Excel 表格",
+    "pptx": "PowerPoint 演示文稿",
+    "zip": "压缩包",
+    "archive": "压缩包",
+    "image": "图片",
+    "program": "可执行程序",
+    "text": "纯文本",
+    "binary": "无法识别的二进制数据",
+}
+# What each accepted suffix may contain. A .doc that is really a .docx (and the reverse) is common and
+# the loaders read both, so both are accepted.
+_ACCEPTS = {
+    ".pdf": {"pdf"},
+    ".docx": {"docx", "ole"},
+    ".doc": {"ole", "docx"},
+    ".wps": {"ole", "docx"},
+    ".txt": {"text"},
+    ".md": {"text"},
+    ".markdown": {"text"},
+    ".html": {"text"},
+    ".htm": {"text"},
+}
+# Kept in names: letters and digits of any script (\w), symbols such as emoji, spaces and common
+# Chinese/ASCII punctuation; anything else (/ \ : * ? " < > | and the like) becomes "_".
+_NAME_PUNCTUATION = frozenset("（）()《》【】[]-—_.，,、+&@#%= ")
+_WORD_CHAR = re.compile(r"\w")
+_SUFFIX = re.compile(r"^\.[a-z0-9]{1,10}$")
+
+
+class UploadRejected(Exception):
+    """An upload that is not stored. ``reason`` is for the user, in Chinese."""
+
+    def __init__(self, name: str, reason: str) -> None:
+        self.name = name
+        self.reason = reason
+        super().__init__(f"{name}：{reason}")
+
+
+def safe_upload_name(name: str) -> str:
+    """A file name that cannot escape the uploads folder, is not hidden, and still reads as the original."""
+    base = unicodedata.normalize("NFC", name.replace("\\", "/").rsplit("/", 1)[-1])
+    # Control and format characters (e.g. U+202E, which displays "cod.exe" as "exe.doc") go first.
+    base = "".join(c for c in base if unicodedata.category(c)[0] != "C").strip(" .")
+    stem, dot, suffix = base.rpartition(".")
+    if not dot or not _SUFFIX.match("." + suffix.lower()) or not stem.strip(" ._"):
+        stem, suffix = base, ""
+    else:
+        suffix = "." + suffix.lower()
+    stem = "".join(c if _name_char(c) else "_" for c in stem)
+    stem = re.sub(r"_{2,}", "_", stem).strip(" ._") or "文件"
+    stem = stem[:MAX_STEM_CHARS]
+    while len(stem.encode("utf-8")) > MAX_STEM_BYTES:
+        stem = stem[:-1]
+    return f"{stem.rstrip(' ._') or '文件'}{suffix}"
+
+
+def _name_char(c: str) -> bool:
+    return c in _NAME_PUNCTUATION or bool(_WORD_CHAR.match(c)) or unicodedata.category(c) == "So"
+
+
+def detect_kind(data: bytes) -> str:
+    """What the bytes are, by content only: one of the keys of ``KIND_LABELS``."""
+    if _PDF_MAGIC in data[:_PDF_HEADER_WITHIN]:
+        return "pdf"
+    if data.startswith(_OLE_MAGIC):
+        return "ole"
+    if data.startswith(_ZIP_MAGIC):
+        return _zip_kind(data)
+    for magic, kind in _BINARY_MAGIC:
+        if data.startswith(magic):
+            return kind
+    return "text" if decode_text(data) is not None else "binary"
+
+
+def _zip_kind(data: bytes) -> str:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = set(archive.namelist())
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return "zip"
+    if "word/document.xml" in names:
+        return "docx"
+    if "xl/workbook.xml" in names:
+        return "xlsx"
+    if "ppt/presentation.xml" in names:
+        return "pptx"
+    return "zip"
+
+
+def _megabytes(size: float) -> str:
+    return f"{size / 1024 / 1024:.1f}".removesuffix(".0")
+
+
+def check_upload(name: str, data: bytes, max_bytes: int) -> str:
+    """The safe storage name for an acceptable upload; raises UploadRejected otherwise."""
+    safe = safe_upload_name(name)
+    suffix = Path(safe).suffix
+    if suffix not in ALLOWED_SUFFIXES:
+        shown = suffix or "（无扩展名）"
+        raise UploadRejected(name, f"不支持的文件类型 {shown}（支持：{'、'.join(ALLOWED_SUFFIXES)}）")
+    if not data:
+        raise UploadRejected(name, "文件为空")
+    if len(data) > max_bytes:
+        raise UploadRejected(name, f"文件过大（超过 {_megabytes(max_bytes)} MB，本文件 {_megabytes(len(data))} MB）")
+    kind = detect_kind(data)
+    if kind not in _ACCEPTS[suffix]:
+        if suffix in (".txt", ".md", ".markdown", ".html", ".htm") and kind == "binary":
+            raise UploadRejected(name, "不是文本文件（无法识别文字编码，疑似二进制）")
+        if suffix == ".docx" and kind == "zip":
+            raise UploadRejected(name, "不是 Word 文档（压缩包中没有 word/document.xml，文件可能已损坏）")
+        raise UploadRejected(name, f"文件内容与扩展名 {suffix} 不符：内容是{KIND_LABELS[kind]}")
+    return safe
+
+
+def store_upload(src: Path, uploads_dir: Path, max_bytes: int, *, name: str | None = None) -> Path:
+    """Check ``src`` and copy it into ``uploads_dir``; returns the stored path.
+
+    ``name`` is the name the user gave the file (defaults to ``src.name``). A different file already
+    stored under the same name is never replaced: the new one gets " (2)", " (3)", …; the very same
+    content uploaded again returns the stored copy.
+    """
+    shown = name or src.name
+    if not src.is_file():
+        raise UploadRejected(shown, "文件不存在或不是普通文件")
+    size = src.stat().st_size
+    if size > max_bytes:  # before reading it into memory
+        raise UploadRejected(shown, f"文件过大（超过 {_megabytes(max_bytes)} MB，本文件 {_megabytes(size)} MB）")
+    try:
+        data = src.read_bytes()
+    except OSError as exc:
+        raise UploadRejected(shown, f"无法读取文件：{exc.strerror or exc}") from exc
+    safe = check_upload(shown, data, max_bytes)
+    uploads_dir.mkdir(parents=True, exist_ok=True)
+    folder = uploads_dir.resolve()
+    stem, suffix = Path(safe).stem, Path(safe).suffix
+    for n in range(1, MAX_COLLISIONS + 1):
+        target = folder / (safe if n == 1 else f"{stem} ({n}){suffix}")
+        if target.parent != folder:  # cannot happen with a safe name; never write outside the folder
+            raise UploadRejected(shown, "文件名无效")
+        try:
+            fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        except FileExistsError:
+            if target.is_file() and target.stat().st_size == len(data) and target.read_bytes() == data:
+                return target
+            continue
+        try:
+            with os.fdopen(fd, "wb") as out:
+                out.write(data)
+        except BaseException:
+            target.unlink(missing_ok=True)
+            raise
+        return target
+    raise UploadRejected(shown, f"同名文件过多（已有 {MAX_COLLISIONS} 个），请改名后再上传")
