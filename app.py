@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.settings import Settings, get_settings
+from assistant.uploads import safe_upload_name
 
 # Set before Gradio is imported: its analytics and model-hub lookups would otherwise try the network.
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
@@ -28,7 +29,6 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 APP_TITLE = "整改通 · 整改材料与法规问答"
 KIND_LABELS = {"report": "整改通报/报告", "regulation": "法规制度", "other": "其他"}
-UPLOAD_SUFFIXES = (".txt", ".md", ".docx", ".pdf", ".html", ".htm", ".doc", ".wps")
 CHINESE_FONTS = ["Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC", "SimHei", "sans-serif"]
 MONO_FONTS = ["Noto Sans Mono CJK SC", "Consolas", "monospace"]
 
@@ -106,14 +106,6 @@ def answer_plain_text(answer: Any) -> str:
     return "\n".join(lines)
 
 
-def safe_upload_name(name: str) -> str:
-    """A file name that cannot escape the uploads folder and still reads as the original."""
-    base = Path(name.replace("\\", "/")).name
-    stem, suffix = Path(base).stem, Path(base).suffix.lower()
-    stem = re.sub(r"[^\w\u4e00-\u9fff（）()《》\-—_. ]+", "_", stem).strip(" ._") or "文件"
-    return f"{stem[:80]}{suffix}"
-
-
 def is_loopback(host: str) -> bool:
     if host in ("localhost", ""):
         return True
@@ -139,6 +131,7 @@ def build_app(settings: Settings, workspace: Any = None) -> Any:
     import gradio as gr
 
     from assistant.retrieval import SearchFilter
+    from assistant.uploads import UploadRejected, store_upload
     from assistant.workspace import Workspace
 
     ws = workspace or Workspace(settings)
@@ -246,20 +239,12 @@ def build_app(settings: Settings, workspace: Any = None) -> Any:
     def upload(files: list[str] | None, progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:
         if not files:
             raise gr.Error("请选择要上传的文件")
-        settings.uploads_dir.mkdir(parents=True, exist_ok=True)
         saved, rejected = [], []
         for f in files:
-            src = Path(f)
-            name = safe_upload_name(src.name)
-            if Path(name).suffix not in UPLOAD_SUFFIXES:
-                rejected.append(f"{src.name}：不支持的文件类型")
-                continue
-            if src.stat().st_size > settings.upload_max_mb * 1024 * 1024:
-                rejected.append(f"{src.name}：超过 {settings.upload_max_mb} MB")
-                continue
-            target = settings.uploads_dir / name
-            shutil.copyfile(src, target)
-            saved.append(target)
+            try:
+                saved.append(store_upload(Path(f), settings.uploads_dir, settings.upload_max_mb * 1024 * 1024))
+            except UploadRejected as exc:
+                rejected.append(str(exc))
         report = ws.indexer.run(saved, progress=lambda d, t, n: progress((d, max(t, 1)), desc=n)) if saved else None
         lines = [f"不接受：{r}" for r in rejected]
         if report:
@@ -351,7 +336,7 @@ def build_app(settings: Settings, workspace: Any = None) -> Any:
             library = gr.Dataframe(library_rows(), headers=["标题", "文件", "类别", "片段数", "索引时间", "状态"],
                                    wrap=True, interactive=False, elem_id="library-table")
             with gr.Row():
-                uploads = gr.File(label=f"上传文件（{'、'.join(UPLOAD_SUFFIXES)}，单个不超过 {settings.upload_max_mb} MB）",
+                uploads = gr.File(label=f"上传文件（txt、md、docx、pdf、html、doc、wps，单个不超过 {settings.upload_max_mb} MB）",
                                   file_count="multiple", type="filepath", elem_id="upload-files")
                 with gr.Column():
                     doomed = gr.Dropdown([r.name for r in ws.manifest.records()], label="选择要删除的文件",
