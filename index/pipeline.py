@@ -21,7 +21,7 @@ from index.manifest import OK, PENDING, Manifest, content_hash, doc_id_for
 from index.store import VectorStore
 
 # Bump when chunking or cleaning changes what a file turns into: every file is then re-indexed.
-PIPELINE_VERSION = "2"
+PIPELINE_VERSION = "3"
 
 Status = Literal["added", "updated", "unchanged", "removed", "failed"]
 STATUS_LABELS: dict[str, str] = {

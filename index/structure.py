@@ -429,6 +429,11 @@ def _marked_paragraph(builder: _Builder, para: _Paragraph, following: str | None
     marker = _report_marker(para.first.text)
     assert marker is not None
     label, level = marker
+    after = para.start + len(label)
+    if _measure_at(builder.text, after) is not None:  # "（一）一是…。二是…": the measures are the body
+        builder.heading(para.start, after, level, label)
+        _emit_measures(builder, after, para.end, "")
+        return
     heading_end = _heading_sentence_end(builder.text, para, para.first.text)
     if heading_end == para.end and not _has_children(level, following):
         heading_end = None

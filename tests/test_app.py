@@ -6,6 +6,7 @@ Screenshots of each tab are kept under artifacts/screenshots/ for people to look
 
 from __future__ import annotations
 
+import re
 import shutil
 import socket
 from collections.abc import Iterator
@@ -180,8 +181,9 @@ def test_browser_session_over_every_tab(served: tuple[str, Any], tmp_path: Path)
         download.value.save_as(docx_path)
         paragraphs = [p.text for p in DocxDocument(str(docx_path)).paragraphs]
         document_texts = {p.name: load_document(p).text for p in settings.docs_dir.rglob("*") if p.is_file()}
-        # Each excerpt is the paragraph right above its "——《source》…" line.
-        quoted = [text for text, after in zip(paragraphs, paragraphs[1:], strict=False) if after.startswith("——")]
+        # Each excerpt is the paragraph right above its "——《source》…" line, after its item number.
+        quoted = [re.sub(r"^\d+\. ", "", text)
+                  for text, after in zip(paragraphs, paragraphs[1:], strict=False) if after.startswith("——")]
         assert quoted, "the study pack quotes no excerpt"
         assert all(any(q in text for text in document_texts.values()) for q in quoted)
         page.screenshot(path=str(SCREENSHOTS / "3-学习资料.png"), full_page=True)

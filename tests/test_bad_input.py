@@ -282,9 +282,7 @@ CASES = [
     Case("含脚本的网页.html", write_text(SCRIPT_HTML), True, "整改网页栏目违规链接问题", _script_dropped),
     Case("提示注入.md", write_text(INJECTION_MD), True, "伪造指令防范培训每季度一次"),
     Case("标题紧跟一是.txt", write_text("整改报告\n一、强化整改\n（一）一是建立标题紧跟措施台账。二是按期报送。\n"), True,
-         "建立标题紧跟措施台账",
-         known_issue="index/structure.py reads '（一）一是…。' as a heading: the measure is only in the section path, "
-                     "no chunk text holds it, so it cannot be quoted"),
+         "建立标题紧跟措施台账"),
 ]
 
 
