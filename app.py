@@ -229,7 +229,7 @@ def build_app(settings: Settings, workspace: Any = None) -> Any:
             [r.title or r.name, r.name, KIND_LABELS.get(r.kind, r.kind or "—"), r.chunks,
              time.strftime("%Y-%m-%d %H:%M", time.localtime(r.indexed_at)) if r.indexed_at else "",
              status.get(r.status, r.status) + (f"：{r.error}" if r.error else "")]
-            for r in ws.manifest.records()
+            for r in sorted(ws.manifest.records(), key=lambda r: -r.indexed_at)  # newest first
         ]
 
     def refresh_library() -> tuple[Any, ...]:
