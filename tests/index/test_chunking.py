@@ -15,10 +15,10 @@ from index.loaders import LoadedDocument, load_document
 from index.structure import analyze
 
 CORPUS = next(
-    (p for p in (Path("/work/shared/corpus"), Path(__file__).parents[2] / "docs_src") if p.is_dir()),
+    (p for p in (Path(__file__).resolve().parents[3] / "shared" / "corpus", Path(__file__).parents[2] / "docs_src") if p.is_dir()),
     Path("docs_src"),
 )
-EVAL = Path("/work/shared/eval")
+EVAL = Path(__file__).resolve().parents[3] / "shared" / "eval"
 BUREAU = "reports/教育局党组关于巡察组巡察反馈问题整改情况的通报.txt"
 NANKAI = "reports/中共南开大学委员会关于十九届中央第七轮巡视整改进展情况的通报.md"
 XUNSHI = "regulations/中国共产党巡视工作条例.md"
@@ -243,7 +243,7 @@ def gold_quotes() -> list[tuple[str, str, str]]:
     return quotes
 
 
-@pytest.mark.skipif(not gold_quotes(), reason="no eval gold set at /work/shared/eval")
+@pytest.mark.skipif(not gold_quotes(), reason="no eval gold set in ../shared/eval")
 def test_every_gold_quote_lies_whole_in_a_chunk(load: Callable[[str], LoadedDocument]) -> None:
     by_name = {Path(rel).name: rel for rel in CORPUS_FILES}
     missed = []

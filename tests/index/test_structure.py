@@ -25,7 +25,7 @@ from index.structure import (
 )
 
 CORPUS = next(
-    (p for p in (Path("/work/shared/corpus"), Path(__file__).parents[2] / "docs_src") if p.is_dir()),
+    (p for p in (Path(__file__).resolve().parents[3] / "shared" / "corpus", Path(__file__).parents[2] / "docs_src") if p.is_dir()),
     Path("docs_src"),
 )
 BUREAU = "reports/教育局党组关于巡察组巡察反馈问题整改情况的通报.txt"
