@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import html
 import ipaddress
-import os
 import re
 import shutil
 import socket
@@ -20,12 +19,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from assistant.settings import Settings, get_settings
+from assistant.settings import Settings, enforce_offline_environment, get_settings
 from assistant.uploads import safe_upload_name
 
-# Set before Gradio is imported: its analytics and model-hub lookups would otherwise try the network.
-os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
+enforce_offline_environment()  # before Gradio, LangChain and the encoder are imported
 
 APP_TITLE = "整改通 · 整改材料与法规问答"
 KIND_LABELS = {"report": "整改通报/报告", "regulation": "法规制度", "other": "其他"}

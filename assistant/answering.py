@@ -17,7 +17,7 @@ from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import HumanMessage, SystemMessage
 
 from assistant.answerability import Judgement, asked_fact, content_terms, is_frame_phrase, judge
-from assistant.citations import Citation, check_answer, citation_for, sentences
+from assistant.citations import Citation, check_answer, citation_for, is_instruction, sentences
 from assistant.retrieval import HybridSearcher, Passage, SearchFilter
 from index.chunking import Chunk
 
@@ -125,6 +125,7 @@ class Answerer:
             scored = [
                 (s, sum(w for t, w in weights.items() if t in s) / total + (0.5 if fact and fact.stated_in(s) else 0.0))
                 for s in sentences(passage.chunk.text)
+                if not is_instruction(s)  # a sentence addressed to the model is never quoted as an answer
             ]
             context = f"{passage.chunk.title} {passage.chunk.section}"
             head = sum(w for t, w in weights.items() if t in context) / total

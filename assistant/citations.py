@@ -17,6 +17,14 @@ from index.chunking import Chunk
 MARKER = re.compile(r"\[(\d{1,3})\]")
 _SENTENCE_END = re.compile(r"[^。！？；\n]*[。！？；]?")
 _CJK_OR_WORD = re.compile(r"[\u4e00-\u9fff]|[A-Za-z0-9]+")
+# A source sentence addressed to the model (prompt injection) is never evidence for a claim.
+_INSTRUCTION = re.compile(
+    r"忽略(以上|上述|之前|此前|前面|先前)|无视(以上|上述|之前)|不受资料限制|(你|您)现在(是|不再|不受)"
+    r"|ignore (all )?(the )?(previous|above|prior)",
+    re.IGNORECASE,
+)
+# Figures (60, 12, 五 in 五年, 两 in 两个月…): every figure of a claim must occur in its quote.
+_FIGURE = re.compile(r"\d+(?:\.\d+)?|[一二三四五六七八九十百千万两半]+(?=[个年月日天周项条次名人元倍％%])")
 
 
 @dataclass(frozen=True)
@@ -70,15 +78,22 @@ def _units(text: str) -> set[str]:
 
 
 def support(claim: str, source_sentence: str) -> float:
-    """Share of the claim's character bigrams found in the source sentence."""
+    """Share of the claim's character bigrams found in the source sentence; 0 when one of the claim's
+    figures (60, 2, 五 of 五年…) is not in the sentence."""
+    if any(figure not in source_sentence for figure in _FIGURE.findall(claim)):
+        return 0.0
     claim_units = _units(claim)
     if not claim_units:
         return 0.0
     return len(claim_units & _units(source_sentence)) / len(claim_units)
 
 
+def is_instruction(sentence: str) -> bool:
+    return bool(_INSTRUCTION.search(sentence))
+
+
 def best_supporting_sentence(claim: str, chunk: Chunk) -> tuple[str, float]:
-    scored = [(s, support(claim, s)) for s in sentences(chunk.text)]
+    scored = [(s, support(claim, s)) for s in sentences(chunk.text) if not is_instruction(s)]
     return max(scored, key=lambda pair: pair[1], default=("", 0.0))
 
 

@@ -16,7 +16,7 @@ from typing import Any
 from tqdm import tqdm
 
 from assistant.retrieval import Passage, SearchFilter
-from assistant.settings import PROJECT_ROOT, Settings, get_settings
+from assistant.settings import PROJECT_ROOT, Settings, enforce_offline_environment, get_settings
 from assistant.workspace import Workspace
 
 DEFAULT_QUESTIONS = PROJECT_ROOT.parent / "shared" / "eval" / "dev_questions.jsonl"
@@ -240,6 +240,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None, settings: Settings | None = None) -> int:
+    enforce_offline_environment()
     args = build_parser().parse_args(argv)
     ws = Workspace(settings or get_settings())
     handlers = {"index": cmd_index, "search": cmd_search, "ask": cmd_ask, "check": cmd_check, "eval": cmd_eval}

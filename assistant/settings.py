@@ -6,6 +6,7 @@ in the working directory. Nothing else in the code reads the environment.
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -63,3 +64,21 @@ class Settings(BaseSettings):
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     return Settings()
+
+
+# Libraries that look things up on the network unless told not to: model hubs, Gradio analytics,
+# LangSmith tracing (which would send prompts out), Chroma telemetry.
+OFFLINE_ENVIRONMENT = {
+    "HF_HUB_OFFLINE": "1",
+    "TRANSFORMERS_OFFLINE": "1",
+    "GRADIO_ANALYTICS_ENABLED": "False",
+    "LANGSMITH_TRACING": "false",
+    "LANGCHAIN_TRACING_V2": "false",
+    "ANONYMIZED_TELEMETRY": "False",
+}
+
+
+def enforce_offline_environment() -> None:
+    """Called by every entry point before the libraries above are imported."""
+    for key, value in OFFLINE_ENVIRONMENT.items():
+        os.environ[key] = value

@@ -105,5 +105,7 @@ class SentenceEmbeddings(Embeddings):
 
 
 def build_embeddings(name: str = BUNDLED_USE, *, threads: int = 2, batch_size: int = 64) -> SentenceEmbeddings:
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never let a model lookup leave the machine
+    # The library guarantees this itself, whoever calls it: sentence-transformers asks the model hub
+    # about a model's files unless offline mode is on.
+    os.environ["HF_HUB_OFFLINE"] = "1"
     return SentenceEmbeddings(load_sentence_model(name, threads=threads), name=name, batch_size=batch_size)

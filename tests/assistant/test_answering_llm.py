@@ -265,11 +265,6 @@ def test_h_prompt_injection_in_a_source_cannot_produce_an_unverified_citation(
     assert f"{GOOD_SENTENCES[TWO_MONTHS]}[{regulation.n}]" in answer.text
 
 
-@pytest.mark.xfail(
-    reason="已知不足：来源中的指令句（及只沾题目字面的句子）可被当作依据，照注入内容写的句子仍带引用。"
-    "修正办法：citations.best_supporting_sentence 跳过指令句，support 要求主张中的数字都出现在引文中。",
-    strict=False,
-)
 def test_h_claim_backed_only_by_an_injected_instruction_keeps_no_citation(injection_run: InjectionRun) -> None:
     assert all(c.quote != INJECTED_SENTENCE for c in injection_run.answer.citations)
     assert f"{FALSE_CLAIM}[" not in injection_run.answer.text
