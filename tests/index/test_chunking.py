@@ -5,23 +5,17 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from functools import cache
 from pathlib import Path
 
 import pytest
 
 from index.chunking import SECTION_SEPARATOR, Chunk, chunk_document
-from index.loaders import LoadedDocument, load_document
+from index.loaders import LoadedDocument
 from index.structure import analyze
+from tests.index.real_corpus import BUREAU, CORPUS, NANKAI, XUNSHI
 
-CORPUS = next(
-    (p for p in (Path(__file__).resolve().parents[3] / "shared" / "corpus", Path(__file__).parents[2] / "docs_src") if p.is_dir()),
-    Path("docs_src"),
-)
 EVAL = Path(__file__).resolve().parents[3] / "shared" / "eval"
-BUREAU = "reports/教育局党组关于巡察组巡察反馈问题整改情况的通报.txt"
-NANKAI = "reports/中共南开大学委员会关于十九届中央第七轮巡视整改进展情况的通报.md"
-XUNSHI = "regulations/中国共产党巡视工作条例.md"
+
 CORPUS_FILES = sorted(str(p.relative_to(CORPUS)) for p in CORPUS.glob("*/*") if p.suffix in (".md", ".txt"))
 # A measure marker where a measure may start: a unit must never hold two of them.
 MEASURE_START = re.compile(r"(?:^|[。；！？：])[”’]?[一二三四五六七八九十]+是")
@@ -57,16 +51,6 @@ def uncovered_words(doc: LoadedDocument, chunks: list[Chunk]) -> str:
     for start, end in spans:
         covered[start:end] = b"\x01" * (end - start)
     return "".join(ch for ch, c in zip(doc.text, covered, strict=True) if not c and re.match(r"\w", ch))
-
-
-@pytest.fixture(scope="module")
-def load() -> Callable[[str], LoadedDocument]:
-    """The real loader; these tests skip only while it is still a stub."""
-    try:
-        load_document(CORPUS / BUREAU)
-    except NotImplementedError:
-        pytest.skip("index.loaders.load_document is not implemented yet")
-    return cache(lambda rel: load_document(CORPUS / rel))
 
 
 # --- synthetic ---------------------------------------------------------------------------------------

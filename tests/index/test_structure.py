@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import cache
 from pathlib import Path
 
 import pytest
 
-from index.loaders import HeadingHint, LoadedDocument, load_document
+from index.loaders import HeadingHint, LoadedDocument
 from index.structure import (
     ARTICLE,
     MEASURE,
@@ -23,14 +22,7 @@ from index.structure import (
     extract_titles,
     split_units,
 )
-
-CORPUS = next(
-    (p for p in (Path(__file__).resolve().parents[3] / "shared" / "corpus", Path(__file__).parents[2] / "docs_src") if p.is_dir()),
-    Path("docs_src"),
-)
-BUREAU = "reports/教育局党组关于巡察组巡察反馈问题整改情况的通报.txt"
-NANKAI = "reports/中共南开大学委员会关于十九届中央第七轮巡视整改进展情况的通报.md"
-XUNSHI = "regulations/中国共产党巡视工作条例.md"
+from tests.index.real_corpus import BUREAU, NANKAI, XUNSHI
 
 
 def make_doc(lines: list[str], *, name: str = "t.md") -> LoadedDocument:
@@ -63,16 +55,6 @@ def unit_with(doc: LoadedDocument, units: list[Unit], needle: str) -> Unit:
 
 
 # --- real documents, through the real loader --------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def load() -> Callable[[str], LoadedDocument]:
-    """The real loader; these tests skip only while it is still a stub."""
-    try:
-        load_document(CORPUS / BUREAU)
-    except NotImplementedError:
-        pytest.skip("index.loaders.load_document is not implemented yet")
-    return cache(lambda rel: load_document(CORPUS / rel))
 
 
 # --- report headings and measures ------------------------------------------------------------------
