@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import html
 import ipaddress
+import logging
 import re
 import shutil
 import socket
@@ -19,6 +20,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from assistant.login import LoginGuard, LoginLimits, parse_users
 from assistant.settings import Settings, enforce_offline_environment, get_settings
 from assistant.uploads import safe_upload_name
 
@@ -110,15 +112,6 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(socket.gethostbyname(host)).is_loopback
     except (OSError, ValueError):
         return False
-
-
-def parse_users(spec: str) -> list[tuple[str, str]]:
-    pairs = []
-    for item in spec.split(","):
-        user, _, password = item.strip().partition(":")
-        if user and password:
-            pairs.append((user, password))
-    return pairs
 
 
 # ---------------------------------------------------------------------------------------------
@@ -359,15 +352,18 @@ def make_theme() -> Any:
 
 
 def launch(settings: Settings, host: str, port: int, *, block: bool = True) -> Any:
+    host = host or "127.0.0.1"  # Gradio would read an empty host from GRADIO_SERVER_NAME, unchecked
     users = parse_users(settings.web_users.get_secret_value())
     if not is_loopback(host) and not users:
         raise SystemExit("对本机以外开放时必须设置登录用户：ZGT_WEB_USERS=\"用户名:密码\"（多个用逗号分隔）")
+    # A callable rather than the list: failed logins are counted and locked out (assistant/login.py).
+    guard = LoginGuard(users, LoginLimits.from_settings(settings)) if users else None
     demo = build_app(settings)
     demo.queue(default_concurrency_limit=4)
     return demo.launch(
         server_name=host,
         server_port=port,
-        auth=users or None,
+        auth=guard,
         auth_message="整改通：请登录",
         share=False,
         theme=make_theme(),
@@ -387,6 +383,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default=settings.web_host, help="监听地址（默认仅本机 127.0.0.1）")
     parser.add_argument("--port", type=int, default=settings.web_port)
     args = parser.parse_args(argv)
+    # Login failures and lockouts are warnings; on stderr with a time stamp for whoever runs the app.
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     print(f"整改通已启动：http://{args.host}:{args.port}", file=sys.stderr)
     launch(settings, args.host, args.port)
     return 0

@@ -58,6 +58,12 @@ class Settings(BaseSettings):
     web_port: int = 7860
     # "user:password" pairs, comma separated; required when the app listens beyond loopback.
     web_users: SecretStr = SecretStr("")
+    # Failed logins: a user name is locked out after this many failures within the window, and every
+    # name when all failures together reach the global count (Gradio does not tell us the client address).
+    login_max_failures: int = Field(default=5, ge=1)
+    login_window_seconds: float = Field(default=300.0, gt=0)
+    login_lockout_seconds: float = Field(default=300.0, gt=0)
+    login_global_max_failures: int = Field(default=50, ge=1)
     upload_max_mb: int = 50
 
 
