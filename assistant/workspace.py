@@ -69,6 +69,16 @@ class Workspace:
     def answerer(self) -> Answerer:
         return Answerer(self.searcher, chat_model=self.chat_model)
 
+    def warm_up(self) -> None:
+        """Load what the first question needs (encoder, lexical index, vector store) ahead of it.
+
+        The web app calls this in a background thread at start-up, so its page is served at once
+        and the first answer does not pay for loading models.
+        """
+        self.embeddings.embed_array(["预热"])
+        self.searcher.lexical.search("预热", 1)
+        self.vectors.count()
+
     def index(
         self, paths: list[Path] | None = None, *, rebuild: bool = False, progress: ProgressCallback | None = None
     ) -> IndexReport:

