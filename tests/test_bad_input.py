@@ -23,12 +23,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import docx
 import pytest
-from reportlab.lib.pagesizes import A4
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-from reportlab.pdfgen import canvas
 
 import index.loaders as loaders
 from assistant.workspace import Workspace
@@ -38,8 +33,8 @@ from index.loaders import LoadError, load_document
 from index.manifest import PENDING, doc_id_for
 from index.pipeline import IndexReport
 from tests.conftest import make_workspace
+from tests.index.documents import docx_bytes, pdf_bytes, write_scanned_pdf
 
-PDF_FONT = "STSong-Light"
 HAS_CRYPTOGRAPHY = importlib.util.find_spec("cryptography") is not None
 CJK = re.compile(r"[\u4e00-\u9fff]")
 MAX_CHARS = 400  # the workspace's chunk_max_chars (default)
@@ -60,41 +55,8 @@ def write_text(text: str, encoding: str = "utf-8", bom: bytes = b"") -> Callable
     return make
 
 
-def write_bytes(data: bytes) -> Callable[[Path], None]:
+def write_bytes(data: bytes) -> Callable[[Path], object]:
     return lambda path: path.write_bytes(data)
-
-
-def docx_bytes(lines: list[str]) -> bytes:
-    document = docx.Document()
-    for line in lines:
-        document.add_paragraph(line)
-    buffer = io.BytesIO()
-    document.save(buffer)
-    return buffer.getvalue()
-
-
-def pdf_bytes(lines: list[str], encrypt: str | None = None) -> bytes:
-    pdfmetrics.registerFont(UnicodeCIDFont(PDF_FONT))
-    buffer = io.BytesIO()
-    pdf = canvas.Canvas(buffer, pagesize=A4, encrypt=encrypt)
-    pdf.setFont(PDF_FONT, 12)
-    y = 780.0
-    for line in lines:
-        pdf.drawString(60, y, line)
-        y -= 20
-    pdf.showPage()
-    pdf.save()
-    return buffer.getvalue()
-
-
-def scanned_pdf(path: Path) -> None:
-    """Pages with only shapes (what a scan without OCR looks like to a text extractor)."""
-    pdf = canvas.Canvas(str(path), pagesize=A4)
-    pdf.rect(50, 50, 300, 400, fill=1)
-    pdf.showPage()
-    pdf.rect(80, 80, 100, 100, fill=0)
-    pdf.showPage()
-    pdf.save()
 
 
 def aes_pdf(path: Path) -> None:
@@ -106,7 +68,7 @@ def aes_pdf(path: Path) -> None:
     """
     from pypdf import PdfWriter
 
-    plain = pdf_bytes(["限制编辑的整改报告", "一是建立公文AES限制编辑清单。"])
+    plain = pdf_bytes([["限制编辑的整改报告", "一是建立公文AES限制编辑清单。"]])
     writer = PdfWriter(clone_from=io.BytesIO(plain))
     writer.encrypt(user_password="", owner_password="owner", algorithm="AES-128")
     buffer = io.BytesIO()
@@ -191,7 +153,7 @@ assert len(LONG_NAME) >= 195 and len(LONG_NAME.encode()) <= 255
 @dataclass(frozen=True)
 class Case:
     file: str  # path inside the test corpus folder
-    make: Callable[[Path], None]
+    make: Callable[[Path], object]  # writes the file at the path; what it returns is ignored
     ok: bool  # True: indexed; False: failed
     expect: str  # indexed: text a search must find in this file; failed: words the reason must contain
     check: Callable[[str, list[Chunk]], None] | None = None  # more checks on (cleaned text, chunks)
@@ -242,18 +204,18 @@ CASES = [
     Case("截断的整改方案.docx", lambda p: p.write_bytes(docx_bytes(["整改方案"] * 50)[:3000]), False,
          "docx 文件损坏"),
     Case("压缩包冒充.docx", zip_without_document, False, "没有 Word 正文"),
-    Case("截断的通报.pdf", lambda p: p.write_bytes((b := pdf_bytes(["截断的通报"] * 20))[: len(b) // 2]), False,
+    Case("截断的通报.pdf", lambda p: p.write_bytes((b := pdf_bytes([["截断的通报"] * 20]))[: len(b) // 2]), False,
          "PDF 文件损坏"),
     Case("文本冒充.pdf", write_text(report_text("冒充PDF", "文本冒充")), False, "不是 PDF 文件"),
-    Case("加密的通报.pdf", write_bytes(pdf_bytes(["机密内容"], encrypt="pw")), False, "需要密码"),
-    Case("扫描件.pdf", scanned_pdf, False, "扫描件，无文字层"),
+    Case("加密的通报.pdf", write_bytes(pdf_bytes([["机密内容"]], encrypt="pw")), False, "需要密码"),
+    Case("扫描件.pdf", write_scanned_pdf, False, "扫描件，无文字层"),
     Case("超大文本20MB.txt", big_text, False, "文字过多"),
     # --- indexed
     (Case("限制编辑AES.pdf", aes_pdf, True, "建立公文AES限制编辑清单") if HAS_CRYPTOGRAPHY
      else Case("限制编辑AES.pdf", aes_pdf, False, "cryptography")),
     Case("正常的整改方案.docx", write_bytes(docx_bytes(report_text("正常方案", "建立对照检查台账").splitlines())),
          True, "建立对照检查台账"),
-    Case("正常的通报.pdf", write_bytes(pdf_bytes(report_text("正常通报", "建立问题销号制度").splitlines())),
+    Case("正常的通报.pdf", write_bytes(pdf_bytes([report_text("正常通报", "建立问题销号制度").splitlines()])),
          True, "建立问题销号制度"),
     Case("超长单行无标点.txt", long_line, True, LONG_LINE_MARKER, _long_line_cut_hard),
     Case("GBK编码.txt", write_text(report_text("GBK通报", "修订公务接待审批单"), "gbk"), True, "修订公务接待审批单"),

@@ -32,6 +32,7 @@ import pytest
 
 from assistant.settings import PROJECT_ROOT, Settings
 from assistant.workspace import Workspace
+from tests.servers import running_web_app, strace_works, traced_network_calls
 
 DOCS = [
     PROJECT_ROOT / "docs_src" / "reports" / "教育局党组关于巡察组巡察反馈问题整改情况的通报.txt",
@@ -41,7 +42,6 @@ QUESTION = "保密工作是怎么整改的？"
 MEASURE = "组织干部职工签订保密承诺书"
 OFFLINE_VARIABLES = ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_DATASETS_OFFLINE", "GRADIO_ANALYTICS_ENABLED",
                      "ANONYMIZED_TELEMETRY")
-STRACE = shutil.which("strace")
 _LOOPBACK_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"}
 
 
@@ -155,12 +155,6 @@ def test_the_guard_catches_what_it_must(monkeypatch: pytest.MonkeyPatch) -> None
 # ---------------------------------------------------------------------------------------------
 # In process: index, ask, measure check, the web app driven through gradio_client
 # ---------------------------------------------------------------------------------------------
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def copy_docs(folder: Path) -> Path:
     folder.mkdir(parents=True)
     for doc in DOCS:
@@ -181,29 +175,20 @@ def test_everything_in_process_stays_on_this_machine(tmp_path: Path, monkeypatch
         try:
             from assistant.measures import check_measures
         except ImportError:  # pragma: no cover - the measure checker is optional here
-            check_measures = None
+            check_measures = None  # type: ignore[assignment]
         if check_measures is not None:
             assert check_measures(ws, [MEASURE])[0].verdict == "exists"
 
         from gradio_client import Client
 
-        import app
-
-        demo = app.build_app(settings, workspace=ws)
-        demo.queue()
-        port = free_port()
-        demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True,
-                    theme=app.make_theme(), css=app.CSS, ssr_mode=False, footer_links=[])
-        try:
-            client = Client(f"http://127.0.0.1:{port}/", verbose=False)
+        with running_web_app(settings, ws) as url:  # imports app (Gradio) here, under the guard
+            client = Client(url, verbose=False)
             _, cards, plain, _ = client.predict(QUESTION, [], [], [], "抽取式", api_name="/ask")
             assert "source-card" in cards and "[1]" in plain
             table, _ = client.predict(MEASURE, None, api_name="/check")
             assert table["data"][0][2] == "已有"
             status, *_ = client.predict(api_name="/reindex")
             assert "未变 2" in status
-        finally:
-            demo.close()
     assert attempts == [], "network attempts: " + "; ".join(attempts)
     assert _GUARD.loopback_seen > 0, "the guard saw no traffic at all: is it really installed?"
 
@@ -282,14 +267,6 @@ def strace_outside_connections(trace: Path) -> list[str]:
     return outside
 
 
-def strace_works() -> bool:
-    if STRACE is None:
-        return False
-    probe = subprocess.run([STRACE, "-f", "-qq", "-e", "trace=connect", "-o", os.devnull, "true"],
-                           capture_output=True, check=False)
-    return probe.returncode == 0
-
-
 def test_cli_in_a_subprocess_stays_on_this_machine(tmp_path: Path) -> None:
     docs = copy_docs(tmp_path / "docs")
     log = tmp_path / "network.jsonl"
@@ -305,9 +282,7 @@ def test_cli_in_a_subprocess_stays_on_this_machine(tmp_path: Path) -> None:
     trace = tmp_path / "strace.txt"
     traced = strace_works()
     if traced:
-        assert STRACE is not None
-        command = [STRACE, "-f", "-qq", "--seccomp-bpf", "-e", "trace=connect,sendto,sendmsg", "-o", str(trace),
-                   *command]
+        command = traced_network_calls(command, trace)
     env = clean_env(ZGT_INDEX_DIR=str(tmp_path / "index"), ZGT_DOCS_DIR=str(docs), HOME=str(tmp_path / "home"))
     done = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600, check=False)
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-4000:]
@@ -327,9 +302,7 @@ def test_strace_check_sees_a_real_outside_connect(tmp_path: Path) -> None:
     trace = tmp_path / "strace.txt"
     script = ("import socket\ntry:\n    socket.create_connection(('192.0.2.1', 443), timeout=0.2)\n"
               "except OSError:\n    pass\nsocket.socket().connect_ex(('127.0.0.1', 9))\n")
-    assert STRACE is not None
-    subprocess.run([STRACE, "-f", "-qq", "--seccomp-bpf", "-e", "trace=connect,sendto,sendmsg", "-o", str(trace),
-                    sys.executable, "-c", script], check=True, timeout=60)
+    subprocess.run(traced_network_calls([sys.executable, "-c", script], trace), check=True, timeout=60)
     outside = strace_outside_connections(trace)
     assert len(outside) == 1 and "192.0.2.1" in outside[0]
     assert "127.0.0.1" in trace.read_text()

@@ -12,6 +12,7 @@ import pytest
 from index.chunking import SECTION_SEPARATOR, Chunk, chunk_document
 from index.loaders import LoadedDocument
 from index.structure import analyze
+from tests.index.documents import loaded_text
 from tests.index.real_corpus import BUREAU, CORPUS, NANKAI, XUNSHI
 
 EVAL = Path(__file__).resolve().parents[3] / "shared" / "eval"
@@ -19,10 +20,6 @@ EVAL = Path(__file__).resolve().parents[3] / "shared" / "eval"
 CORPUS_FILES = sorted(str(p.relative_to(CORPUS)) for p in CORPUS.glob("*/*") if p.suffix in (".md", ".txt"))
 # A measure marker where a measure may start: a unit must never hold two of them.
 MEASURE_START = re.compile(r"(?:^|[。；！？：])[”’]?[一二三四五六七八九十]+是")
-
-
-def make_doc(text: str, *, name: str = "t.txt", page_starts: tuple[int, ...] = ()) -> LoadedDocument:
-    return LoadedDocument(path=Path("/x") / name, text=text, title="标题", page_starts=page_starts)
 
 
 def chunks_of(doc: LoadedDocument, **options: int) -> list[Chunk]:
@@ -58,7 +55,7 @@ def uncovered_words(doc: LoadedDocument, chunks: list[Chunk]) -> str:
 
 def test_one_unit_fits_one_chunk_with_all_fields() -> None:
     text = "二、坚持问题导向\n（二）针对群众身边问题。一是学习《党内监督条例》。二是开展《警示教育》和《党内监督条例》学习。"
-    doc = make_doc(text, page_starts=(0, 30))
+    doc = loaded_text(text, page_starts=(0, 30))
     chunks = chunks_of(doc)
     assert [c.text for c in chunks] == [
         "一是学习《党内监督条例》。",
@@ -79,14 +76,14 @@ def test_one_unit_fits_one_chunk_with_all_fields() -> None:
 
 
 def test_plain_paragraph_section_has_no_label() -> None:
-    doc = make_doc("一、总体情况\n" + "正文写得足够长，" * 10 + "结束。")
+    doc = loaded_text("一、总体情况\n" + "正文写得足够长，" * 10 + "结束。")
     (chunk,) = chunks_of(doc)
     assert (chunk.label, chunk.section) == ("", "一、总体情况")
 
 
 def test_long_unit_splits_at_sentences_with_overlap() -> None:
     sentences = [f"第{i}句话讲的是一项具体的整改措施内容。" for i in range(30)]
-    doc = make_doc("一是" + "".join(sentences))
+    doc = loaded_text("一是" + "".join(sentences))
     chunks = chunks_of(doc, max_chars=100, overlap_chars=30)
     assert len(chunks) > 3
     assert_invariants(doc, chunks, 100)
@@ -103,14 +100,14 @@ def test_long_unit_splits_at_sentences_with_overlap() -> None:
 
 def test_overlap_never_exceeds_overlap_chars() -> None:
     long_sentence = "这是一个很长的句子" * 5 + "。"  # 46 chars, longer than the overlap
-    doc = make_doc(long_sentence * 6)
+    doc = loaded_text(long_sentence * 6)
     chunks = chunks_of(doc, max_chars=100, overlap_chars=20)
     assert_invariants(doc, chunks, 100)
     assert all(a.end <= b.start for a, b in zip(chunks, chunks[1:], strict=False))
 
 
 def test_sentence_longer_than_max_is_cut() -> None:
-    doc = make_doc("甲" * 250 + "。")
+    doc = loaded_text("甲" * 250 + "。")
     chunks = chunks_of(doc, max_chars=100, overlap_chars=20)
     assert_invariants(doc, chunks, 100)
     assert "".join(c.text for c in chunks) == doc.text
@@ -118,7 +115,7 @@ def test_sentence_longer_than_max_is_cut() -> None:
 
 def test_overlong_sentence_is_cut_at_a_comma() -> None:
     clause = "加强制度建设和监督管理工作" + "，"  # 14 chars
-    doc = make_doc(clause * 20 + "完成。")
+    doc = loaded_text(clause * 20 + "完成。")
     chunks = chunks_of(doc, max_chars=100, overlap_chars=20)
     assert_invariants(doc, chunks, 100)
     assert all(c.text.endswith("，") for c in chunks[:-1])
@@ -126,7 +123,7 @@ def test_overlong_sentence_is_cut_at_a_comma() -> None:
 
 def test_short_paragraphs_merge_with_following_siblings() -> None:
     text = "问：如何整改？\n\n答：依照规定整改。\n\n" + "第三段足够长，" * 12 + "完毕。\n一、下一节\n短段。"
-    doc = make_doc(text)
+    doc = loaded_text(text)
     chunks = chunks_of(doc, min_chars=60)
     assert len(chunks) == 2
     assert chunks[0].text.startswith("问：如何整改？\n\n答：依照规定整改。\n\n第三段")
@@ -135,9 +132,9 @@ def test_short_paragraphs_merge_with_following_siblings() -> None:
 
 
 def test_measures_and_articles_never_merge() -> None:
-    doc = make_doc("一是短。二是也短。三是还短。")
+    doc = loaded_text("一是短。二是也短。三是还短。")
     assert [c.text for c in chunks_of(doc)] == ["一是短。", "二是也短。", "三是还短。"]
-    reg = make_doc("第一条 短。\n第二条 短。\n第三条 短。", name="r.md")
+    reg = loaded_text("第一条 短。\n第二条 短。\n第三条 短。", name="r.md")
     chunks = chunks_of(reg)
     assert [(c.label, c.kind) for c in chunks] == [("第一条", "regulation")] + [
         ("第二条", "regulation"),
@@ -146,7 +143,7 @@ def test_measures_and_articles_never_merge() -> None:
 
 
 def test_heading_only_lines_make_no_chunk() -> None:
-    doc = make_doc("一、总体情况\n（一）具体问题\n正文一。\n二、下一部分\n正文二。")
+    doc = loaded_text("一、总体情况\n（一）具体问题\n正文一。\n二、下一部分\n正文二。")
     chunks = chunks_of(doc)
     assert [(c.text, c.section) for c in chunks] == [
         ("正文一。", "一、总体情况 › （一）具体问题"),
@@ -155,19 +152,19 @@ def test_heading_only_lines_make_no_chunk() -> None:
 
 
 def test_numbered_line_without_content_under_it_is_kept_as_an_item() -> None:
-    doc = make_doc("一、总体情况\n（一）具体问题\n二、下一部分\n正文。")
+    doc = loaded_text("一、总体情况\n（一）具体问题\n二、下一部分\n正文。")
     assert [(c.text, c.label) for c in chunks_of(doc)] == [("（一）具体问题", "（一）"), ("正文。", "")]
 
 
 def test_whitespace_is_trimmed_from_spans() -> None:
-    doc = make_doc("\n\n　　正文第一段。　\n\n")
+    doc = loaded_text("\n\n　　正文第一段。　\n\n")
     (chunk,) = chunks_of(doc)
     assert chunk.text == "正文第一段。"
     assert doc.text[chunk.start : chunk.end] == chunk.text
 
 
 def test_empty_document_gives_no_chunks() -> None:
-    assert chunks_of(make_doc("\n \n")) == []
+    assert chunks_of(loaded_text("\n \n")) == []
 
 
 # --- the real corpus ---------------------------------------------------------------------------------

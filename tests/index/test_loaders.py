@@ -17,10 +17,6 @@ import docx
 import pytest
 from docx.enum.style import WD_STYLE_TYPE
 from pypdf import PageObject, PdfReader, PdfWriter
-from reportlab.lib.pagesizes import A4
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-from reportlab.pdfgen import canvas
 
 import index.loaders as loaders
 from index.loaders import (
@@ -33,6 +29,7 @@ from index.loaders import (
     LoadError,
     load_document,
 )
+from tests.index.documents import write_pdf, write_scanned_pdf
 
 CHINESE = (
     "教育局党组关于巡察反馈问题整改情况的通报\n"
@@ -42,7 +39,6 @@ CHINESE = (
 SHARED = Path(__file__).resolve().parents[3] / "shared"
 CORPUS_DIRS = [SHARED / "corpus" / "reports", SHARED / "corpus" / "regulations"]
 EVAL_FILES = [SHARED / "eval" / "dev_questions.jsonl", SHARED / "eval" / "dev_measures.jsonl"]
-PDF_FONT = "STSong-Light"
 
 
 def write(tmp_path: Path, name: str, data: bytes) -> Path:
@@ -233,20 +229,6 @@ def test_text_file_named_docx_is_a_clear_error(tmp_path: Path) -> None:
 # ---------------------------------------------------------------- pdf
 
 
-def make_pdf(path: Path, pages: list[list[str]], encrypt: str | None = None) -> Path:
-    pdfmetrics.registerFont(UnicodeCIDFont(PDF_FONT))
-    pdf = canvas.Canvas(str(path), pagesize=A4, encrypt=encrypt)
-    for lines in pages:
-        pdf.setFont(PDF_FONT, 12)
-        y = 780.0
-        for line in lines:
-            pdf.drawString(60, y, line)
-            y -= 20
-        pdf.showPage()
-    pdf.save()
-    return path
-
-
 PDF_PAGES = [
     [
         "关于巡察反馈问题整改情况的报告",
@@ -260,7 +242,7 @@ PDF_PAGES = [
 
 
 def test_multi_page_pdf_text_pages_and_wrapped_lines(tmp_path: Path) -> None:
-    document = load_document(make_pdf(tmp_path / "报告.pdf", PDF_PAGES))
+    document = load_document(write_pdf(tmp_path / "报告.pdf", PDF_PAGES))
     assert document.text == (
         "关于巡察反馈问题整改情况的报告\n"
         "第一条 为了加强巡视整改工作，根据有关规定，结合实际，制定本办法。\n"
@@ -279,18 +261,12 @@ def test_multi_page_pdf_text_pages_and_wrapped_lines(tmp_path: Path) -> None:
 
 
 def test_pdf_without_text_layer_is_a_scan(tmp_path: Path) -> None:
-    path = tmp_path / "扫描件.pdf"
-    pdf = canvas.Canvas(str(path), pagesize=A4)
-    pdf.rect(50, 50, 300, 400, fill=1)
-    pdf.showPage()
-    pdf.rect(80, 80, 100, 100, fill=0)
-    pdf.showPage()
-    pdf.save()
+    path = write_scanned_pdf(tmp_path / "扫描件.pdf")
     assert load_error(path).reason == SCANNED_PDF
 
 
 def test_encrypted_pdf_is_rejected(tmp_path: Path) -> None:
-    path = make_pdf(tmp_path / "加密.pdf", [["机密内容不应被读出。"]], encrypt="secret")
+    path = write_pdf(tmp_path / "加密.pdf", [["机密内容不应被读出。"]], encrypt="secret")
     assert PdfReader(str(path)).is_encrypted
     error = load_error(path)
     assert "加密" in error.reason
@@ -298,7 +274,7 @@ def test_encrypted_pdf_is_rejected(tmp_path: Path) -> None:
 
 
 def test_pdf_encrypted_with_empty_user_password_opens(tmp_path: Path) -> None:
-    plain = make_pdf(tmp_path / "原件.pdf", [["只限制编辑权限的文件可以正常读取。"]])
+    plain = write_pdf(tmp_path / "原件.pdf", [["只限制编辑权限的文件可以正常读取。"]])
     writer = PdfWriter(clone_from=str(plain))
     writer.encrypt(user_password="", owner_password="owner", algorithm="RC4-128")
     path = tmp_path / "限制编辑.pdf"
@@ -311,12 +287,12 @@ def test_pdf_encrypted_with_empty_user_password_opens(tmp_path: Path) -> None:
 def test_pdf_text_layer_of_control_codes_is_rejected(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # What pypdf returns for fonts without a ToUnicode map; a real such font is hard to produce here.
     monkeypatch.setattr(PageObject, "extract_text", lambda self, *a, **k: "\x03\x11\x05\x1c\x02" * 20)
-    path = make_pdf(tmp_path / "乱码.pdf", [["任意内容"]])
+    path = write_pdf(tmp_path / "乱码.pdf", [["任意内容"]])
     assert load_error(path).reason == UNDECODABLE_PDF
 
 
 def test_truncated_pdf_is_a_clear_error(tmp_path: Path) -> None:
-    data = make_pdf(tmp_path / "完整.pdf", PDF_PAGES).read_bytes()
+    data = write_pdf(tmp_path / "完整.pdf", PDF_PAGES).read_bytes()
     error = load_error(write(tmp_path, "截断.pdf", data[: len(data) // 2]))
     assert error.reason.startswith("PDF 文件损坏")
     assert "截断" in error.reason

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
 
-from index.loaders import HeadingHint, LoadedDocument
+from index.loaders import LoadedDocument
 from index.structure import (
     ARTICLE,
     MEASURE,
@@ -22,26 +21,8 @@ from index.structure import (
     extract_titles,
     split_units,
 )
+from tests.index.documents import loaded_markdown_lines
 from tests.index.real_corpus import BUREAU, NANKAI, XUNSHI
-
-
-def make_doc(lines: list[str], *, name: str = "t.md") -> LoadedDocument:
-    """Doc from lines; '# '…'###### ' and '**…**' lines become heading hints with the markup removed."""
-    out: list[str] = []
-    hints: list[HeadingHint] = []
-    offset = 0
-    for line in lines:
-        level: int | None = None
-        if line.startswith("#"):
-            marks, _, line = line.partition(" ")
-            level = len(marks)
-        elif line.startswith("**") and line.endswith("**"):
-            line, level = line[2:-2], 0
-        if level is not None:
-            hints.append(HeadingHint(offset, offset + len(line), level))
-        out.append(line)
-        offset += len(line) + 1
-    return LoadedDocument(path=Path(name), text="\n".join(out), title="t", headings=tuple(hints))
 
 
 def body(doc: LoadedDocument, unit: Unit) -> str:
@@ -61,7 +42,7 @@ def unit_with(doc: LoadedDocument, units: list[Unit], needle: str) -> Unit:
 
 
 def test_heading_as_first_sentence_holds_the_measures_after_it() -> None:
-    doc = make_doc(
+    doc = loaded_markdown_lines(
         [
             "关于整改情况的通报",
             "一、强化履职担当，全力做好反馈问题整改。一是制定整改方案。二是召开专题会议，研究整改。",
@@ -88,14 +69,14 @@ def test_heading_as_first_sentence_holds_the_measures_after_it() -> None:
 
 
 def test_heading_text_never_appears_as_a_unit() -> None:
-    doc = make_doc(["一、总体情况", "正文第一段。"], name="t.txt")
+    doc = loaded_markdown_lines(["一、总体情况", "正文第一段。"], name="t.txt")
     structure = analyze(doc)
     assert [body(doc, u) for u in structure.units] == ["正文第一段。"]
     assert [h.text for h in structure.headings] == ["一、总体情况"]
 
 
 def test_measure_markers_inside_words_do_not_split() -> None:
-    doc = make_doc(["一是坚持统一是前提，唯一是标准。统一是关键。二是落实到位。"], name="t.txt")
+    doc = loaded_markdown_lines(["一是坚持统一是前提，唯一是标准。统一是关键。二是落实到位。"], name="t.txt")
     units = split_units(doc)
     assert [(u.label, body(doc, u)) for u in units] == [
         ("一是", "一是坚持统一是前提，唯一是标准。统一是关键。"),
@@ -104,7 +85,7 @@ def test_measure_markers_inside_words_do_not_split() -> None:
 
 
 def test_out_of_sequence_marker_after_a_break_does_not_split() -> None:
-    doc = make_doc(["有关情况如下。三是一个说法。一是第一项。二是第二项。"], name="t.txt")
+    doc = loaded_markdown_lines(["有关情况如下。三是一个说法。一是第一项。二是第二项。"], name="t.txt")
     units = split_units(doc)
     assert [(u.label, body(doc, u)) for u in units] == [
         ("", "有关情况如下。三是一个说法。"),
@@ -114,13 +95,13 @@ def test_out_of_sequence_marker_after_a_break_does_not_split() -> None:
 
 
 def test_ordinal_measures_di_yi_di_er() -> None:
-    doc = make_doc(["主要做法如下：第一，健全制度。第二，强化监督。"], name="t.txt")
+    doc = loaded_markdown_lines(["主要做法如下：第一，健全制度。第二，强化监督。"], name="t.txt")
     units = split_units(doc)
     assert [(u.label, u.kind) for u in units] == [("", PARAGRAPH), ("第一", MEASURE), ("第二", MEASURE)]
 
 
 def test_measure_paragraphs_nest_under_markdown_and_numbered_headings() -> None:
-    doc = make_doc(
+    doc = loaded_markdown_lines(
         [
             "**二、强化政治担当，推动整改落地**",
             "",
@@ -148,7 +129,7 @@ def test_measure_paragraphs_nest_under_markdown_and_numbered_headings() -> None:
 
 
 def test_markdown_headings_are_outermost_and_a_first_title_line_is_no_section() -> None:
-    doc = make_doc(["# 文件标题", "## 第一部分", "一、总体要求", "坚持问题导向。", "## 第二部分", "正文。"])
+    doc = loaded_markdown_lines(["# 文件标题", "## 第一部分", "一、总体要求", "坚持问题导向。", "## 第二部分", "正文。"])
     units = split_units(doc)
     assert units[0].headings == ("第一部分", "一、总体要求")
     assert units[1].headings == ("第二部分",)
@@ -156,7 +137,7 @@ def test_markdown_headings_are_outermost_and_a_first_title_line_is_no_section() 
 
 
 def test_digit_marker_needs_a_heading_not_a_number() -> None:
-    doc = make_doc(
+    doc = loaded_markdown_lines(
         ["一、经费保障", "1.5亿元用于改扩建。", "2021年投入增加。", "1.加强经费管理", "严格审批。"],
         name="t.txt",
     )
@@ -167,7 +148,7 @@ def test_digit_marker_needs_a_heading_not_a_number() -> None:
 
 
 def test_numbered_line_with_nothing_under_it_is_an_item_not_a_heading() -> None:
-    doc = make_doc(
+    doc = loaded_markdown_lines(
         [
             "五、加强督促检查",
             "1.改进作风。要坚持以人为本。",
@@ -185,7 +166,7 @@ def test_numbered_line_with_nothing_under_it_is_an_item_not_a_heading() -> None:
 
 
 def test_one_sentence_measure_takes_the_paragraph_explaining_it() -> None:
-    doc = make_doc(
+    doc = loaded_markdown_lines(
         ["一是稳住经济基本盘。", "面对冲击，我们出台政策。", "二是稳就业保民生。", "就业是最大的民生。"]
     )
     units = split_units(doc)
@@ -194,7 +175,7 @@ def test_one_sentence_measure_takes_the_paragraph_explaining_it() -> None:
 
 
 def test_line_broken_mid_sentence_continues_its_paragraph() -> None:
-    doc = make_doc(
+    doc = loaded_markdown_lines(
         ["三是推动成果转化。加强研究院、", "", "沧州研究院建设，成立“创新中心”", "", "。", "四是另一项。"]
     )
     units = split_units(doc)
@@ -203,7 +184,7 @@ def test_line_broken_mid_sentence_continues_its_paragraph() -> None:
 
 
 def test_punctuation_only_line_after_a_finished_sentence_is_dropped() -> None:
-    doc = make_doc(["汇报如下：", "•", "一、未及时结算", "审计指出的问题已整改。"])
+    doc = loaded_markdown_lines(["汇报如下：", "•", "一、未及时结算", "审计指出的问题已整改。"])
     units = split_units(doc)
     assert [body(doc, u) for u in units] == ["汇报如下：", "审计指出的问题已整改。"]
 
@@ -229,7 +210,7 @@ REGULATION_LINES = [
 
 
 def test_articles_run_until_the_next_article_or_heading() -> None:
-    doc = make_doc(REGULATION_LINES)
+    doc = loaded_markdown_lines(REGULATION_LINES)
     structure = analyze(doc)
     assert structure.kind == REGULATION
     units = list(structure.units)
@@ -251,7 +232,7 @@ def test_articles_run_until_the_next_article_or_heading() -> None:
 
 
 def test_short_unpunctuated_line_above_articles_is_a_group_heading() -> None:
-    doc = make_doc(
+    doc = loaded_markdown_lines(
         [
             "前言。",
             "党员廉洁自律规范",
@@ -266,7 +247,7 @@ def test_short_unpunctuated_line_above_articles_is_a_group_heading() -> None:
 
 
 def test_full_width_indented_articles_and_parts() -> None:
-    doc = make_doc(
+    doc = loaded_markdown_lines(
         [
             "　　第一编 总则",
             "　　第一章 总体要求",
@@ -284,11 +265,11 @@ def test_full_width_indented_articles_and_parts() -> None:
 
 
 def test_classify_document() -> None:
-    assert classify_document(make_doc(REGULATION_LINES)) == REGULATION
-    assert classify_document(make_doc(["一、情况", "正文。"])) == REPORT
-    assert classify_document(make_doc(["总体情况。一是做了甲。二是做了乙。"])) == REPORT
-    assert classify_document(make_doc(["问：怎么办？", "答：依照本法第十条办理。"])) == OTHER
-    two_articles = make_doc(["第一条 甲。", "第二条 乙。", "正文。"])
+    assert classify_document(loaded_markdown_lines(REGULATION_LINES)) == REGULATION
+    assert classify_document(loaded_markdown_lines(["一、情况", "正文。"])) == REPORT
+    assert classify_document(loaded_markdown_lines(["总体情况。一是做了甲。二是做了乙。"])) == REPORT
+    assert classify_document(loaded_markdown_lines(["问：怎么办？", "答：依照本法第十条办理。"])) == OTHER
+    two_articles = loaded_markdown_lines(["第一条 甲。", "第二条 乙。", "正文。"])
     assert classify_document(two_articles) == OTHER
 
 
@@ -356,7 +337,7 @@ def test_xunshi_regulation_articles(load: Callable[[str], LoadedDocument]) -> No
 def test_a_rule_is_a_regulation_by_its_title_even_without_articles() -> None:
     from dataclasses import replace
 
-    numbered = make_doc(["一、改进调查研究", "1.到基层调研要深入群众。", "2.轻车简从。"])
+    numbered = loaded_markdown_lines(["一、改进调查研究", "1.到基层调研要深入群众。", "2.轻车简从。"])
     assert classify_document(replace(numbered, title="中央八项规定实施细则")) == REGULATION
     assert classify_document(replace(numbered, title="关于落实中央八项规定情况的报告")) == REPORT
     assert analyze(replace(numbered, title="中央八项规定实施细则")).units  # still cut by its headings

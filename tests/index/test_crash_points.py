@@ -1,0 +1,237 @@
+"""kill -9 at every write point of the indexer (embedded Chroma and a ``chroma run`` server): the
+next run must leave exactly what a clean build leaves.
+
+Crash points: the indexer runs in a child process (forked from a ``python -c`` helper that has done the
+slow imports once) whose wrapper replaces one method
+(``SentenceEmbeddings.embed_array``, Chroma's ``Collection.upsert``, ``VectorStore.add``,
+``LexicalStore.replace_document``/``delete_document``, ``Manifest.mark_ok``) by one that SIGKILLs the
+process on its Nth call, before or after the real work — the product code carries no test hook. The
+next run must leave exactly what a clean build leaves: the same chunk ids and texts in the lexical
+store, the same vector ids and texts in Chroma, the same counts, the same manifest.
+The server variants run against a real server started as in test_chroma_server.py (tests/servers.py).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import select
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from assistant.settings import PROJECT_ROOT, Settings
+from assistant.workspace import Workspace
+from index.embedding import SentenceEmbeddings
+from tests.index.documents import numbered_report, write_numbered_reports
+from tests.index.store_state import StoreState, store_state
+from tests.servers import ChromaServer, running_chroma_server
+
+SUBPROCESS_TIMEOUT = 300
+
+
+@pytest.fixture(scope="module")
+def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChromaServer]:
+    with running_chroma_server(tmp_path_factory.mktemp("chroma-server")) as server:
+        yield server
+
+
+def assert_same_as_clean(repaired: StoreState, clean: StoreState) -> None:
+    assert repaired.lexical == clean.lexical  # same chunk ids and texts: nothing missing, nothing orphaned
+    assert repaired.vectors == clean.vectors  # same vector ids and texts in Chroma
+    assert repaired.vector_count == repaired.lexical_count == len(clean.lexical) == clean.vector_count  # no dupes
+    assert repaired.manifest == clean.manifest
+    assert all(status == "ok" for _, status, _ in repaired.manifest)
+
+
+# ---------------------------------------------------------------------------------------------
+# kill -9 at each write point, then repair, compared with a clean build
+# ---------------------------------------------------------------------------------------------
+# The indexer runs in processes forked from one helper process that has already imported the product
+# (importing torch and sentence-transformers takes ~10 s; each run then costs only its own work). Each
+# job is one CLI run in a fresh child; with a target, that child replaces target by a wrapper that
+# SIGKILLs the child on the Nth call. The helper never opens an index itself.
+INDEXER_HOST = r"""
+import json, os, sys, traceback
+
+sys.path.insert(0, os.getcwd())
+import assistant.cli, chromadb.api.models.Collection, index.embedding, index.lexical, index.manifest, index.store
+import importlib
+
+
+def kill_on_nth_call(target, when, nth):
+    module_name, _, attribute = target.partition(":")
+    owner_name, _, method_name = attribute.rpartition(".")
+    owner = getattr(importlib.import_module(module_name), owner_name)
+    original = getattr(owner, method_name)
+    calls = [0]
+
+    def wrapper(*args, **kwargs):
+        calls[0] += 1
+        if calls[0] == nth and when == "before":
+            os.kill(os.getpid(), 9)
+        result = original(*args, **kwargs)
+        if calls[0] == nth and when == "after":
+            os.kill(os.getpid(), 9)
+        return result
+
+    setattr(owner, method_name, wrapper)
+
+
+for line in sys.stdin:
+    job = json.loads(line)
+    pid = os.fork()
+    if pid == 0:
+        code = 99
+        try:
+            log = os.open(job["log"], os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+            os.dup2(log, 1)
+            os.dup2(log, 2)
+            os.environ.update(job["env"])
+            if job.get("write_batch"):  # several Chroma upserts per document: a kill can land between them
+                index.store._WRITE_BATCH = job["write_batch"]
+            if job.get("target"):
+                kill_on_nth_call(job["target"], job["when"], job["nth"])
+            code = assistant.cli.main(job["argv"])
+        except BaseException:
+            traceback.print_exc()
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    signal = os.WTERMSIG(status) if os.WIFSIGNALED(status) else 0
+    code = os.WEXITSTATUS(status) if os.WIFEXITED(status) else None
+    print(json.dumps({"signal": signal, "code": code}), flush=True)
+"""
+
+
+class IndexerHost:
+    def __init__(self, log: Path) -> None:
+        self.log = log
+        env = {k: v for k, v in os.environ.items() if not k.startswith("ZGT_")} | {"HF_HUB_OFFLINE": "1"}
+        self.process = subprocess.Popen([sys.executable, "-c", INDEXER_HOST], cwd=PROJECT_ROOT, env=env, text=True,
+                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, start_new_session=True)
+
+    def run(self, argv: list[str], env: dict[str, str], point: CrashPoint | None = None) -> dict[str, Any]:
+        """One CLI run in a fresh child; returns {"signal": n, "code": n}."""
+        job: dict[str, Any] = {"argv": argv, "env": env, "log": str(self.log)}
+        if point is not None:
+            job |= {"target": point.target, "when": point.when, "nth": point.nth, "write_batch": point.write_batch}
+        assert self.process.stdin is not None and self.process.stdout is not None
+        self.process.stdin.write(json.dumps(job) + "\n")
+        self.process.stdin.flush()
+        ready, _, _ = select.select([self.process.stdout], [], [], SUBPROCESS_TIMEOUT)
+        assert ready, f"indexer run timed out:\n{self.log.read_text(errors='replace')[-3000:]}"
+        line = self.process.stdout.readline()
+        assert line, f"indexer host died:\n{self.log.read_text(errors='replace')[-3000:]}"
+        return dict(json.loads(line))
+
+    def close(self) -> None:
+        if self.process.stdin is not None:
+            self.process.stdin.close()
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def indexer_host(tmp_path_factory: pytest.TempPathFactory) -> Iterator[IndexerHost]:
+    host = IndexerHost(tmp_path_factory.mktemp("indexer-host") / "runs.log")
+    try:
+        yield host
+    finally:
+        host.close()
+
+
+@dataclass(frozen=True)
+class CrashPoint:
+    name: str
+    target: str  # module:Class.method replaced by the killing wrapper
+    when: str  # "before" or "after" the real call
+    nth: int
+    phase: str = "build"  # build: first index run; update: files changed; purge: files deleted
+    write_batch: int | None = None
+
+
+CRASH_POINTS = [
+    CrashPoint("embedding", "index.embedding:SentenceEmbeddings.embed_array", "before", 3),
+    # 6 chunks per document, 2 per upsert: the 5th upsert leaves the 2nd document with 4 of its 6 vectors.
+    CrashPoint("chroma-upsert-midway", "chromadb.api.models.Collection:Collection.upsert", "after", 5,
+               write_batch=2),
+    CrashPoint("chroma-written-lexical-not", "index.store:VectorStore.add", "after", 3),
+    CrashPoint("lexical-written", "index.lexical:LexicalStore.replace_document", "after", 3),
+    CrashPoint("manifest-update", "index.manifest:Manifest.mark_ok", "before", 3),
+    CrashPoint("update-chroma-written", "index.store:VectorStore.add", "after", 2, phase="update"),
+    CrashPoint("purge-of-deleted-file", "index.lexical:LexicalStore.delete_document", "before", 1, phase="purge"),
+]
+SERVER_CRASH_POINTS = {"chroma-upsert-midway", "manifest-update", "purge-of-deleted-file"}
+
+
+def index_env(index_dir: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
+    return {"ZGT_INDEX_DIR": str(index_dir)} | (extra or {})
+
+
+def pending_rows(index_dir: Path) -> int:
+    import sqlite3
+
+    with sqlite3.connect(f"file:{index_dir / 'manifest.sqlite'}?mode=ro", uri=True) as db:
+        return int(db.execute("SELECT COUNT(*) FROM files WHERE status = 'pending'").fetchone()[0])
+
+
+def crash_params() -> list[Any]:
+    params = [pytest.param("embedded", p, id=f"embedded-{p.name}") for p in CRASH_POINTS]
+    params += [pytest.param("server", p, id=f"server-{p.name}") for p in CRASH_POINTS if p.name in SERVER_CRASH_POINTS]
+    return params
+
+
+@pytest.mark.parametrize(("mode", "point"), crash_params())
+def test_kill_at_a_write_point_is_repaired_by_the_next_run(
+    mode: str, point: CrashPoint, tmp_path: Path, embeddings: SentenceEmbeddings, indexer_host: IndexerHost,
+    request: pytest.FixtureRequest,
+) -> None:
+    docs = write_numbered_reports(tmp_path / "docs")
+    index_dir = tmp_path / "index"
+    server: ChromaServer | None = request.getfixturevalue("chroma_server") if mode == "server" else None
+    collection = re.sub(r"[^a-z0-9-]", "-", f"crash-{point.name}")[:60]
+    extra = server.env(collection) if server else None
+    argv = ["index", str(docs), "--quiet"]
+
+    if point.phase != "build":  # a complete index first, then the change the killed run was applying
+        assert indexer_host.run(argv, index_env(index_dir, extra)) == {"signal": 0, "code": 0}
+        if point.phase == "update":
+            for i in (1, 3, 4):
+                (docs / f"报告{i:02d}.txt").write_text(numbered_report(i, revised=True), encoding="utf-8")
+        else:
+            for i in (2, 5):
+                (docs / f"报告{i:02d}.txt").unlink()
+
+    outcome = indexer_host.run(argv, index_env(index_dir, extra), point)
+    assert outcome["signal"] == signal.SIGKILL, f"{point.name}: the indexer was not killed: {outcome}"
+    assert pending_rows(index_dir) >= 1, "the kill should leave a document half-written"
+
+    def workspace(folder: Path, name: str) -> Workspace:
+        if server:
+            return Workspace(server.settings(folder, name), embeddings=embeddings)
+        return Workspace(Settings(index_dir=folder), embeddings=embeddings)
+
+    repaired_ws = workspace(index_dir, collection)  # first time this process opens that index
+    repair = repaired_ws.index([docs])
+    assert repair.repaired >= 1 and repair.counts()["failed"] == 0, repair.summary()
+    clean_ws = workspace(tmp_path / "clean", f"{collection}-clean"[:63])
+    clean_ws.index([docs])
+    assert_same_as_clean(store_state(repaired_ws), store_state(clean_ws))
+    # And the repaired index answers from the current files only.
+    hit = repaired_ws.searcher.search("第3号往来款项挂账", k=1)[0]
+    assert hit.chunk.doc == "报告03.txt"
+    if point.phase == "purge":
+        assert all(h.chunk.doc not in ("报告02.txt", "报告05.txt") for h in repaired_ws.searcher.search("报告", k=50))

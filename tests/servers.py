@@ -1,0 +1,133 @@
+"""Real servers for the tests, on free loopback ports: ``chroma run`` and the web app, plus strace.
+
+Nothing here is imported by the product; ``app`` (Gradio) is imported only when the web app is started,
+so that a test can start it under its own network guard.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from assistant.settings import PROJECT_ROOT, Settings
+from assistant.workspace import Workspace
+
+CHROMA_SCRIPT = PROJECT_ROOT / "scripts" / "chroma_server.sh"
+CHROMA_START_SECONDS = 90
+STRACE = shutil.which("strace")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+# ---------------------------------------------------------------------------------------------
+# strace: every connect()/sendto()/sendmsg() system call of a process tree
+# ---------------------------------------------------------------------------------------------
+def strace_works() -> bool:
+    if STRACE is None:
+        return False
+    probe = subprocess.run([STRACE, "-f", "-qq", "-e", "trace=connect", "-o", os.devnull, "true"],
+                           capture_output=True, check=False)
+    return probe.returncode == 0
+
+
+def traced_network_calls(command: list[str], trace: Path) -> list[str]:
+    """``command`` run under strace, logging its (and its children's) network system calls to ``trace``."""
+    assert STRACE is not None, "check strace_works() first"
+    return [STRACE, "-f", "-qq", "--seccomp-bpf", "-e", "trace=connect,sendto,sendmsg", "-o", str(trace), *command]
+
+
+# ---------------------------------------------------------------------------------------------
+# Chroma as a server (scripts/chroma_server.sh)
+# ---------------------------------------------------------------------------------------------
+def chroma_heartbeat(port: int) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=2) as response:
+            return response.status == 200 and b"heartbeat" in response.read()
+    except OSError:
+        return False
+
+
+@dataclass(frozen=True)
+class ChromaServer:
+    host: str
+    port: int
+    log: Path
+    trace: Path | None  # the server's strace log; None where strace is unavailable
+
+    def settings(self, index_dir: Path, collection: str, **overrides: Any) -> Settings:
+        return Settings(index_dir=index_dir, chroma_mode="server", chroma_host=self.host, chroma_port=self.port,
+                        chroma_collection=collection, **overrides)
+
+    def env(self, collection: str) -> dict[str, str]:
+        return {"ZGT_CHROMA_MODE": "server", "ZGT_CHROMA_HOST": self.host, "ZGT_CHROMA_PORT": str(self.port),
+                "ZGT_CHROMA_COLLECTION": collection}
+
+
+@contextmanager
+def running_chroma_server(folder: Path) -> Iterator[ChromaServer]:
+    """A real ``chroma run`` on a free loopback port, data and logs in ``folder``; under strace when it works."""
+    port = free_port()
+    log = folder / "server.log"
+    trace = folder / "strace.txt" if strace_works() else None
+    command = ["bash", str(CHROMA_SCRIPT), str(folder / "data"), str(port), "127.0.0.1"]
+    if trace is not None:
+        command = traced_network_calls(command, trace)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ZGT_")}
+    with log.open("wb") as out:
+        server = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=folder,
+                                  start_new_session=True)
+    try:
+        deadline = time.monotonic() + CHROMA_START_SECONDS
+        while not chroma_heartbeat(port):
+            if server.poll() is not None:
+                pytest.fail(f"chroma server exited ({server.returncode}):\n{log.read_text(errors='replace')[-3000:]}")
+            if time.monotonic() > deadline:
+                pytest.fail(f"no heartbeat within {CHROMA_START_SECONDS}s:\n{log.read_text(errors='replace')[-3000:]}")
+            time.sleep(0.25)
+        yield ChromaServer("127.0.0.1", port, log, trace)
+    finally:
+        if server.poll() is None:
+            os.killpg(server.pid, signal.SIGTERM)
+            try:
+                server.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(server.pid, signal.SIGKILL)
+                server.wait(timeout=20)
+
+
+# ---------------------------------------------------------------------------------------------
+# The web app (app.py) in this process
+# ---------------------------------------------------------------------------------------------
+@contextmanager
+def running_web_app(settings: Settings, workspace: Workspace, **queue_options: Any) -> Iterator[str]:
+    """The Gradio app on a free loopback port, as ``python app.py`` serves it; yields its base URL.
+
+    ``queue_options`` go to ``demo.queue`` (e.g. ``default_concurrency_limit``).
+    """
+    import app
+
+    demo = app.build_app(settings, workspace=workspace)
+    demo.queue(**queue_options)
+    port = free_port()
+    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True,
+                theme=app.make_theme(), css=app.CSS, ssr_mode=False, footer_links=[])
+    try:
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        demo.close()
