@@ -1,4 +1,4 @@
-"""Hybrid retrieval: BM25 over jieba tokens and dense cosine over Chroma, fused by weighted scores.
+"""Hybrid retrieval: BM25 (bm25s) over jieba tokens and dense cosine over Chroma, fused by weighted scores.
 
 On this corpus the lexical side is the stronger one for exact topics and the dense side helps with
 paraphrase; equal-weight rank fusion lets dense noise push good lexical hits out of the top 10, so
@@ -7,8 +7,8 @@ each side's scores are min-max normalised over its own candidates and fused with
 
 from __future__ import annotations
 
-import math
 import threading
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,9 +18,9 @@ from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
-from rank_bm25 import BM25Okapi
 
 from assistant.vocabulary import expand_query
+from index.bm25 import BM25Index, index_folder, load_or_build
 from index.chunking import Chunk
 from index.lexical import LexicalStore, tokenize_query
 from index.store import VectorStore
@@ -74,45 +74,59 @@ class Passage:
 
 
 class LexicalIndex:
-    """BM25 over the lexical store, rebuilt only when the store's generation changes."""
+    """BM25 search over the lexical store, following the store's changes.
+
+    The BM25 arrays come from the store's saved index (index/bm25.py) when one matches the store's
+    current version, else from a rebuild. While a large re-index keeps changing the store, a rebuild
+    happens at most every two build-times; the chunks themselves are always read from the store, so a
+    deleted chunk is never returned even by a slightly stale index.
+    """
 
     def __init__(self, store: LexicalStore) -> None:
         self.store = store
         self._lock = threading.Lock()
-        self._generation = -1
-        self._chunks: list[Chunk] = []
-        self._bm25: BM25Okapi | None = None
+        self._index: BM25Index | None = None
+        self._built_at = 0.0
+        self._build_seconds = 0.0
 
-    def _current(self) -> tuple[list[Chunk], BM25Okapi | None]:
+    def _current(self) -> BM25Index:
         with self._lock:
-            generation = self.store.generation()
-            if generation != self._generation:
-                entries = list(self.store.entries())
-                self._chunks = [e.chunk for e in entries]
-                self._bm25 = BM25Okapi([e.tokens for e in entries]) if entries else None
-                self._generation = generation
-            return self._chunks, self._bm25
+            version = self.store.version()
+            if self._index is None or self._index.version != version:
+                saved = index_folder(self.store) / version
+                # Only a slow (large) build is worth skipping; small stores always read fresh.
+                slow = self._build_seconds > 0.5
+                stale_ok = slow and time.monotonic() - self._built_at < 2 * self._build_seconds
+                if self._index is None or saved.exists() or not stale_ok:
+                    started = time.monotonic()
+                    self._index = load_or_build(self.store)
+                    self._built_at = time.monotonic()
+                    self._build_seconds = self._built_at - started
+            return self._index
 
     def idf(self, term: str) -> float:
         """Inverse document frequency of a term; a term the corpus never uses counts as the rarest."""
-        chunks, bm25 = self._current()
-        if bm25 is None:
-            return 0.0
-        return float(bm25.idf.get(term, math.log(len(chunks) + 1.0)))
+        return self._current().idf(term)
 
     def search(self, query: str, k: int, where: SearchFilter = SearchFilter()) -> list[tuple[Chunk, float]]:
-        chunks, bm25 = self._current()
+        index = self._current()
         tokens = tokenize_query(expand_query(query))
-        if bm25 is None or not tokens:
+        if not len(index) or not tokens:
             return []
-        scores = bm25.get_scores(tokens)
-        order = np.argsort(-scores)
+        scores = index.scores(tokens)
+        positive = np.flatnonzero(scores > 0)
+        order = positive[np.argsort(-scores[positive], kind="stable")]
         hits: list[tuple[Chunk, float]] = []
-        for i in order:
-            if scores[i] <= 0 or len(hits) >= k:
-                break
-            if where.accepts(chunks[i]):
-                hits.append((chunks[i], float(scores[i])))
+        batch = max(k, 16) * (8 if where.active else 1)  # filters reject some: read ahead
+        for offset in range(0, len(order), batch):
+            ranked = order[offset : offset + batch]
+            chunks = self.store.chunks_by_id([index.ids[i] for i in ranked])
+            for i in ranked:
+                chunk = chunks.get(index.ids[i])
+                if chunk is not None and where.accepts(chunk):
+                    hits.append((chunk, float(scores[i])))
+                    if len(hits) >= k:
+                        return hits
         return hits
 
 

@@ -12,7 +12,8 @@ import json
 import logging
 import re
 import sqlite3
-from collections.abc import Iterable, Iterator
+import uuid
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -57,6 +58,11 @@ def tokenize_query(text: str) -> list[str]:
     return [t for t in (w.strip().lower() for w in jieba.lcut_for_search(text)) if t and not _PUNCT.match(t)]
 
 
+def _version(db: sqlite3.Connection) -> str:
+    state = dict(db.execute("SELECT key, value FROM state WHERE key IN ('store_id', 'generation')").fetchall())
+    return f"{state.get('store_id', 'store')}-{state.get('generation', '0')}"
+
+
 @dataclass(frozen=True)
 class LexicalEntry:
     chunk: Chunk
@@ -75,6 +81,9 @@ class LexicalStore:
         )
         self._db.execute("CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id, ordinal)")
         self._db.execute("CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        # A random id per store file: a store deleted and created again must not match indexes saved
+        # for the old one at the same generation.
+        self._db.execute("INSERT OR IGNORE INTO state VALUES ('store_id', ?)", (uuid.uuid4().hex[:12],))
         self._db.commit()
 
     def close(self) -> None:
@@ -107,6 +116,37 @@ class LexicalStore:
         """Changes whenever any chunk changes: lets readers reload their BM25 index only when needed."""
         row = self._db.execute("SELECT value FROM state WHERE key = 'generation'").fetchone()
         return int(row[0]) if row else 0
+
+    def version(self) -> str:
+        """``<store id>-<generation>``: names one state of the store's content."""
+        return _version(self._db)
+
+    def token_snapshot(self) -> tuple[str, list[tuple[str, list[str]]]]:
+        """(version, [(chunk id, tokens)]) read in one transaction, so the two always agree."""
+        db = sqlite3.connect(str(self.path))  # its own connection: writers in this process may be mid-way
+        try:
+            with db:
+                db.execute("BEGIN")
+                version = _version(db)
+                rows = [
+                    (chunk_id, json.loads(tokens))
+                    for chunk_id, tokens in db.execute("SELECT id, tokens FROM chunks ORDER BY doc_id, ordinal")
+                ]
+        finally:
+            db.close()
+        return version, rows
+
+    def chunks_by_id(self, ids: Sequence[str]) -> dict[str, Chunk]:
+        """The chunks with these ids that still exist (a deleted one is simply absent)."""
+        found: dict[str, Chunk] = {}
+        for i in range(0, len(ids), 500):  # SQLite's limit on bound parameters
+            batch = list(ids[i : i + 500])
+            marks = ",".join("?" * len(batch))
+            for chunk_id, text, meta in self._db.execute(
+                f"SELECT id, text, meta FROM chunks WHERE id IN ({marks})", batch
+            ):
+                found[chunk_id] = Chunk.from_metadata(text, json.loads(meta))
+        return found
 
     def count(self) -> int:
         return int(self._db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0])

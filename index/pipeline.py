@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from index.bm25 import refresh_saved_index
 from index.chunking import chunk_document
 from index.lexical import LexicalStore
 from index.loaders import SUPPORTED_SUFFIXES, LoadError, load_document
@@ -135,6 +136,8 @@ class Indexer:
             report.outcomes.append(outcome)
             report.characters += chars
         report.outcomes += self._purge_missing(wanted)
+        # Readers (the web app, the next CLI command) then load BM25 from disk instead of rebuilding it.
+        refresh_saved_index(self.lexical)
         if progress:
             progress(len(files), len(files), "")
         report.seconds = time.perf_counter() - started
