@@ -20,6 +20,7 @@ from assistant.settings import PROJECT_ROOT, Settings, enforce_offline_environme
 from assistant.workspace import Workspace
 
 DEFAULT_QUESTIONS = PROJECT_ROOT.parent / "shared" / "eval" / "dev_questions.jsonl"
+DEFAULT_MEASURES = PROJECT_ROOT.parent / "shared" / "eval" / "dev_measures.jsonl"
 
 
 def passage_json(p: Passage) -> dict[str, Any]:
@@ -172,6 +173,7 @@ def cmd_check(ws: Workspace, args: argparse.Namespace) -> int:
 def cmd_eval(ws: Workspace, args: argparse.Namespace) -> int:
     from assistant.answer_evaluation import evaluate_answers, format_answer_table
     from assistant.evaluation import format_table, load_questions, run_evaluation, save_json
+    from assistant.measure_evaluation import evaluate_measures, format_measure_table, load_measure_items
     from index.loaders import LoadError, load_document
     from index.pipeline import discover
 
@@ -193,6 +195,11 @@ def cmd_eval(ws: Workspace, args: argparse.Namespace) -> int:
     result["answers"] = evaluate_answers(ws.answerer, load_questions(args.questions), texts)
     print()
     print(format_answer_table(result["answers"]))
+    if args.measures:
+        result["measures"] = evaluate_measures(ws, load_measure_items(args.measures))
+        result["measures"]["file"] = str(args.measures)
+        print()
+        print(format_measure_table(result["measures"], Path(args.measures).name))
     if args.out:
         save_json(result, args.out)
     return 0
@@ -227,10 +234,12 @@ def build_parser() -> argparse.ArgumentParser:
     p_check.add_argument("--jsonl", help='每行 {"id","measure"} 的输入文件')
     p_check.add_argument("--out", help="--jsonl 的输出文件（默认标准输出）")
 
-    p_eval = sub.add_parser("eval", help="评测检索与回答质量")
+    p_eval = sub.add_parser("eval", help="评测检索、回答与措施核查质量")
     p_eval.add_argument("--questions", default=str(DEFAULT_QUESTIONS), help="问题文件（jsonl）")
     p_eval.add_argument("--out", help="把结果另存为 JSON")
     p_eval.add_argument("--fresh", action="store_true", help="在临时目录重建索引后评测")
+    p_eval.add_argument("--measures", default=str(DEFAULT_MEASURES), help="措施核查评测文件（jsonl）；空字符串表示跳过")
+    p_eval.add_argument("--no-measures", dest="measures", action="store_const", const="", help="跳过措施核查评测")
 
     for p in (p_search, p_ask):
         p.add_argument("--kind", action="append", choices=["report", "regulation", "other"], help="文档类别")
