@@ -2,6 +2,8 @@
 
 Both modes share retrieval, the answerability judgement and the citation check, so an LLM can make
 the wording fluent but cannot add a source, a quote or an answer the documents do not hold.
+Text in a document addressed to the model is left out of its prompt, and an answer's claim that
+repeats such text is removed (assistant/citations.py).
 """
 
 from __future__ import annotations
@@ -17,7 +19,14 @@ from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import HumanMessage, SystemMessage
 
 from assistant.answerability import Judgement, asked_fact, content_terms, is_frame_phrase, judge
-from assistant.citations import Citation, check_answer, citation_for, is_instruction, sentences
+from assistant.citations import (
+    Citation,
+    check_answer,
+    citation_for,
+    is_instruction,
+    sentences,
+    without_instructions,
+)
 from assistant.retrieval import HybridSearcher, Passage, SearchFilter
 from index.chunking import Chunk
 
@@ -231,10 +240,12 @@ class Answerer:
 
 
 def format_sources(chunks: Sequence[Chunk]) -> str:
+    """The numbered sources of the answering prompt. A sentence addressed to the model (prompt injection,
+    see ``is_instruction``) is left out: it can never be quoted, and a model that reads it may obey it."""
     blocks = []
     for n, c in enumerate(chunks, start=1):
         where = f"{c.title}" + (f"，{c.section}" if c.section else "")
-        blocks.append(f"[{n}] 出处：{where}\n{c.text}")
+        blocks.append(f"[{n}] 出处：{where}\n{without_instructions(c.text)}")
     return "\n\n".join(blocks)
 
 

@@ -4,6 +4,10 @@ Whatever wrote the answer (the extractive composer or an LLM), a citation surviv
 number names a source that was passed in and its quote occurs in that source's text. An LLM's
 sentence is tied to the source sentence it overlaps most; a marker whose sentence has no support
 in its source is removed and reported, never shown as real.
+
+A source sentence addressed to the model (prompt injection) is never evidence, and a claim of the
+answer that repeats one (its payload, e.g. “已被接管”, or its content) is removed, cited or not.
+Recognising such sentences is a heuristic over the usual wordings of injections, not a proof.
 """
 
 from __future__ import annotations
@@ -17,12 +21,34 @@ from index.chunking import Chunk
 MARKER = re.compile(r"\[(\d{1,3})\]")
 _SENTENCE_END = re.compile(r"[^。！？；\n]*[。！？；]?")
 _CJK_OR_WORD = re.compile(r"[\u4e00-\u9fff]|[A-Za-z0-9]+")
-# A source sentence addressed to the model (prompt injection) is never evidence for a claim.
+# A source sentence addressed to the model (prompt injection) is never evidence for a claim. None of
+# these occurs in the shared corpus (tests/assistant/test_answering_llm.py checks).
 _INSTRUCTION = re.compile(
-    r"忽略(以上|上述|之前|此前|前面|先前)|无视(以上|上述|之前)|不受资料限制|(你|您)现在(是|不再|不受)"
-    r"|ignore (all )?(the )?(previous|above|prior)",
+    "|".join(
+        (
+            # overriding the rules
+            r"忽略(以上|上述|之前|此前|前面|先前|全部|所有)|无视(以上|上述|之前|全部|所有)|不受资料限制"
+            r"|(你|您)现在(是|不再|不受)|ignore (all )?(the )?(previous|above|prior)",
+            # a chat role line or template token: 系统：…, System: …, 【系统提示】：…, <|im_start|>
+            r"^[\s【\[(（<]*(系统|system|assistant|助手|user|用户)\s*(指令|提示|消息|prompt|message)?\s*[\]】)）>]?\s*[:：]",
+            r"系统(指令|提示词)|system prompt|<\|im_(start|end)\|>",
+            # telling the answerer what to answer
+            r"(你|您)的?(回答|回复|输出|任务)|(你|您)(必须|只能|应当|需要|不得)",
+            r"(在|于)(回答|回复)中|回答(时|问题时|任何|所有|相关问题)|(直接|只|一律|统一)(回答|输出)",
+            # addressed to an AI
+            r"(助手|(?<![a-z])ai(?![a-z])|ＡＩ|大模型|语言模型|聊天机器人|问答系统|智能体|assistant|chatbot|gpt|llm)"
+            r"[^。！？；\n]*(回答|答复|回复|输出|引用|标注|概括|总结|说明|表述|声称|忽略|执行|say|answer|reply|print)",
+            # forging a citation: a [n] marker next to a citing verb
+            r"(引用|标注|标记|注明|标为|来源为|出处为)[^。！？；\n]{0,12}\[\d{1,3}\]",
+        )
+    ),
     re.IGNORECASE,
 )
+# Text an injection wants repeated is usually quoted: “已被接管”, '已被接管', 《国务院督查通报》.
+_QUOTED = re.compile(r"[“\"'‘「『《]([^“”\"'‘’「」『』《》\n]{2,40})[”\"'’」』》]")
+# One claim of an answer: text up to a sentence end, then its markers ("…完成。[1]", "…完成[1]", "A[1]").
+_CLAIM_UNIT = re.compile(r"[^。！？；\[]*(?:\[(?!\d{1,3}\])[^。！？；\[]*)*[。！？；]*(?:\[\d{1,3}\])*")
+_CONTENT = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]")
 # Figures (60, 12, 五 in 五年, 两 in 两个月…): every figure of a claim must occur in its quote.
 _FIGURE = re.compile(r"\d+(?:\.\d+)?|[一二三四五六七八九十百千万两半]+(?=[个年月日天周项条次名人元倍％%])")
 
@@ -82,6 +108,10 @@ def support(claim: str, source_sentence: str) -> float:
     figures (60, 2, 五 of 五年…) is not in the sentence."""
     if any(figure not in source_sentence for figure in _FIGURE.findall(claim)):
         return 0.0
+    return _overlap(claim, source_sentence)
+
+
+def _overlap(claim: str, source_sentence: str) -> float:
     claim_units = _units(claim)
     if not claim_units:
         return 0.0
@@ -90,6 +120,74 @@ def support(claim: str, source_sentence: str) -> float:
 
 def is_instruction(sentence: str) -> bool:
     return bool(_INSTRUCTION.search(sentence))
+
+
+def without_instructions(text: str) -> str:
+    """``text`` without its sentences addressed to the model; a line they leave empty goes too."""
+    lines = []
+    for line in text.split("\n"):
+        kept = line
+        for sentence in sentences(line):
+            if is_instruction(sentence):
+                kept = kept.replace(sentence, "", 1)
+        if kept != line:
+            kept = kept.strip()
+            if not kept:
+                continue
+        lines.append(kept)
+    return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class SourceSentences:
+    """The sentences of the numbered sources: document text, and text addressed to the model."""
+
+    genuine: list[str]
+    injected: list[str]
+
+    @classmethod
+    def of(cls, sources: Sequence[Chunk]) -> SourceSentences:
+        genuine: list[str] = []
+        injected: list[str] = []
+        for chunk in sources:
+            for s in sentences(chunk.text):
+                (injected if is_instruction(s) else genuine).append(s)
+        return cls(genuine, injected)
+
+    def repeated_by(self, claim: str, *, min_overlap: float = 0.5, min_copied: int = 8) -> bool:
+        """Whether ``claim`` comes from an injected instruction rather than from the documents: it holds
+        a quoted payload of one (“已被接管”) or ``min_copied`` characters copied from one that no
+        document sentence holds, or it restates one (at least ``min_overlap`` of its bigrams, figures
+        aside) more closely than any document sentence."""
+        if not self.injected or not _CONTENT.search(claim):
+            return False
+        windows = [claim[i : i + min_copied] for i in range(len(claim) - min_copied + 1)]
+        for sentence in self.injected:
+            copied = [*_QUOTED.findall(sentence), *(w for w in windows if w in sentence)]
+            if any(span in claim and not any(span in g for g in self.genuine) for span in copied):
+                return True
+        closest = max(_overlap(claim, s) for s in self.injected)
+        return closest >= min_overlap and closest > max((_overlap(claim, g) for g in self.genuine), default=0.0)
+
+
+def _drop_injected_claims(text: str, source_sentences: SourceSentences) -> tuple[str, list[str]]:
+    """Remove the claims without a marker that repeat an injected instruction; a line left with no
+    content goes too."""
+    lines: list[str] = []
+    dropped: list[str] = []
+    for line in text.split("\n"):
+        kept: list[str] = []
+        for unit in _CLAIM_UNIT.findall(line):
+            claim = unit.strip().lstrip("-*•·0123456789.、 ").rstrip("。！？；，,. ")
+            if unit and not MARKER.search(unit) and source_sentences.repeated_by(claim):
+                dropped.append(f"删除了复述资料中指令性文字的语句：“{claim}”")
+                continue
+            kept.append(unit)
+        new_line = "".join(kept)
+        if _CONTENT.search(line) and not _CONTENT.search(new_line):
+            continue
+        lines.append(new_line)
+    return "\n".join(lines), dropped
 
 
 def best_supporting_sentence(claim: str, chunk: Chunk) -> tuple[str, float]:
@@ -108,7 +206,10 @@ def check_answer(text: str, sources: Sequence[Chunk], *, min_support: float = 0.
     """Keep the markers backed by their source; drop the rest and say why.
 
     Markers are renumbered densely in order of first appearance so the user sees [1], [2], … .
+    A claim that repeats an instruction found in the sources loses its marker and, like such a claim
+    written without one, is removed from the text.
     """
+    source_sentences = SourceSentences.of(sources)
     kept: dict[int, Citation] = {}
     renumber: dict[int, int] = {}
     removed: list[str] = []
@@ -127,6 +228,9 @@ def check_answer(text: str, sources: Sequence[Chunk], *, min_support: float = 0.
         if score < min_support:
             removed.append(f"[{n}] 所在语句在来源中找不到依据（重合度 {score:.2f}）")
             continue
+        if source_sentences.repeated_by(claim):
+            removed.append(f"[{n}] 所在语句复述了资料中的指令性文字")
+            continue
         if n not in renumber:
             citation = citation_for(len(renumber) + 1, chunk, quote)
             if citation is None:
@@ -136,4 +240,6 @@ def check_answer(text: str, sources: Sequence[Chunk], *, min_support: float = 0.
             kept[n] = citation
         pieces.append(f"[{renumber[n]}]")
     pieces.append(text[last:])
-    return CheckedAnswer("".join(pieces), sorted(kept.values(), key=lambda c: c.n), removed)
+    # A marker was kept only for a claim that repeats no injection: dropping claims leaves every citation.
+    checked, dropped = _drop_injected_claims("".join(pieces), source_sentences)
+    return CheckedAnswer(checked, sorted(kept.values(), key=lambda c: c.n), removed + dropped)
