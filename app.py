@@ -15,6 +15,7 @@ import shutil
 import socket
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -117,6 +118,13 @@ def is_loopback(host: str) -> bool:
 # ---------------------------------------------------------------------------------------------
 # The app
 # ---------------------------------------------------------------------------------------------
+def warm_up(ws: Any) -> None:
+    try:
+        ws.warm_up()
+    except Exception:  # an empty or broken index is reported where it is used, not here
+        logging.getLogger(__name__).warning("预加载失败，将在首次提问时重试", exc_info=True)
+
+
 def build_app(settings: Settings, workspace: Any = None) -> Any:
     import gradio as gr
 
@@ -125,6 +133,8 @@ def build_app(settings: Settings, workspace: Any = None) -> Any:
     from assistant.workspace import Workspace
 
     ws = workspace or Workspace(settings)
+    # The page is served at once; the encoder and BM25 load meanwhile, not inside the first question.
+    threading.Thread(target=warm_up, args=(ws,), name="warm-up", daemon=True).start()
     llm_available = settings.llm_provider != "none"
 
     def document_choices() -> list[str]:
