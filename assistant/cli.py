@@ -55,7 +55,8 @@ def cmd_index(ws: Workspace, args: argparse.Namespace) -> int:
     missing = [p for p in paths if not p.exists()]
     for p in missing:
         print(f"路径不存在：{p}", file=sys.stderr)
-    bar = tqdm(total=0, unit="文件", disable=args.quiet, file=sys.stderr)
+    # No bar when stderr is a log file or a pipe: it would write one line per file.
+    bar = tqdm(total=0, unit="文件", disable=args.quiet or not sys.stderr.isatty(), file=sys.stderr)
 
     def progress(done: int, total: int, name: str) -> None:
         bar.total = total
