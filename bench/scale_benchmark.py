@@ -170,27 +170,30 @@ def measure(size: int, workdir: Path, repeat: int, skip_index: bool) -> dict[str
     return result
 
 
+TABLE_ROWS = [  # (label, format, key in the results)
+    ("files", "{:,}", "files"),
+    ("full index (wall)", "{:.0f} s", "index_seconds"),
+    ("index throughput", "{:.0f} chunks/s", "chunks_per_second"),
+    ("index peak RSS", "{:.0f} MiB", "index_peak_rss_mib"),
+    ("index on disk", "{:.0f} MiB", "index_disk_mib"),
+    ("start-up: imports", "{:.1f} s", "startup_imports_s"),
+    ("start-up: lexical index load", "{:.2f} s", "startup_lexical_load_s"),
+    ("start-up: encoder load", "{:.2f} s", "startup_encoder_load_s"),
+    ("start-up: first answer", "{:.2f} s", "startup_first_answer_s"),
+    ("start-up: total to first answer", "{:.1f} s", "startup_total_s"),
+    ("cold CLI `ask --json`", "{:.1f} s", "cli_ask_cold_s"),
+    ("RSS after start-up", "{:.0f} MiB", "rss_after_startup_mib"),
+    ("query process peak RSS", "{:.0f} MiB", "query_peak_rss_mib"),
+]
+
+
 def markdown(results: Sequence[dict[str, Any]]) -> str:
     sizes = [f"{r.get('chunks', r['target_chunks']):,} chunks" for r in results]
     lines = ["| figure | " + " | ".join(sizes) + " |", "|---|" + "---|" * len(results)]
 
-    def row(label: str, fmt: str, key: str) -> None:
+    for label, fmt, key in TABLE_ROWS:
         cells = [fmt.format(r[key]) if key in r else "–" for r in results]
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
-
-    row("files", "{:,}", "files")
-    row("full index (wall)", "{:.0f} s", "index_seconds")
-    row("index throughput", "{:.0f} chunks/s", "chunks_per_second")
-    row("index peak RSS", "{:.0f} MiB", "index_peak_rss_mib")
-    row("index on disk", "{:.0f} MiB", "index_disk_mib")
-    row("start-up: imports", "{:.1f} s", "startup_imports_s")
-    row("start-up: lexical index load", "{:.2f} s", "startup_lexical_load_s")
-    row("start-up: encoder load", "{:.2f} s", "startup_encoder_load_s")
-    row("start-up: first answer", "{:.2f} s", "startup_first_answer_s")
-    row("start-up: total to first answer", "{:.1f} s", "startup_total_s")
-    row("cold CLI `ask --json`", "{:.1f} s", "cli_ask_cold_s")
-    row("RSS after start-up", "{:.0f} MiB", "rss_after_startup_mib")
-    row("query process peak RSS", "{:.0f} MiB", "query_peak_rss_mib")
     for key in ("retrieval_hybrid", "retrieval_bm25", "retrieval_dense", "answer_extractive"):
         cells = [f"{r['latency'][key]['p50_ms']:.0f} / {r['latency'][key]['p95_ms']:.0f} ms" for r in results]
         lines.append(f"| {key.replace('_', ' ')} p50 / p95 | " + " | ".join(cells) + " |")
