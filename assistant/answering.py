@@ -34,6 +34,10 @@ PROMPTS_DIR = Path(__file__).resolve().parents[1] / "prompts"
 NOT_FOUND = "资料中未找到"
 
 _LIST_QUESTION = re.compile(r"哪些|哪几|什么措施|什么举措|怎么整改|如何整改|做了什么|怎么抓|怎么做|措施|举措|工作")
+_MEASURE_QUESTION = re.compile(r"整改|措施|举措|做了什么|怎么抓|怎么做")
+_RULE_QUESTION = re.compile(r"规定|条例|法律|法规|准则|办法|细则|第.+条|处分|处理|责任|要求")
+# Share of the question's topic weight a sentence must hold to be listed from beyond the top passages.
+_DEEP_ITEM_COVERAGE = 0.6
 _FOLLOWUP_START = re.compile(r"^(那|那么|那如果|还有|另外|此外|再问|那关于)")
 
 
@@ -92,6 +96,11 @@ def is_list_question(question: str) -> bool:
     return bool(_LIST_QUESTION.search(question))
 
 
+def asks_for_measures(question: str) -> bool:
+    """"哪些措施…", "怎么整改的": answered by what was done, i.e. by reports, not by what rules require."""
+    return bool(_MEASURE_QUESTION.search(question)) and not _RULE_QUESTION.search(question)
+
+
 @dataclass(frozen=True)
 class Evidence:
     passage: Passage
@@ -116,20 +125,25 @@ class Answerer:
     # -- retrieval and judgement, shared by both modes -------------------------------------------
     def _retrieve(self, question: str, where: SearchFilter) -> tuple[list[Passage], Judgement, float]:
         started = time.perf_counter()
-        passages = self.searcher.search(question, self.top_k, where)
-        judgement = judge(question, passages, self.searcher.lexical.idf, min_coverage=self.min_coverage)
+        # A list ("哪些措施…") may have more items than the top passages: read deeper, judge on the top.
+        depth = self.top_k * 2 if is_list_question(question) else self.top_k
+        passages = self.searcher.search(question, depth, where)
+        judgement = judge(question, passages[: self.top_k], self.searcher.lexical.idf, min_coverage=self.min_coverage)
         return passages, judgement, time.perf_counter() - started
 
     def _evidence(self, question: str, passages: Sequence[Passage]) -> list[Evidence]:
-        terms = content_terms(question) or [question]
+        # "整改措施" frames the question; a sentence is evidence for the topic words (财务管理).
+        terms = [t for t in content_terms(question) if not is_frame_phrase(t)] or content_terms(question) or [question]
         weights = {t: max(self.searcher.lexical.idf(t), 0.1) for t in terms}
         total = sum(weights.values())
         chosen: list[Evidence] = []
-        limit = 6 if is_list_question(question) else 3
+        listing = is_list_question(question)
+        limit = 8 if listing else 3
         top_score = passages[0].score if passages else 0.0
         fact = asked_fact(question)
         for passage in passages:
-            if passage.score < 0.5 * top_score:
+            near_top = passage.score >= 0.5 * top_score
+            if not near_top and not listing:
                 break
             scored = [
                 (s, sum(w for t, w in weights.items() if t in s) / total + (0.5 if fact and fact.stated_in(s) else 0.0))
@@ -141,10 +155,12 @@ class Answerer:
             best, score = max(scored, key=lambda pair: pair[1], default=("", 0.0))
             if score + head < 0.3 or not best:
                 continue
+            if not near_top and score < _DEEP_ITEM_COVERAGE:  # a deeper item must itself name the topic
+                continue
             chosen.append(Evidence(passage, best, score + head))
-            if len(chosen) >= limit:
-                break
-        return chosen
+        if asks_for_measures(question):  # measures are taken in reports; rules come after them
+            chosen.sort(key=lambda e: e.passage.chunk.kind != "report")
+        return chosen[:limit]
 
     # -- extractive mode --------------------------------------------------------------------------
     def answer(
@@ -267,6 +283,8 @@ def compose_extractive(question: str, evidence: Sequence[Evidence]) -> tuple[str
                 continue
             citations.append(citation)
             where = chunk.label or (chunk.section.split(" › ")[-1] if chunk.section else "")
-            prefix = f"{where}：" if where and not item.quote.startswith(where) else ""
+            # The location is set apart in 【】, which ends a claim for the citation check: its numbers
+            # ("2.加强组织领导…") are not the quote's figures.
+            prefix = f"【{where}】" if where and not item.quote.startswith(where) else ""
             lines.append(f"- {prefix}{item.quote}[{citation.n}]")
     return "\n".join(lines), citations

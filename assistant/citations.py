@@ -196,9 +196,9 @@ def best_supporting_sentence(claim: str, chunk: Chunk) -> tuple[str, float]:
 
 
 def _claim_before(text: str, marker_start: int) -> str:
-    """The sentence that a marker closes: text since the previous sentence end or marker."""
+    """The sentence that a marker closes: text since the previous sentence end, marker or 【location】."""
     head = text[:marker_start].rstrip("。！？；，,. ")
-    cut = max(head.rfind(ch) for ch in "。！？；\n]")
+    cut = max(head.rfind(ch) for ch in "。！？；\n]】")
     return head[cut + 1 :].strip()
 
 

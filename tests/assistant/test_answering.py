@@ -1,0 +1,67 @@
+"""Extractive answers: every listed item carries its citation; measures come from reports first."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from assistant.workspace import Workspace
+
+REPORT = """中共某大学委员会关于巡视整改进展情况的通报
+
+一、加强组织领导
+2.加强组织领导，压实整改责任
+党委书记认真履行整改第一责任人责任，细化整改措施，修订财务管理制度，规范经费报销审批程序。
+各二级单位党委担起本单位整改主体责任，开展财务管理专项检查，清理长期挂账的往来款项。
+
+二、加强保密管理
+3.落实保密责任
+组织干部职工签订保密承诺书，开展保密自查自评。
+"""
+
+REGULATION = """某某财务管理办法
+
+第一条　为了加强财务管理，规范财务行为，制定本办法。
+第二条　各单位应当建立健全财务管理制度，加强预算管理和财务管理。
+第三条　本办法自发布之日起施行。
+"""
+
+
+def index_docs(workspace: Workspace, tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    (docs / "reports").mkdir(parents=True)
+    (docs / "regulations").mkdir()
+    (docs / "reports" / "整改通报.txt").write_text(REPORT, encoding="utf-8")
+    (docs / "regulations" / "财务管理办法.md").write_text(REGULATION, encoding="utf-8")
+    assert workspace.index([docs]).counts()["failed"] == 0
+
+
+def items(text: str) -> list[str]:
+    return [line for line in text.splitlines() if line.startswith("- ")]
+
+
+def test_items_under_numbered_headings_keep_their_citations(workspace: Workspace, tmp_path: Path) -> None:
+    # The heading "2.加强组织领导…" is shown with the item; its "2" is not a figure the quote must hold.
+    index_docs(workspace, tmp_path)
+    answer = workspace.answerer.answer("哪些整改措施涉及财务管理？")
+    assert answer.found and answer.citations
+    listed = items(answer.text)
+    assert listed and all(re.search(r"\[\d+\]$", line) for line in listed), answer.text
+    assert len(listed) == len(answer.citations)
+    assert not answer.removed_citations
+
+
+def test_a_question_about_measures_lists_the_reports_before_the_rules(workspace: Workspace, tmp_path: Path) -> None:
+    index_docs(workspace, tmp_path)
+    answer = workspace.answerer.answer("哪些整改措施涉及财务管理？")
+    kinds = [c.chunk.kind for c in answer.citations]
+    assert "report" in kinds
+    assert kinds == sorted(kinds, key=lambda kind: kind != "report")  # no rule before a report measure
+    assert "修订财务管理制度" in answer.text
+
+
+def test_a_question_about_rules_is_not_reordered(workspace: Workspace, tmp_path: Path) -> None:
+    index_docs(workspace, tmp_path)
+    answer = workspace.answerer.answer("财务管理办法对财务管理制度有什么规定？")
+    assert answer.found
+    assert answer.citations[0].chunk.kind == "regulation"
