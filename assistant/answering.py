@@ -20,6 +20,7 @@ from langchain_core.messages import HumanMessage, SystemMessage
 
 from assistant.answerability import Judgement, asked_fact, content_terms, is_frame_phrase, judge
 from assistant.citations import (
+    MARKER,
     Citation,
     check_answer,
     citation_for,
@@ -184,7 +185,7 @@ class Answerer:
         checked = check_answer(text, [c.chunk for c in citations])
         return Answer(
             question=question,
-            text=checked.text,
+            text=without_uncited_items(checked.text),
             found=True,
             citations=checked.citations,
             standalone_question=query,
@@ -263,6 +264,20 @@ def format_sources(chunks: Sequence[Chunk]) -> str:
         where = f"{c.title}" + (f"，{c.section}" if c.section else "")
         blocks.append(f"[{n}] 出处：{where}\n{without_instructions(c.text)}")
     return "\n\n".join(blocks)
+
+
+def without_uncited_items(text: str) -> str:
+    """An extractive item whose citation failed the check is not shown at all, nor a heading left empty."""
+    lines = [line for line in text.splitlines() if not (line.startswith("- ") and not MARKER.search(line))]
+    kept: list[str] = []
+    for i, line in enumerate(lines):
+        heading = line.startswith("《") and line.endswith("》")
+        if heading and not (i + 1 < len(lines) and lines[i + 1].startswith("- ")):
+            if kept and not kept[-1]:
+                kept.pop()  # the blank line that set the heading apart
+            continue
+        kept.append(line)
+    return "\n".join(kept)
 
 
 def compose_extractive(question: str, evidence: Sequence[Evidence]) -> tuple[str, list[Citation]]:
