@@ -67,7 +67,20 @@ class Workspace:
 
     @cached_property
     def answerer(self) -> Answerer:
-        return Answerer(self.searcher, chat_model=self.chat_model)
+        searcher = self.searcher
+        chat_model = self.chat_model
+        if self.settings.rerank:
+            # Only answers are reranked: search, measure checks, study material and evaluation keep
+            # the plain hybrid searcher (reranking calls the LLM once per query).
+            import logging
+
+            from assistant.reranking import LLMReranker, RerankingSearcher
+
+            if chat_model is None:
+                logging.getLogger(__name__).warning("已设置 ZGT_RERANK，但没有配置大模型（ZGT_LLM_PROVIDER），不做重排序")
+            else:
+                searcher = RerankingSearcher.wrap(searcher, LLMReranker(chat_model), top_n=self.settings.rerank_top_n)
+        return Answerer(searcher, chat_model=chat_model)
 
     def warm_up(self) -> None:
         """Load what the first question needs (encoder, lexical index, vector store) ahead of it.
