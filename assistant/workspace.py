@@ -6,6 +6,7 @@ created on first use, so a command that only lists documents never loads the enc
 
 from __future__ import annotations
 
+import logging
 from functools import cached_property
 from pathlib import Path
 
@@ -20,6 +21,8 @@ from index.lexical import LexicalStore
 from index.manifest import Manifest
 from index.pipeline import ChunkingOptions, Indexer, IndexReport, ProgressCallback
 from index.store import VectorStore, open_client
+
+logger = logging.getLogger(__name__)
 
 
 class Workspace:
@@ -72,12 +75,10 @@ class Workspace:
         if self.settings.rerank:
             # Only answers are reranked: search, measure checks, study material and evaluation keep
             # the plain hybrid searcher (reranking calls the LLM once per query).
-            import logging
-
             from assistant.reranking import LLMReranker, RerankingSearcher
 
             if chat_model is None:
-                logging.getLogger(__name__).warning("已设置 ZGT_RERANK，但没有配置大模型（ZGT_LLM_PROVIDER），不做重排序")
+                logger.warning("已设置 ZGT_RERANK，但没有配置大模型（ZGT_LLM_PROVIDER），不做重排序")
             else:
                 searcher = RerankingSearcher.wrap(searcher, LLMReranker(chat_model), top_n=self.settings.rerank_top_n)
         return Answerer(searcher, chat_model=chat_model)
