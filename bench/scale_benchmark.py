@@ -92,11 +92,14 @@ def phase_query(index_dir: Path, docs: Path, repeat: int) -> dict[str, Any]:
     figures["startup_imports_s"] = time.perf_counter() - STARTED
     ws = workspace(index_dir, docs)
     t = time.perf_counter()
-    ws.searcher.lexical.search("预热", 1)
-    figures["startup_lexical_load_s"] = time.perf_counter() - t
-    t = time.perf_counter()
-    ws.embeddings.embed_array(["预热"])
+    ws.embeddings.embed_array(["预热"])  # imports torch and sentence-transformers, loads the weights
     figures["startup_encoder_load_s"] = time.perf_counter() - t
+    t = time.perf_counter()
+    ws.vectors.count()
+    figures["startup_chroma_open_s"] = time.perf_counter() - t
+    t = time.perf_counter()
+    ws.searcher.lexical.search("预热", 1)  # BM25: loaded from its saved arrays, or built from SQLite
+    figures["startup_lexical_load_s"] = time.perf_counter() - t
     t = time.perf_counter()
     ws.answerer.answer(COLD_QUESTION)
     figures["startup_first_answer_s"] = time.perf_counter() - t
@@ -177,8 +180,9 @@ TABLE_ROWS = [  # (label, format, key in the results)
     ("index peak RSS", "{:.0f} MiB", "index_peak_rss_mib"),
     ("index on disk", "{:.0f} MiB", "index_disk_mib"),
     ("start-up: imports", "{:.1f} s", "startup_imports_s"),
-    ("start-up: lexical index load", "{:.2f} s", "startup_lexical_load_s"),
-    ("start-up: encoder load", "{:.2f} s", "startup_encoder_load_s"),
+    ("start-up: encoder load (incl. torch import)", "{:.2f} s", "startup_encoder_load_s"),
+    ("start-up: Chroma open", "{:.2f} s", "startup_chroma_open_s"),
+    ("start-up: lexical index (BM25) load", "{:.2f} s", "startup_lexical_load_s"),
     ("start-up: first answer", "{:.2f} s", "startup_first_answer_s"),
     ("start-up: total to first answer", "{:.1f} s", "startup_total_s"),
     ("cold CLI `ask --json`", "{:.1f} s", "cli_ask_cold_s"),
