@@ -38,6 +38,16 @@ def free_port() -> int:
 # ---------------------------------------------------------------------------------------------
 # strace: every connect()/sendto()/sendmsg() system call of a process tree
 # ---------------------------------------------------------------------------------------------
+def stop_process(process: subprocess.Popen[Any]) -> None:
+    """Terminate a server started by a test; kill it if it has not exited within 20 s."""
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=10)
+
+
 def strace_works() -> bool:
     if STRACE is None:
         return False

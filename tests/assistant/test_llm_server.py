@@ -20,7 +20,6 @@ import importlib.util
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import threading
@@ -59,6 +58,7 @@ from tests.assistant.test_answering_llm import (
     write_injection_docs,
 )
 from tests.conftest import make_workspace
+from tests.servers import free_port, stop_process
 
 pytestmark = pytest.mark.llm
 
@@ -87,12 +87,6 @@ if (_reason := _missing()) is not None:
     pytest.skip(_reason, allow_module_level=True)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _request(url: str, timeout: float, payload: dict[str, Any] | None = None) -> Any:
     # A plain opener without proxy handlers: the request must go straight to 127.0.0.1.
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
@@ -111,7 +105,7 @@ class Server:
 
 @pytest.fixture(scope="module")
 def llm_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    port = _free_port()
+    port = free_port()
     log = tmp_path_factory.mktemp("llm_server") / "server.log"
     command = [
         sys.executable, "-m", "llama_cpp.server", "--model", str(GGUF), "--host", "127.0.0.1",
@@ -136,12 +130,7 @@ def llm_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             time.sleep(0.5)
         yield Server(base_url, time.perf_counter() - started, log)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+        stop_process(process)
 
 
 def _ask(question: str, server: Server, ws: Workspace, *, base_url: str | None = None) -> dict[str, Any]:

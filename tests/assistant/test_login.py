@@ -10,7 +10,6 @@ from __future__ import annotations
 import hmac
 import logging
 import os
-import socket
 import subprocess
 import sys
 import threading
@@ -24,6 +23,7 @@ from pydantic import ValidationError
 from assistant import login
 from assistant.login import LoginGuard, LoginLimits, parse_users
 from assistant.settings import PROJECT_ROOT, Settings
+from tests.servers import free_port, stop_process
 
 USERS = [("张三", "正确的口令-甲1"), ("li", "pw-li-2")]
 LIMITS = LoginLimits(max_failures=3, window_seconds=60, lockout_seconds=120, global_max_failures=100)
@@ -220,12 +220,6 @@ START_TIMEOUT_SECONDS = 180
 MAX_FAILURES = 3
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def test_real_app_locks_out_failed_logins_and_logs_no_secret(tmp_path: Path) -> None:
     password, other_password = "马-电池-订书钉-Correct9", "li-口令-Other4"
     api_key = "sk-zgt-test-密钥-4f1c9e77"
@@ -277,12 +271,7 @@ def test_real_app_locks_out_failed_logins_and_logs_no_secret(tmp_path: Path) -> 
             assert attempt("张三", password) == 400  # locked out: the right password is refused
             assert attempt("li", other_password) == 200  # another user is not
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+        stop_process(process)
     output = log.read_text(encoding="utf-8")
     assert "'张三' 已锁定" in output  # the refused attempt was logged, by name
     for secret in [password, other_password, api_key, *wrong]:
