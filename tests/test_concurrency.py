@@ -10,7 +10,6 @@ consistent. Bounded: at most 60 requests and 60 seconds of load. Latency p50/p95
 from __future__ import annotations
 
 import re
-import socket
 import statistics
 import threading
 import time
@@ -24,6 +23,7 @@ import pytest
 
 import app
 from assistant.workspace import Workspace
+from tests.servers import running_web_app
 
 SESSIONS = 20
 QUESTIONS_PER_SESSION = 3
@@ -42,12 +42,6 @@ CHURN = "机房巡检记录第{n}版\n一、加强机房管理\n（一）巡检�
 FIRST_SOURCE = re.compile(r"^\[1\] 《(.+?)》", re.M)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def first_source(plain: str) -> str:
     """The document of citation [1] in the copyable answer, or the refusal."""
     if plain.startswith("资料中未找到"):
@@ -63,15 +57,8 @@ def served(corpus_workspace: Workspace, tmp_path_factory: pytest.TempPathFactory
     settings = corpus_workspace.settings.model_copy(
         update={"uploads_dir": folder / "uploads", "trash_dir": folder / "trash"}
     )
-    demo = app.build_app(settings, workspace=corpus_workspace)
-    demo.queue(default_concurrency_limit=QUEUE_WORKERS)
-    port = free_port()
-    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True,
-                theme=app.make_theme(), css=app.CSS, ssr_mode=False, footer_links=[])
-    try:
-        yield f"http://127.0.0.1:{port}/"
-    finally:
-        demo.close()
+    with running_web_app(settings, corpus_workspace, default_concurrency_limit=QUEUE_WORKERS) as url:
+        yield url
 
 
 @dataclass
