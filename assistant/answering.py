@@ -134,7 +134,8 @@ class Answerer:
 
     def _evidence(self, question: str, passages: Sequence[Passage]) -> list[Evidence]:
         # "整改措施" frames the question; a sentence is evidence for the topic words (财务管理).
-        terms = [t for t in content_terms(question) if not is_frame_phrase(t)] or content_terms(question) or [question]
+        named = content_terms(question)
+        terms = [t for t in named if not is_frame_phrase(t)] or named or [question]
         weights = {t: max(self.searcher.lexical.idf(t), 0.1) for t in terms}
         total = sum(weights.values())
         chosen: list[Evidence] = []

@@ -83,23 +83,27 @@ class Question:
     kind: str
 
 
-def load_questions(path: Path | str) -> list[Question]:
-    questions = []
+def read_jsonl(path: Path | str) -> list[dict[str, Any]]:
+    """The records of a JSON-lines file (the format of every eval file), blank lines skipped."""
     with open(path, encoding="utf-8") as fh:
-        for line in fh:
-            if not line.strip():
-                continue
-            item = json.loads(line)
-            questions.append(
-                Question(
-                    id=str(item["id"]),
-                    question=str(item["question"]),
-                    answerable=bool(item["answerable"]),
-                    gold=tuple(GoldQuote(str(g["doc"]), str(g["quote"])) for g in item.get("gold") or ()),
-                    kind=str(item.get("kind") or ""),
-                )
-            )
-    return questions
+        return [json.loads(line) for line in fh if line.strip()]
+
+
+def gold_quotes(record: Mapping[str, Any]) -> tuple[GoldQuote, ...]:
+    return tuple(GoldQuote(str(g["doc"]), str(g["quote"])) for g in record.get("gold") or ())
+
+
+def load_questions(path: Path | str) -> list[Question]:
+    return [
+        Question(
+            id=str(item["id"]),
+            question=str(item["question"]),
+            answerable=bool(item["answerable"]),
+            gold=gold_quotes(item),
+            kind=str(item.get("kind") or ""),
+        )
+        for item in read_jsonl(path)
+    ]
 
 
 def _squash(text: str) -> str:

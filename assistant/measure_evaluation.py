@@ -14,13 +14,12 @@ Definitions (tested in tests/assistant/test_measure_evaluation.py), following ``
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from assistant.evaluation import SHARED_DIR, GoldQuote, covers_gold
+from assistant.evaluation import SHARED_DIR, GoldQuote, covers_gold, gold_quotes, read_jsonl
 from assistant.measures import EXISTS, MeasureResult, check_measures
 
 if TYPE_CHECKING:
@@ -65,22 +64,16 @@ class MeasureScore:
 
 
 def load_measure_items(path: Path | str) -> list[MeasureItem]:
-    items = []
-    with open(path, encoding="utf-8") as fh:
-        for line in fh:
-            if not line.strip():
-                continue
-            row = json.loads(line)
-            items.append(
-                MeasureItem(
-                    id=str(row["id"]),
-                    measure=str(row["measure"]),
-                    exists=bool(row["exists"]),
-                    gold=tuple(GoldQuote(str(g["doc"]), str(g["quote"])) for g in row.get("gold") or ()),
-                    near_miss=next((str(row[k]) for k in NEAR_MISS_KEYS if row.get(k)), ""),
-                )
-            )
-    return items
+    return [
+        MeasureItem(
+            id=str(row["id"]),
+            measure=str(row["measure"]),
+            exists=bool(row["exists"]),
+            gold=gold_quotes(row),
+            near_miss=next((str(row[k]) for k in NEAR_MISS_KEYS if row.get(k)), ""),
+        )
+        for row in read_jsonl(path)
+    ]
 
 
 def _match_covers(result: MeasureResult, item: MeasureItem, top_only: bool) -> bool:

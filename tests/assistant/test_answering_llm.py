@@ -18,9 +18,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from langchain_core.callbacks import BaseCallbackHandler
-from langchain_core.language_models.fake_chat_models import FakeListChatModel, GenericFakeChatModel
-from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
+from langchain_core.language_models.fake_chat_models import FakeListChatModel
+from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 from pydantic import SecretStr
 
 from assistant.answering import NOT_FOUND, Answer, Answerer, format_sources
@@ -31,6 +30,7 @@ from assistant.workspace import Workspace
 from index.chunking import Chunk
 from index.embedding import SentenceEmbeddings
 from index.loaders import load_document
+from tests.assistant.chat_models import fake_model
 from tests.conftest import DOCS_SRC, make_workspace
 
 DEADLINE_Q = "巡视组反馈后多久要报送整改情况？"
@@ -43,20 +43,6 @@ GOOD_SENTENCES = {
 }
 
 
-class Recorder(BaseCallbackHandler):
-    """Every prompt a chat model received, in order."""
-
-    def __init__(self) -> None:
-        self.calls: list[list[BaseMessage]] = []
-
-    def on_chat_model_start(self, serialized: dict[str, Any], messages: list[list[BaseMessage]], **kwargs: Any) -> None:
-        self.calls.extend(messages)
-
-
-def fake_model(*replies: str) -> tuple[GenericFakeChatModel, Recorder]:
-    recorder = Recorder()
-    model = GenericFakeChatModel(messages=iter([AIMessage(r) for r in replies]), callbacks=[recorder])
-    return model, recorder
 
 
 def sources_for(answerer: Answerer, question: str) -> list[Chunk]:

@@ -13,15 +13,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from langchain_core.callbacks import BaseCallbackHandler
-from langchain_core.language_models.fake_chat_models import FakeListChatModel, GenericFakeChatModel
-from langchain_core.messages import AIMessage, BaseMessage
+from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
 from assistant.answering import Answerer
 from assistant.reranking import LLMReranker, RerankingSearcher, parse_ranking, reorder
 from assistant.retrieval import HybridSearcher, Passage, SearchFilter
 from assistant.workspace import Workspace
 from index.embedding import SentenceEmbeddings
+from tests.assistant.chat_models import fake_model
 from tests.conftest import make_workspace
 
 QUESTION = "保密工作是怎么整改的？"
@@ -48,17 +47,6 @@ DOCUMENTS = {
 }
 
 
-class Recorder(BaseCallbackHandler):
-    def __init__(self) -> None:
-        self.calls: list[list[BaseMessage]] = []
-
-    def on_chat_model_start(self, serialized: dict[str, Any], messages: list[list[BaseMessage]], **kwargs: Any) -> None:
-        self.calls.extend(messages)
-
-
-def fake_model(*replies: str) -> tuple[GenericFakeChatModel, Recorder]:
-    recorder = Recorder()
-    return GenericFakeChatModel(messages=iter([AIMessage(r) for r in replies]), callbacks=[recorder]), recorder
 
 
 @pytest.fixture(scope="module")
