@@ -9,51 +9,22 @@ Every refusal is an ``UploadRejected`` with a reason for the user, in Chinese.
 
 from __future__ import annotations
 
-import io
 import os
 import re
 import unicodedata
-import zipfile
 from pathlib import Path
 
-from index.loaders import SUPPORTED_SUFFIXES, decode_text
+from index.loaders import SUPPORTED_SUFFIXES
+from index.loaders.content_type import CONTENT_LABELS, detect_content
+from index.loaders.document import megabytes
 
-__all__ = ["ALLOWED_SUFFIXES", "UploadRejected", "detect_kind", "safe_upload_name", "store_upload"]
+__all__ = ["ALLOWED_SUFFIXES", "UploadRejected", "safe_upload_name", "store_upload"]
 
 ALLOWED_SUFFIXES = SUPPORTED_SUFFIXES
 MAX_STEM_CHARS = 80
 MAX_STEM_BYTES = 180  # file names are limited to 255 bytes; room is left for " (99)" and the suffix
 MAX_COLLISIONS = 999
 
-_PDF_MAGIC = b"%PDF-"
-_PDF_HEADER_WITHIN = 1024
-_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-_ZIP_MAGIC = b"PK\x03\x04"
-_BINARY_MAGIC = (
-    (b"\x89PNG\r\n\x1a\n", "image"),
-    (b"\xff\xd8\xff", "image"),
-    (b"GIF8", "image"),
-    (b"II*\x00", "image"),
-    (b"MM\x00*", "image"),
-    (b"\x7fELF", "program"),
-    (b"MZ", "program"),
-    (b"Rar!", "archive"),
-    (b"7z\xbc\xaf\x27\x1c", "archive"),
-    (b"\x1f\x8b", "archive"),
-)
-KIND_LABELS = {
-    "pdf": "PDF 文件",
-    "docx": "Word 文档（.docx）",
-    "ole": "旧版 Office 文档（.doc/.wps/.xls 等）",
-    "xlsx": "Excel 表格",
-    "pptx": "PowerPoint 演示文稿",
-    "zip": "压缩包",
-    "archive": "压缩包",
-    "image": "图片",
-    "program": "可执行程序",
-    "text": "纯文本",
-    "binary": "无法识别的二进制数据",
-}
 # What each accepted suffix may contain. A .doc that is really a .docx (and the reverse) is common and
 # the loaders read both, so both are accepted.
 _ACCEPTS = {
@@ -105,39 +76,6 @@ def _name_char(c: str) -> bool:
     return c in _NAME_PUNCTUATION or bool(_WORD_CHAR.match(c)) or unicodedata.category(c) == "So"
 
 
-def detect_kind(data: bytes) -> str:
-    """What the bytes are, by content only: one of the keys of ``KIND_LABELS``."""
-    if _PDF_MAGIC in data[:_PDF_HEADER_WITHIN]:
-        return "pdf"
-    if data.startswith(_OLE_MAGIC):
-        return "ole"
-    if data.startswith(_ZIP_MAGIC):
-        return _zip_kind(data)
-    for magic, kind in _BINARY_MAGIC:
-        if data.startswith(magic):
-            return kind
-    return "text" if decode_text(data) is not None else "binary"
-
-
-def _zip_kind(data: bytes) -> str:
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            names = set(archive.namelist())
-    except (zipfile.BadZipFile, OSError, ValueError):
-        return "zip"
-    if "word/document.xml" in names:
-        return "docx"
-    if "xl/workbook.xml" in names:
-        return "xlsx"
-    if "ppt/presentation.xml" in names:
-        return "pptx"
-    return "zip"
-
-
-def _megabytes(size: float) -> str:
-    return f"{size / 1024 / 1024:.1f}".removesuffix(".0")
-
-
 def check_upload(name: str, data: bytes, max_bytes: int) -> str:
     """The safe storage name for an acceptable upload; raises UploadRejected otherwise."""
     safe = safe_upload_name(name)
@@ -148,14 +86,14 @@ def check_upload(name: str, data: bytes, max_bytes: int) -> str:
     if not data:
         raise UploadRejected(name, "文件为空")
     if len(data) > max_bytes:
-        raise UploadRejected(name, f"文件过大（超过 {_megabytes(max_bytes)} MB，本文件 {_megabytes(len(data))} MB）")
-    kind = detect_kind(data)
+        raise UploadRejected(name, f"文件过大（超过 {megabytes(max_bytes / 1024 / 1024)} MB，本文件 {megabytes(len(data) / 1024 / 1024)} MB）")
+    kind = detect_content(data)
     if kind not in _ACCEPTS[suffix]:
         if suffix in (".txt", ".md", ".markdown", ".html", ".htm") and kind == "binary":
             raise UploadRejected(name, "不是文本文件（无法识别文字编码，疑似二进制）")
         if suffix == ".docx" and kind == "zip":
             raise UploadRejected(name, "不是 Word 文档（压缩包中没有 word/document.xml，文件可能已损坏）")
-        raise UploadRejected(name, f"文件内容与扩展名 {suffix} 不符：内容是{KIND_LABELS[kind]}")
+        raise UploadRejected(name, f"文件内容与扩展名 {suffix} 不符：内容是{CONTENT_LABELS[kind]}")
     return safe
 
 
@@ -171,7 +109,7 @@ def store_upload(src: Path, uploads_dir: Path, max_bytes: int, *, name: str | No
         raise UploadRejected(shown, "文件不存在或不是普通文件")
     size = src.stat().st_size
     if size > max_bytes:  # before reading it into memory
-        raise UploadRejected(shown, f"文件过大（超过 {_megabytes(max_bytes)} MB，本文件 {_megabytes(size)} MB）")
+        raise UploadRejected(shown, f"文件过大（超过 {megabytes(max_bytes / 1024 / 1024)} MB，本文件 {megabytes(size / 1024 / 1024)} MB）")
     try:
         data = src.read_bytes()
     except OSError as exc:

@@ -5,7 +5,7 @@ text, every chunk is exactly its span of the cleaned document) or fails with a c
 that the run summary prints next to the file's name — and nothing else in the run is lost.
 ``pytest -s tests/test_bad_input.py`` prints the table with what actually happened.
 
-Size policy (index/loaders.py): a file over ``MAX_FILE_MB`` (50 MB) or whose text is over
+Size policy (index/loaders/document.py): a file over ``MAX_FILE_MB`` (50 MB) or whose text is over
 ``MAX_TEXT_CHARS`` (100万字) fails with a reason saying so; the 20 MB text file here is over the text
 limit (7 million characters would be ~50,000 chunks, an hour of embedding on 2 cores).
 """
@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-import index.loaders as loaders
+import index.loaders.document as loaders
 from assistant.workspace import Workspace
 from index.chunking import Chunk
 from index.embedding import SentenceEmbeddings

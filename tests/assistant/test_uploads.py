@@ -12,8 +12,9 @@ import docx
 import pytest
 from reportlab.pdfgen import canvas
 
-from assistant.uploads import UploadRejected, detect_kind, safe_upload_name, store_upload
+from assistant.uploads import UploadRejected, safe_upload_name, store_upload
 from index.loaders import load_document
+from index.loaders.content_type import detect_content
 
 MB = 1024 * 1024
 REPORT = "一、加强档案管理\n（一）完善制度。一是建立档案数字化台账。二是每季度开展一次档案安全检查。\n"
@@ -199,11 +200,11 @@ def test_concurrent_uploads_of_one_name_keep_every_file(tmp_path: Path) -> None:
     assert {p.read_bytes() for p in stored} == {s.read_bytes() for s in sources}
 
 
-def test_detect_kind() -> None:
-    assert detect_kind(b"junk before header %PDF-1.7") == "pdf"
-    assert detect_kind(docx_bytes()) == "docx"
-    assert detect_kind(OLE) == "ole"
-    assert detect_kind(zip_bytes("ppt/presentation.xml")) == "pptx"
-    assert detect_kind(b"PK\x03\x04 truncated") == "zip"
-    assert detect_kind("整改".encode("gbk")) == "text"
-    assert detect_kind(b"\xff\xd8\xff\xe0") == "image"
+def test_content_is_detected_from_the_bytes_not_the_name() -> None:
+    assert detect_content(b"junk before header %PDF-1.7") == "pdf"
+    assert detect_content(docx_bytes()) == "docx"
+    assert detect_content(OLE) == "ole"
+    assert detect_content(zip_bytes("ppt/presentation.xml")) == "pptx"
+    assert detect_content(b"PK\x03\x04 truncated") == "zip"
+    assert detect_content("整改".encode("gbk")) == "text"
+    assert detect_content(b"\xff\xd8\xff\xe0") == "image"

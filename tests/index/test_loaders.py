@@ -18,17 +18,11 @@ import pytest
 from docx.enum.style import WD_STYLE_TYPE
 from pypdf import PageObject, PdfReader, PdfWriter
 
-import index.loaders as loaders
-from index.loaders import (
-    EMPTY_FILE,
-    NO_LIBREOFFICE,
-    NOT_TEXT,
-    SCANNED_PDF,
-    UNDECODABLE_PDF,
-    LoadedDocument,
-    LoadError,
-    load_document,
-)
+import index.loaders.word as word
+from index.loaders import LoadedDocument, LoadError, load_document
+from index.loaders.document import EMPTY_FILE, NOT_TEXT
+from index.loaders.pdf import SCANNED_PDF, UNDECODABLE_PDF
+from index.loaders.word import NO_LIBREOFFICE
 from tests.index.documents import write_pdf, write_scanned_pdf
 
 CHINESE = (
@@ -360,14 +354,14 @@ def ole_file(tmp_path: Path, name: str) -> Path:
 
 @pytest.mark.parametrize("name", ["旧格式.doc", "金山.wps", "改了扩展名的旧文档.docx"])
 def test_legacy_word_without_libreoffice(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str) -> None:
-    monkeypatch.setattr(loaders.shutil, "which", lambda _name: None)
+    monkeypatch.setattr(word.shutil, "which", lambda _name: None)
     assert load_error(ole_file(tmp_path, name)).reason == NO_LIBREOFFICE
 
 
 def test_docx_content_named_doc_loads_without_conversion(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(loaders.shutil, "which", lambda _name: None)
+    monkeypatch.setattr(word.shutil, "which", lambda _name: None)
     source = make_docx(tmp_path / "源.docx")
     document = load_document(write(tmp_path, "其实是docx.doc", source.read_bytes()))
     assert "开展内部审计" in document.text
@@ -421,7 +415,7 @@ def test_failed_conversion_reports_libreoffice_output(
 
 def test_conversion_times_out(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     fake_soffice(tmp_path, monkeypatch, "time.sleep(60)\n")
-    monkeypatch.setattr(loaders, "CONVERSION_TIMEOUT_SECONDS", 1)
+    monkeypatch.setattr(word, "CONVERSION_TIMEOUT_SECONDS", 1)
     began = time.monotonic()
     error = load_error(ole_file(tmp_path, "很慢.doc"))
     assert "超时" in error.reason
