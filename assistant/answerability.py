@@ -15,8 +15,8 @@ from dataclasses import dataclass
 import jieba
 
 from assistant.retrieval import Passage
-from assistant.vocabulary import SYNONYMS
-from index.lexical import tokenize_query
+from assistant.vocabulary import has_official_form
+from index.text import tokenize_query
 
 # Words that frame a question rather than name its topic; their absence from a passage means nothing.
 FRAME_WORDS = frozenset(
@@ -80,10 +80,6 @@ def content_terms(question: str) -> list[str]:
     return [t for t in unique if (t not in FRAME_WORDS and len(t) > 1) or t.isdigit()]
 
 
-def _present(term: str, text: str) -> bool:
-    return term in text or any(form in text for form in SYNONYMS.get(term, ()))
-
-
 def judge(
     question: str,
     passages: Sequence[Passage],
@@ -101,8 +97,8 @@ def judge(
     weights = {t: max(idf(t), 0.1) for t in terms}
     total = sum(weights.values())
     texts = [f"{p.chunk.title} {p.chunk.section} {p.chunk.text}" for p in evidence]
-    coverages = [sum(w for t, w in weights.items() if _present(t, text)) / total for text in texts]
-    missing = tuple(t for t in terms if not any(_present(t, text) for text in texts))
+    coverages = [sum(w for t, w in weights.items() if has_official_form(t, text)) / total for text in texts]
+    missing = tuple(t for t in terms if not any(has_official_form(t, text) for text in texts))
     best = max(coverages)
     fact = asked_fact(question)
     fact_ok = True

@@ -12,7 +12,6 @@ import re
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from langchain_core.language_models.chat_models import BaseChatModel
@@ -28,10 +27,10 @@ from assistant.citations import (
     sentences,
     without_instructions,
 )
-from assistant.retrieval import HybridSearcher, Passage, SearchFilter
+from assistant.prompts import load_prompt
+from assistant.retrieval import Passage, Searcher, SearchFilter
 from index.chunking import Chunk
 
-PROMPTS_DIR = Path(__file__).resolve().parents[1] / "prompts"
 NOT_FOUND = "资料中未找到"
 
 _LIST_QUESTION = re.compile(r"哪些|哪几|什么措施|什么举措|怎么整改|如何整改|做了什么|怎么抓|怎么做|措施|举措|工作")
@@ -60,19 +59,12 @@ class Answer:
             "answer": self.text,
             "found": self.found,
             "citations": [c.to_json() for c in self.citations],
-            "related": [
-                {"doc": p.chunk.doc, "title": p.chunk.title, "section": p.chunk.section, "text": p.chunk.text}
-                for p in self.related
-            ],
+            "related": [p.chunk.to_json() for p in self.related],
             "standalone_question": self.standalone_question,
             "removed_citations": self.removed_citations,
             "mode": self.mode,
             "timings": {k: round(v, 4) for k, v in self.timings.items()},
         }
-
-
-def load_prompt(name: str) -> str:
-    return (PROMPTS_DIR / f"{name}.txt").read_text(encoding="utf-8")
 
 
 def standalone_question(question: str, history: Sequence[str]) -> str:
@@ -112,7 +104,7 @@ class Evidence:
 class Answerer:
     def __init__(
         self,
-        searcher: HybridSearcher,
+        searcher: Searcher,
         *,
         chat_model: BaseChatModel | None = None,
         top_k: int = 8,
@@ -129,14 +121,14 @@ class Answerer:
         # A list ("哪些措施…") may have more items than the top passages: read deeper, judge on the top.
         depth = self.top_k * 2 if is_list_question(question) else self.top_k
         passages = self.searcher.search(question, depth, where)
-        judgement = judge(question, passages[: self.top_k], self.searcher.lexical.idf, min_coverage=self.min_coverage)
+        judgement = judge(question, passages[: self.top_k], self.searcher.idf, min_coverage=self.min_coverage)
         return passages, judgement, time.perf_counter() - started
 
     def _evidence(self, question: str, passages: Sequence[Passage]) -> list[Evidence]:
         # "整改措施" frames the question; a sentence is evidence for the topic words (财务管理).
         named = content_terms(question)
         terms = [t for t in named if not is_frame_phrase(t)] or named or [question]
-        weights = {t: max(self.searcher.lexical.idf(t), 0.1) for t in terms}
+        weights = {t: max(self.searcher.idf(t), 0.1) for t in terms}
         total = sum(weights.values())
         chosen: list[Evidence] = []
         listing = is_list_question(question)

@@ -62,18 +62,7 @@ class Citation:
     end: int
 
     def to_json(self) -> dict[str, object]:
-        c = self.chunk
-        return {
-            "n": self.n,
-            "doc": c.doc,
-            "title": c.title,
-            "section": c.section,
-            "label": c.label,
-            "page": c.page,
-            "start": self.start,
-            "end": self.end,
-            "quote": self.quote,
-        }
+        return {"n": self.n, **self.chunk.source_json(), "start": self.start, "end": self.end, "quote": self.quote}
 
 
 @dataclass(frozen=True)

@@ -16,30 +16,17 @@ from typing import Any
 from tqdm import tqdm
 
 from assistant.retrieval import Passage, SearchFilter
-from assistant.settings import PROJECT_ROOT, Settings, enforce_offline_environment, get_settings
+from assistant.settings import Settings, enforce_offline_environment, get_settings
+from assistant.views import answer_text, jsonl_line, measure_summary
 from assistant.workspace import Workspace
-
-DEFAULT_QUESTIONS = PROJECT_ROOT.parent / "shared" / "eval" / "dev_questions.jsonl"
-DEFAULT_MEASURES = PROJECT_ROOT.parent / "shared" / "eval" / "dev_measures.jsonl"
 
 
 def passage_json(p: Passage) -> dict[str, Any]:
-    c = p.chunk
-    return {
-        "doc": c.doc,
-        "title": c.title,
-        "section": c.section,
-        "label": c.label,
-        "page": c.page,
-        "start": c.start,
-        "end": c.end,
-        "score": round(p.score, 6),
-        "text": c.text,
-    }
+    return {**p.chunk.to_json(), "score": round(p.score, 6)}
 
 
 def _write_jsonl(rows: list[dict[str, Any]], path: str | None) -> None:
-    text = "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
+    text = "".join(jsonl_line(row) for row in rows)
     if path:
         Path(path).write_text(text, encoding="utf-8")
     else:
@@ -137,14 +124,7 @@ def cmd_ask(ws: Workspace, args: argparse.Namespace) -> int:
         return 1
     if shown:
         print("\n\n—— 核对引用后的答案 ——")
-    print(answer.text)
-    for p in answer.related:
-        print(f"  · {p.chunk.title} {p.chunk.section}：{p.chunk.text[:80]}…")
-    if answer.citations:
-        print("\n引用：")
-    for c in answer.citations:
-        page = f" 第{c.chunk.page}页" if c.chunk.page else ""
-        print(f"[{c.n}] 《{c.chunk.title}》{page} {c.chunk.section}：“{c.quote}”")
+    print(answer_text(answer))
     for reason in answer.removed_citations:
         print(f"（已删除无效引用：{reason}）", file=sys.stderr)
     return 0
@@ -167,19 +147,21 @@ def cmd_check(ws: Workspace, args: argparse.Namespace) -> int:
         if args.json:
             print(json.dumps(result.to_json(), ensure_ascii=False))
         else:
-            print(result.summary())
+            print(measure_summary(result))
     return 0
 
 
 def cmd_eval(ws: Workspace, args: argparse.Namespace) -> int:
-    from assistant.answer_evaluation import evaluate_answers, format_answer_table
-    from assistant.evaluation import format_table, load_questions, run_evaluation, save_json
-    from assistant.measure_evaluation import evaluate_measures, format_measure_table, load_measure_items
-    from index.loaders import LoadError, load_document
-    from index.pipeline import discover
+    from assistant.evaluation.answers import evaluate_answers, format_answer_table
+    from assistant.evaluation.data import load_questions
+    from assistant.evaluation.measures import evaluate_measures, format_measure_table, load_measure_items
+    from assistant.evaluation.report import format_table, save_json
+    from assistant.evaluation.runner import run_evaluation
 
+    questions = Path(args.questions) if args.questions else ws.settings.dev_questions
+    measures = ws.settings.dev_measures if args.measures is None else (Path(args.measures) if args.measures else None)
     result = run_evaluation(
-        questions_path=Path(args.questions),
+        questions_path=questions,
         docs_dir=ws.settings.docs_dir,
         index_dir=None if args.fresh else ws.index_dir,
         settings=ws.settings,
@@ -187,23 +169,27 @@ def cmd_eval(ws: Workspace, args: argparse.Namespace) -> int:
     )
     print(format_table(result))
     ws.index()  # answers are judged on the same documents, indexed in the configured folder
-    texts = {}
-    for path in discover([ws.settings.docs_dir]):
-        try:
-            texts[path.name] = load_document(path).text
-        except LoadError:
-            continue  # already reported by the index run; its citations cannot be checked
-    result["answers"] = evaluate_answers(ws.answerer, load_questions(args.questions), texts)
+    result["answers"] = evaluate_answers(ws.answerer, load_questions(questions), document_texts(ws))
     print()
     print(format_answer_table(result["answers"]))
-    if args.measures:
-        result["measures"] = evaluate_measures(ws, load_measure_items(args.measures))
-        result["measures"]["file"] = str(args.measures)
+    if measures is not None:
+        result["measures"] = evaluate_measures(ws, load_measure_items(measures))
+        result["measures"]["file"] = str(measures)
         print()
-        print(format_measure_table(result["measures"], Path(args.measures).name))
+        print(format_measure_table(result["measures"], measures.name))
     if args.out:
         save_json(result, args.out)
     return 0
+
+
+def document_texts(ws: Workspace) -> dict[str, str]:
+    """File name → cleaned text of every indexed document: the text citations must quote exactly."""
+    texts = {}
+    for record in ws.manifest.records():
+        text = ws.lexical.document_text(record.doc_id)
+        if text is not None:
+            texts[record.name] = text
+    return texts
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -236,10 +222,10 @@ def build_parser() -> argparse.ArgumentParser:
     p_check.add_argument("--out", help="--jsonl 的输出文件（默认标准输出）")
 
     p_eval = sub.add_parser("eval", help="评测检索、回答与措施核查质量")
-    p_eval.add_argument("--questions", default=str(DEFAULT_QUESTIONS), help="问题文件（jsonl）")
+    p_eval.add_argument("--questions", help="问题文件（jsonl，默认共享目录下的 dev_questions.jsonl）")
     p_eval.add_argument("--out", help="把结果另存为 JSON")
     p_eval.add_argument("--fresh", action="store_true", help="在临时目录重建索引后评测")
-    p_eval.add_argument("--measures", default=str(DEFAULT_MEASURES), help="措施核查评测文件（jsonl）；空字符串表示跳过")
+    p_eval.add_argument("--measures", help="措施核查评测文件（jsonl，默认 dev_measures.jsonl）；空字符串表示跳过")
     p_eval.add_argument("--no-measures", dest="measures", action="store_const", const="", help="跳过措施核查评测")
 
     for p in (p_search, p_ask):

@@ -25,18 +25,17 @@ import re
 import time
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass, field, fields, replace
-from pathlib import Path
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import HumanMessage
 
-from assistant.retrieval import HybridSearcher, Passage, SearchFilter
+from assistant.prompts import load_prompt
+from assistant.retrieval import Passage, Searcher, SearchFilter
 
 log = logging.getLogger(__name__)
 
-PROMPT_PATH = Path(__file__).resolve().parents[1] / "prompts" / "rerank.txt"
 DEFAULT_TOP_N = 8
 
 Status = Literal["reordered", "unchanged", "none_relevant", "unparsed", "error", "skipped"]
@@ -113,7 +112,7 @@ class LLMReranker:
             where = shorten(" › ".join(section[-2:]), self.section_chars) if p.chunk.section else ""
             head = f"《{p.chunk.title.strip('《》')}》" + (f" {where}" if where else "")
             blocks.append(f"[{n}] {head}\n{shorten(p.chunk.text, self.passage_chars)}")
-        template = PROMPT_PATH.read_text(encoding="utf-8")
+        template = load_prompt("rerank")
         return template.format(count=len(passages), question=question.strip(), passages="\n\n".join(blocks))
 
     def judge(self, question: str, passages: Sequence[Passage]) -> Ranking:
@@ -156,22 +155,19 @@ class LLMReranker:
 
 
 @dataclass
-class RerankingSearcher(HybridSearcher):
-    """The hybrid searcher with a reranking stage: same ``search(query, k, where)``, same ``lexical``.
+class RerankingSearcher:
+    """Any searcher with a reranking stage: same ``search(query, k, where)`` and ``idf``.
 
-    It retrieves ``max(k, top_n)`` passages (filters applied by the hybrid search as usual), lets the
+    It retrieves ``max(k, top_n)`` passages from ``base`` (filters applied there as usual), lets the
     reranker reorder the first ``top_n`` and returns the first ``k``.
     """
 
-    reranker: LLMReranker | None = field(default=None, kw_only=True)
-    top_n: int = field(default=DEFAULT_TOP_N, kw_only=True)
+    base: Searcher
+    reranker: LLMReranker | None = None
+    top_n: int = DEFAULT_TOP_N
 
-    @classmethod
-    def wrap(cls, base: HybridSearcher, reranker: LLMReranker, top_n: int = DEFAULT_TOP_N) -> RerankingSearcher:
-        """A reranking searcher over the same stores and fusion settings as ``base`` (sharing its
-        lexical index, so the BM25 cache is built once)."""
-        own = {f.name: getattr(base, f.name) for f in fields(HybridSearcher) if f.init}
-        return cls(**own, reranker=reranker, top_n=top_n)
+    def idf(self, term: str) -> float:
+        return self.base.idf(term)
 
     def search(self, query: str, k: int = 5, where: SearchFilter = SearchFilter()) -> list[Passage]:
         return self.search_with_ranking(query, k, where)[0]
@@ -179,7 +175,7 @@ class RerankingSearcher(HybridSearcher):
     def search_with_ranking(
         self, query: str, k: int = 5, where: SearchFilter = SearchFilter()
     ) -> tuple[list[Passage], Ranking]:
-        passages = super().search(query, max(k, self.top_n), where)
+        passages = self.base.search(query, max(k, self.top_n), where)
         if self.reranker is None or k <= 0:
             return passages[:k], Ranking(passages[:k], "skipped")
         head, tail = passages[: self.top_n], passages[self.top_n :]

@@ -11,19 +11,16 @@ import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
-from langchain_core.callbacks import CallbackManagerForRetrieverRun
-from langchain_core.documents import Document
-from langchain_core.retrievers import BaseRetriever
-from pydantic import ConfigDict
 
 from assistant.vocabulary import expand_query
 from index.bm25 import BM25Index, index_folder, load_or_build
 from index.chunking import Chunk
-from index.lexical import LexicalStore, tokenize_query
+from index.lexical import LexicalStore
 from index.store import VectorStore
+from index.text import tokenize_query
 
 
 @dataclass(frozen=True)
@@ -63,14 +60,14 @@ class Passage:
     lexical_rank: int | None = None  # 1-based rank in each retriever's own list
     dense_rank: int | None = None
 
-    def to_document(self) -> Document:
-        meta = self.chunk.to_metadata() | {
-            "id": self.chunk.id,
-            "score": self.score,
-            "lexical_score": self.lexical_score,
-            "dense_score": self.dense_score,
-        }
-        return Document(page_content=self.chunk.text, metadata=meta, id=self.chunk.id)
+
+class Searcher(Protocol):
+    """What answering, measure checks and study packs need of retrieval: ranked passages for a query,
+    and how rare a term is in the indexed corpus (the weight of a question's words)."""
+
+    def search(self, query: str, k: int = 5, where: SearchFilter = ...) -> list[Passage]: ...
+
+    def idf(self, term: str) -> float: ...
 
 
 class LexicalIndex:
@@ -176,23 +173,11 @@ class HybridSearcher:
         passages.sort(key=lambda p: (-p.score, p.chunk.doc, p.chunk.ordinal))
         return passages[:k]
 
+    def idf(self, term: str) -> float:
+        return self.lexical.idf(term)
+
     def _dense(self, query: str, where: SearchFilter) -> list[Any]:
         # Section filters are not expressible in Chroma's metadata filter: over-fetch, then filter.
         fetch = self.candidates * (4 if where.section else 1)
         hits = self.vectors.search(query, fetch, where.chroma_where())
         return [h for h in hits if where.accepts(h.chunk)][: self.candidates]
-
-
-class HybridRetriever(BaseRetriever):
-    """LangChain retriever over the hybrid searcher (for chains and other LangChain users)."""
-
-    model_config = ConfigDict(arbitrary_types_allowed=True)
-
-    searcher: HybridSearcher
-    k: int = 5
-    where: SearchFilter = SearchFilter()
-
-    def _get_relevant_documents(
-        self, query: str, *, run_manager: CallbackManagerForRetrieverRun
-    ) -> list[Document]:
-        return [p.to_document() for p in self.searcher.search(query, self.k, self.where)]

@@ -71,6 +71,21 @@ class Settings(BaseSettings):
     login_global_max_failures: int = Field(default=50, ge=1)
     upload_max_mb: int = 50
 
+    # Evaluation: the shared gold data (dev set, benchmarks) beside the checkout.
+    shared_dir: Path = PROJECT_ROOT.parent / "shared"
+
+    @property
+    def dev_questions(self) -> Path:
+        return self.shared_dir / "eval" / "dev_questions.jsonl"
+
+    @property
+    def dev_measures(self) -> Path:
+        return self.shared_dir / "eval" / "dev_measures.jsonl"
+
+    @property
+    def lecoqa_questions(self) -> Path:
+        return self.shared_dir / "bench" / "lecoqa_test.json"
+
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:

@@ -14,30 +14,21 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import jieba
 
-from assistant.citations import sentences
-from assistant.ledger import (
-    REGULATION,
-    Joined,
-    cached_text,
-    document_kind,
-    document_text_loader,
-    join_pieces,
-    plain_title,
-    unit_groups,
-)
 from assistant.retrieval import SearchFilter
+from assistant.units import Joined, cached_text, join_pieces, unit_groups
 from index.chunking import Chunk
-from index.lexical import STOPWORDS, tokenize
+from index.kinds import DocumentKind, plain_title
 from index.structure import extract_titles
+from index.text import STOPWORDS, sentences, tokenize
 
 if TYPE_CHECKING:
     from assistant.workspace import Workspace
 
+REGULATION = DocumentKind.REGULATION
 PART_REGULATIONS = "一、法规依据"
 PART_MEASURES = "二、整改措施"
 _CN_DIGITS = "一二三四五六七八九十"
@@ -278,7 +269,7 @@ def build_study_pack(
         named = {
             regulation_docs[key]
             for _score, i, chunk in list(best.values())
-            if i == index and document_kind(chunk) != REGULATION
+            if i == index and chunk.kind != REGULATION
             for key in map(_title_key, chunk.titles)
             if key in regulation_docs
         }
@@ -295,7 +286,7 @@ def build_study_pack(
     for section in sections:
         section.regulations = _ordered(section.regulations)
         section.measures = _ordered(section.measures)
-    _link(sections, ws.searcher.lexical.idf)
+    _link(sections, ws.searcher.idf)
     pack_title = title or f"“{theme_text}”专题学习资料"
     return StudyPack(pack_title, theme_text, today or date.today(), sections)
 
@@ -306,10 +297,10 @@ def _search(
     """Hybrid hits on the topic that really contain its terms, regulations and reports searched apart
     so one kind cannot crowd the other out of the top ``k``."""
     hits: dict[str, tuple[Chunk, float]] = {}
-    for kinds in (("regulation",), ("report", "other")):
+    for kinds in ((DocumentKind.REGULATION,), (DocumentKind.REPORT, DocumentKind.OTHER)):
         for passage in ws.searcher.search(topic, k, SearchFilter(kinds=kinds, docs=docs)):
             chunk = passage.chunk
-            if allowed and document_kind(chunk) not in allowed:
+            if allowed and chunk.kind not in allowed:
                 continue
             if matches_topic(chunk.text, terms):
                 hits.setdefault(chunk.id, (chunk, passage.score))
@@ -326,11 +317,7 @@ def _regulation_documents(ws: Workspace, docs: tuple[str, ...]) -> dict[str, str
     for record in ws.manifest.records():
         if record.status != "ok" or (docs and record.name not in docs):
             continue
-        probe = Chunk(
-            doc_id=record.doc_id, doc=record.name, title=record.title, kind=record.kind, section="",
-            label="", start=0, end=0, text="", page=None, titles=(), ordinal=0,
-        )
-        if document_kind(probe) == REGULATION:
+        if record.kind == REGULATION:
             found[_title_key(record.title)] = record.name
     return found
 
@@ -341,10 +328,9 @@ def _candidates(ws: Workspace, found: dict[str, tuple[float, int, Chunk]]) -> li
     by_doc: dict[str, set[str]] = {}
     for _score, _topic, chunk in found.values():
         by_doc.setdefault(chunk.doc_id, set()).add(chunk.id)
-    load_text = document_text_loader(ws)
     out: list[_Candidate] = []
     for doc_id, ids in by_doc.items():
-        document_text = cached_text(load_text, doc_id)
+        document_text = cached_text(ws.lexical.document_text, doc_id)
         for group in unit_groups(ws.lexical.chunks_of(doc_id)):
             hits = [c for c in group if c.id in ids]
             if not hits:
@@ -384,7 +370,7 @@ def _excerpt(candidate: _Candidate, terms: Sequence[str]) -> Excerpt:
         doc=first.doc,
         doc_id=first.doc_id,
         title=first.title,
-        kind=REGULATION if document_kind(first) == REGULATION else "report",
+        kind=REGULATION if first.kind == REGULATION else DocumentKind.REPORT,
         section=first.section,
         label=first.label,
         start=start,
@@ -446,221 +432,8 @@ LINK_MIN_SIMILARITY = 0.18
 LINK_RELATIVE = 0.75
 
 
-# ---------------------------------------------------------------------------------------------------
-# Exports
-
-
-def to_json(pack: StudyPack) -> dict[str, Any]:
-    return {
-        "title": pack.title,
-        "theme": pack.theme,
-        "generated": pack.generated.isoformat(),
-        "contents": pack.contents,
-        "sections": [
-            {
-                "topic": s.topic,
-                "heading": s.heading,
-                "regulations": [e.to_json() for e in s.regulations],
-                "measures": [e.to_json() for e in s.measures],
-            }
-            for s in pack.sections
-        ],
-    }
-
-
-def to_markdown(pack: StudyPack) -> str:
-    lines = [f"# {pack.title}", "", f"生成日期：{pack.generated_text}", "", "## 目录", ""]
-    for section in pack.sections:
-        lines.append(f"- {section.heading}")
-        lines.append(f"  - {PART_REGULATIONS}（{len(section.regulations)}条）")
-        lines.append(f"  - {PART_MEASURES}（{len(section.measures)}项）")
-    for section in pack.sections:
-        lines += ["", f"## {section.heading}"]
-        for part, excerpts, empty in _parts(section):
-            lines += ["", f"### {part}", ""]
-            if not excerpts:
-                lines += [empty]
-                continue
-            for n, excerpt in enumerate(excerpts, start=1):
-                lines.append(f"**{n}.**")
-                lines.append("")
-                lines += [f"> {markdown_escape(line)}" if line else ">" for line in excerpt.text.split("\n")]
-                lines.append("")
-                lines.append(f"*——{markdown_escape(excerpt.source)}*")
-                if excerpt.basis:
-                    lines.append("")
-                    lines.append(f"*对应法规依据：{markdown_escape('、'.join(excerpt.basis))}*")
-                lines.append("")
-    return "\n".join(lines).rstrip() + "\n"
-
-
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>#|])")
-
-
-def markdown_escape(text: str) -> str:
-    """Backslash the characters Markdown would read as markup (the "*州" of anonymised reports would
-    otherwise turn into italics); the rendered text is the document's text."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
-
-
-def _parts(section: StudySection) -> list[tuple[str, list[Excerpt], str]]:
+def parts(section: StudySection) -> list[tuple[str, list[Excerpt], str]]:
     return [
         (PART_REGULATIONS, section.regulations, "（未检索到与本专题直接相关的法规条文。）"),
         (PART_MEASURES, section.measures, "（未检索到与本专题直接相关的整改措施。）"),
     ]
-
-
-# .docx: the layout of an official study pack (GB/T 9704 page, 方正小标宋 title, 黑体/楷体 headings,
-# 仿宋_GB2312 三号 body with fixed 28 pt lines, page number "— 1 —" in the footer).
-FONT_TITLE = "方正小标宋简体"
-FONT_HEADING_1 = "黑体"
-FONT_HEADING_2 = "楷体_GB2312"
-FONT_BODY = "仿宋_GB2312"
-FONT_LATIN = "Times New Roman"
-SIZE_TITLE = 22  # 二号
-SIZE_BODY = 16  # 三号
-SIZE_SOURCE = 14  # 四号
-_XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-
-
-def to_docx(pack: StudyPack, path: Path | str) -> Path:
-    from docx import Document
-    from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
-    from docx.shared import Mm, Pt
-
-    document = Document()
-    document.core_properties.title = pack.title
-    document.core_properties.subject = pack.theme
-    for page in document.sections:
-        page.page_width, page.page_height = Mm(210), Mm(297)
-        page.top_margin, page.bottom_margin = Mm(37), Mm(35)
-        page.left_margin, page.right_margin = Mm(28), Mm(26)
-        page.footer_distance = Mm(28)
-
-    normal = document.styles["Normal"]
-    _style_font(normal, FONT_BODY, SIZE_BODY)
-    normal_format = normal.paragraph_format
-    normal_format.line_spacing_rule = WD_LINE_SPACING.EXACTLY
-    normal_format.line_spacing = Pt(28)
-    normal_format.space_before = normal_format.space_after = Pt(0)
-    for name, font in (("Heading 1", FONT_HEADING_1), ("Heading 2", FONT_HEADING_2)):
-        style = document.styles[name]
-        _style_font(style, font, SIZE_BODY, bold=False)
-        fmt = style.paragraph_format
-        fmt.space_before, fmt.space_after = Pt(12), Pt(6)
-        fmt.line_spacing_rule = WD_LINE_SPACING.EXACTLY
-        fmt.line_spacing = Pt(28)
-
-    title = document.add_paragraph()
-    title.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    title.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
-    title.paragraph_format.space_after = Pt(12)
-    _run(title, pack.title, FONT_TITLE, SIZE_TITLE)
-    when = document.add_paragraph()
-    when.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    _run(when, f"（{pack.generated_text}）", FONT_HEADING_2, SIZE_BODY)
-
-    heading = document.add_paragraph()
-    heading.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    heading.paragraph_format.space_before = Pt(12)
-    _run(heading, "目　录", FONT_HEADING_1, SIZE_BODY)
-    for line in pack.contents:
-        entry = document.add_paragraph()
-        indent = len(line) - len(line.lstrip("　"))
-        entry.paragraph_format.left_indent = Pt(SIZE_BODY * indent)
-        _run(entry, line.lstrip("　"), FONT_BODY, SIZE_BODY)
-
-    for number, section in enumerate(pack.sections):
-        topic_heading = document.add_heading(section.heading, level=1)
-        topic_heading.paragraph_format.page_break_before = number == 0  # the contents page stands alone
-        for part, excerpts, empty in _parts(section):
-            document.add_heading(part, level=2)
-            if not excerpts:
-                _body(document.add_paragraph(), empty)
-                continue
-            for n, excerpt in enumerate(excerpts, start=1):
-                paragraph = document.add_paragraph()
-                _run(paragraph, f"{n}. ", FONT_HEADING_1, SIZE_BODY)
-                _body(paragraph, excerpt.text)
-                _source(document.add_paragraph(), f"——{excerpt.source}")
-                if excerpt.basis:
-                    _source(document.add_paragraph(), f"对应法规依据：{'、'.join(excerpt.basis)}")
-
-    _page_number_footer(document)
-    out = Path(path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    document.save(str(out))
-    return out
-
-
-def _east_asian(element: Any, east_asia: str, latin: str = FONT_LATIN) -> None:
-    """Set explicit fonts on an rPr owner, dropping the theme fonts that would override them."""
-    from docx.oxml.ns import qn
-
-    fonts = element.get_or_add_rPr().get_or_add_rFonts()
-    for theme in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
-        fonts.attrib.pop(qn(theme), None)
-    fonts.set(qn("w:ascii"), latin)
-    fonts.set(qn("w:hAnsi"), latin)
-    fonts.set(qn("w:eastAsia"), east_asia)
-
-
-def _style_font(style: Any, font: str, size: int, *, bold: bool | None = None) -> None:
-    from docx.shared import Pt, RGBColor
-
-    style.font.size = Pt(size)
-    style.font.color.rgb = RGBColor(0, 0, 0)
-    if bold is not None:
-        style.font.bold = bold
-    _east_asian(style.element, font)
-
-
-def _run(paragraph: Any, text: str, font: str, size: int) -> Any:
-    from docx.shared import Pt
-
-    run = paragraph.add_run(_XML_ILLEGAL.sub("", text))
-    run.font.size = Pt(size)
-    _east_asian(run._element, font)
-    return run
-
-
-def _body(paragraph: Any, text: str) -> None:
-    from docx.shared import Pt
-
-    paragraph.paragraph_format.first_line_indent = Pt(SIZE_BODY * 2)
-    _run(paragraph, text, FONT_BODY, SIZE_BODY)
-
-
-def _source(paragraph: Any, text: str) -> None:
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.shared import Pt
-
-    paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-    paragraph.paragraph_format.line_spacing = Pt(22)
-    _run(paragraph, text, FONT_HEADING_2, SIZE_SOURCE)
-
-
-def _page_number_footer(document: Any) -> None:
-    """'— n —' centred in every footer, n a PAGE field (fldChar begin / instrText / separate / end)."""
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
-
-    for section in document.sections:
-        paragraph = section.footer.paragraphs[0]
-        paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        _run(paragraph, "— ", "宋体", SIZE_SOURCE)
-        for kind, text in (("begin", None), (None, " PAGE "), ("separate", None), (None, "1"), ("end", None)):
-            run = _run(paragraph, "", "宋体", SIZE_SOURCE)
-            if kind is not None:
-                field_char = OxmlElement("w:fldChar")
-                field_char.set(qn("w:fldCharType"), kind)
-                run._element.append(field_char)
-            elif text == " PAGE ":
-                instruction = OxmlElement("w:instrText")
-                instruction.set(qn("xml:space"), "preserve")
-                instruction.text = text
-                run._element.append(instruction)
-            else:
-                run.text = text or ""
-        _run(paragraph, " —", "宋体", SIZE_SOURCE)

@@ -1,10 +1,52 @@
-"""Query-side vocabulary: how staff say things versus how the documents spell them."""
+"""How staff say things versus how the documents spell them: the one home of synonyms.
+
+Two kinds of knowledge live here and nowhere else:
+* ``SYNONYM_GROUPS``: wordings that mean the same thing in a measure or a report sentence (签订/签署,
+  召开/举行); a word counts as present in a text when any word of its group is.
+* ``EVERYDAY_FORMS``: the everyday word a person types → the official spellings the documents use
+  (老师 → 教师, 钱 → 资金/经费/款项). This is one-directional on purpose: a question is expanded with
+  the official forms, never the reverse (a document's 会 must not pull 会议 into every query).
+"""
 
 from __future__ import annotations
 
-# Everyday words the documents spell in their official form; a question term counts as present when
-# any of its forms is.
-SYNONYMS: dict[str, tuple[str, ...]] = {
+SYNONYM_GROUPS: tuple[tuple[str, ...], ...] = (
+    ("退回", "返回", "回到", "调回", "清退"),
+    ("召开", "举行", "举办", "开会"),
+    ("会", "会议"),
+    ("选", "选定", "确定", "选取", "遴选"),
+    ("老师", "教师"),
+    ("签", "签订", "签署"),
+    ("建立", "建设", "设立", "建起", "健全", "建立健全", "建立完善"),
+    ("制定", "出台", "印发", "制发", "研究制定"),
+    ("修订", "修改", "修订完善"),
+    ("开展", "组织", "实施", "进行"),
+    ("临聘", "临时聘用"),
+    ("职工", "教职工", "干部职工"),
+    ("干部", "干部职工"),
+    ("工资", "薪酬"),
+    ("钱", "资金", "经费", "款项"),
+    ("招投标", "招标", "投标"),
+    ("学", "学习"),
+    ("查", "检查", "核查", "督查"),
+    ("检查", "督查", "核查"),
+    ("处分", "处理"),
+    ("合并", "并入", "整合", "归并"),
+)
+
+
+def _group_index() -> dict[str, frozenset[str]]:
+    index: dict[str, frozenset[str]] = {}
+    for group in SYNONYM_GROUPS:
+        for word in group:
+            index[word] = index.get(word, frozenset()) | frozenset(group)
+    return index
+
+
+# word → every word it is interchangeable with (itself included)
+SYNONYMS: dict[str, frozenset[str]] = _group_index()
+
+EVERYDAY_FORMS: dict[str, tuple[str, ...]] = {
     "老师": ("教师",),
     "临聘": ("临时聘用", "临聘人员"),
     "工资": ("薪酬", "工资"),
@@ -16,7 +58,17 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
 }
 
 
+def has_synonym(word: str, text: str) -> bool:
+    """Whether ``word`` or a word interchangeable with it occurs in ``text``."""
+    return word in text or any(form in text for form in SYNONYMS.get(word, ()))
+
+
+def has_official_form(term: str, text: str) -> bool:
+    """Whether a question's ``term`` or one of its official spellings occurs in ``text``."""
+    return term in text or any(form in text for form in EVERYDAY_FORMS.get(term, ()))
+
+
 def expand_query(text: str) -> str:
     """The query plus the official forms of the everyday words it uses."""
-    forms = [form for word, forms in SYNONYMS.items() if word in text for form in forms if form not in text]
+    forms = [form for word, forms in EVERYDAY_FORMS.items() if word in text for form in forms if form not in text]
     return " ".join([text, *dict.fromkeys(forms)])

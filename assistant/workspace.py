@@ -80,7 +80,8 @@ class Workspace:
             if chat_model is None:
                 logger.warning("已设置 ZGT_RERANK，但没有配置大模型（ZGT_LLM_PROVIDER），不做重排序")
             else:
-                searcher = RerankingSearcher.wrap(searcher, LLMReranker(chat_model), top_n=self.settings.rerank_top_n)
+                reranking = RerankingSearcher(searcher, LLMReranker(chat_model), top_n=self.settings.rerank_top_n)
+                return Answerer(reranking, chat_model=chat_model)
         return Answerer(searcher, chat_model=chat_model)
 
     def warm_up(self) -> None:

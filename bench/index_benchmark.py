@@ -25,9 +25,13 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")  # before any Hugging Face import: 
 
 import numpy as np  # noqa: E402
 
-from assistant.evaluation import DEV_QUESTIONS, WORKSPACE_SYSTEMS, load_questions  # noqa: E402
+from assistant.evaluation.data import load_questions  # noqa: E402
+from assistant.evaluation.retrieval import WORKSPACE_SYSTEMS  # noqa: E402
 from assistant.retrieval import HybridSearcher  # noqa: E402
-from assistant.settings import Settings, get_settings  # noqa: E402
+from assistant.settings import (
+    Settings,  # noqa: E402
+    get_settings,  # noqa: E402
+)
 from assistant.workspace import Workspace  # noqa: E402
 from index.embedding import SentenceEmbeddings, build_embeddings  # noqa: E402
 
@@ -154,7 +158,7 @@ def markdown(r: dict[str, Any]) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="整改通索引与检索延迟基准")
     parser.add_argument("--docs", type=Path, default=None, help="documents folder (default: settings.docs_dir)")
-    parser.add_argument("--questions", type=Path, default=DEV_QUESTIONS, help="questions for query latency")
+    parser.add_argument("--questions", type=Path, default=get_settings().dev_questions, help="questions for query latency")
     parser.add_argument("--repeat", type=int, default=3, help="passes over the questions per mode")
     parser.add_argument("--out", type=Path, default=None, help="write the figures as JSON here")
     args = parser.parse_args(argv)

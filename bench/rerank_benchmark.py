@@ -33,17 +33,16 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")  # before any Hugging Face import: 
 
 from langchain_core.language_models.chat_models import BaseChatModel  # noqa: E402
 
-from assistant.evaluation import (  # noqa: E402
-    DEV_QUESTIONS,
-    Question,
-    close_workspace,
-    default_workspace_factory,
-    load_questions,
-    retrieval_metrics,
-)
+from assistant.evaluation.data import Question, load_questions  # noqa: E402
+from assistant.evaluation.retrieval import retrieval_metrics  # noqa: E402
+from assistant.evaluation.workspaces import close_workspace, default_workspace_factory  # noqa: E402
 from assistant.llm import build_chat_model, build_llamacpp_model, build_openai_model  # noqa: E402
 from assistant.reranking import LLMReranker, RerankingSearcher  # noqa: E402
-from assistant.settings import PROJECT_ROOT, Settings, get_settings  # noqa: E402
+from assistant.settings import (  # noqa: E402
+    PROJECT_ROOT,
+    Settings,
+    get_settings,  # noqa: E402
+)
 
 DEFAULT_MODEL = PROJECT_ROOT / "data" / "models" / "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
 TOP_K = 10
@@ -150,7 +149,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             base.search("预热", 1)
             with chat_model(args.backend, Path(args.model), settings, Path(tmp) / "llama_server.log") as model:
                 reranker = LLMReranker(model)
-                searcher = RerankingSearcher.wrap(base, reranker, top_n=args.top_n)
+                searcher = RerankingSearcher(base, reranker, top_n=args.top_n)
                 started = time.perf_counter()
                 reranker.judge("预热", base.search("整改", args.top_n))  # load weights, fill the prompt cache
                 result["warm_up_seconds"] = round(time.perf_counter() - started, 1)
@@ -221,7 +220,7 @@ def format_table(result: dict[str, Any]) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python bench/rerank_benchmark.py", description="大模型重排序的效果与耗时")
-    parser.add_argument("--questions", default=str(DEV_QUESTIONS))
+    parser.add_argument("--questions", default=str(get_settings().dev_questions))
     parser.add_argument("--limit", type=int, default=0, help="只跑 N 个可回答的问题，在题目中均匀抽取（0 = 全部）")
     parser.add_argument("--top-n", type=int, default=get_settings().rerank_top_n, help="交给大模型重排的段落数")
     parser.add_argument("--model", default=str(DEFAULT_MODEL), help="GGUF 模型文件")

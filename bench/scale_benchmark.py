@@ -30,7 +30,6 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-DEV_QUESTIONS = ROOT.parent / "shared" / "eval" / "dev_questions.jsonl"
 COLD_QUESTION = "哪些措施涉及财务管理？"
 
 
@@ -98,7 +97,7 @@ def phase_query(index_dir: Path, docs: Path, repeat: int) -> dict[str, Any]:
     ws.vectors.count()
     figures["startup_chroma_open_s"] = time.perf_counter() - t
     from index.bm25 import build_from_store
-    from index.lexical import tokenize
+    from index.text import tokenize
 
     t = time.perf_counter()
     tokenize("预热")  # jieba loads its dictionary on first use
@@ -115,7 +114,7 @@ def phase_query(index_dir: Path, docs: Path, repeat: int) -> dict[str, Any]:
     build_from_store(ws.lexical)  # what a reader pays when no saved BM25 matches the store (not at start-up)
     figures["bm25_rebuild_s"] = time.perf_counter() - t
 
-    questions = [json.loads(line)["question"] for line in DEV_QUESTIONS.read_text(encoding="utf-8").splitlines() if line]
+    questions = [json.loads(line)["question"] for line in ws.settings.dev_questions.read_text(encoding="utf-8").splitlines() if line]
     latency: dict[str, Any] = {}
     for mode, modes in {"hybrid": ("lexical", "dense"), "bm25": ("lexical",), "dense": ("dense",)}.items():
         searcher = replace(ws.searcher, modes=modes)

@@ -6,18 +6,16 @@ quote it. ``Chunk.text`` is always ``document.text[start:end]``: a citation quot
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
 from index.loaders import LoadedDocument
 from index.structure import PARAGRAPH, Unit, analyze, extract_titles, trim_span
+from index.text import sentence_breaks
 
 SECTION_SEPARATOR = " › "
 TITLES_SEPARATOR = "|"
 
-# A sentence ends after 。！？； (with any closing quotes) or at a line break.
-_SENTENCE_BREAK = re.compile(r"[。！？；!?;][”’」』）)]*|\n+")
 _SOFT_BREAKS = "，、,：:"
 
 
@@ -47,6 +45,15 @@ class Chunk:
     def lexical_text(self) -> str:
         """What BM25 sees: title and section path carry the topic words the body often omits."""
         return f"{self.title} > {self.section}\n{self.text}"
+
+    def source_json(self) -> dict[str, Any]:
+        """Where the chunk is: document, title, section path, label and page (the machine interface's
+        location fields, shared by passages, citations, measure matches and ledger rows)."""
+        return {"doc": self.doc, "title": self.title, "section": self.section, "label": self.label, "page": self.page}
+
+    def to_json(self) -> dict[str, Any]:
+        """The chunk as the machine interface shows a passage: location, character span and text."""
+        return {**self.source_json(), "start": self.start, "end": self.end, "text": self.text}
 
     def to_metadata(self) -> dict[str, Any]:
         """Flat metadata for the vector store (scalars only)."""
@@ -181,10 +188,10 @@ def _sentences(text: str, start: int, end: int, max_chars: int) -> list[tuple[in
     that fits, or hard at ``max_chars``."""
     spans: list[tuple[int, int]] = []
     cursor = start
-    for match in _SENTENCE_BREAK.finditer(text, start, end):
-        if match.end() > cursor:
-            spans.extend(_cut_long(text, cursor, match.end(), max_chars))
-            cursor = match.end()
+    for cut in sentence_breaks(text, start, end):
+        if cut > cursor:
+            spans.extend(_cut_long(text, cursor, cut, max_chars))
+            cursor = cut
     if cursor < end:
         spans.extend(_cut_long(text, cursor, end, max_chars))
     return spans

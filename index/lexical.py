@@ -9,53 +9,14 @@ pipeline's per-document protocol (see index/pipeline.py).
 from __future__ import annotations
 
 import json
-import logging
-import re
 import sqlite3
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
-import jieba
-
 from index.chunking import Chunk
-
-jieba.setLogLevel(logging.WARNING)
-
-# Tokens that carry no topic: punctuation, single function characters, question words.
-_PUNCT = re.compile(r"^[\W_]+$", re.UNICODE)
-STOPWORDS = frozenset(
-    ["的", "了", "和", "与", "及", "或", "等", "在", "对", "为", "是", "把", "被", "将", "从", "向", "以", "于", "并", "也", "都", "而", "又", "就", "这", "那", "其", "之", "中", "上", "下", "有", "无", "哪些", "哪个", "哪", "什么", "怎么", "怎样", "如何", "是否", "吗", "呢", "吧", "啊", "么", "多少", "几", "请问", "一下", "一些", "关于", "有关", "方面", "情况", "问题", "工作", "进行", "开展", "通过", "我们", "我", "你", "他", "她", "它", "这个", "那个", "这些", "那些", "如果", "要求", "规定"]
-)
-
-
-@lru_cache(maxsize=1)
-def _jieba_ready() -> bool:
-    jieba.initialize()
-    return True
-
-
-def tokenize(text: str) -> list[str]:
-    """Search-mode jieba tokens, lower-cased, without punctuation and stopwords."""
-    _jieba_ready()
-    tokens = []
-    for token in jieba.lcut_for_search(text):
-        token = token.strip().lower()
-        if not token or _PUNCT.match(token) or token in STOPWORDS or token == "*":
-            continue
-        tokens.append(token)
-    return tokens
-
-
-def tokenize_query(text: str) -> list[str]:
-    """Query tokens; falls back to unfiltered tokens when filtering would leave nothing."""
-    tokens = tokenize(text)
-    if tokens:
-        return tokens
-    _jieba_ready()
-    return [t for t in (w.strip().lower() for w in jieba.lcut_for_search(text)) if t and not _PUNCT.match(t)]
+from index.text import tokenize
 
 
 def _version(db: sqlite3.Connection) -> str:
@@ -80,6 +41,9 @@ class LexicalStore:
             "ordinal INTEGER NOT NULL, text TEXT NOT NULL, meta TEXT NOT NULL, tokens TEXT NOT NULL)"
         )
         self._db.execute("CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id, ordinal)")
+        # Each document's cleaned text: the ledger and study packs quote whole measures and articles
+        # from it, and evaluation checks citations against it, without reading source files again.
+        self._db.execute("CREATE TABLE IF NOT EXISTS documents (doc_id TEXT PRIMARY KEY, text TEXT NOT NULL)")
         self._db.execute("CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
         # A random id per store file: a store deleted and created again must not match indexes saved
         # for the old one at the same generation.
@@ -89,8 +53,8 @@ class LexicalStore:
     def close(self) -> None:
         self._db.close()
 
-    def replace_document(self, doc_id: str, chunks: Iterable[Chunk]) -> None:
-        """Swap one document's chunks atomically (one transaction)."""
+    def replace_document(self, doc_id: str, chunks: Iterable[Chunk], text: str) -> None:
+        """Swap one document's chunks and text atomically (one transaction)."""
         rows = [
             (c.id, c.doc_id, c.ordinal, c.text, json.dumps(c.to_metadata(), ensure_ascii=False),
              json.dumps(tokenize(c.lexical_text()), ensure_ascii=False))
@@ -99,11 +63,13 @@ class LexicalStore:
         with self._db:
             self._db.execute("DELETE FROM chunks WHERE doc_id = ?", (doc_id,))
             self._db.executemany("INSERT INTO chunks VALUES (?, ?, ?, ?, ?, ?)", rows)
+            self._db.execute("INSERT OR REPLACE INTO documents VALUES (?, ?)", (doc_id, text))
             self._bump_generation()
 
     def delete_document(self, doc_id: str) -> None:
         with self._db:
             self._db.execute("DELETE FROM chunks WHERE doc_id = ?", (doc_id,))
+            self._db.execute("DELETE FROM documents WHERE doc_id = ?", (doc_id,))
             self._bump_generation()
 
     def _bump_generation(self) -> None:
@@ -167,3 +133,8 @@ class LexicalStore:
                 "SELECT text, meta FROM chunks WHERE doc_id = ? ORDER BY ordinal", (doc_id,)
             )
         ]
+
+    def document_text(self, doc_id: str) -> str | None:
+        """The cleaned text every chunk span of the document points into (None if not indexed)."""
+        row = self._db.execute("SELECT text FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
+        return str(row[0]) if row else None

@@ -22,7 +22,7 @@ from index.manifest import OK, PENDING, Manifest, content_hash, doc_id_for
 from index.store import VectorStore
 
 # Bump when chunking or cleaning changes what a file turns into: every file is then re-indexed.
-PIPELINE_VERSION = "3"
+PIPELINE_VERSION = "4"
 
 Status = Literal["added", "updated", "unchanged", "removed", "failed"]
 STATUS_LABELS: dict[str, str] = {
@@ -213,7 +213,7 @@ class Indexer:
                 raise LoadError(path, "没有可索引的文字")
             vectors = self.vectors.embeddings.embed_array([c.embedding_text() for c in chunks])
             self.vectors.add(chunks, vectors)
-            self.lexical.replace_document(doc_id, chunks)
+            self.lexical.replace_document(doc_id, chunks, document.text)
         except LoadError as exc:
             self.manifest.mark_failed(source, exc.reason)
             return FileOutcome(source, "failed", reason=exc.reason), 0

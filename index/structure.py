@@ -12,15 +12,17 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from index.kinds import DocumentKind, is_regulation_title
 from index.loaders import HeadingHint, LoadedDocument
+from index.text import chinese_number
 
 MEASURE = "measure"
 ARTICLE = "article"
 PARAGRAPH = "paragraph"
 
-REGULATION = "regulation"
-REPORT = "report"
-OTHER = "other"
+REGULATION = DocumentKind.REGULATION
+REPORT = DocumentKind.REPORT
+OTHER = DocumentKind.OTHER
 
 # Longest first sentence still read as a heading ("（一）针对…方面问题。" followed by its measures).
 HEADING_MAX_CHARS = 60
@@ -38,8 +40,6 @@ _LEVEL_CN_PAREN = 21  # （一）
 _LEVEL_DIGIT_ITEM = 22  # 1.
 _LEVEL_DIGIT_PAREN = 23  # （1）
 
-_CN_DIGIT_VALUES = {ch: value for value, ch in enumerate("零一二三四五六七八九")} | {"〇": 0, "两": 2}
-_CN_UNITS = {"十": 10, "百": 100, "千": 1000}
 _CN_NUMBER = "[零〇一二两三四五六七八九十百千]+"
 _NUMBER = rf"(?:{_CN_NUMBER}|\d+)"
 
@@ -125,33 +125,18 @@ def extract_titles(text: str) -> tuple[str, ...]:
     return tuple(seen)
 
 
-def chinese_number(numeral: str) -> int:
-    """'二十七' → 27, '一百零三' → 103, '12' → 12."""
-    if numeral.isdigit():
-        return int(numeral)
-    total, digit = 0, 0
-    for ch in numeral:
-        if ch in _CN_UNITS:
-            total += (digit or 1) * _CN_UNITS[ch]
-            digit = 0
-        else:
-            digit = _CN_DIGIT_VALUES.get(ch, 0)
-    return total + digit
+def numeral_value(numeral: str) -> int:
+    """'二十七' → 27, '一百零三' → 103, '12' → 12 (the markers' numerals are always well formed)."""
+    return int(chinese_number(numeral) or 0)
 
 
-# A title naming a rule, not a report about one: 《中央八项规定实施细则》 numbers its rules 1./2.
-_REGULATION_TITLE = re.compile(r"(法|条例|规定|细则|准则|办法|规则|守则)$")
-_REPORT_TITLE = re.compile(r"通报|报告|方案|清单|情况|答记者问|解读")
-
-
-def classify_document(doc: LoadedDocument) -> str:
+def classify_document(doc: LoadedDocument) -> DocumentKind:
     """REGULATION with ≥3 articles at line starts or a rule's title, REPORT with report headings or
     measures, else OTHER."""
     lines = list(_content_lines(doc))
     if _count_articles(lines) >= MIN_ARTICLES_FOR_REGULATION:
         return REGULATION
-    title = doc.title.strip().strip("《》")
-    if _REGULATION_TITLE.search(title) and not _REPORT_TITLE.search(title):
+    if is_regulation_title(doc.title):  # 《中央八项规定实施细则》 numbers its rules 1./2.
         return REGULATION
     for line in lines:
         if _report_marker(line.text) is not None or _measure_starts(line.text):
@@ -267,7 +252,7 @@ def _part_heading(text: str) -> int | None:
 
 def _article_number(text: str) -> int | None:
     match = _ARTICLE.match(text)
-    return chinese_number(match.group(1)) if match else None
+    return numeral_value(match.group(1)) if match else None
 
 
 def _count_articles(lines: list[_Line]) -> int:
@@ -285,7 +270,7 @@ def _measure_at(text: str, pos: int) -> tuple[str, int, str] | None:
         match = pattern.match(text, pos)
         if match:
             label = match.group(0).rstrip("，,")
-            return label, chinese_number(match.group(1)), family
+            return label, numeral_value(match.group(1)), family
     return None
 
 

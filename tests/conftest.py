@@ -12,7 +12,7 @@ from assistant.settings import PROJECT_ROOT, Settings
 from assistant.workspace import Workspace
 from index.embedding import SentenceEmbeddings, build_embeddings
 
-SHARED = PROJECT_ROOT.parent / "shared"
+SHARED = Settings().shared_dir
 DOCS_SRC = PROJECT_ROOT / "docs_src"
 EVAL_DIR = SHARED / "eval"
 

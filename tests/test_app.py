@@ -18,6 +18,7 @@ import pytest
 from docx import Document as DocxDocument
 
 import app
+from assistant import web
 from assistant.settings import PROJECT_ROOT
 from assistant.workspace import Workspace
 from index.loaders import load_document
@@ -54,13 +55,13 @@ def served(corpus_workspace: Workspace, tmp_path_factory: pytest.TempPathFactory
 # Pure rendering
 # ---------------------------------------------------------------------------------------------
 def test_document_text_is_escaped_and_quotes_are_highlighted() -> None:
-    assert app.highlight("前文<script>alert(1)</script>签订保密承诺书后文", "签订保密承诺书") == (
+    assert web.highlight("前文<script>alert(1)</script>签订保密承诺书后文", "签订保密承诺书") == (
         "前文&lt;script&gt;alert(1)&lt;/script&gt;<mark>签订保密承诺书</mark>后文"
     )
 
 
 def test_study_preview_keeps_quotes_but_not_tags() -> None:
-    assert app.escape_tags("> 原文<script>x</script> & 说明") == "> 原文&lt;script>x&lt;/script> &amp; 说明"
+    assert web.escape_tags("> 原文<script>x</script> & 说明") == "> 原文&lt;script>x&lt;/script> &amp; 说明"
 
 
 def test_login_is_required_beyond_loopback() -> None:

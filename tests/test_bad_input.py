@@ -354,7 +354,7 @@ def test_second_run_changes_nothing(run: Run) -> None:
 
 
 def test_instructions_in_documents_are_only_data(run: Run) -> None:
-    import app
+    from assistant import web
 
     answer = run.ws.answerer.answer("公务接待审批单是怎么修订的？")
     assert answer.found and answer.citations[0].chunk.doc == "GBK编码.txt"
@@ -365,7 +365,7 @@ def test_instructions_in_documents_are_only_data(run: Run) -> None:
     assert not injected.text.startswith(("全部整改完毕", "已整改"))
     # Markup in a document is shown as text, never as live HTML.
     scripted = run.ws.answerer.answer("网页转存脚本要核对什么？")
-    rendered = app.source_cards(scripted) + app.answer_markdown(scripted)
+    rendered = web.source_cards(scripted) + web.answer_markdown(scripted)
     assert "<script>" not in rendered and "<img" not in rendered
     assert any("&lt;script&gt;" in part for part in (rendered,)) or not scripted.found
 

@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-import app
+from assistant.views import answer_text
 from assistant.workspace import Workspace
 from tests.servers import running_web_app
 
@@ -152,4 +152,4 @@ def test_twenty_sessions_while_reindexing(served: str, corpus_workspace: Workspa
 
 
 def _plain(ws: Workspace, question: str) -> Any:
-    return app.answer_plain_text(ws.answerer.answer(question))
+    return answer_text(ws.answerer.answer(question))

@@ -10,19 +10,9 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from assistant.ledger import (
-    HEADER,
-    LedgerRow,
-    area_of,
-    build_ledger,
-    document_kind,
-    export_xlsx,
-    filter_rows,
-    is_measure_label,
-    ledger_from_chunks,
-    plain_title,
-    to_csv,
-)
+from assistant.exports import write_table
+from assistant.ledger import LedgerRow, build_ledger, filter_rows, ledger_from_chunks
+from assistant.views import LEDGER_HEADER, ledger_table
 from assistant.workspace import Workspace
 from index.chunking import Chunk
 from index.loaders import load_document
@@ -48,27 +38,7 @@ def chunk(
     )
 
 
-# ------------------------------------------------------------------------------------------ units
-
-
-def test_measure_labels_are_enumeration_markers_not_articles() -> None:
-    for label in ("五是", "十一是", "第一", "第二、", "3.", "12、", "（1）", "(2)", "（二）", "三、"):
-        assert is_measure_label(label), label
-    for label in ("", "第二十七条", "第三章", "是", "2021."):
-        assert not is_measure_label(label), label
-
-
-def test_area_is_the_section_path_without_the_label() -> None:
-    c = chunk("五是开展内部审计。", 0, 0, label="五是", section="二、坚持问题导向 › （二）针对财务问题 › 五是")
-    assert area_of(c) == "二、坚持问题导向 › （二）针对财务问题"
-    assert area_of(chunk("一是学习。", 0, 0, label="一是", section="一是")) == ""
-
-
-def test_documents_named_like_regulations_are_not_reports() -> None:
-    assert plain_title("《中央八项规定实施细则》") == "中央八项规定实施细则"
-    assert plain_title("中国共产党纪律处分条例 2023") == "中国共产党纪律处分条例"
-    assert document_kind(chunk("1.注重实际效果。", 0, 0, title="《中央八项规定实施细则》")) == "regulation"
-    assert document_kind(chunk("一是学习。", 0, 0, title="教育局党组关于巡察反馈问题整改情况的通报")) == "report"
+# ------------------------------------------------------------------------------------------ rows
 
 
 DOC = "一、总体情况\n一是召开专题会议研究整改。制定整改方案，明确责任分工。逐项销号管理。\n二是开展内部审计。\n"
@@ -107,7 +77,7 @@ def test_a_new_measure_with_the_same_label_is_not_merged() -> None:
 def test_only_report_measures_are_rows() -> None:
     article = chunk("第三十二条 被审计单位应当…", 0, 0, label="第三十二条", kind="regulation")
     paragraph = chunk("根据州委统一部署。", 0, 1, label="", section="")
-    rule = chunk("1.注重实际效果。", 0, 2, label="1.", title="《中央八项规定实施细则》")
+    rule = chunk("1.注重实际效果。", 0, 2, label="1.", title="《中央八项规定实施细则》", kind="regulation")
     assert ledger_from_chunks([article, paragraph, rule]) == []
 
 
@@ -133,20 +103,20 @@ def test_filter_by_document_area_and_keywords() -> None:
 
 def test_csv_has_the_chinese_header_and_one_line_per_row(tmp_path: Path) -> None:
     rows = [make_row(), make_row(label="六是", text="六是=SUM(A1)，换行\n第二行", titles=("《甲》", "《乙》"))]
-    text = to_csv(rows, tmp_path / "台账.csv")
-    table = list(csv.reader(io.StringIO(text)))
-    assert table[0] == list(HEADER) == ["序号", "文件", "问题领域", "序号标记", "整改措施", "涉及文件"]
+    write_table(ledger_table(rows), tmp_path / "台账.csv")
+    table = list(csv.reader(io.StringIO((tmp_path / "台账.csv").read_text(encoding="utf-8-sig"), newline="")))
+    assert table[0] == list(LEDGER_HEADER) == ["序号", "文件", "问题领域", "序号标记", "整改措施", "涉及文件"]
     assert table[2] == ["2", "教育局通报", "二、 › （二）针对群众身边问题", "六是", "六是=SUM(A1)，换行\n第二行", "《甲》\n《乙》"]
     assert (tmp_path / "台账.csv").read_bytes().startswith(b"\xef\xbb\xbf")  # BOM: Excel reads UTF-8
 
 
 def test_xlsx_round_trips_with_widths_and_wrapping(tmp_path: Path) -> None:
     rows = [make_row(), make_row(label="六是", text="=1+1 不是公式", titles=())]
-    path = export_xlsx(rows, tmp_path / "台账.xlsx")
+    path = write_table(ledger_table(rows), tmp_path / "台账.xlsx")
     sheet = load_workbook(path).active
     assert sheet is not None
     values = [[c.value for c in row] for row in sheet.iter_rows()]
-    assert values[0] == list(HEADER)
+    assert values[0] == list(LEDGER_HEADER)
     assert values[1] == [1, "教育局通报", "二、 › （二）针对群众身边问题", "五是", "五是开展内部审计。", "《内部审计工作规定》"]
     assert values[2][4] == "=1+1 不是公式" and sheet.cell(3, 5).data_type == "s"
     assert sheet.column_dimensions["E"].width >= 60
@@ -206,7 +176,7 @@ def test_ledger_of_one_document_exports_to_xlsx(corpus_workspace: Workspace, tmp
     rows = build_ledger(corpus_workspace, docs=[BUREAU])
     assert rows and {r.doc for r in rows} == {BUREAU}
     assert [r.label for r in rows[:3]] == ["一是", "二是", "三是"]
-    sheet = load_workbook(export_xlsx(rows, tmp_path / "教育局台账.xlsx")).active
+    sheet = load_workbook(write_table(ledger_table(rows), tmp_path / "教育局台账.xlsx")).active
     assert sheet is not None
     table = [[c.value for c in row] for row in sheet.iter_rows(values_only=False)]
     assert len(table) == len(rows) + 1

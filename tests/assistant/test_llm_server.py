@@ -35,9 +35,10 @@ import pytest
 from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
-from assistant.answering import NOT_FOUND, Answerer, format_sources, load_prompt
+from assistant.answering import NOT_FOUND, Answerer, format_sources
 from assistant.citations import MARKER, is_instruction
 from assistant.llm import build_chat_model
+from assistant.prompts import load_prompt
 from assistant.settings import PROJECT_ROOT, Settings
 from assistant.workspace import Workspace
 from index.embedding import SentenceEmbeddings

@@ -70,7 +70,7 @@ def close(ws: Workspace) -> None:
 
 
 def reranking(ws: Workspace, model: Any, top_n: int = 8) -> RerankingSearcher:
-    return RerankingSearcher.wrap(ws.searcher, LLMReranker(model), top_n=top_n)
+    return RerankingSearcher(ws.searcher, LLMReranker(model), top_n=top_n)
 
 
 def ids(passages: list[Passage]) -> list[str]:
@@ -224,7 +224,7 @@ def test_workspace_reranks_answers_only_when_set_and_an_llm_is_configured(
     searcher = on.answerer.searcher
     assert isinstance(searcher, RerankingSearcher) and searcher.top_n == 4
     assert type(on.searcher) is HybridSearcher  # search, checks and evaluation are not reranked
-    assert searcher.lexical is on.searcher.lexical  # one BM25 cache
+    assert searcher.base is on.searcher  # one hybrid searcher, one BM25 cache
 
     answer = on.answerer.answer(QUESTION)  # extractive answer over the reranked passages
     assert answer.found and answer.citations

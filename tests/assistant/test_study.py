@@ -12,6 +12,7 @@ import docx
 import pytest
 from docx.shared import Pt
 
+from assistant.exports import study_docx
 from assistant.study import (
     PART_MEASURES,
     PART_REGULATIONS,
@@ -20,14 +21,11 @@ from assistant.study import (
     StudySection,
     build_study_pack,
     chinese_ordinal,
-    markdown_escape,
     matches_topic,
     split_topics,
-    to_docx,
-    to_json,
-    to_markdown,
     topic_terms,
 )
+from assistant.views import markdown_escape, study_json, study_markdown
 from assistant.workspace import Workspace
 from index.loaders import load_document
 from tests.conftest import DOCS_SRC
@@ -97,7 +95,7 @@ def test_source_lines_name_the_document_section_and_page() -> None:
 
 
 def test_markdown_layout() -> None:
-    md = to_markdown(small_pack())
+    md = study_markdown(small_pack())
     lines = md.splitlines()
     assert lines[0] == "# “内部审计”专题学习资料"
     assert "生成日期：2024年5月6日" in lines
@@ -125,7 +123,7 @@ def docx_xml(path: Path, part: str) -> str:
 
 def test_docx_layout(tmp_path: Path) -> None:
     pack = small_pack()
-    path = to_docx(pack, tmp_path / "学习资料.docx")
+    path = study_docx(pack, tmp_path / "学习资料.docx")
     document = docx.Document(str(path))
     paragraphs = document.paragraphs
     assert paragraphs[0].text == pack.title and paragraphs[0].alignment == 1  # centred
@@ -149,7 +147,7 @@ def test_docx_layout(tmp_path: Path) -> None:
 
 
 def test_json_is_serialisable() -> None:
-    data = to_json(small_pack())
+    data = study_json(small_pack())
     assert json.loads(json.dumps(data, ensure_ascii=False)) == data
     assert data["generated"] == "2024-05-06"
     assert data["sections"][0]["measures"][0]["basis"] == ["《中华人民共和国审计法》第三十二条"]
@@ -213,17 +211,17 @@ def test_excerpts_match_their_topic_and_do_not_repeat(finance_pack: StudyPack) -
 
 
 def test_finance_pack_exports(finance_pack: StudyPack, tmp_path: Path) -> None:
-    md = to_markdown(finance_pack)
+    md = study_markdown(finance_pack)
     assert md.startswith("# “财务管理与内部审计”专题学习资料\n")
     for e in finance_pack.excerpts:
         assert f"*——{markdown_escape(e.source)}*" in md
-    path = to_docx(finance_pack, tmp_path / "财务管理与内部审计.docx")
+    path = study_docx(finance_pack, tmp_path / "财务管理与内部审计.docx")
     text = docx_text(path)
     for e in finance_pack.excerpts:
         assert e.text in text
     assert "仿宋_GB2312" in docx_xml(path, "document")
     assert "PAGE" in docx_xml(path, "footer")
-    data = to_json(finance_pack)
+    data = study_json(finance_pack)
     assert [s["topic"] for s in data["sections"]] == ["财务管理", "内部审计"]
 
 

@@ -30,8 +30,8 @@ def chunk(doc_id: str, ordinal: int, text: str) -> Chunk:
 @pytest.fixture
 def store(tmp_path: Path) -> LexicalStore:
     store = LexicalStore(tmp_path / "index" / "lexical.sqlite")
-    store.replace_document("a", [chunk("a", 0, "修订财务管理制度，规范报账审批"), chunk("a", 1, "清理往来款项挂账")])
-    store.replace_document("b", [chunk("b", 0, "签订保密承诺书，开展保密自查"), chunk("b", 1, "财务人员保密培训")])
+    store.replace_document("a", [chunk("a", 0, "修订财务管理制度，规范报账审批"), chunk("a", 1, "清理往来款项挂账")], "")
+    store.replace_document("b", [chunk("b", 0, "签订保密承诺书，开展保密自查"), chunk("b", 1, "财务人员保密培训")], "")
     return store
 
 

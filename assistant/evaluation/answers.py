@@ -18,7 +18,7 @@ from typing import Any
 
 from assistant.answering import Answer, Answerer
 from assistant.citations import Citation
-from assistant.evaluation import Question, covers
+from assistant.evaluation.data import Question, covers
 
 
 @dataclass(frozen=True)

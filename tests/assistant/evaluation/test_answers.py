@@ -1,9 +1,9 @@
 """What the answer-level figures mean, pinned on hand-made answers."""
 
-from assistant.answer_evaluation import citation_is_precise, citation_is_valid, score_answer, summarise
 from assistant.answering import Answer
 from assistant.citations import citation_for
-from assistant.evaluation import GoldQuote, Question
+from assistant.evaluation.answers import citation_is_precise, citation_is_valid, score_answer, summarise
+from assistant.evaluation.data import GoldQuote, Question
 from index.chunking import Chunk
 
 DOC_TEXT = "前言。五是下发《关于对州属学校往来款项开展内部审计的通知》，组织开展内部审计。结尾。"

@@ -8,9 +8,8 @@ from pathlib import Path
 import pytest
 
 from assistant.cli import build_parser
-from assistant.evaluation import GoldQuote
-from assistant.measure_evaluation import (
-    DEV_MEASURES,
+from assistant.evaluation.data import GoldQuote
+from assistant.evaluation.measures import (
     MeasureItem,
     evaluate_measures,
     format_measure_table,
@@ -19,6 +18,7 @@ from assistant.measure_evaluation import (
     score_results,
 )
 from assistant.measures import MeasureMatch, MeasureResult, Signals
+from assistant.settings import Settings
 from assistant.workspace import Workspace
 from index.chunking import Chunk
 from tests.conftest import EVAL_DIR
@@ -175,6 +175,9 @@ def test_errors_list_id_measure_expected_and_got() -> None:
 # ---------------------------------------------------------------- the dev file and the eval command
 
 
+DEV_MEASURES = Settings().dev_measures
+
+
 def test_dev_file_loads_as_the_readme_describes() -> None:
     assert DEV_MEASURES == EVAL_DIR / "dev_measures.jsonl"
     items = load_measure_items(DEV_MEASURES)
@@ -184,7 +187,7 @@ def test_dev_file_loads_as_the_readme_describes() -> None:
 
 def test_eval_command_checks_the_dev_measures_unless_told_otherwise(tmp_path: Path) -> None:
     parser = build_parser()
-    assert parser.parse_args(["eval"]).measures == str(DEV_MEASURES)
+    assert parser.parse_args(["eval"]).measures is None  # cmd_eval then reads settings.dev_measures
     assert parser.parse_args(["eval", "--measures", str(tmp_path / "m.jsonl")]).measures == str(tmp_path / "m.jsonl")
     assert parser.parse_args(["eval", "--no-measures"]).measures == ""
     assert parser.parse_args(["eval", "--measures", ""]).measures == ""

@@ -19,13 +19,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from assistant.evaluation import SHARED_DIR, GoldQuote, covers_gold, gold_quotes, read_jsonl
+from assistant.evaluation.data import GoldQuote, covers_gold, gold_quotes, read_jsonl
 from assistant.measures import EXISTS, MeasureResult, check_measures
 
 if TYPE_CHECKING:
     from assistant.workspace import Workspace
-
-DEV_MEASURES = SHARED_DIR / "eval" / "dev_measures.jsonl"
 
 # Field names a measures file may use to label the kind of near miss; the dev file has none.
 NEAR_MISS_KEYS = ("near_miss", "near_miss_type", "type", "kind")

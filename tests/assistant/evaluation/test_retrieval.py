@@ -10,25 +10,12 @@ from typing import Any
 
 import pytest
 
-from assistant.evaluation import (
-    GoldQuote,
-    LecoQuestion,
-    Question,
-    article_chunk,
-    bm25_300_retriever,
-    covers,
-    covers_gold,
-    default_workspace_factory,
-    format_table,
-    lecoqa_metrics,
-    load_questions,
-    naive_langchain_retriever,
-    read_raw_texts,
-    retrieval_metrics,
-    run_lecoqa,
-    run_retriever,
-    workspace_retrievers,
-)
+from assistant.evaluation.baselines import bm25_300_retriever, naive_langchain_retriever, read_raw_texts
+from assistant.evaluation.data import GoldQuote, Question, covers, covers_gold, load_questions
+from assistant.evaluation.lecoqa import LecoQuestion, article_chunk, lecoqa_metrics, run_lecoqa
+from assistant.evaluation.report import format_table
+from assistant.evaluation.retrieval import retrieval_metrics, run_retriever, workspace_retrievers
+from assistant.evaluation.workspaces import default_workspace_factory
 from assistant.settings import Settings
 from assistant.workspace import Workspace
 from index.embedding import SentenceEmbeddings

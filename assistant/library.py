@@ -1,0 +1,86 @@
+"""The document library: add uploaded files, remove a document, re-index everything.
+
+Uploads are checked and stored by assistant/uploads.py; a removed document's file goes to the trash
+folder (never deleted outright) so the next re-index does not bring it back.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from assistant.settings import Settings
+from assistant.uploads import UploadRejected, store_upload
+from assistant.workspace import Workspace
+from index.manifest import FileRecord
+from index.pipeline import IndexReport, ProgressCallback
+
+
+class LibraryError(Exception):
+    """A request the library cannot carry out; the message is for the user, in Chinese."""
+
+
+@dataclass(frozen=True)
+class AddResult:
+    report: IndexReport | None
+    rejected: list[str]  # one Chinese reason per file that was not accepted
+
+    def summary(self) -> str:
+        lines = [f"不接受：{r}" for r in self.rejected]
+        if self.report is not None:
+            lines.insert(0, self.report.summary())
+        return "\n".join(lines)
+
+
+def add_files(ws: Workspace, files: Sequence[Path], progress: ProgressCallback | None = None) -> AddResult:
+    """Store each file under the uploads folder (checked by content) and index the accepted ones."""
+    if not files:
+        raise LibraryError("请选择要上传的文件")
+    settings = ws.settings
+    saved: list[Path] = []
+    rejected: list[str] = []
+    for f in files:
+        try:
+            saved.append(store_upload(Path(f), settings.uploads_dir, settings.upload_max_mb * 1024 * 1024))
+        except UploadRejected as exc:
+            rejected.append(str(exc))
+    report = ws.indexer.run(saved, progress=progress) if saved else None
+    return AddResult(report, rejected)
+
+
+def find_document(ws: Workspace, name: str) -> FileRecord:
+    record = next((r for r in ws.manifest.records() if r.name == name), None)
+    if record is None:
+        raise LibraryError(f"资料库中没有：{name}")
+    return record
+
+
+def remove_document(ws: Workspace, name: str) -> str:
+    """Take a document out of every index and move its file to the trash folder."""
+    if not name:
+        raise LibraryError("请先选择要删除的文件")
+    record = find_document(ws, name)
+    ws.indexer.remove(record.source)
+    source = Path(record.source)
+    if source.exists():  # keep the file out of the next re-index, without destroying it
+        move_to_trash(source, ws.settings)
+    return f"已删除：{name}（所有索引中的片段均已移除）"
+
+
+def move_to_trash(source: Path, settings: Settings) -> Path:
+    settings.trash_dir.mkdir(parents=True, exist_ok=True)
+    target = settings.trash_dir / f"{int(time.time())}_{source.name}"
+    shutil.move(str(source), target)
+    return target
+
+
+def library_roots(settings: Settings) -> list[Path]:
+    """The folders a full re-index reads: the documents folder and the uploads folder."""
+    return [settings.docs_dir] + ([settings.uploads_dir] if settings.uploads_dir.exists() else [])
+
+
+def reindex(ws: Workspace, progress: ProgressCallback | None = None) -> IndexReport:
+    return ws.indexer.run(library_roots(ws.settings), progress=progress)

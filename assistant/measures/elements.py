@@ -1,0 +1,292 @@
+"""The key elements of a measure or a report sentence: bodies and posts, actions (and their negation),
+numbers with units, frequencies, scope words and directed changes (由甲调整为乙)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+import jieba.posseg as posseg
+
+from assistant.measures.lexicon import (
+    ACTION_CLASS_OF,
+    CHANGE,
+    FREQUENCY,
+    FREQUENCY_ONCE,
+    FUNCTION_VERBS,
+    GENERIC_ORG_PREFIX,
+    LEADING_FUNCTION,
+    NEGATION_WORDS,
+    NOT_ORG,
+    NOT_ORG_TAILS,
+    NUMBER,
+    ORG_FAMILIES,
+    PERIOD_NORMAL,
+    PERSON,
+    REGION_SCOPE,
+    ROLE,
+    ROLE_NOT_AFTER,
+    ROLE_PREFIX,
+    ROLE_SUFFIX,
+    TOTAL_SCOPE,
+)
+from index.text import CJK, chinese_number, clause_ids
+
+TITLE = re.compile(r"《[^》]*》")
+
+
+def mask_titles(text: str) -> str:
+    """Titles of documents name bodies that do not act; blank them out, keeping every offset."""
+    return TITLE.sub(lambda m: "《" + "　" * (len(m.group()) - 2) + "》", text)
+
+
+@dataclass(frozen=True)
+class Token:
+    word: str
+    flag: str
+    start: int
+    end: int
+
+
+@lru_cache(maxsize=4096)
+def pos_tokens(text: str) -> tuple[Token, ...]:
+    out = []
+    pos = 0
+    for pair in posseg.lcut(text):
+        word = pair.word
+        out.append(Token(word, pair.flag, pos, pos + len(word)))
+        pos += len(word)
+    return tuple(out)
+
+
+def bigrams(text: str) -> set[str]:
+    chars = [c for c in text if CJK.match(c) or c.isdigit()]
+    return {a + b for a, b in zip(chars, chars[1:], strict=False)}
+
+
+
+
+@dataclass(frozen=True)
+class Org:
+    name: str
+    core: str  # the name without a generic leading qualifier (州, 学校 …)
+    family: str  # 局, 处, 委 …
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Action:
+    word: str
+    cls: str
+    negated: bool
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Elements:
+    text: str
+    orgs: tuple[Org, ...]
+    actions: tuple[Action, ...]
+    numbers: tuple[tuple[str, str], ...]  # (value, unit); value "*" for a redacted number
+    frequencies: tuple[tuple[str, str], ...]  # (period, weekday or "")
+    total_scope: tuple[str, ...]
+    region_scope: tuple[str, ...]
+    clauses: tuple[int, ...]  # clause id per character
+    negated: tuple[str, ...] = ()  # verbs under a negation: 不再出席 → 出席
+    verbs: tuple[str, ...] = ()  # every verb, negated or not
+    roles: tuple[Org, ...] = ()  # posts: 党委书记, 校长, 监察室主任 (family PERSON)
+    changes: tuple[tuple[str, str], ...] = ()  # 由甲调整为乙 → (甲, 乙)
+
+    @property
+    def actors(self) -> tuple[Org, ...]:
+        return self.orgs + self.roles
+
+
+def _org_family(word: str) -> str | None:
+    for suffix, family in ORG_FAMILIES:
+        if word.endswith(suffix):
+            return family
+    return None
+
+
+def extract_orgs(text: str) -> list[Org]:
+    """Departments and other bodies named in ``text`` (not inside 《titles》)."""
+    masked = mask_titles(text)
+    tokens = pos_tokens(masked)
+    orgs: list[Org] = []
+    for i, tok in enumerate(tokens):
+        word = tok.word
+        role = ROLE_SUFFIX.search(word)
+        if role and len(word) > len(role.group()) and _org_family(word[: role.start()]):
+            word = word[: role.start()]  # 纪委书记 → 纪委
+        family = _org_family(word)
+        if family is None or word.endswith(tuple(NOT_ORG_TAILS)):
+            continue
+        if not (tok.flag.startswith(("n", "j")) or len(word) == 1):
+            continue
+        if i + 1 < len(tokens) and tokens[i + 1].word in ("长", "员", "主任", "级") and len(word) == 1:
+            continue
+        start, end = tok.start, tok.start + len(word)
+        # Extend to the left over the qualifying nouns: 州 + 审计局, 基建 + 保障 + 处.
+        j = i - 1
+        while j >= 0 and i - j <= 3:
+            prev = tokens[j]
+            if not _qualifier(prev, short_head=len(word) == 1):
+                break
+            start = prev.start
+            j -= 1
+        while start < end - 1 and masked[start] in LEADING_FUNCTION:  # 经 + 局党组: 经 is not part of it
+            start += 1
+        name = masked[start:end]
+        if name in NOT_ORG or len(name) < 2 or "　" in name:
+            continue
+        core = GENERIC_ORG_PREFIX.sub("", name)
+        if len(core) < 2 or core in NOT_ORG:
+            core = name
+        if orgs and orgs[-1].end == start and orgs[-1].family != family:
+            # 党委 + 常委会: one body, not two
+            prev_org = orgs.pop()
+            start, name = prev_org.start, masked[prev_org.start : end]
+            core = name
+        orgs.append(Org(name, core, family, start, end))
+    return orgs
+
+
+def _qualifier(tok: Token, *, short_head: bool) -> bool:
+    w = tok.word
+    if not CJK.match(w[0]) or w in ACTION_CLASS_OF or w in FUNCTION_VERBS:
+        return False
+    if tok.flag.startswith(("n", "j", "a", "b", "vn")):
+        return w not in ("的", "我", "本", "该", "各")
+    # a verb-like word only before a bare one-character head: 保障 in 基建 + 保障 + 处
+    return short_head and tok.flag == "v" and len(w) == 2
+
+
+def extract_actions(text: str) -> list[Action]:
+    negated = {tok.start for tok in _negated_tokens(text)}
+    return [
+        Action(tok.word, ACTION_CLASS_OF[tok.word], tok.start in negated, tok.start, tok.end)
+        for tok in pos_tokens(mask_titles(text))
+        if tok.word in ACTION_CLASS_OF
+    ]
+
+
+def _negated_tokens(text: str) -> list[Token]:
+    """Verbs and action words under a negation: 不再出席, 未及时追回, 尚未完成."""
+    out = []
+    pending = 0  # tokens a negation may still reach over
+    for tok in pos_tokens(mask_titles(text)):
+        if tok.word in NEGATION_WORDS:
+            pending = 3
+            continue
+        if tok.word in ACTION_CLASS_OF or (tok.flag.startswith("v") and len(tok.word) >= 2):
+            if pending:
+                out.append(tok)
+            pending = 0
+        elif pending and (tok.flag.startswith(("d", "u", "a", "c")) or tok.word in ("再", "会", "能", "得")):
+            pending -= 1  # 不 + 再 + 出席, 未 + 及时 + 追回: the negation carries over adverbs
+        else:
+            pending = 0
+    return out
+
+
+def extract_numbers(text: str) -> list[tuple[str, str]]:
+    found = []
+    for match in NUMBER.finditer(text):
+        raw, unit = match.group(1), match.group(2)
+        if "*" in raw:
+            found.append(("*", unit))
+            continue
+        # a Chinese numeral glued to a word (统一, 唯一, 之一 …) is not a count
+        if not raw[0].isdigit() and match.start() > 0 and CJK.match(text[match.start() - 1]) and len(raw) == 1:
+            prev = text[match.start() - 1]
+            if prev not in "了选配派有设开用召按增计共约近超达至和、到每逾各":
+                continue
+        value = chinese_number(raw)
+        if value is not None:
+            found.append((f"{value:g}", unit))
+    return found
+
+
+def extract_frequencies(text: str) -> list[tuple[str, str]]:
+    found = []
+    for match in FREQUENCY.finditer(text):
+        period = PERIOD_NORMAL.get(match.group(1), match.group(1))
+        weekday = match.group(2) or ""
+        if not weekday and period == "周":
+            after = re.match(r"(?:周|星期)([一二三四五六日天])", text[match.end() :])
+            weekday = after.group(1) if after else ""
+        found.append((period, weekday.replace("天", "日")))
+    taken = {i for m in FREQUENCY.finditer(text) for i in range(m.start(), m.end())}
+    for match in FREQUENCY_ONCE.finditer(text):
+        if match.start(1) not in taken:  # 每周一次 is one frequency, not two
+            found.append((PERIOD_NORMAL.get(match.group(1), match.group(1)), ""))
+    return found
+
+
+def extract_verbs(text: str) -> tuple[list[str], list[str]]:
+    """(verbs under a negation, all verbs) of ``text``."""
+    negated = [tok.word for tok in _negated_tokens(text)]
+    verbs = [
+        tok.word for tok in pos_tokens(mask_titles(text))
+        if tok.word in ACTION_CLASS_OF or (tok.flag.startswith("v") and len(tok.word) >= 2)
+    ]
+    return negated, verbs
+
+
+@lru_cache(maxsize=4096)
+def extract_elements(text: str) -> Elements:
+    negated, verbs = extract_verbs(text)
+    return Elements(
+        text=text,
+        orgs=tuple(extract_orgs(text)),
+        actions=tuple(extract_actions(text)),
+        numbers=tuple(extract_numbers(text)),
+        frequencies=tuple(extract_frequencies(text)),
+        total_scope=tuple(w for w in TOTAL_SCOPE if w in text),
+        region_scope=tuple(dict.fromkeys(m.group() for m in REGION_SCOPE.finditer(text))),
+        clauses=tuple(clause_ids(text)),
+        negated=tuple(negated),
+        verbs=tuple(verbs),
+        roles=tuple(extract_roles(text)),
+        changes=tuple((m.group(1), m.group(2)) for m in CHANGE.finditer(text)),
+    )
+
+
+def extract_roles(text: str) -> list[Org]:
+    """Posts named in ``text``: 党委书记, 纪委书记, 校长, 副组长, 监察室主任 …"""
+    masked = mask_titles(text)
+    org_ends = {o.end: o for o in extract_orgs(text)}
+    roles = []
+    for m in ROLE.finditer(masked):
+        if ROLE_NOT_AFTER.match(masked, m.end()):
+            continue
+        start = m.start()
+        if start in org_ends:  # 监察室 + 主任
+            start = org_ends[start].start
+        else:
+            prefix = ROLE_PREFIX.search(masked, max(0, start - 3), start)
+            start = prefix.start() if prefix else start
+        roles.append(Org(masked[start : m.end()], masked[start : m.end()], PERSON, start, m.end()))
+    return roles
+
+
+def _subsequence(short: str, long: str) -> bool:
+    it = iter(long)
+    return all(ch in it for ch in short)
+
+
+def orgs_match(a: Org, b: Org) -> bool:
+    """Same body: equal cores, or the shorter core's characters appear in order in the longer one
+    (职业学校 ~ 职业技术学校, 纪委 ~ 学校纪委, 编办 ~ 机构编制委员会办公室)."""
+    x, y = sorted((a.core, b.core), key=len)
+    if x == y:
+        return True
+    if a.family != b.family or ("副" in y) != ("副" in x):  # 组长 is not 副组长
+        return False
+    return x[-1] == y[-1] and _subsequence(x, y)
+
+

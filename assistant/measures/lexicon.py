@@ -1,0 +1,107 @@
+"""The measure check's word lists and patterns: actions, bodies, posts, numbers, frequencies, scope.
+
+These lists describe how official Chinese names actions and bodies; they are the vocabulary the element
+extractor reads with, not thresholds fitted to any question set."""
+
+from __future__ import annotations
+
+import re
+
+from index.text import STOPWORDS
+
+# Words that carry no topic of their own in a measure.
+FILLER = frozenset(
+    """已经 已 把 给 让 它 它们 他们 将 对 了 的 地 得 着 过 进一步 认真 切实 扎实 积极 及时 严格 全力
+    坚持 持续 不断 加强 加大 强化 推进 推动 落实 做好 抓好 一个 一所 一次 当 里 局里 这 那 等 并 及 与 和
+    同时 目前 现在 今年 去年 已于 各项 有关 相关 具体 明确要求 要求 提出 做到 实现 完成 全部 所有 全体
+    都 均 一律 全面 下来 起来 出来 上来 下去 当周 当月 当年 当天 当日""".split()
+) | STOPWORDS
+
+# Action verbs by class. Classes, not words, are compared: 退回 and 返回 agree, 调入 and 返回 do not.
+ACTION_CLASSES: dict[str, tuple[str, ...]] = {
+    "create": ("建立", "设立", "成立", "组建", "新建", "新组建", "设置", "创建", "增设", "建起", "挂牌"),
+    "formulate": ("制定", "出台", "印发", "制发", "起草", "下发", "研究制定", "制定印发"),
+    "revise": ("修订", "修改", "修订完善", "完善"),
+    "abolish": ("撤销", "取消", "废止", "废除", "撤除", "裁撤", "注销", "撤并"),
+    "merge": ("合并", "并入", "整合", "归并", "划入", "划转"),
+    "stop": ("停止", "暂停", "中止", "终止", "叫停", "关停", "停办"),
+    "prohibit": ("禁止", "严禁", "杜绝", "不得", "不准"),
+    "increase": ("增加", "提高", "增配", "扩大", "新增", "增长", "上调", "提升", "增至"),
+    "decrease": ("减少", "降低", "压缩", "削减", "下调", "缩减", "精简"),
+    "return": ("退回", "返回", "清退", "退出", "回到", "调回", "调出", "清理", "撤回"),
+    "admit": ("调入", "纳入", "引进", "录用", "招录", "吸收", "转为", "列入", "编入", "转正"),
+    "conduct": ("开展", "组织", "实施", "进行", "举办", "召开", "启动", "实行", "推行", "执行"),
+    "check": ("审计", "检查", "督查", "核查", "巡查", "抽查", "排查", "督导", "自查"),
+    "sign": ("签订", "签署"),
+    "study": ("学习", "研讨", "研学"),
+    "report": ("汇报", "报告", "通报"),
+    "return_funds": ("退还", "退缴", "追回", "收缴"),
+}
+ACTION_CLASS_OF: dict[str, str] = {w: cls for cls, words in ACTION_CLASSES.items() for w in words}
+OPPOSITE_ACTIONS: dict[str, frozenset[str]] = {
+    "create": frozenset({"abolish", "stop"}),
+    "abolish": frozenset({"create", "formulate"}),
+    "formulate": frozenset({"abolish"}),
+    "increase": frozenset({"decrease"}),
+    "decrease": frozenset({"increase"}),
+    "admit": frozenset({"return"}),
+    "return": frozenset({"admit"}),
+    "conduct": frozenset({"stop"}),
+    "stop": frozenset({"conduct", "create"}),
+}
+# Classes that change what exists or who belongs where: the action on a named body must agree.
+STRUCTURAL = frozenset({"create", "abolish", "merge", "stop", "increase", "decrease", "return", "admit"})
+NEGATION_WORDS = frozenset({"不", "不再", "未", "没有", "尚未", "没", "未能", "并未", "从未", "不能", "从不", "并不", "未曾"})
+
+# Bodies (departments, organisations) end in one of these; the family groups like with like.
+ORG_FAMILIES: tuple[tuple[str, str], ...] = (
+    ("委员会", "委"), ("常委会", "委"), ("办公室", "办"), ("研究室", "室"), ("领导小组", "小组"),
+    ("中心", "中心"), ("政府", "政府"), ("党组", "党组"), ("党委", "委"), ("纪委", "委"), ("支部", "支部"),
+    ("局", "局"), ("厅", "局"), ("处", "处"), ("部", "部"), ("办", "办"), ("科", "科"), ("室", "室"), ("委", "委"),
+)
+# Words ending like a body that are not one: checked against the end of the suffix-bearing word.
+NOT_ORG_TAILS = frozenset(
+    """干部 全部 内部 外部 局部 各部 细部 基部 底部 顶部 头部 东部 西部 南部 北部 中部 俱乐部 大局 全局 当局
+    格局 布局 结局 我局 本局 该局 好处 到处 之处 处处 用处 益处 坏处 长处 短处 难处 深处 住处 出处 此处 各处
+    何处 举办 创办 主办 承办 督办 查办 开办 兴办 包办 代办 试办 合办 协办 筹办 怎么办 学科 本科 专科 外科
+    内科 文科 理科 工科 百科 前科 各科 分科 教室 科室 实验室 会议室 阅览室 活动室 工作室 值班室 原委 两委
+    餐厅 大厅 客厅 展厅""".split()
+)
+# Generic mentions that name no particular body.
+NOT_ORG = frozenset(
+    """局 处 部 办 科 室 委 厅 中心 常委 党委 委员会 政府 各级政府 地方政府 人民政府 支部 党支部 办公室 本部
+    局机关 机关""".split()
+)
+LEADING_FUNCTION = frozenset("经并由在向对将把被从与和及为给让同")
+GENERIC_ORG_PREFIX = re.compile(r"^(?:\*?[州省市县区]|我|本|该|各|校|学校)(?=..)")
+ROLE_SUFFIX = re.compile(r"(书记|副书记|主任|局长|处长|部长|科长|厅长|组长|主席|委员)$")
+PERSON = "人"
+ROLE = re.compile(
+    r"副?(?:书记|校长|院长|局长|厅长|处长|部长|科长|主任|组长|主席)|(?:校|院|局|厅|州|县|市)领导|班子成员"
+)
+ROLE_PREFIX = re.compile(r"(?:党委|纪委|党组|党支部|支部|党总支)$")
+ROLE_NOT_AFTER = re.compile(r"(?:负责制|办公会|信箱|热线|职责)")
+
+NUMERAL = r"(?:\d+(?:\.\d+)?|[零〇一二两三四五六七八九十百千万]+|\*+(?:\.\*+)?)"
+UNIT = (
+    r"(?:人次|万元|亿元|平方米|场次|学时|小时|个月|名|人|次|个|所|项|条|元|%|批|场|家|册|篇|门|份|件|位|支|套|本|户|间|处)"
+)
+NUMBER = re.compile(rf"(?<![第每周星])({NUMERAL})\s*(?:余|多)?\s*({UNIT})")  # 40余处 counts as 40处
+PERIOD = r"(?:星期|周|月|季度|季|年|半年|学期|天|日|双月)"
+FREQUENCY = re.compile(rf"每(?:个)?({PERIOD})(?:(?:周|星期)?([一二三四五六日天])(?![次个遍回到至名项人]))?")
+FREQUENCY_ONCE = re.compile(rf"[一两二]?({PERIOD})[一两二三\*]+次")
+PERIOD_NORMAL = {"星期": "周", "季": "季度", "天": "日"}
+
+# "由甲调整为乙": a change has a direction; the reverse change is another measure.
+CHANGE = re.compile(
+    r"(?:由|从)[“\"‘]?([^，。；、“”\"‘’]{1,12}?)[”\"’]?(?:调整|改|转|变更|变|划转|调)(?:为|成|到|至)[“\"‘]?([^，。；、“”\"‘’]{1,12}?)(?=[”\"’，。；、]|$)"
+)
+TOTAL_SCOPE = ("全部", "所有", "全体", "一律", "全都", "悉数", "全覆盖", "百分之百", "100%", "无一例外", "均已", "全面")
+REGION_SCOPE = re.compile(r"全(州|省|市|县|区|国|校|系统|行业)")
+
+FUNCTION_VERBS = frozenset(
+    """协调 会同 联合 配合 根据 按照 通过 要求 督促 指导 向 与 和 及 同 由 经 在 对 给 把 将 为 被 到 让 请
+    邀请 征求 报 报送 提交 移交 选派 派 推动 支持 加强 抓好 认真 负责 牵头 指定 确定 选 成为 作为 担任 出席
+    列席 参加 主持 统筹 落实 深入 持续 坚持 支持""".split()
+)
+

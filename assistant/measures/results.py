@@ -1,0 +1,118 @@
+"""What a measure check returns: the verdict, its matches in the reports, and the signals behind it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from index.chunking import Chunk
+
+EXISTS, PARTIAL, ABSENT = "exists", "partial", "absent"
+VERDICT_LABELS = {EXISTS: "已有", PARTIAL: "部分相似", ABSENT: "未找到"}
+
+
+@dataclass(frozen=True)
+class Conflict:
+    kind: str  # "actor" | "person" | "action" | "number" | "frequency" | "scope" | "negation"
+    measure_value: str
+    source_value: str
+
+    @property
+    def message(self) -> str:
+        m, s = self.measure_value, self.source_value
+        if self.kind == "actor":
+            return f"部门不一致：措施为“{m}”，原文为“{s}”"
+        if self.kind == "person":
+            return f"人员不一致：措施为“{m}”，原文为“{s}”"
+        if self.kind in ("number", "frequency") and s.startswith("未写明"):
+            return f"{'数量' if self.kind == 'number' else '频次'}无依据：措施为“{m}”，原文{s}"
+        if self.kind == "action":
+            return f"动作不一致：措施为“{m}”，原文为“{s}”"
+        if self.kind == "number":
+            return f"数量不一致：措施为“{m}”，原文为“{s}”"
+        if self.kind == "frequency":
+            return f"频次不一致：措施为“{m}”，原文为“{s}”"
+        if self.kind == "scope":
+            return f"范围夸大：措施称“{m}”，原文{s}"
+        return f"肯定否定相反：措施为“{m}”，原文为“{s}”"
+
+
+@dataclass(frozen=True)
+class Signals:
+    """Why a span was judged as it was; every number is in [0, 1]."""
+
+    coverage: float  # idf-weighted share of the measure's content words found in the span
+    compact: float  # the same share within the best short stretch of clauses (words not scattered)
+    bigram: float  # share of the measure's character bigrams found in the span
+    cosine: float  # encoder cosine between measure and span
+    similarity: float  # the combination of the four, the "相似度" shown to users
+    conflicts: tuple[Conflict, ...] = ()
+    missing: tuple[str, ...] = ()  # distinctive measure words the span does not have
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "coverage": round(self.coverage, 4),
+            "compact": round(self.compact, 4),
+            "bigram": round(self.bigram, 4),
+            "cosine": round(self.cosine, 4),
+            "similarity": round(self.similarity, 4),
+            "conflicts": [c.message for c in self.conflicts],
+            "missing": list(self.missing),
+        }
+
+
+@dataclass(frozen=True)
+class MeasureMatch:
+    chunk: Chunk
+    quote: str  # exact characters of chunk.text
+    offset: int  # position of the quote in chunk.text
+    signals: Signals
+
+    @property
+    def start(self) -> int:
+        return self.chunk.start + self.offset
+
+    @property
+    def end(self) -> int:
+        return self.start + len(self.quote)
+
+    @property
+    def score(self) -> float:
+        return self.signals.similarity
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            **self.chunk.source_json(),
+            "start": self.start,
+            "end": self.end,
+            "quote": self.quote,
+            "score": round(self.score, 4),
+        }
+
+
+@dataclass
+class MeasureResult:
+    measure: str
+    verdict: str  # exists | partial | absent
+    score: float
+    explanation: str
+    matches: list[MeasureMatch] = field(default_factory=list)
+    judge: str = ""  # the LLM judge's verdict and reason, when one was asked
+
+    @property
+    def label(self) -> str:
+        return VERDICT_LABELS[self.verdict]
+
+    @property
+    def exists(self) -> bool:
+        return self.verdict == EXISTS
+
+    def to_json(self, id: str | None = None) -> dict[str, Any]:
+        return {
+            "id": id,
+            "measure": self.measure,
+            "verdict": self.verdict,
+            "score": round(self.score, 4),
+            "explanation": self.explanation,
+            "matches": [m.to_json() for m in self.matches],
+        }

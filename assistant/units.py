@@ -1,0 +1,122 @@
+"""Units (measures, articles, paragraphs) cut into several chunks, joined back into their exact span.
+
+A long measure or article is stored as consecutive, overlapping chunks; the ledger lists it and the
+study pack quotes it whole, so both join its pieces here. A joined unit's ``text`` is always exactly
+``document.text[start:end]``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from index.chunking import SECTION_SEPARATOR, Chunk
+
+_CN = "[一二三四五六七八九十百零〇两]+"
+# Enumeration markers of a measure: 五是, 第一（、，）, 3. / 3、, （1）, and the leaf items （二）/ 二、 that
+# the chunker labels only when nothing sits under them. 第X条/章/节/编 never match.
+MEASURE_LABEL = re.compile(
+    rf"^(?:{_CN}是|第{_CN}[、，,]?|\d{{1,2}}[.．、]|[（(]\d{{1,2}}[)）]|[（(]{_CN}[)）]|{_CN}、)$"
+)
+
+DocumentText = Callable[[], str | None]
+TextLoader = Callable[[str], str | None]  # doc_id → the document's text
+
+
+def is_measure_label(label: str) -> bool:
+    return bool(label) and MEASURE_LABEL.match(label) is not None
+
+
+def area_of(chunk: Chunk) -> str:
+    """The section path a chunk sits under, without its own label."""
+    parts = chunk.section.split(SECTION_SEPARATOR) if chunk.section else []
+    if chunk.label and parts and parts[-1] == chunk.label:
+        parts = parts[:-1]
+    return SECTION_SEPARATOR.join(parts)
+
+
+@dataclass(frozen=True)
+class Joined:
+    """Consecutive pieces of one unit joined back: ``text`` is exactly document.text[start:end]."""
+
+    first: Chunk
+    text: str
+    start: int
+    end: int
+    pieces: tuple[Chunk, ...]
+
+
+def continues(previous: Chunk, chunk: Chunk) -> bool:
+    """True when ``chunk`` is the next piece of the unit ``previous`` belongs to.
+
+    Pieces of one unit are consecutive chunks with the same section path and label that overlap or
+    touch; a labelled piece may also follow after trimmed whitespace, as long as it does not open
+    with the label (a new measure or article always does).
+    """
+    if chunk.doc_id != previous.doc_id or chunk.ordinal != previous.ordinal + 1:
+        return False
+    if chunk.label != previous.label or chunk.section != previous.section:
+        return False
+    return chunk.start <= previous.end or (bool(chunk.label) and not _opens_with_label(chunk))
+
+
+def _opens_with_label(chunk: Chunk) -> bool:
+    head = chunk.text.replace("(", "（").replace(")", "）").replace("．", ".")
+    return head.startswith(chunk.label)
+
+
+def unit_groups(chunks: Sequence[Chunk]) -> list[list[Chunk]]:
+    """The chunks of one document (in ordinal order) grouped into the units they were cut from."""
+    groups: list[list[Chunk]] = []
+    for chunk in sorted(chunks, key=lambda c: c.ordinal):
+        if groups and continues(groups[-1][-1], chunk):
+            groups[-1].append(chunk)
+        else:
+            groups.append([chunk])
+    return groups
+
+
+def join_pieces(group: Sequence[Chunk], document_text: DocumentText) -> list[Joined]:
+    """Join a unit's pieces into one exact span; pieces that cannot be joined exactly (a gap the
+    document text is not available for) stay spans of their own."""
+    out: list[Joined] = []
+    first = group[0]
+    text, end, pieces = first.text, first.end, [first]
+    for piece in group[1:]:
+        joined = _join(text, first.start, end, piece, document_text)
+        if joined is None:
+            out.append(Joined(first, text, first.start, end, tuple(pieces)))
+            first, text, end, pieces = piece, piece.text, piece.end, [piece]
+            continue
+        text, end = joined, max(end, piece.end)
+        pieces.append(piece)
+    out.append(Joined(first, text, first.start, end, tuple(pieces)))
+    return out
+
+
+def _join(
+    text: str, start: int, end: int, piece: Chunk, document_text: DocumentText
+) -> str | None:
+    if piece.start <= end:  # overlap (or touching): the shared characters must agree
+        shared = end - piece.start
+        if shared > len(piece.text) or (shared and text[len(text) - shared :] != piece.text[:shared]):
+            return None
+        return text + piece.text[shared:]
+    full = document_text()  # a gap (whitespace the chunker trimmed): take it from the document
+    if full is None or full[start:end] != text or full[piece.start : piece.end] != piece.text:
+        return None
+    gap = full[end : piece.start]
+    return text + gap + piece.text if not gap.strip() else None
+
+
+def cached_text(load_text: TextLoader | None, doc_id: str) -> DocumentText:
+    """A document-text getter that reads the file at most once, and only if asked."""
+    cache: dict[str, str | None] = {}
+
+    def get() -> str | None:
+        if "text" not in cache:
+            cache["text"] = load_text(doc_id) if load_text is not None else None
+        return cache["text"]
+
+    return get

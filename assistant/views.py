@@ -1,0 +1,208 @@
+"""What a person sees of an answer, a measure check, a ledger, a study pack and the document library.
+
+The CLI and the web app render through these functions, and export files are written from the same
+tables (assistant/exports.py), so a screen and its export cannot disagree. Document text is passed
+through as it is: escaping for HTML or Markdown is the caller's business (assistant/web.py).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from index.kinds import KIND_LABELS, plain_title
+
+if TYPE_CHECKING:
+    from assistant.answering import Answer
+    from assistant.citations import Citation
+    from assistant.ledger import LedgerRow
+    from assistant.measures import MeasureResult
+    from assistant.retrieval import Passage
+    from assistant.study import StudyPack
+    from index.chunking import Chunk
+    from index.manifest import FileRecord
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table as shown on screen and written to a spreadsheet: header, rows, column widths, sheet name."""
+
+    title: str
+    header: tuple[str, ...]
+    rows: list[list[Any]]
+    widths: tuple[int, ...]
+
+
+def _page(chunk: Chunk) -> str:
+    return f"第{chunk.page}页，" if chunk.page else ""
+
+
+def document_title(chunk: Chunk) -> str:
+    return f"《{plain_title(chunk.title)}》"
+
+
+# ---------------------------------------------------------------------------------------------------
+# Answers
+
+
+def citation_line(citation: Citation) -> str:
+    """``[n] 《title》第p页，section：“quote”`` — one source of an answer, as it is pasted into a report."""
+    c = citation.chunk
+    return f"[{citation.n}] {document_title(c)}{_page(c)}{c.section}：“{citation.quote}”"
+
+
+def related_line(passage: Passage, limit: int = 60) -> str:
+    """A passage shown beside a "not found" answer: where it is and how it begins."""
+    c = passage.chunk
+    text = c.text if len(c.text) <= limit else c.text[:limit] + "…"
+    return f"{document_title(c)}{c.section}：{text}"
+
+
+def answer_text(answer: Answer) -> str:
+    """The answer and its sources as plain text, for the terminal and for pasting into a document."""
+    lines = [answer.text]
+    lines += [f"  · {related_line(p)}" for p in answer.related]
+    if answer.citations:
+        lines.append("\n出处：")
+        lines += [citation_line(c) for c in answer.citations]
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Measure check
+
+CHECK_HEADER = ("序号", "措施", "结论", "相似度", "出处文件", "章节", "原文", "说明")
+
+
+def check_table(results: Sequence[MeasureResult]) -> Table:
+    rows: list[list[Any]] = []
+    for n, result in enumerate(results, start=1):
+        best = result.matches[0] if result.matches else None
+        rows.append([
+            n,
+            result.measure,
+            result.label,
+            round(result.score, 3),
+            document_title(best.chunk) if best else "",
+            best.chunk.section if best else "",
+            best.quote if best else "",
+            result.explanation,
+        ])
+    return Table("措施核查", CHECK_HEADER, rows, (6, 40, 10, 8, 30, 30, 60, 50))
+
+
+def _squashed(text: str, limit: int) -> str:
+    text = re.sub(r"\s+", "", text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def measure_summary(result: MeasureResult) -> str:
+    """A verdict in three lines for the terminal: verdict and measure, where, why."""
+    head = f"【{result.label}】{result.measure}（相似度 {result.score:.2f}）"
+    if result.matches:
+        m = result.matches[0]
+        section = f" {m.chunk.section}" if m.chunk.section else ""
+        head += f"\n    出处：{document_title(m.chunk)}{section}：“{_squashed(m.quote, 90)}”"
+    return f"{head}\n    说明：{result.explanation}"
+
+
+# ---------------------------------------------------------------------------------------------------
+# Ledger and library
+
+LEDGER_HEADER = ("序号", "文件", "问题领域", "序号标记", "整改措施", "涉及文件")
+TITLES_JOINER = "\n"
+
+
+def ledger_table(rows: Sequence[LedgerRow]) -> Table:
+    body: list[list[Any]] = [
+        [n, row.title, row.area, row.label, row.text, TITLES_JOINER.join(row.titles)]
+        for n, row in enumerate(rows, start=1)
+    ]
+    return Table("整改台账", LEDGER_HEADER, body, (6, 28, 40, 9, 90, 36))
+
+
+LIBRARY_HEADER = ("标题", "文件", "类别", "片段数", "索引时间", "状态")
+_STATUS_LABELS = {"ok": "已索引", "failed": "失败", "pending": "处理中"}
+
+
+def library_table(records: Sequence[FileRecord]) -> Table:
+    """The indexed documents, newest first."""
+    rows: list[list[Any]] = [
+        [
+            r.title or r.name,
+            r.name,
+            KIND_LABELS.get(r.kind, r.kind or "—"),
+            r.chunks,
+            time.strftime("%Y-%m-%d %H:%M", time.localtime(r.indexed_at)) if r.indexed_at else "",
+            _STATUS_LABELS.get(r.status, r.status) + (f"：{r.error}" if r.error else ""),
+        ]
+        for r in sorted(records, key=lambda r: -r.indexed_at)
+    ]
+    return Table("资料库", LIBRARY_HEADER, rows, (40, 40, 12, 8, 18, 40))
+
+
+# ---------------------------------------------------------------------------------------------------
+# Study pack
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>#|])")
+
+
+def markdown_escape(text: str) -> str:
+    """Backslash the characters Markdown would read as markup (the "*州" of anonymised reports would
+    otherwise turn into italics); the rendered text is the document's text."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+
+
+def study_markdown(pack: StudyPack) -> str:
+    from assistant.study import PART_MEASURES, PART_REGULATIONS, parts
+
+    lines = [f"# {pack.title}", "", f"生成日期：{pack.generated_text}", "", "## 目录", ""]
+    for section in pack.sections:
+        lines.append(f"- {section.heading}")
+        lines.append(f"  - {PART_REGULATIONS}（{len(section.regulations)}条）")
+        lines.append(f"  - {PART_MEASURES}（{len(section.measures)}项）")
+    for section in pack.sections:
+        lines += ["", f"## {section.heading}"]
+        for part, excerpts, empty in parts(section):
+            lines += ["", f"### {part}", ""]
+            if not excerpts:
+                lines += [empty]
+                continue
+            for n, excerpt in enumerate(excerpts, start=1):
+                lines.append(f"**{n}.**")
+                lines.append("")
+                lines += [f"> {markdown_escape(line)}" if line else ">" for line in excerpt.text.split("\n")]
+                lines.append("")
+                lines.append(f"*——{markdown_escape(excerpt.source)}*")
+                if excerpt.basis:
+                    lines.append("")
+                    lines.append(f"*对应法规依据：{markdown_escape('、'.join(excerpt.basis))}*")
+                lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def study_json(pack: StudyPack) -> dict[str, Any]:
+    return {
+        "title": pack.title,
+        "theme": pack.theme,
+        "generated": pack.generated.isoformat(),
+        "contents": pack.contents,
+        "sections": [
+            {
+                "topic": s.topic,
+                "heading": s.heading,
+                "regulations": [e.to_json() for e in s.regulations],
+                "measures": [e.to_json() for e in s.measures],
+            }
+            for s in pack.sections
+        ],
+    }
+
+
+def jsonl_line(row: dict[str, Any]) -> str:
+    """One line of the machine interface's JSON-lines output."""
+    return json.dumps(row, ensure_ascii=False) + "\n"

@@ -1,0 +1,224 @@
+"""What the web app does on each event, as typed functions over the Workspace, plus its HTML.
+
+app.py lays out the page and wires these handlers to Gradio events; everything here runs and can be
+tested without a server. Handlers raise ``UserError`` with a Chinese message for the page to show.
+Document text is always escaped: a ``*`` redaction or a ``<tag>`` in a report is shown as written.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import tempfile
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from assistant.answering import Answer
+from assistant.exports import study_docx, write_table
+from assistant.ledger import build_ledger, filter_rows
+from assistant.library import LibraryError, add_files, reindex, remove_document
+from assistant.measures import check_measures, read_measures_file
+from assistant.retrieval import SearchFilter
+from assistant.study import build_study_pack
+from assistant.uploads import safe_upload_name
+from assistant.views import (
+    Table,
+    answer_text,
+    check_table,
+    ledger_table,
+    library_table,
+    related_line,
+    study_markdown,
+)
+from assistant.workspace import Workspace
+from index.kinds import KIND_LABELS
+from index.pipeline import ProgressCallback
+
+ChatMessage = dict[str, str]
+
+
+class UserError(Exception):
+    """Something the user asked that cannot be done; the message is shown on the page, in Chinese."""
+
+
+# ---------------------------------------------------------------------------------------------------
+# HTML and Markdown (pure functions: plain data in, escaped text out)
+
+
+def highlight(passage: str, quote: str) -> str:
+    """The passage, escaped, with the quoted words marked."""
+    at = passage.find(quote) if quote else -1
+    if at < 0:
+        return html.escape(passage)
+    return (
+        html.escape(passage[:at])
+        + "<mark>" + html.escape(quote) + "</mark>"
+        + html.escape(passage[at + len(quote):])
+    )
+
+
+def source_cards(answer: Answer) -> str:
+    """The sources panel: a card per citation (quote, then the passage with the quote marked)."""
+    if not answer.found:
+        items = "".join(
+            f"<div class='source-card'><div class='where'>可能相关 · 《{html.escape(p.chunk.title)}》"
+            f" {html.escape(p.chunk.section)}</div><div>{html.escape(p.chunk.text)}</div></div>"
+            for p in answer.related
+        )
+        return f"<div class='not-found'>{html.escape(answer.text)}</div>{items}"
+    cards = []
+    for c in answer.citations:
+        chunk = c.chunk
+        page = f" · 第{chunk.page}页" if chunk.page else ""
+        cards.append(
+            f"<div class='source-card' id='src-{c.n}'>"
+            f"<div class='where'>[{c.n}] 《{html.escape(chunk.title)}》{page} · {html.escape(chunk.section or '正文')}</div>"
+            f"<div>“{html.escape(c.quote)}”</div>"
+            f"<details><summary>展开原文段落</summary><div>{highlight(chunk.text, c.quote)}</div></details>"
+            "</div>"
+        )
+    return "".join(cards) or "<div class='where'>（无引用）</div>"
+
+
+def answer_markdown(answer: Answer) -> str:
+    """Answer text for the chat bubble: document text escaped, [n] turned into links to its card."""
+    text = html.escape(answer.text)
+    text = re.sub(r"\[(\d+)\]", lambda m: f"[\\[{m.group(1)}\\]](#src-{m.group(1)})", text)
+    if not answer.found and answer.related:
+        text += "\n\n" + "\n".join(f"- {html.escape(related_line(p))}" for p in answer.related)
+    return text
+
+
+def escape_tags(markdown: str) -> str:
+    """Markdown whose document text cannot open an HTML tag: "<" and "&" escaped, ">" kept for quotes."""
+    return markdown.replace("&", "&amp;").replace("<", "&lt;")
+
+
+# ---------------------------------------------------------------------------------------------------
+# Handlers
+
+
+@dataclass(frozen=True)
+class ChatTurn:
+    """The chat after one step of an answer: messages so far, and, once the answer is final, the
+    question history, the sources panel and the copyable text."""
+
+    chat: list[ChatMessage]
+    final: bool = False
+    questions: list[str] = field(default_factory=list)
+    sources: str = ""
+    plain: str = ""
+
+
+def kind_codes(labels: Sequence[str]) -> tuple[str, ...]:
+    """The kind codes ("report", …) of the Chinese labels ticked on the page."""
+    return tuple(code for code, label in KIND_LABELS.items() if label in labels)
+
+
+def _export_dir(prefix: str) -> Path:
+    """A fresh folder for one export: Gradio serves files from the temporary directory."""
+    return Path(tempfile.mkdtemp(prefix=f"zgt-{prefix}-"))
+
+
+@dataclass
+class WebHandlers:
+    ws: Workspace
+
+    @property
+    def llm_available(self) -> bool:
+        return self.ws.settings.llm_provider != "none"
+
+    def document_choices(self) -> list[str]:
+        return sorted({r.name for r in self.ws.manifest.records() if r.status == "ok"})
+
+    def document_names(self) -> list[str]:
+        return [r.name for r in self.ws.manifest.records()]
+
+    # -- 问答 -------------------------------------------------------------------------------------
+    def ask(
+        self, message: str, chat: Sequence[ChatMessage], questions: Sequence[str], kinds: Sequence[str],
+        docs: Sequence[str], use_llm: bool,
+    ) -> Iterator[ChatTurn]:
+        """Streams the chat as the answer grows; the last turn is final (sources, copyable text)."""
+        message = (message or "").strip()
+        if not message:
+            return
+        asked = [*chat, {"role": "user", "content": html.escape(message)}]
+        where = SearchFilter(kinds=kind_codes(kinds or ()), docs=tuple(docs or ()))
+        answerer = self.ws.answerer
+        if use_llm and self.llm_available:
+            stream = answerer.stream(message, history=questions, where=where)
+        else:
+            stream = iter([answerer.answer(message, history=questions, where=where)])
+        answer = None
+        for answer in stream:
+            yield ChatTurn([*asked, {"role": "assistant", "content": answer_markdown(answer)}])
+        if answer is None:
+            return
+        yield ChatTurn(
+            [*asked, {"role": "assistant", "content": answer_markdown(answer)}],
+            final=True,
+            questions=[*questions, answer.standalone_question or message],
+            sources=source_cards(answer),
+            plain=answer_text(answer),
+        )
+
+    # -- 措施核查 ---------------------------------------------------------------------------------
+    def check(self, text: str, upload: str | None) -> tuple[Table, list[Path]]:
+        measures = [line.strip() for line in (text or "").splitlines() if line.strip()]
+        if upload:
+            try:
+                measures += read_measures_file(Path(upload))
+            except Exception as exc:  # the user's file: say what is wrong with it
+                raise UserError(f"无法读取上传的清单：{exc}") from exc
+        if not measures:
+            raise UserError("请输入措施（每行一条）或上传整改清单")
+        table = check_table(check_measures(self.ws, measures))
+        out = _export_dir("check")
+        return table, [write_table(table, out / "措施核查结果.xlsx"), write_table(table, out / "措施核查结果.csv")]
+
+    # -- 学习资料 ---------------------------------------------------------------------------------
+    def study(self, theme: str, docs: Sequence[str]) -> tuple[str, list[Path]]:
+        """The pack's Markdown (tags escaped, for the preview) and its .docx and .md files."""
+        theme = (theme or "").strip()
+        if not theme:
+            raise UserError("请输入学习主题，例如：财务管理与内部审计")
+        pack = build_study_pack(self.ws, theme, docs=list(docs or []) or None)
+        out = _export_dir("study")
+        markdown = study_markdown(pack)
+        md_path = out / f"{safe_upload_name(theme)}学习资料.md"
+        md_path.write_text(markdown, encoding="utf-8")
+        docx_path = study_docx(pack, out / f"{safe_upload_name(theme)}学习资料.docx")
+        return escape_tags(markdown), [docx_path, md_path]
+
+    # -- 整改台账 ---------------------------------------------------------------------------------
+    def ledger(self, doc: str | None, area: str, keyword: str) -> tuple[Table, Path]:
+        rows = filter_rows(build_ledger(self.ws), doc=doc or None, area=area or None, keyword=keyword or None)
+        table = ledger_table(rows)
+        return table, write_table(table, _export_dir("ledger") / "整改台账.xlsx")
+
+    # -- 资料库 -----------------------------------------------------------------------------------
+    def library(self) -> Table:
+        return library_table(self.ws.manifest.records())
+
+    def upload(self, files: Sequence[str] | None, progress: ProgressCallback | None = None) -> str:
+        try:
+            return add_files(self.ws, [Path(f) for f in files or ()], progress).summary()
+        except LibraryError as exc:
+            raise UserError(str(exc)) from exc
+
+    def delete(self, name: str | None) -> str:
+        try:
+            return remove_document(self.ws, name or "")
+        except LibraryError as exc:
+            raise UserError(str(exc)) from exc
+
+    def reindex(self, progress: ProgressCallback | None = None) -> str:
+        return reindex(self.ws, progress).summary()
+
+
+def table_value(table: Table) -> dict[str, Any]:
+    """A ``views.Table`` as a Gradio Dataframe value."""
+    return {"headers": list(table.header), "data": table.rows}

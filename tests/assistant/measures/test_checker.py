@@ -1,0 +1,147 @@
+"""The measure checker on the real index: near-miss variants, exact locations, the LLM judge's limits,\nand the dev set."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from langchain_core.language_models.fake_chat_models import FakeListChatModel
+
+from assistant.measures import MeasureChecker, MeasureResult, check_measures
+from assistant.retrieval import SearchFilter
+from assistant.views import measure_summary
+from assistant.workspace import Workspace
+from tests.conftest import EVAL_DIR
+
+BUREAU = "教育局党组关于巡察组巡察反馈问题整改情况的通报.txt"
+NANKAI = "中共南开大学委员会关于十九届中央第七轮巡视整改进展情况的通报.md"
+
+
+def squash(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+
+# ---------------------------------------------------------------------------------------------------
+# Near-miss variants written from the bureau and Nankai reports (not the dev items), on the real index
+# ---------------------------------------------------------------------------------------------------
+
+# (measure, exists, a quote an "exists" match must cover, what the variant tests)
+VARIANTS: list[tuple[str, bool, str, str]] = [
+    ("每季度开展一次落实习近平总书记视察南开大学重要讲话精神专项督查", True,
+     "每季度开展1次落实习近平总书记视察南开大学重要讲话精神专项督查", "paraphrase, 一次 = 1次"),
+    ("每月开展一次落实习近平总书记视察南开大学重要讲话精神专项督查", False, "", "frequency: 每季度"),
+    ("修订完善局机关财务管理制度", True, "修订完善《*州教育局机关财务管理制度》", "near copy"),
+    ("会同州人社局提高州属学校后勤工作人员工资", False, "", "department: 州财政局"),
+    ("协调财政部门提高州属学校后勤人员工资并纳入财政预算保障", True, "名后勤工作人员工资每人每月提高", "paraphrase"),
+    ("州属学校后勤工作人员工资每人每月提高200元", True, "名后勤工作人员工资每人每月提高", "redacted * matches 200"),
+    ("监察室主任以会议监督员身份出席党委常委会会议", False, "", "post bound to another meeting"),
+    ("监察室主任作为会议监督员列席校长办公会议", True, "监察室主任作为会议监督员出席校长办公会议", "paraphrase"),
+    ("撤销学校机构编制工作委员会", False, "", "flipped: 成立"),
+    ("成立学校机构编制工作委员会", True, "成立学校机构编制工作委员会", "copy"),
+    ("对27名新提任的中层干部开展集体廉政谈话", False, "", "number: 17名"),
+    ("新提任的17名中层干部都接受了集体廉政谈话", True, "对17名新提任的中层干部开展集体廉政谈话", "paraphrase"),
+    ("全校所有学生宿舍和教学楼都完成了节电节水技术改造", False, "", "scope: 部分学生宿舍"),
+    ("完成部分学生宿舍和第二主教学楼的节电节水改造", True, "完成部分学生宿舍和第二主教学楼节电节水技术改造", "paraphrase"),
+    ("对州属学校食堂开展食品安全专项检查", False, "", "nearby topic never mentioned"),
+    ("暂停开展州属学校往来款项内部审计", False, "", "flipped: 开展"),
+    ("撤销后勤服务处，成立基建保障处", False, "", "action on a body: it was merged"),
+    ("撤销后勤保障部和基建规划处，新成立基建保障处", True, "撤销后勤保障部、基建规划处，成立基建保障处", "paraphrase"),
+    ("选派到局里锻炼的教师已经正式调入", True, "名教师已正式调入我局工作", "paraphrase"),
+    ("巡视以来清理文件74个", False, "", "number: 47个"),
+    ("建立借调人员年度轮换制度", False, "", "nearby topic never mentioned"),
+    ("机关干部职工每周五集中学习一次", False, "", "weekday: 周四"),
+    ("全州所有学校往来款项内部审计已全部完成", False, "", "scope: 州属学校"),
+    ("为研究生导师举办师德师风专题培训班", False, "", "words scattered over two sentences"),
+    ("纪委书记不再出席党委常委会会议", False, "", "negation"),
+    ("学校党委为纪委配了一名副处级纪检员", True, "学校党委为纪委配备副处级纪检员1名", "paraphrase, number after the noun"),
+    ("由校长担任巡视工作领导小组组长", False, "", "post: 党委书记"),
+    ("由党委书记担任巡视工作领导小组组长", True, "担任巡视工作领导小组组长", "paraphrase"),
+    ("局党组每月听取一次巡察整改情况汇报", False, "", "frequency the report never states"),
+    ("将江宁高级中学民族班由民考普调整为民考民", False, "", "reversed direction"),
+    ("将江宁高级中学民族班由民考民调整为民考普", True, "将江宁高级中学民族班由“民考民”调整为“民考普”", "copy"),
+    ("由州纪委抽调人员组成考核组对州属高中阶段学校进行年度考核", False, "", "department: 团州委"),
+    ("给不具备建党组织条件的幼儿园派党建工作指导员", True, "党建工作指导员开展幼儿园党的工作", "paraphrase"),
+    ("校长带头讲思政课72学时", False, "", "post: 校领导"),
+    ("对全部177项整改任务已经完成销号", False, "", "scope: 177项中已完成174项"),
+    ("177项整改任务中已完成174项", True, "学校巡视整改台账177项整改任务，已完成174项", "copy with numbers"),
+    ("完成外墙维修加固400余处", False, "", "number: 40余处"),
+]
+
+
+@pytest.fixture(scope="module")
+def variant_results(corpus_workspace: Workspace) -> dict[str, MeasureResult]:
+    results = check_measures(corpus_workspace, [v[0] for v in VARIANTS])
+    return {r.measure: r for r in results}
+
+
+@pytest.mark.parametrize(("measure", "exists", "quote", "what"), VARIANTS, ids=[v[3] for v in VARIANTS])
+def test_variants(variant_results: dict[str, MeasureResult], measure: str, exists: bool, quote: str, what: str) -> None:
+    result = variant_results[measure]
+    assert result.exists == exists, f"{what}: {result.verdict} — {result.explanation}"
+    if exists:
+        assert any(squash(quote) in squash(m.quote) for m in result.matches), result.matches[0].quote
+    else:
+        assert result.verdict in ("partial", "absent")
+        assert result.explanation
+
+
+def test_variants_are_mostly_right_overall(variant_results: dict[str, MeasureResult]) -> None:
+    right = sum(variant_results[m].exists == e for m, e, _, _ in VARIANTS)
+    assert right / len(VARIANTS) >= 0.9
+
+
+def test_result_json_points_at_exact_characters(corpus_workspace: Workspace) -> None:
+    (result,) = check_measures(corpus_workspace, ["会同州审计局制定教育系统内部审计工作规定"])
+    row = result.to_json("x1")
+    assert set(row) == {"id", "measure", "verdict", "score", "explanation", "matches"}
+    assert row["verdict"] == "partial" and "州审计局" in row["explanation"] and "财政局" in row["explanation"]
+    source = (corpus_workspace.settings.docs_dir / "reports" / BUREAU).read_text(encoding="utf-8")
+    for match in result.matches:
+        assert match.quote in match.chunk.text
+        assert set(row["matches"][0]) == {"doc", "title", "section", "label", "page", "start", "end", "quote", "score"}
+    top = row["matches"][0]
+    assert top["doc"] == BUREAU and squash(top["quote"]) in squash(source)
+    assert "部分相似" in measure_summary(result)
+
+
+def test_one_word_or_no_chinese_is_not_a_measure(corpus_workspace: Workspace) -> None:
+    word, latin = check_measures(corpus_workspace, ["审计", "abc"])
+    assert word.verdict == "partial" and "过少" in word.explanation
+    assert latin.verdict == "absent" and latin.matches == []
+
+
+def test_llm_judge_can_downgrade_but_not_override_a_conflict(corpus_workspace: Workspace) -> None:
+    where = SearchFilter(kinds=("report",))
+    ws = corpus_workspace
+
+    def checker(reply: str) -> MeasureChecker:
+        return MeasureChecker(
+            search=lambda q, n: ws.searcher.search(q, n, where),
+            embed=ws.embeddings.embed_array,
+            idf=ws.searcher.lexical.idf,
+            chat_model=FakeListChatModel(responses=[reply]),
+        )
+
+    downgraded = checker('{"verdict": "absent", "reason": "原文未写"}').check("组织干部职工签订保密承诺书")
+    assert downgraded.verdict == "partial" and "大模型复核" in downgraded.explanation
+    kept = checker('{"verdict": "exists", "reason": "一致"}').check("给学校纪委增配2名副处级纪检员")
+    assert kept.verdict == "partial"  # the number conflict stands
+
+
+# ---------------------------------------------------------------------------------------------------
+# The dev set
+# ---------------------------------------------------------------------------------------------------
+
+
+def test_dev_measures(corpus_workspace: Workspace) -> None:
+    items = [json.loads(line) for line in (EVAL_DIR / "dev_measures.jsonl").read_text(encoding="utf-8").splitlines() if line]
+    results = check_measures(corpus_workspace, [i["measure"] for i in items])
+    right = 0
+    for item, result in zip(items, results, strict=True):
+        right += result.exists == item["exists"]
+        if result.exists:
+            quotes = [squash(g["quote"]) for g in item["gold"]]
+            assert any(q in squash(m.quote) for m in result.matches for q in quotes), (item["id"], result.matches)
+    assert right / len(items) >= 0.8

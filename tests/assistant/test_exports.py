@@ -1,0 +1,47 @@
+"""Export files are written from the same tables the screen shows."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+
+from assistant.exports import write_table
+from assistant.measures import MeasureResult, check_measures
+from assistant.views import CHECK_HEADER, check_table
+from assistant.workspace import Workspace
+
+BUREAU = "教育局党组关于巡察组巡察反馈问题整改情况的通报.txt"
+NANKAI = "中共南开大学委员会关于十九届中央第七轮巡视整改进展情况的通报.md"
+
+
+@pytest.fixture(scope="module")
+def some_results(corpus_workspace: Workspace) -> list[MeasureResult]:
+    return check_measures(corpus_workspace, ["组织干部职工签订保密承诺书", "给学校纪委增配2名副处级纪检员", "建立借调人员年度轮换制度"])
+
+
+def test_check_results_export_as_the_screen_shows_them(some_results: list[MeasureResult], tmp_path: Path) -> None:
+    table = check_table(some_results)
+    path = write_table(table, tmp_path / "结果.xlsx")
+    sheet = openpyxl.load_workbook(str(path)).active
+    assert sheet is not None
+    rows: list[tuple[Any, ...]] = list(sheet.iter_rows(values_only=True))
+    assert rows[0] == CHECK_HEADER
+    assert [list(r) for r in rows[1:]] == table.rows  # the export is the screen's table
+    assert [r[1] for r in rows[1:]] == [r.measure for r in some_results]
+    assert [r[2] for r in rows[1:]] == [r.label for r in some_results]
+    first = rows[1]
+    assert first[0] == 1 and first[4] == f"《{BUREAU.removesuffix('.txt')}》" and "签订保密承诺书" in str(first[6])
+    assert rows[2][2] == "部分相似" and "数量" in str(rows[2][7])
+
+
+def test_export_csv_has_a_bom_for_excel(some_results: list[MeasureResult], tmp_path: Path) -> None:
+    path = write_table(check_table(some_results), tmp_path / "结果.csv")
+    assert path.read_bytes().startswith(b"\xef\xbb\xbf")
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.reader(fh))
+    assert tuple(rows[0]) == CHECK_HEADER and len(rows) == 1 + len(some_results)
+    assert rows[1][2] == some_results[0].label
