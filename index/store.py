@@ -21,6 +21,9 @@ from index.chunking import Chunk
 from index.embedding import SentenceEmbeddings, build_embeddings
 
 _WRITE_BATCH = 512
+# HNSW breadth at query time. With Chroma's default (100) the 50 nearest chunks differed between two
+# processes querying the same index, so answers changed from run to run; 1000 makes them repeatable.
+SEARCH_EF = 1000
 
 
 class ChromaEmbeddingFunction(EmbeddingFunction[Documents]):
@@ -68,11 +71,15 @@ class VectorStore:
         self.collection = self._open()
 
     def _open(self) -> Any:
-        return self._client.get_or_create_collection(
+        collection = self._client.get_or_create_collection(
             name=self._name,
             embedding_function=ChromaEmbeddingFunction(self.embeddings),
-            metadata={"hnsw:space": "cosine"},
+            configuration={"hnsw": {"space": "cosine", "ef_search": SEARCH_EF}},
         )
+        hnsw = (collection.configuration or {}).get("hnsw") or {}
+        if hnsw.get("ef_search") != SEARCH_EF:  # a collection created before the setting
+            collection.modify(configuration={"hnsw": {"ef_search": SEARCH_EF}})
+        return collection
 
     def reset(self) -> None:
         """Drop every vector (a rebuild, or a different embedding model with other dimensions)."""
