@@ -16,10 +16,13 @@ import socket
 import sys
 import threading
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from assistant.login import LoginGuard, LoginLimits, parse_users
 from assistant.settings import Settings, enforce_offline_environment, get_settings
+
+if TYPE_CHECKING:
+    from assistant.web import WebHandlers
 
 enforce_offline_environment()  # before Gradio, LangChain and the encoder are imported
 
@@ -58,44 +61,59 @@ def warm_up(ws: Any) -> None:
 def build_app(settings: Settings, workspace: Any = None) -> Any:
     import gradio as gr
 
-    from assistant.views import CHECK_HEADER, LEDGER_HEADER
-    from assistant.web import UserError, WebHandlers, table_value
+    from assistant.web import WebHandlers
     from assistant.workspace import Workspace
-    from index.kinds import KIND_LABELS
 
     ws = workspace or Workspace(settings)
     # The page is served at once; the encoder and BM25 load meanwhile, not inside the first question.
     threading.Thread(target=warm_up, args=(ws,), name="warm-up", daemon=True).start()
     handlers = WebHandlers(ws)
+    with gr.Blocks(title=APP_TITLE) as demo:
+        gr.Markdown(f"## {APP_TITLE}\n资料只在本机处理，不联网。每条回答都标注出处，可点击 [n] 查看原文。")
+        docs = chat_tab(handlers)
+        check_tab(handlers)
+        study_tab(handlers)
+        ledger_tab(handlers)
+        library_tab(handlers, demo, docs)
+    return demo
 
-    def shown(handler: Callable[..., Any]) -> Callable[..., Any]:
-        """The handler with its UserError shown as a Gradio error message (a generator stays one, so
-        Gradio still streams it)."""
-        if inspect.isgeneratorfunction(handler):
-            @functools.wraps(handler)
-            def stream(*args: Any, **kwargs: Any) -> Iterator[Any]:
-                try:
-                    yield from handler(*args, **kwargs)
-                except UserError as exc:
-                    raise gr.Error(str(exc)) from exc
-            return stream
 
+def shown(handler: Callable[..., Any]) -> Callable[..., Any]:
+    """The handler with its UserError shown as a Gradio error message (a generator stays one, so Gradio
+    still streams it)."""
+    import gradio as gr
+
+    from assistant.web import UserError
+
+    if inspect.isgeneratorfunction(handler):
         @functools.wraps(handler)
-        def call(*args: Any, **kwargs: Any) -> Any:
+        def stream(*args: Any, **kwargs: Any) -> Iterator[Any]:
             try:
-                return handler(*args, **kwargs)
+                yield from handler(*args, **kwargs)
             except UserError as exc:
                 raise gr.Error(str(exc)) from exc
-        return call
+        return stream
 
-    def progress_of(progress: gr.Progress) -> Callable[[int, int, str], None]:
-        return lambda done, total, name: progress((done, max(total, 1)), desc=name)
+    @functools.wraps(handler)
+    def call(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return handler(*args, **kwargs)
+        except UserError as exc:
+            raise gr.Error(str(exc)) from exc
+    return call
+
+
+def chat_tab(handlers: WebHandlers) -> Any:
+    """问答: the chat, its sources and the copyable answer. Returns the document filter, which the
+    library tab refreshes."""
+    import gradio as gr
+
+    from index.kinds import KIND_LABELS
 
     def ask(message: str, chat: list[Any], questions: list[str], kinds: list[str], docs: list[str],
             mode: str) -> Iterator[tuple[Any, ...]]:
-        turns = handlers.ask(message, chat, questions, kinds, docs, use_llm=mode == "大模型")
         got = False
-        for turn in turns:
+        for turn in handlers.ask(message, chat, questions, kinds, docs, use_llm=mode == "大模型"):
             got = True
             if turn.final:
                 yield turn.chat, turn.questions, turn.sources, turn.plain, ""
@@ -107,17 +125,107 @@ def build_app(settings: Settings, workspace: Any = None) -> Any:
     def new_chat() -> tuple[Any, ...]:
         return [], [], "", "", ""
 
+    with gr.Tab("问答", id="chat"):
+        questions = gr.State([])
+        with gr.Row():
+            with gr.Column(scale=3):
+                chatbot = gr.Chatbot(label="对话", height=460, buttons=["copy"], latex_delimiters=[])
+                with gr.Row():
+                    message = gr.Textbox(placeholder="例如：哪些措施涉及财务管理？", show_label=False, scale=5,
+                                         elem_id="question-box")
+                    send = gr.Button("提问", variant="primary", scale=1, elem_id="ask-button")
+                with gr.Row():
+                    new = gr.Button("新对话", elem_id="new-chat")
+                plain = gr.Textbox(label="答案与出处（可复制粘贴到材料中）", lines=4, buttons=["copy"],
+                                   elem_id="plain-answer")
+            with gr.Column(scale=2):
+                kinds = gr.CheckboxGroup(list(KIND_LABELS.values()), label="资料类别（不选即全部）")
+                docs = gr.Dropdown(handlers.document_choices(), multiselect=True, label="限定文件（可多选）")
+                mode = gr.Radio(["抽取式", "大模型"] if handlers.llm_available else ["抽取式"], value="抽取式",
+                                label="回答方式")
+                sources = gr.HTML("<div class='where'>提问后，引用的原文会显示在这里。</div>",
+                                  label="出处", elem_id="sources")
+        ask_inputs = [message, chatbot, questions, kinds, docs, mode]
+        ask_outputs = [chatbot, questions, sources, plain, message]
+        send.click(shown(ask), ask_inputs, ask_outputs, api_name="ask")
+        message.submit(shown(ask), ask_inputs, ask_outputs, api_visibility="private")
+        new.click(new_chat, None, [chatbot, questions, sources, plain, message], api_name="new_chat")
+    return docs
+
+
+def check_tab(handlers: WebHandlers) -> None:
+    """措施核查: measures typed or uploaded, verdicts in a table, the same table as .xlsx/.csv."""
+    import gradio as gr
+
+    from assistant.views import CHECK_HEADER
+    from assistant.web import table_value
+
     def check(text: str, upload: str | None) -> tuple[Any, ...]:
         table, files = handlers.check(text, upload)
         return table_value(table), [str(f) for f in files]
+
+    with gr.Tab("措施核查", id="check"):
+        gr.Markdown("逐条核查整改措施是否已在通报中出现。部门、动作、频次、范围不一致的近似表述不会判为“已有”。")
+        with gr.Row():
+            measures_text = gr.Textbox(label="措施（每行一条）", lines=6, elem_id="measures-box")
+            measures_file = gr.File(label="或上传整改清单（.txt / .docx / .xlsx / .csv）",
+                                    file_types=[".txt", ".docx", ".xlsx", ".csv"], type="filepath")
+        check_button = gr.Button("开始核查", variant="primary", elem_id="check-button")
+        check_table = gr.Dataframe(headers=list(CHECK_HEADER), wrap=True, interactive=False, elem_id="check-table")
+        check_files = gr.File(label="导出结果", file_count="multiple", elem_id="check-files")
+        check_button.click(shown(check), [measures_text, measures_file], [check_table, check_files], api_name="check")
+
+
+def study_tab(handlers: WebHandlers) -> None:
+    """学习资料: a theme in, a preview and the .docx/.md pack out."""
+    import gradio as gr
 
     def study(theme: str, docs: list[str]) -> tuple[Any, ...]:
         preview, files = handlers.study(theme, docs)
         return preview, [str(f) for f in files]
 
+    with gr.Tab("学习资料", id="study"):
+        with gr.Row():
+            theme_box = gr.Textbox(label="学习主题（可用“与”“、”分隔多个专题）", value="财务管理与内部审计",
+                                   elem_id="theme-box")
+            study_docs = gr.Dropdown(handlers.document_choices(), multiselect=True, label="限定文件（可多选）")
+        study_button = gr.Button("生成学习资料", variant="primary", elem_id="study-button")
+        study_files = gr.File(label="下载（.docx / .md）", file_count="multiple", elem_id="study-files")
+        study_preview = gr.Markdown(elem_id="study-preview")
+        study_button.click(shown(study), [theme_box, study_docs], [study_preview, study_files], api_name="study")
+
+
+def ledger_tab(handlers: WebHandlers) -> None:
+    """整改台账: the measures of the reports, filtered, as a table and an .xlsx."""
+    import gradio as gr
+
+    from assistant.views import LEDGER_HEADER
+    from assistant.web import table_value
+
     def ledger(doc: str | None, area: str, keyword: str) -> tuple[Any, ...]:
         table, path = handlers.ledger(doc, area, keyword)
         return table_value(table), str(path)
+
+    with gr.Tab("整改台账", id="ledger"):
+        with gr.Row():
+            ledger_doc = gr.Dropdown(handlers.document_choices(), label="文件", value=None)
+            ledger_area = gr.Textbox(label="问题领域包含")
+            ledger_keyword = gr.Textbox(label="关键词")
+        ledger_button = gr.Button("查询台账", variant="primary", elem_id="ledger-button")
+        ledger_table = gr.Dataframe(headers=list(LEDGER_HEADER), wrap=True, interactive=False, elem_id="ledger-table")
+        ledger_file = gr.File(label="导出 .xlsx", elem_id="ledger-file")
+        ledger_button.click(shown(ledger), [ledger_doc, ledger_area, ledger_keyword], [ledger_table, ledger_file],
+                            api_name="ledger")
+
+
+def library_tab(handlers: WebHandlers, demo: Any, docs: Any) -> None:
+    """资料库: the indexed documents; upload, delete, re-index (each refreshes the lists that name documents)."""
+    import gradio as gr
+
+    from assistant.web import table_value
+
+    def progress_of(progress: gr.Progress) -> Callable[[int, int, str], None]:
+        return lambda done, total, name: progress((done, max(total, 1)), desc=name)
 
     def refresh_library() -> tuple[Any, ...]:
         return (table_value(handlers.library()), gr.update(choices=handlers.document_names(), value=None),
@@ -132,88 +240,23 @@ def build_app(settings: Settings, workspace: Any = None) -> Any:
     def reindex(progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:
         return (handlers.reindex(progress_of(progress)), *refresh_library())
 
-    with gr.Blocks(title=APP_TITLE) as demo:
-        gr.Markdown(f"## {APP_TITLE}\n资料只在本机处理，不联网。每条回答都标注出处，可点击 [n] 查看原文。")
-        with gr.Tab("问答", id="chat"):
-            questions = gr.State([])
-            with gr.Row():
-                with gr.Column(scale=3):
-                    chatbot = gr.Chatbot(label="对话", height=460, buttons=["copy"], latex_delimiters=[])
-                    with gr.Row():
-                        message = gr.Textbox(placeholder="例如：哪些措施涉及财务管理？", show_label=False, scale=5,
-                                             elem_id="question-box")
-                        send = gr.Button("提问", variant="primary", scale=1, elem_id="ask-button")
-                    with gr.Row():
-                        new = gr.Button("新对话", elem_id="new-chat")
-                    plain = gr.Textbox(label="答案与出处（可复制粘贴到材料中）", lines=4, buttons=["copy"],
-                                       elem_id="plain-answer")
-                with gr.Column(scale=2):
-                    kinds = gr.CheckboxGroup(list(KIND_LABELS.values()), label="资料类别（不选即全部）")
-                    docs = gr.Dropdown(handlers.document_choices(), multiselect=True, label="限定文件（可多选）")
-                    mode = gr.Radio(["抽取式", "大模型"] if handlers.llm_available else ["抽取式"], value="抽取式",
-                                    label="回答方式")
-                    sources = gr.HTML("<div class='where'>提问后，引用的原文会显示在这里。</div>",
-                                      label="出处", elem_id="sources")
-            ask_inputs = [message, chatbot, questions, kinds, docs, mode]
-            ask_outputs = [chatbot, questions, sources, plain, message]
-            send.click(shown(ask), ask_inputs, ask_outputs, api_name="ask")
-            message.submit(shown(ask), ask_inputs, ask_outputs, api_visibility="private")
-            new.click(new_chat, None, [chatbot, questions, sources, plain, message], api_name="new_chat")
-
-        with gr.Tab("措施核查", id="check"):
-            gr.Markdown("逐条核查整改措施是否已在通报中出现。部门、动作、频次、范围不一致的近似表述不会判为“已有”。")
-            with gr.Row():
-                measures_text = gr.Textbox(label="措施（每行一条）", lines=6, elem_id="measures-box")
-                measures_file = gr.File(label="或上传整改清单（.txt / .docx / .xlsx / .csv）",
-                                        file_types=[".txt", ".docx", ".xlsx", ".csv"], type="filepath")
-            check_button = gr.Button("开始核查", variant="primary", elem_id="check-button")
-            check_table = gr.Dataframe(headers=list(CHECK_HEADER), wrap=True, interactive=False,
-                                       elem_id="check-table")
-            check_files = gr.File(label="导出结果", file_count="multiple", elem_id="check-files")
-            check_button.click(shown(check), [measures_text, measures_file], [check_table, check_files], api_name="check")
-
-        with gr.Tab("学习资料", id="study"):
-            with gr.Row():
-                theme_box = gr.Textbox(label="学习主题（可用“与”“、”分隔多个专题）", value="财务管理与内部审计",
-                                       elem_id="theme-box")
-                study_docs = gr.Dropdown(handlers.document_choices(), multiselect=True, label="限定文件（可多选）")
-            study_button = gr.Button("生成学习资料", variant="primary", elem_id="study-button")
-            study_files = gr.File(label="下载（.docx / .md）", file_count="multiple", elem_id="study-files")
-            study_preview = gr.Markdown(elem_id="study-preview")
-            study_button.click(shown(study), [theme_box, study_docs], [study_preview, study_files], api_name="study")
-
-        with gr.Tab("整改台账", id="ledger"):
-            with gr.Row():
-                ledger_doc = gr.Dropdown(handlers.document_choices(), label="文件", value=None)
-                ledger_area = gr.Textbox(label="问题领域包含")
-                ledger_keyword = gr.Textbox(label="关键词")
-            ledger_button = gr.Button("查询台账", variant="primary", elem_id="ledger-button")
-            ledger_table = gr.Dataframe(headers=list(LEDGER_HEADER), wrap=True, interactive=False,
-                                        elem_id="ledger-table")
-            ledger_file = gr.File(label="导出 .xlsx", elem_id="ledger-file")
-            ledger_button.click(shown(ledger), [ledger_doc, ledger_area, ledger_keyword], [ledger_table, ledger_file],
-                                api_name="ledger")
-
-        with gr.Tab("资料库", id="library"):
-            library = gr.Dataframe(table_value(handlers.library()), wrap=True, interactive=False,
-                                   elem_id="library-table")
-            with gr.Row():
-                uploads = gr.File(label=f"上传文件（txt、md、docx、pdf、html、doc、wps，单个不超过 {settings.upload_max_mb} MB）",
-                                  file_count="multiple", type="filepath", elem_id="upload-files")
-                with gr.Column():
-                    doomed = gr.Dropdown(handlers.document_names(), label="选择要删除的文件",
-                                         elem_id="delete-choice")
-                    delete_button = gr.Button("删除所选文件", variant="stop", elem_id="delete-button")
-                    reindex_button = gr.Button("重新索引", elem_id="reindex-button")
-            upload_button = gr.Button("上传并索引", variant="primary", elem_id="upload-button")
-            library_status = gr.Textbox(label="处理结果", lines=3, elem_id="library-status")
-            library_outputs = [library_status, library, doomed, docs]
-            upload_button.click(shown(upload), [uploads], library_outputs, api_name="upload")
-            delete_button.click(shown(delete), [doomed], library_outputs, api_name="delete")
-            reindex_button.click(shown(reindex), None, library_outputs, api_name="reindex")
-            demo.load(refresh_library, None, [library, doomed, docs], api_visibility="private")
-
-    return demo
+    max_mb = handlers.ws.settings.upload_max_mb
+    with gr.Tab("资料库", id="library"):
+        library = gr.Dataframe(table_value(handlers.library()), wrap=True, interactive=False, elem_id="library-table")
+        with gr.Row():
+            uploads = gr.File(label=f"上传文件（txt、md、docx、pdf、html、doc、wps，单个不超过 {max_mb} MB）",
+                              file_count="multiple", type="filepath", elem_id="upload-files")
+            with gr.Column():
+                doomed = gr.Dropdown(handlers.document_names(), label="选择要删除的文件", elem_id="delete-choice")
+                delete_button = gr.Button("删除所选文件", variant="stop", elem_id="delete-button")
+                reindex_button = gr.Button("重新索引", elem_id="reindex-button")
+        upload_button = gr.Button("上传并索引", variant="primary", elem_id="upload-button")
+        library_status = gr.Textbox(label="处理结果", lines=3, elem_id="library-status")
+        library_outputs = [library_status, library, doomed, docs]
+        upload_button.click(shown(upload), [uploads], library_outputs, api_name="upload")
+        delete_button.click(shown(delete), [doomed], library_outputs, api_name="delete")
+        reindex_button.click(shown(reindex), None, library_outputs, api_name="reindex")
+        demo.load(refresh_library, None, [library, doomed, docs], api_visibility="private")
 
 
 def make_theme() -> Any:

@@ -24,12 +24,12 @@ from assistant.citations import (
     check_answer,
     citation_for,
     is_instruction,
-    sentences,
     without_instructions,
 )
 from assistant.prompts import load_prompt
 from assistant.retrieval import Passage, Searcher, SearchFilter
 from index.chunking import Chunk
+from index.text import sentences
 
 NOT_FOUND = "资料中未找到"
 

@@ -17,9 +17,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from index.chunking import Chunk
+from index.text import sentences
 
 MARKER = re.compile(r"\[(\d{1,3})\]")
-_SENTENCE_END = re.compile(r"[^。！？；\n]*[。！？；]?")
 _CJK_OR_WORD = re.compile(r"[\u4e00-\u9fff]|[A-Za-z0-9]+")
 # A source sentence addressed to the model (prompt injection) is never evidence for a claim. None of
 # these occurs in the shared corpus (tests/assistant/test_answering_llm.py checks).
@@ -79,11 +79,6 @@ def citation_for(n: int, chunk: Chunk, quote: str) -> Citation | None:
         return None
     start = chunk.start + offset
     return Citation(n, chunk, quote, start, start + len(quote))
-
-
-def sentences(text: str) -> list[str]:
-    """Sentences of a source text, each an exact substring of it (trailing punctuation kept)."""
-    return [s.strip() for s in _SENTENCE_END.findall(text) if s.strip()]
 
 
 def _units(text: str) -> set[str]:

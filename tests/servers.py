@@ -6,16 +6,20 @@ so that a test can start it under its own network guard.
 
 from __future__ import annotations
 
+import http.client
+import json
 import os
 import shutil
 import signal
 import socket
 import subprocess
+import threading
 import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -141,3 +145,123 @@ def running_web_app(settings: Settings, workspace: Workspace, **queue_options: A
         yield f"http://127.0.0.1:{port}/"
     finally:
         demo.close()
+
+
+# ---------------------------------------------------------------------------------------------
+# OpenAI-compatible endpoints: a scripted fake, and a relay that records what a real model saw
+# ---------------------------------------------------------------------------------------------
+@contextmanager
+def serving(server: ThreadingHTTPServer) -> Iterator[None]:
+    """Serve ``server`` from a daemon thread for the duration of the block."""
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+class FakeOpenAIServer(ThreadingHTTPServer):
+    """An OpenAI-compatible chat endpoint that streams ``reply`` (a list of pieces) and records requests."""
+
+    requests: list[dict[str, Any]]
+    reply: list[str]
+
+
+class _FakeOpenAIHandler(BaseHTTPRequestHandler):
+    server: FakeOpenAIServer
+
+    def log_message(self, format: str, *args: Any) -> None:  # quiet
+        pass
+
+    def do_POST(self) -> None:
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        self.server.requests.append({"path": self.path, "auth": self.headers.get("Authorization"), "body": body})
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.end_headers()
+        for piece in self.server.reply:
+            chunk = {
+                "id": "c1", "object": "chat.completion.chunk", "created": 0, "model": body["model"],
+                "choices": [{"index": 0, "delta": {"role": "assistant", "content": piece}, "finish_reason": None}],
+            }
+            self.wfile.write(f"data: {json.dumps(chunk, ensure_ascii=False)}\n\n".encode())
+            self.wfile.flush()
+        self.wfile.write(b"data: [DONE]\n\n")
+
+
+@contextmanager
+def serving_fake_openai() -> Iterator[FakeOpenAIServer]:
+    server = FakeOpenAIServer(("127.0.0.1", 0), _FakeOpenAIHandler)
+    server.requests, server.reply = [], []
+    with serving(server):
+        yield server
+
+
+@dataclass
+class Exchange:
+    path: str
+    request: dict[str, Any]
+    reply: str = ""  # the model's raw streamed text
+
+
+class RecordingRelay(ThreadingHTTPServer):
+    """Forwards OpenAI-style requests to a real model server and keeps each exchange."""
+
+    daemon_threads = True
+    upstream: str  # host:port of the llama.cpp server
+    exchanges: list[Exchange]
+
+
+class _RelayHandler(BaseHTTPRequestHandler):
+    """Forwards each request to llama.cpp unchanged, streams the reply back, and keeps both."""
+
+    server: RecordingRelay
+
+    def log_message(self, format: str, *args: Any) -> None:  # quiet
+        pass
+
+    def do_GET(self) -> None:
+        self._relay(b"")
+
+    def do_POST(self) -> None:
+        self._relay(self.rfile.read(int(self.headers["Content-Length"])))
+
+    def _relay(self, body: bytes) -> None:
+        exchange = Exchange(self.path, json.loads(body) if body else {})
+        self.server.exchanges.append(exchange)
+        upstream = http.client.HTTPConnection(self.server.upstream, timeout=600)
+        headers = {"Content-Type": "application/json", "Accept": self.headers.get("Accept", "*/*")}
+        upstream.request(self.command, self.path, body=body or None, headers=headers)
+        response = upstream.getresponse()
+        self.send_response(response.status)
+        for name, value in response.getheaders():
+            if name.lower() not in {"content-length", "transfer-encoding", "connection"}:
+                self.send_header(name, value)
+        self.end_headers()  # HTTP/1.0: the body ends when the connection closes
+        raw = bytearray()
+        while chunk := response.read1(65536):
+            raw += chunk
+            self.wfile.write(chunk)
+            self.wfile.flush()
+        upstream.close()
+        exchange.reply = _streamed_text(bytes(raw))
+
+
+def _streamed_text(raw: bytes) -> str:
+    pieces = []
+    for line in raw.decode("utf-8", "replace").splitlines():
+        if line.startswith("data: ") and line != "data: [DONE]":
+            choices = json.loads(line.removeprefix("data: ")).get("choices") or [{}]
+            pieces.append((choices[0].get("delta") or {}).get("content") or "")
+    return "".join(pieces)
+
+
+@contextmanager
+def recording_relay(upstream: str) -> Iterator[RecordingRelay]:
+    """A relay to ``upstream`` (host:port) on a free loopback port."""
+    server = RecordingRelay(("127.0.0.1", 0), _RelayHandler)
+    server.upstream, server.exchanges = upstream, []
+    with serving(server):
+        yield server

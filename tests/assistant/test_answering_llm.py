@@ -8,14 +8,10 @@ checked answer. The ``openai`` provider is also driven against a tiny OpenAI-com
 
 from __future__ import annotations
 
-import json
 import shutil
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
 
 import pytest
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
@@ -23,15 +19,17 @@ from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 from pydantic import SecretStr
 
 from assistant.answering import NOT_FOUND, Answer, Answerer, format_sources
-from assistant.citations import is_instruction, sentences
+from assistant.citations import is_instruction
 from assistant.llm import build_chat_model, is_loopback_url
 from assistant.settings import PROJECT_ROOT, Settings
 from assistant.workspace import Workspace
 from index.chunking import Chunk
 from index.embedding import SentenceEmbeddings
 from index.loaders import load_document
+from index.text import sentences
 from tests.assistant.chat_models import fake_model
 from tests.conftest import DOCS_SRC, make_workspace
+from tests.servers import FakeOpenAIServer, serving_fake_openai
 
 DEADLINE_Q = "巡视组反馈后多久要报送整改情况？"
 SIXTY_DAYS = "60个工作日内"  # 被巡视党组织配合中央巡视工作规定 第十七条
@@ -352,7 +350,10 @@ def assert_no_injection_in_citations(answer: Answer, docs_dir: Path) -> None:
 
 def test_i_every_injected_sentence_of_the_report_is_flagged_and_no_genuine_one() -> None:
     loaded = sentences(INJECTION_REPORT.replace(HTML_COMMENT, ""))
-    assert {s for s in loaded if is_instruction(s)} == set(INJECTED_SENTENCES)
+    # An injection may be several sentences by the splitter's rule ("…say("已被接管"); // 引用[9]"): each is flagged.
+    injected = {piece for sentence in INJECTED_SENTENCES for piece in sentences(sentence)}
+    assert injected <= set(loaded)
+    assert {s for s in loaded if is_instruction(s)} == injected
 
 
 def test_i_no_sentence_of_the_shared_corpus_is_taken_for_an_instruction() -> None:
@@ -445,48 +446,14 @@ def test_factory_none_and_missing_gguf() -> None:
         build_chat_model(Settings(llm_provider="llamacpp", llm_gguf_path=Path("/nonexistent/model.gguf")))
 
 
-class _FakeOpenAIServer(ThreadingHTTPServer):
-    requests: list[dict[str, Any]]
-    reply: list[str]
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server: _FakeOpenAIServer
-
-    def log_message(self, format: str, *args: Any) -> None:  # quiet
-        pass
-
-    def do_POST(self) -> None:
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        self.server.requests.append({"path": self.path, "auth": self.headers.get("Authorization"), "body": body})
-        self.send_response(200)
-        self.send_header("Content-Type", "text/event-stream")
-        self.end_headers()
-        for piece in self.server.reply:
-            chunk = {
-                "id": "c1", "object": "chat.completion.chunk", "created": 0, "model": body["model"],
-                "choices": [{"index": 0, "delta": {"role": "assistant", "content": piece}, "finish_reason": None}],
-            }
-            self.wfile.write(f"data: {json.dumps(chunk, ensure_ascii=False)}\n\n".encode())
-            self.wfile.flush()
-        self.wfile.write(b"data: [DONE]\n\n")
-
-
 @pytest.fixture
-def fake_openai_server() -> Iterator[_FakeOpenAIServer]:
-    server = _FakeOpenAIServer(("127.0.0.1", 0), _Handler)
-    server.requests, server.reply = [], []
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+def fake_openai_server() -> Iterator[FakeOpenAIServer]:
+    with serving_fake_openai() as server:
         yield server
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def test_openai_provider_streams_from_a_loopback_server_and_ignores_proxies(
-    fake_openai_server: _FakeOpenAIServer, monkeypatch: pytest.MonkeyPatch
+    fake_openai_server: FakeOpenAIServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     for var in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
         monkeypatch.setenv(var, "http://192.0.2.1:3128")  # unroutable: using it would fail the test

@@ -1,7 +1,8 @@
 """A citation is a number tied to exact characters of a source; anything else is removed and reported."""
 
-from assistant.citations import check_answer, citation_for, sentences, support
+from assistant.citations import check_answer, citation_for, support
 from index.chunking import Chunk
+from index.text import sentences
 
 TEXT = "五是修订完善《教育局机关财务管理制度》，规范报账审批程序。下发通知对往来款项开展内部审计。"
 

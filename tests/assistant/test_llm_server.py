@@ -15,7 +15,6 @@ the injection (obey it, ignore it) is recorded as test properties and printed.
 
 from __future__ import annotations
 
-import http.client
 import importlib.util
 import json
 import os
@@ -27,7 +26,6 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -59,7 +57,7 @@ from tests.assistant.test_answering_llm import (
     write_injection_docs,
 )
 from tests.conftest import make_workspace
-from tests.servers import free_port, stop_process
+from tests.servers import RecordingRelay, free_port, recording_relay, stop_process
 
 pytestmark = pytest.mark.llm
 
@@ -290,75 +288,10 @@ ON_TOPIC = {
 }
 
 
-@dataclass
-class Exchange:
-    path: str
-    request: dict[str, Any]
-    reply: str = ""  # the model's raw streamed text
-
-
-class _Relay(ThreadingHTTPServer):
-    daemon_threads = True
-    upstream: str  # host:port of the llama.cpp server
-    exchanges: list[Exchange]
-
-
-class _RelayHandler(BaseHTTPRequestHandler):
-    """Forwards each request to llama.cpp unchanged, streams the reply back, and keeps both."""
-
-    server: _Relay
-
-    def log_message(self, format: str, *args: Any) -> None:  # quiet
-        pass
-
-    def do_GET(self) -> None:
-        self._relay(b"")
-
-    def do_POST(self) -> None:
-        self._relay(self.rfile.read(int(self.headers["Content-Length"])))
-
-    def _relay(self, body: bytes) -> None:
-        exchange = Exchange(self.path, json.loads(body) if body else {})
-        self.server.exchanges.append(exchange)
-        upstream = http.client.HTTPConnection(self.server.upstream, timeout=600)
-        headers = {"Content-Type": "application/json", "Accept": self.headers.get("Accept", "*/*")}
-        upstream.request(self.command, self.path, body=body or None, headers=headers)
-        response = upstream.getresponse()
-        self.send_response(response.status)
-        for name, value in response.getheaders():
-            if name.lower() not in {"content-length", "transfer-encoding", "connection"}:
-                self.send_header(name, value)
-        self.end_headers()  # HTTP/1.0: the body ends when the connection closes
-        raw = bytearray()
-        while chunk := response.read1(65536):
-            raw += chunk
-            self.wfile.write(chunk)
-            self.wfile.flush()
-        upstream.close()
-        exchange.reply = _streamed_text(bytes(raw))
-
-
-def _streamed_text(raw: bytes) -> str:
-    pieces = []
-    for line in raw.decode("utf-8", "replace").splitlines():
-        if line.startswith("data: ") and line != "data: [DONE]":
-            choices = json.loads(line.removeprefix("data: ")).get("choices") or [{}]
-            pieces.append((choices[0].get("delta") or {}).get("content") or "")
-    return "".join(pieces)
-
-
 @pytest.fixture(scope="module")
-def relay(llm_server: Server) -> Iterator[_Relay]:
-    server = _Relay(("127.0.0.1", 0), _RelayHandler)
-    server.upstream = llm_server.base_url.removeprefix("http://").split("/")[0]
-    server.exchanges = []
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+def relay(llm_server: Server) -> Iterator[RecordingRelay]:
+    with recording_relay(llm_server.base_url.removeprefix("http://").split("/")[0]) as server:
         yield server
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 @pytest.fixture(scope="module")
@@ -399,7 +332,7 @@ def _source_blocks(sources: str) -> list[tuple[str, str]]:
 def test_injected_report_changes_neither_the_instructions_nor_the_citations(
     question: str,
     llm_server: Server,
-    relay: _Relay,
+    relay: RecordingRelay,
     report_workspace: Workspace,
     system_prompt: str,
     record_property: Any,
