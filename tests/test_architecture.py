@@ -37,23 +37,25 @@ def _type_checking_only(node: ast.AST, parents: dict[ast.AST, ast.AST]) -> bool:
     return False
 
 
-def imports_of(path: Path, known: set[str]) -> set[str]:
-    """The project modules ``path`` imports (at module level or inside functions)."""
+def imported_names(path: Path) -> set[str]:
+    """Every module name ``path`` imports that runs (type-checking-only imports left out)."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
     parents = {child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
-    found: set[str] = set()
+    names: set[str] = set()
     for node in ast.walk(tree):
         if _type_checking_only(node, parents):
             continue
-        names: list[str] = []
         if isinstance(node, ast.Import):
-            names = [alias.name for alias in node.names]
+            names.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            names = [node.module] + [f"{node.module}.{alias.name}" for alias in node.names]
-        for name in names:
-            if name in known:
-                found.add(name)
-    return found - {module_name(path)}
+            names.add(node.module)
+            names.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return names
+
+
+def imports_of(path: Path, known: set[str]) -> set[str]:
+    """The project modules ``path`` imports (at module level or inside functions)."""
+    return (imported_names(path) & known) - {module_name(path)}
 
 
 def import_graph() -> dict[str, set[str]]:
@@ -75,6 +77,18 @@ def test_index_never_imports_assistant() -> None:
     wrong = {m: sorted(t for t in targets if t.startswith("assistant")) for m, targets in GRAPH.items()
              if m.startswith("index")}
     assert not {m: t for m, t in wrong.items() if t}
+
+
+EVAL_ONLY = ("langchain_chroma", "langchain_text_splitters", "rank_bm25")  # the [eval] extra
+
+
+def test_only_the_evaluation_uses_the_eval_extra() -> None:
+    users = {
+        module_name(path): sorted(n for n in imported_names(path) if n.split(".")[0] in EVAL_ONLY)
+        for path in source_files()
+        if not module_name(path).startswith("assistant.evaluation")
+    }
+    assert not {m: names for m, names in users.items() if names}
 
 
 def test_nothing_in_the_package_imports_the_web_entry() -> None:
