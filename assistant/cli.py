@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -158,8 +159,7 @@ def cmd_eval(ws: Workspace, args: argparse.Namespace) -> int:
     from assistant.evaluation.report import format_table, save_json
     from assistant.evaluation.runner import run_evaluation
 
-    questions = Path(args.questions) if args.questions else ws.settings.dev_questions
-    measures = ws.settings.dev_measures if args.measures is None else (Path(args.measures) if args.measures else None)
+    questions, measures = _eval_files(ws, args)
     result = run_evaluation(
         questions_path=questions,
         docs_dir=ws.settings.docs_dir,
@@ -180,6 +180,23 @@ def cmd_eval(ws: Workspace, args: argparse.Namespace) -> int:
     if args.out:
         save_json(result, args.out)
     return 0
+
+
+def _eval_files(ws: Workspace, args: argparse.Namespace) -> tuple[Path, Path | None]:
+    """The question and measure files of ``--split`` (dev: the shared set; tune/test: eval/), unless named."""
+    if args.split == "dev":
+        questions, measures = ws.settings.dev_questions, ws.settings.dev_measures
+    else:
+        from assistant.evaluation.eval_sets import split_file
+
+        folder = Path(tempfile.mkdtemp(prefix=f"zgt-eval-{args.split}-"))
+        questions = split_file("questions", args.split, folder)
+        measures = split_file("measures", args.split, folder)
+    if args.questions:
+        questions = Path(args.questions)
+    if args.measures is not None:
+        return questions, Path(args.measures) if args.measures else None
+    return questions, measures
 
 
 def document_texts(ws: Workspace) -> dict[str, str]:
@@ -222,7 +239,9 @@ def build_parser() -> argparse.ArgumentParser:
     p_check.add_argument("--out", help="--jsonl 的输出文件（默认标准输出）")
 
     p_eval = sub.add_parser("eval", help="评测检索、回答与措施核查质量")
-    p_eval.add_argument("--questions", help="问题文件（jsonl，默认共享目录下的 dev_questions.jsonl）")
+    p_eval.add_argument("--split", choices=["dev", "tune", "test"], default="dev",
+                        help="评测集：dev（共享开发集，默认）、tune（调参用）、test（只用于报告）")
+    p_eval.add_argument("--questions", help="问题文件（jsonl），覆盖 --split 的问题")
     p_eval.add_argument("--out", help="把结果另存为 JSON")
     p_eval.add_argument("--fresh", action="store_true", help="在临时目录重建索引后评测")
     p_eval.add_argument("--measures", help="措施核查评测文件（jsonl，默认 dev_measures.jsonl）；空字符串表示跳过")

@@ -30,6 +30,8 @@ class AnswerScore:
     valid: int
     precise: int
     gold_covered: float  # share of the question's gold quotes covered by a cited chunk
+    kind: str = ""
+    repeated_quotes: int = 0  # citations whose quote another citation of the answer already shows
 
 
 def citation_is_valid(citation: Citation, document_texts: Mapping[str, str]) -> bool:
@@ -44,6 +46,7 @@ def citation_is_precise(citation: Citation, question: Question) -> bool:
 def score_answer(answer: Answer, question: Question, document_texts: Mapping[str, str]) -> AnswerScore:
     return AnswerScore(
         id=question.id,
+        kind=question.kind,
         answerable=question.answerable,
         found=answer.found,
         citations=len(answer.citations),
@@ -54,6 +57,7 @@ def score_answer(answer: Answer, question: Question, document_texts: Mapping[str
                 for g in question.gold) / len(question.gold)
             if question.gold else 0.0
         ),
+        repeated_quotes=len(answer.citations) - len({c.quote for c in answer.citations}),
     )
 
 
@@ -70,6 +74,12 @@ def summarise(scores: Sequence[AnswerScore]) -> dict[str, Any]:
         "citation_recall": sum(s.gold_covered for s in answerable) / len(answerable) if answerable else 0.0,
         "answer_rate": sum(s.found for s in answerable) / len(answerable) if answerable else 0.0,
         "refusal_accuracy": sum(not s.found for s in unanswerable) / len(unanswerable) if unanswerable else 1.0,
+        "repeated_quotes": sum(s.repeated_quotes for s in scores),
+        "recall_by_kind": {
+            kind: sum(s.gold_covered for s in answerable if s.kind == kind) / n
+            for kind in sorted({s.kind for s in answerable})
+            if (n := sum(1 for s in answerable if s.kind == kind))
+        },
         "wrongly_refused": [s.id for s in answerable if not s.found],
         "wrongly_answered": [s.id for s in unanswerable if s.found],
     }
@@ -79,7 +89,8 @@ def evaluate_answers(
     answerer: Answerer, questions: Sequence[Question], document_texts: Mapping[str, str], *, use_llm: bool = False
 ) -> dict[str, Any]:
     scores = [
-        score_answer(answerer.answer(q.question, use_llm=use_llm), q, document_texts) for q in questions
+        score_answer(answerer.answer(q.question, history=q.history, use_llm=use_llm), q, document_texts)
+        for q in questions
     ]
     return summarise(scores)
 
@@ -92,8 +103,12 @@ def format_answer_table(summary: Mapping[str, Any]) -> str:
         ("answer rate (answerable)", f"{summary['answer_rate']:.3f}"),
         ("refusal accuracy (unanswerable)", f"{summary['refusal_accuracy']:.3f}"),
         ("citations", str(summary["citations"])),
+        ("quotes shown twice in one answer", str(summary["repeated_quotes"])),
     ]
     lines = ["Answers", "", "| metric | value |", "|---|---|", *(f"| {k} | {v} |" for k, v in rows)]
+    by_kind = summary.get("recall_by_kind") or {}
+    if by_kind:
+        lines += ["", "citation recall by kind: " + ", ".join(f"{k} {v:.3f}" for k, v in by_kind.items())]
     if summary["wrongly_refused"] or summary["wrongly_answered"]:
         lines.append(f"\nwrongly refused: {summary['wrongly_refused']}; wrongly answered: {summary['wrongly_answered']}")
     return "\n".join(lines)

@@ -28,6 +28,9 @@ class Question:
     answerable: bool
     gold: tuple[GoldQuote, ...]
     kind: str
+    history: tuple[str, ...] = ()  # earlier questions of the conversation (follow-ups)
+    count: int | None = None  # the number a "多少项" question asks for, when the set states it
+    style: str = ""
 
 
 def read_jsonl(path: Path | str) -> list[dict[str, Any]]:
@@ -48,6 +51,9 @@ def load_questions(path: Path | str) -> list[Question]:
             answerable=bool(item["answerable"]),
             gold=gold_quotes(item),
             kind=str(item.get("kind") or ""),
+            history=tuple(str(h) for h in item.get("history") or ()),
+            count=int(item["count"]) if item.get("count") is not None else None,
+            style=str(item.get("style") or ""),
         )
         for item in read_jsonl(path)
     ]

@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from assistant.answering import standalone_question
 from assistant.evaluation.data import GoldQuote, Question, Retrieved, covers_gold
 from assistant.retrieval import HybridSearcher
 from assistant.workspace import Workspace
@@ -94,7 +95,8 @@ def retrieval_metrics(
 
 
 def run_retriever(retriever: Retriever, questions: Sequence[Question]) -> list[list[Retrieved]]:
-    return [retriever(q.question) for q in questions]
+    """Each question as the retriever sees it: a follow-up is first made standalone from its history."""
+    return [retriever(standalone_question(q.question, q.history)) for q in questions]
 
 
 def searcher_retriever(searcher: HybridSearcher, k: int = TOP_K) -> Retriever:
