@@ -129,7 +129,7 @@ def chat_tab(handlers: WebHandlers) -> Any:
         questions = gr.State([])
         with gr.Row():
             with gr.Column(scale=3):
-                chatbot = gr.Chatbot(label="对话", height=460, buttons=["copy"], latex_delimiters=[])
+                chatbot = gr.Chatbot(label="对话", height=460, buttons=["copy"], latex_delimiters=[], elem_id="chat")
                 with gr.Row():
                     message = gr.Textbox(placeholder="例如：哪些措施涉及财务管理？", show_label=False, scale=5,
                                          elem_id="question-box")

@@ -8,7 +8,6 @@ repeats such text is removed (assistant/citations.py).
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -17,28 +16,19 @@ from typing import Any
 from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import HumanMessage, SystemMessage
 
-from assistant.answerability import Judgement, asked_fact, content_terms, is_frame_phrase, judge
-from assistant.citations import (
-    MARKER,
-    Citation,
-    check_answer,
-    citation_for,
-    is_instruction,
-    without_instructions,
-)
+from assistant.citations import Citation, check_answer, without_instructions
+from assistant.compose import Item, compose, distinct, item_of
 from assistant.prompts import load_prompt
-from assistant.retrieval import Passage, Searcher, SearchFilter
+from assistant.retrieval import Passage, SearchFilter
+from assistant.signals.answerable import Judgement, judge
+from assistant.signals.question import QuestionAnalysis, standalone_question
+from assistant.signals.relevance import RankedSearcher, Scored
+from assistant.signals.selection import Selection, load_selection
+from assistant.units import UnitReader
 from index.chunking import Chunk
-from index.text import sentences
+from index.kinds import DocumentKind
 
 NOT_FOUND = "资料中未找到"
-
-_LIST_QUESTION = re.compile(r"哪些|哪几|什么措施|什么举措|怎么整改|如何整改|做了什么|怎么抓|怎么做|措施|举措|工作")
-_MEASURE_QUESTION = re.compile(r"整改|措施|举措|做了什么|怎么抓|怎么做")
-_RULE_QUESTION = re.compile(r"规定|条例|法律|法规|准则|办法|细则|第.+条|处分|处理|责任|要求")
-# Share of the question's topic weight a sentence must hold to be listed from beyond the top passages.
-_DEEP_ITEM_COVERAGE = 0.6
-_FOLLOWUP_START = re.compile(r"^(那|那么|那如果|还有|另外|此外|再问|那关于)")
 
 
 @dataclass
@@ -67,94 +57,54 @@ class Answer:
         }
 
 
-def standalone_question(question: str, history: Sequence[str]) -> str:
-    """Deterministic follow-up rewrite: "那保密方面呢？" after "哪些措施涉及财务管理？" keeps the
-    earlier question's frame (哪些措施涉及) and swaps in the new topic."""
-    q = question.strip()
-    if not history:
-        return q
-    is_followup = bool(_FOLLOWUP_START.match(q)) or (len(q) <= 12 and q.rstrip("？?").endswith("呢"))
-    if not is_followup:
-        return q
-    topic = _FOLLOWUP_START.sub("", q).rstrip("？?。").removesuffix("呢").strip()
-    previous = history[-1]
-    frame = previous
-    for term in sorted(content_terms(previous), key=len, reverse=True):
-        if not is_frame_phrase(term):
-            frame = frame.replace(term, "")
-    return f"{topic} {frame}".strip()
-
-
-def is_list_question(question: str) -> bool:
-    return bool(_LIST_QUESTION.search(question))
-
-
-def asks_for_measures(question: str) -> bool:
-    """"哪些措施…", "怎么整改的": answered by what was done, i.e. by reports, not by what rules require."""
-    return bool(_MEASURE_QUESTION.search(question)) and not _RULE_QUESTION.search(question)
-
-
-@dataclass(frozen=True)
-class Evidence:
-    passage: Passage
-    quote: str
-    score: float
-
-
 class Answerer:
+    """Question → answer. Both modes share the ranked pool, the answerability judgement and the items;
+    the LLM (when configured) only words the answer, and its citations are checked like any other."""
+
     def __init__(
         self,
-        searcher: Searcher,
+        searcher: RankedSearcher,
         *,
+        units: UnitReader | None = None,
         chat_model: BaseChatModel | None = None,
-        top_k: int = 8,
-        min_coverage: float = 0.45,
+        selection: Selection | None = None,
     ) -> None:
         self.searcher = searcher
+        self.units = units
         self.chat_model = chat_model
-        self.top_k = top_k
-        self.min_coverage = min_coverage
+        self.selection = selection or load_selection()
 
-    # -- retrieval and judgement, shared by both modes -------------------------------------------
-    def _retrieve(self, question: str, where: SearchFilter) -> tuple[list[Passage], Judgement, float]:
+    # -- evidence, shared by both modes -----------------------------------------------------------
+    def _evidence(
+        self, question: str, history: Sequence[str], where: SearchFilter
+    ) -> tuple[QuestionAnalysis, list[Scored], Judgement, list[Item], float]:
         started = time.perf_counter()
-        # A list ("哪些措施…") may have more items than the top passages: read deeper, judge on the top.
-        depth = self.top_k * 2 if is_list_question(question) else self.top_k
-        passages = self.searcher.search(question, depth, where)
-        judgement = judge(question, passages[: self.top_k], self.searcher.idf, min_coverage=self.min_coverage)
-        return passages, judgement, time.perf_counter() - started
+        q = self.searcher.analyse(question, history)
+        pool = self.searcher.candidates(q.text, where, analysis=q)
+        judgement = judge(q, pool)
+        items: list[Item] = []
+        if judgement.found:
+            for scored in self.selection.select(q, pool):
+                unit = self.units.unit_of(scored.passage.chunk) if self.units else scored.passage.chunk
+                item = item_of(q, unit, scored.probability)
+                if item is not None:
+                    items.append(item)
+            items += self._every_matching_measure(q, items)
+        return q, pool, judgement, distinct(items), time.perf_counter() - started
 
-    def _evidence(self, question: str, passages: Sequence[Passage]) -> list[Evidence]:
-        # "整改措施" frames the question; a sentence is evidence for the topic words (财务管理).
-        named = content_terms(question)
-        terms = [t for t in named if not is_frame_phrase(t)] or named or [question]
-        weights = {t: max(self.searcher.idf(t), 0.1) for t in terms}
-        total = sum(weights.values())
-        chosen: list[Evidence] = []
-        listing = is_list_question(question)
-        limit = 8 if listing else 3
-        top_score = passages[0].score if passages else 0.0
-        fact = asked_fact(question)
-        for passage in passages:
-            near_top = passage.score >= 0.5 * top_score
-            if not near_top and not listing:
-                break
-            scored = [
-                (s, sum(w for t, w in weights.items() if t in s) / total + (0.5 if fact and fact.stated_in(s) else 0.0))
-                for s in sentences(passage.chunk.text)
-                if not is_instruction(s)  # a sentence addressed to the model is never quoted as an answer
-            ]
-            context = f"{passage.chunk.title} {passage.chunk.section}"
-            head = sum(w for t, w in weights.items() if t in context) / total
-            best, score = max(scored, key=lambda pair: pair[1], default=("", 0.0))
-            if score + head < 0.3 or not best:
-                continue
-            if not near_top and score < _DEEP_ITEM_COVERAGE:  # a deeper item must itself name the topic
-                continue
-            chosen.append(Evidence(passage, best, score + head))
-        if asks_for_measures(question):  # measures are taken in reports; rules come after them
-            chosen.sort(key=lambda e: e.passage.chunk.kind != "report")
-        return chosen[:limit]
+    def _every_matching_measure(self, q: QuestionAnalysis, items: Sequence[Item]) -> list[Item]:
+        """A list of measures is complete: every measure of the reports already answering that names the
+        question's key words joins the items, not only those retrieval put on top."""
+        if self.units is None or not (q.asks_list and q.asks_measures):
+            return []
+        reports = list(dict.fromkeys(i.chunk.doc_id for i in items if i.chunk.kind == DocumentKind.REPORT))
+        extra = []
+        for unit in self.units.measures(reports):
+            if q.key_coverage(f"{unit.section} {unit.text}") >= 1.0:
+                item = item_of(q, unit, 0.0)
+                if item is not None:
+                    extra.append(item)
+        return extra
 
     # -- extractive mode --------------------------------------------------------------------------
     def answer(
@@ -169,36 +119,33 @@ class Answerer:
             *_, final = self.stream(question, history=history, where=where)
             return final
         started = time.perf_counter()
-        query = standalone_question(question, history)
-        passages, judgement, retrieval_seconds = self._retrieve(query, where)
-        evidence = self._evidence(query, passages) if judgement.found else []
-        if not evidence:
-            return self._not_found(question, query, passages, judgement, retrieval_seconds, started)
-        text, citations = compose_extractive(query, evidence)
-        checked = check_answer(text, [c.chunk for c in citations])
+        q, pool, judgement, items, retrieval_seconds = self._evidence(question, history, where)
+        if not items:
+            return self._not_found(question, q, pool, judgement, retrieval_seconds, started)
+        # Each item quotes its unit exactly (compose checks the span), so its citation stands as made.
+        text, citations = compose(q, items)
         return Answer(
             question=question,
-            text=without_uncited_items(checked.text),
+            text=text,
             found=True,
-            citations=checked.citations,
-            standalone_question=query,
-            removed_citations=checked.removed,
+            citations=citations,
+            standalone_question=q.text,
             timings={"retrieval": retrieval_seconds, "total": time.perf_counter() - started},
         )
 
     def _not_found(
-        self, question: str, query: str, passages: list[Passage], judgement: Judgement,
+        self, question: str, q: QuestionAnalysis, pool: Sequence[Scored], judgement: Judgement,
         retrieval_seconds: float, started: float,
     ) -> Answer:
         missing = "、".join(judgement.missing[:4])
         detail = f"（资料中没有出现“{missing}”等关键内容）" if missing else ""
         text = f"{NOT_FOUND}能够回答“{question}”的内容{detail}。"
-        related = passages[:3]
+        related = [s.passage for s in pool[:3]]
         if related:
             text += "以下段落可能相关，供参考："
         return Answer(
             question=question, text=text, found=False, citations=[], related=related,
-            standalone_question=query,
+            standalone_question=q.text,
             timings={"retrieval": retrieval_seconds, "total": time.perf_counter() - started},
         )
 
@@ -212,11 +159,11 @@ class Answerer:
             return
         started = time.perf_counter()
         query = self.rewrite_with_llm(question, history) if history else question
-        passages, judgement, retrieval_seconds = self._retrieve(query, where)
-        if not judgement.found:
-            yield self._not_found(question, query, passages, judgement, retrieval_seconds, started)
+        q, pool, judgement, items, retrieval_seconds = self._evidence(query, (), where)
+        if not items:
+            yield self._not_found(question, q, pool, judgement, retrieval_seconds, started)
             return
-        sources = [p.chunk for p in passages[:6]]
+        sources = [item.chunk for item in items[:6]]
         messages = [
             SystemMessage(load_prompt("answer_system")),
             HumanMessage(load_prompt("answer_user").format(sources=format_sources(sources), question=query)),
@@ -232,7 +179,7 @@ class Answerer:
         model_refused = NOT_FOUND in draft[:20] or not checked.citations
         timings = {"retrieval": retrieval_seconds, "first_token": first_token, "total": time.perf_counter() - started}
         if model_refused:
-            answer = self._not_found(question, query, passages, judgement, retrieval_seconds, started)
+            answer = self._not_found(question, q, pool, judgement, retrieval_seconds, started)
             answer.mode, answer.timings, answer.removed_citations = "llm", timings, checked.removed
             yield answer
             return
@@ -257,42 +204,3 @@ def format_sources(chunks: Sequence[Chunk]) -> str:
         where = f"{c.title}" + (f"，{c.section}" if c.section else "")
         blocks.append(f"[{n}] 出处：{where}\n{without_instructions(c.text)}")
     return "\n\n".join(blocks)
-
-
-def without_uncited_items(text: str) -> str:
-    """An extractive item whose citation failed the check is not shown at all, nor a heading left empty."""
-    lines = [line for line in text.splitlines() if not (line.startswith("- ") and not MARKER.search(line))]
-    kept: list[str] = []
-    for i, line in enumerate(lines):
-        heading = line.startswith("《") and line.endswith("》")
-        if heading and not (i + 1 < len(lines) and lines[i + 1].startswith("- ")):
-            if kept and not kept[-1]:
-                kept.pop()  # the blank line that set the heading apart
-            continue
-        kept.append(line)
-    return "\n".join(kept)
-
-
-def compose_extractive(question: str, evidence: Sequence[Evidence]) -> tuple[str, list[Citation]]:
-    """A list grouped by document (and, within it, in document order), each item ending in [n]."""
-    by_doc: dict[str, list[Evidence]] = {}
-    for item in evidence:
-        by_doc.setdefault(item.passage.chunk.title, []).append(item)
-    lines: list[str] = []
-    citations: list[Citation] = []
-    intro = "根据资料，相关内容如下：" if is_list_question(question) else "根据资料："
-    lines.append(intro)
-    for title, items in by_doc.items():
-        lines.append(f"\n《{title}》" if not title.startswith("《") else f"\n{title}")
-        for item in sorted(items, key=lambda e: e.passage.chunk.start):
-            chunk = item.passage.chunk
-            citation = citation_for(len(citations) + 1, chunk, item.quote)
-            if citation is None:
-                continue
-            citations.append(citation)
-            where = chunk.label or (chunk.section.split(" › ")[-1] if chunk.section else "")
-            # The location is set apart in 【】, which ends a claim for the citation check: its numbers
-            # ("2.加强组织领导…") are not the quote's figures.
-            prefix = f"【{where}】" if where and not item.quote.startswith(where) else ""
-            lines.append(f"- {prefix}{item.quote}[{citation.n}]")
-    return "\n".join(lines), citations

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from index.chunking import SECTION_SEPARATOR, Chunk
 
@@ -120,3 +120,57 @@ def cached_text(load_text: TextLoader | None, doc_id: str) -> DocumentText:
         return cache["text"]
 
     return get
+
+
+class UnitReader:
+    """The whole unit (measure, article) a chunk belongs to, as one chunk spanning its exact text.
+
+    Answers quote whole measures and articles, not the piece of one that retrieval happened to find.
+    Each document's chunks are read once and kept until the store's version changes.
+    """
+
+    def __init__(
+        self, chunks_of: Callable[[str], list[Chunk]], document_text: TextLoader, version: Callable[[], str]
+    ) -> None:
+        self._chunks_of = chunks_of
+        self._document_text = document_text
+        self._version = version
+        self._seen = ""
+        self._units: dict[str, dict[str, Chunk]] = {}
+
+    def unit_of(self, chunk: Chunk) -> Chunk:
+        if not chunk.label:
+            return chunk
+        version = self._version()
+        if version != self._seen:
+            self._units.clear()
+            self._seen = version
+        units = self._units.get(chunk.doc_id)
+        if units is None:
+            units = self._units[chunk.doc_id] = self._read(chunk.doc_id)
+        return units.get(chunk.id, chunk)
+
+    def measures(self, doc_ids: Sequence[str]) -> list[Chunk]:
+        """Every whole measure unit of these documents, in document order."""
+        out: list[Chunk] = []
+        for doc_id in doc_ids:
+            seen: set[int] = set()
+            for chunk in self._chunks_of(doc_id):
+                if is_measure_label(chunk.label):
+                    unit = self.unit_of(chunk)
+                    if unit.start not in seen:
+                        seen.add(unit.start)
+                        out.append(unit)
+        return out
+
+    def _read(self, doc_id: str) -> dict[str, Chunk]:
+        text = cached_text(self._document_text, doc_id)
+        units: dict[str, Chunk] = {}
+        for group in unit_groups(self._chunks_of(doc_id)):
+            if not group[0].label:
+                continue
+            for joined in join_pieces(group, text):
+                whole = replace(joined.first, text=joined.text, start=joined.start, end=joined.end)
+                for piece in joined.pieces:
+                    units[piece.id] = whole
+        return units

@@ -29,6 +29,7 @@ from assistant.views import (
     check_table,
     ledger_table,
     library_table,
+    markdown_escape,
     related_line,
     study_markdown,
 )
@@ -82,12 +83,19 @@ def source_cards(answer: Answer) -> str:
     return "".join(cards) or "<div class='where'>（无引用）</div>"
 
 
+def literal_markdown(text: str) -> str:
+    """Document text that Markdown shows exactly as written: the ``*`` of a redacted name stays a ``*``,
+    ``#``, ``_``, ``~`` and ``<tag>`` are characters, never markup."""
+    entities = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return markdown_escape(entities).replace("~", "\\~")
+
+
 def answer_markdown(answer: Answer) -> str:
-    """Answer text for the chat bubble: document text escaped, [n] turned into links to its card."""
-    text = html.escape(answer.text)
-    text = re.sub(r"\[(\d+)\]", lambda m: f"[\\[{m.group(1)}\\]](#src-{m.group(1)})", text)
+    """Answer text for the chat bubble: document text literal, [n] turned into links to its card."""
+    text = literal_markdown(answer.text)
+    text = re.sub(r"\\\[(\d+)\\\]", lambda m: f"[\\[{m.group(1)}\\]](#src-{m.group(1)})", text)
     if not answer.found and answer.related:
-        text += "\n\n" + "\n".join(f"- {html.escape(related_line(p))}" for p in answer.related)
+        text += "\n\n" + "\n".join(f"- {literal_markdown(related_line(p))}" for p in answer.related)
     return text
 
 

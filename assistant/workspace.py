@@ -7,6 +7,7 @@ created on first use, so a command that only lists documents never loads the enc
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from functools import cached_property
 from pathlib import Path
 
@@ -16,6 +17,8 @@ from assistant.answering import Answerer
 from assistant.llm import build_chat_model
 from assistant.retrieval import HybridSearcher, LexicalIndex
 from assistant.settings import Settings
+from assistant.signals.relevance import RankedSearcher
+from assistant.units import UnitReader
 from index.embedding import SentenceEmbeddings, build_embeddings
 from index.lexical import LexicalStore
 from index.manifest import Manifest
@@ -69,20 +72,28 @@ class Workspace:
         return build_chat_model(self.settings)
 
     @cached_property
+    def ranked(self) -> RankedSearcher:
+        """The hybrid pool reordered by the relevance model (assistant/signals/)."""
+        return RankedSearcher.trained(self.searcher)
+
+    @cached_property
+    def units(self) -> UnitReader:
+        return UnitReader(self.lexical.chunks_of, self.lexical.document_text, self.lexical.version)
+
+    @cached_property
     def answerer(self) -> Answerer:
-        searcher = self.searcher
+        ranked = self.ranked
         chat_model = self.chat_model
         if self.settings.rerank:
             # Only answers are reranked: search, measure checks, study material and evaluation keep
-            # the plain hybrid searcher (reranking calls the LLM once per query).
-            from assistant.reranking import LLMReranker, RerankingSearcher
+            # the learned order (reranking calls the LLM once per question).
+            from assistant.reranking import LLMReranker
 
             if chat_model is None:
                 logger.warning("已设置 ZGT_RERANK，但没有配置大模型（ZGT_LLM_PROVIDER），不做重排序")
             else:
-                reranking = RerankingSearcher(searcher, LLMReranker(chat_model), top_n=self.settings.rerank_top_n)
-                return Answerer(reranking, chat_model=chat_model)
-        return Answerer(searcher, chat_model=chat_model)
+                ranked = replace(ranked, reranker=LLMReranker(chat_model), rerank_top_n=self.settings.rerank_top_n)
+        return Answerer(ranked, units=self.units, chat_model=chat_model)
 
     def warm_up(self) -> None:
         """Load what the first question needs (encoder, lexical index, vector store) ahead of it.

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -45,6 +46,13 @@ class ChromaEmbeddingFunction(EmbeddingFunction[Documents]):
         # Lets a client that opens the collection without passing a function (e.g. Chroma's own
         # tools) rebuild ours instead of falling back to Chroma's downloading default.
         return ChromaEmbeddingFunction(build_embeddings(str(config["model"])))
+
+
+@lru_cache(maxsize=32)
+def _cached_query_vector(embeddings: SentenceEmbeddings, query: str) -> np.ndarray:
+    vector = embeddings.embed_array([query])
+    norm = float(np.linalg.norm(vector[0])) or 1.0
+    return vector / norm
 
 
 @dataclass(frozen=True)
@@ -113,10 +121,27 @@ class VectorStore:
                 return ids
             offset += page
 
+    def query_vector(self, query: str) -> np.ndarray:
+        """The query's unit vector; the last few are kept, as ranking asks again for the same query."""
+        return _cached_query_vector(self.embeddings, query)
+
+    def similarities(self, query: str, ids: Sequence[str]) -> dict[str, float]:
+        """Cosine of the query with each stored chunk (vectors read back from the store, not re-encoded)."""
+        if not ids:
+            return {}
+        got = self.collection.get(ids=list(ids), include=["embeddings"])
+        vectors = np.asarray(got["embeddings"], dtype=np.float32)
+        if not len(vectors):
+            return {}
+        norms = np.linalg.norm(vectors, axis=1)
+        norms[norms == 0] = 1.0
+        scores = (vectors @ self.query_vector(query)[0]) / norms
+        return {str(i): float(s) for i, s in zip(got["ids"], scores, strict=True)}
+
     def search(self, query: str, k: int, where: dict[str, Any] | None = None) -> list[DenseHit]:
         if self.count() == 0:
             return []
-        vector = self.embeddings.embed_array([query])
+        vector = self.query_vector(query)
         got = self.collection.query(
             query_embeddings=vector,
             n_results=k,

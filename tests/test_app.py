@@ -153,6 +153,13 @@ def test_browser_session_over_every_tab(served: tuple[str, Any], tmp_path: Path)
         expect(page.locator("#src-1")).to_be_in_viewport()
         page.screenshot(path=str(SCREENSHOTS / "1-问答.png"), full_page=True)
 
+        # Document text is shown literally: the report's redaction "*州" is not eaten as Markdown italics.
+        page.fill("#question-box textarea", "教育系统内部审计工作规定是会同哪个部门制定的？")
+        page.click("#ask-button")
+        expect(page.locator("#chat")).to_contain_text("州教育系统内部审计工作规定", timeout=120_000)
+        assert "《*州教育系统内部审计工作规定》" in page.locator("#chat").inner_text()
+        assert not page.locator("#chat em").count()  # nothing was turned into italics
+
         # 措施核查: a batch, a table, a downloadable export.
         page.get_by_role("tab", name="措施核查").click()
         page.fill("#measures-box textarea", "组织干部职工签订保密承诺书\n对全州中小学食堂采购开展专项审计")

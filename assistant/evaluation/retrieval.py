@@ -8,13 +8,15 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from assistant.answering import standalone_question
 from assistant.evaluation.data import GoldQuote, Question, Retrieved, covers_gold
-from assistant.retrieval import HybridSearcher
+from assistant.retrieval import HybridSearcher, Searcher
+from assistant.signals.question import standalone_question
 from assistant.workspace import Workspace
 
 TOP_K = 10
+# "ranked" is the hybrid pool reordered by the learned relevance model (assistant/signals/relevance.py).
 WORKSPACE_SYSTEMS: dict[str, tuple[str, ...]] = {
+    "ranked": ("lexical", "dense"),
     "hybrid": ("lexical", "dense"),
     "dense": ("dense",),
     "bm25": ("lexical",),
@@ -99,7 +101,7 @@ def run_retriever(retriever: Retriever, questions: Sequence[Question]) -> list[l
     return [retriever(standalone_question(q.question, q.history)) for q in questions]
 
 
-def searcher_retriever(searcher: HybridSearcher, k: int = TOP_K) -> Retriever:
+def searcher_retriever(searcher: Searcher, k: int = TOP_K) -> Retriever:
     def retrieve(question: str) -> list[Retrieved]:
         return [(p.chunk.doc, p.chunk.text) for p in searcher.search(question, k)]
 
@@ -107,8 +109,14 @@ def searcher_retriever(searcher: HybridSearcher, k: int = TOP_K) -> Retriever:
 
 
 def workspace_retrievers(ws: Workspace, names: Iterable[str] = WORKSPACE_SYSTEMS) -> dict[str, Retriever]:
-    """hybrid / dense / bm25: one index, the same searcher with different modes."""
-    return {name: searcher_retriever(replace(ws.searcher, modes=WORKSPACE_SYSTEMS[name])) for name in names}
+    """ranked / hybrid / dense / bm25: one index, the same searcher with different modes."""
+    retrievers = {}
+    for name in names:
+        if name == "ranked":
+            retrievers[name] = searcher_retriever(ws.ranked)
+        else:
+            retrievers[name] = searcher_retriever(replace(ws.searcher, modes=WORKSPACE_SYSTEMS[name]))
+    return retrievers
 
 
 def evaluate_retrievers(retrievers: Mapping[str, Retriever], questions: Sequence[Question]) -> dict[str, Any]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from assistant.answering import without_uncited_items
 from assistant.workspace import Workspace
 
 REPORT = """中共某大学委员会关于巡视整改进展情况的通报
@@ -66,8 +65,3 @@ def test_a_question_about_rules_is_not_reordered(workspace: Workspace, tmp_path:
     answer = workspace.answerer.answer("财务管理办法对整改措施中的财务管理制度有什么规定？")  # names 措施 and 规定
     assert answer.found
     assert answer.citations[0].chunk.kind == "regulation"
-
-
-def test_an_item_whose_citation_fails_the_check_is_not_shown() -> None:
-    checked = "根据资料，相关内容如下：\n\n《甲》\n- 一是修订制度[1]\n- 二是清理挂账\n\n《乙》\n- 三是开展自查"
-    assert without_uncited_items(checked) == "根据资料，相关内容如下：\n\n《甲》\n- 一是修订制度[1]"

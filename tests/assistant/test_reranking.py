@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
-from assistant.answering import Answerer
 from assistant.reranking import LLMReranker, RerankingSearcher, parse_ranking, reorder
-from assistant.retrieval import HybridSearcher, Passage, SearchFilter
+from assistant.retrieval import Passage, SearchFilter
 from assistant.workspace import Workspace
 from index.embedding import SentenceEmbeddings
 from tests.assistant.chat_models import fake_model
@@ -211,32 +211,33 @@ def test_workspace_reranks_answers_only_when_set_and_an_llm_is_configured(
     settings = small_workspace.settings
     plain = Workspace(settings.model_copy(update={"rerank": False}), embeddings=embeddings)
     plain.__dict__["chat_model"] = fake_model("1")[0]
-    assert type(plain.answerer.searcher) is HybridSearcher
+    assert plain.answerer.searcher.reranker is None
 
     without_llm = Workspace(settings.model_copy(update={"rerank": True}), embeddings=embeddings)
     with caplog.at_level(logging.WARNING, logger="assistant.workspace"):
-        assert type(without_llm.answerer.searcher) is HybridSearcher
+        assert without_llm.answerer.searcher.reranker is None
     assert "ZGT_RERANK" in caplog.text
 
     model, recorder = fake_model("2,1")
     on = Workspace(settings.model_copy(update={"rerank": True, "rerank_top_n": 4}), embeddings=embeddings)
     on.__dict__["chat_model"] = model
     searcher = on.answerer.searcher
-    assert isinstance(searcher, RerankingSearcher) and searcher.top_n == 4
-    assert type(on.searcher) is HybridSearcher  # search, checks and evaluation are not reranked
+    assert searcher.reranker is not None and searcher.rerank_top_n == 4
+    assert on.ranked.reranker is None  # search, checks and evaluation are not reranked
     assert searcher.base is on.searcher  # one hybrid searcher, one BM25 cache
 
-    answer = on.answerer.answer(QUESTION)  # extractive answer over the reranked passages
-    assert answer.found and answer.citations
+    answer = on.answerer.answer(QUESTION)  # extractive answer over the reranked pool
+    assert answer.citations or answer.related
     assert len(recorder.calls) == 1 and QUESTION in str(recorder.calls[0][0].content)
     for ws in (plain, without_llm, on):
         close(ws)
 
 
-def test_answerer_accepts_the_reranking_searcher(small_workspace: Workspace) -> None:
+def test_an_unparsable_reranking_keeps_the_learned_order(small_workspace: Workspace) -> None:
     model, _ = fake_model("garbage")
-    answerer = Answerer(reranking(small_workspace, model))
-    assert answerer.answer(QUESTION).found
+    plain = small_workspace.ranked.candidates(QUESTION)
+    reranked = replace(small_workspace.ranked, reranker=LLMReranker(model)).candidates(QUESTION)
+    assert [s.passage.chunk.id for s in reranked] == [s.passage.chunk.id for s in plain]
 
 
 def test_a_lead_in_line_before_the_numbers_is_skipped(small_workspace: Workspace) -> None:

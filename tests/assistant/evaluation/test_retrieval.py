@@ -193,7 +193,7 @@ def test_run_lecoqa_builds_its_own_stores(embeddings: SentenceEmbeddings, tmp_pa
     factory = default_workspace_factory(Settings(index_dir=tmp_path / "unused"), embeddings)
     result = run_lecoqa(path, factory)
     assert (result["questions"], result["articles"]) == (2, 3)
-    assert set(result["systems"]) == {"hybrid", "dense", "bm25"}
+    assert set(result["systems"]) == {"ranked", "hybrid", "dense", "bm25"}
     assert result["systems"]["hybrid"]["hit@10"] == 1.0  # only three articles: everything is in the top 10
     assert "LeCoQA" in format_table({"systems": {}, "lecoqa": result})
 

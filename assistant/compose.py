@@ -1,0 +1,124 @@
+"""Selected passages → the items of an answer and its text: whole measures and articles, whole sentences
+of plain paragraphs, never a bare heading or a line of boilerplate, never the same quote twice, grouped
+by document, reports before rules when measures are asked for (and rules first when rules are).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from assistant.citations import Citation, citation_for, is_instruction
+from assistant.signals.question import QuestionAnalysis
+from index.chunking import SECTION_SEPARATOR, Chunk
+from index.kinds import DocumentKind
+from index.text import CJK, sentence_spans
+
+# An item must say something: a text of fewer Chinese characters than this (its label aside) is a
+# signature line or a fragment, not an answer. (A measure is quoted whole, so its first sentence —
+# "一是优化选人用人机制。" — is never shown alone as if it were the measure.)
+MIN_ITEM_CHARS = 6
+
+
+@dataclass(frozen=True)
+class Item:
+    chunk: Chunk  # the whole unit (measure, article) or the passage it comes from
+    quote: str  # exact characters of chunk.text
+    relevance: float
+
+
+def item_of(q: QuestionAnalysis, unit: Chunk, relevance: float) -> Item | None:
+    """The unit whole when it is a measure or an article; else its sentences about the question."""
+    if unit.label:
+        quote = unit.text
+    else:
+        spans = [(a, b) for a, b in sentence_spans(unit.text) if not is_instruction(unit.text[a:b])]
+        scored = [(q.coverage(unit.text[a:b]), a, b) for a, b in spans]
+        best = max(scored, key=lambda t: t[0], default=(0.0, 0, 0))  # the first of the best
+        if best[0] <= 0:
+            return None
+        # the sentences about the question on the best sentence's line (a line is a paragraph)
+        line_start = unit.text.rfind("\n", 0, best[1]) + 1
+        line_end = unit.text.find("\n", best[2])
+        line_end = len(unit.text) if line_end < 0 else line_end
+        kept = [(a, b) for s, a, b in scored if s >= 0.5 * best[0] and line_start <= a and b <= line_end]
+        quote = unit.text[kept[0][0] : kept[-1][1]]
+    if is_instruction(quote) or not _says_something(quote, unit.label):
+        return None
+    return Item(unit, quote, relevance)
+
+
+def _says_something(quote: str, label: str) -> bool:
+    body = quote[len(label):] if label and quote.startswith(label) else quote
+    return len(CJK.findall(body)) >= MIN_ITEM_CHARS
+
+
+def distinct(items: Sequence[Item]) -> list[Item]:
+    """One item per unit and per quote (a unit found through two of its pieces is one item)."""
+    seen_units: set[tuple[str, int]] = set()
+    seen_quotes: set[str] = set()
+    out = []
+    for item in items:
+        key = (item.chunk.doc_id, item.chunk.start)
+        squashed = re.sub(r"\s+", "", item.quote)
+        if key in seen_units or squashed in seen_quotes:
+            continue
+        seen_units.add(key)
+        seen_quotes.add(squashed)
+        out.append(item)
+    return out
+
+
+def _document_order(q: QuestionAnalysis, items: Sequence[Item]) -> list[list[Item]]:
+    groups: dict[str, list[Item]] = {}
+    for item in items:
+        groups.setdefault(item.chunk.doc_id, []).append(item)
+
+    def rank(group: list[Item]) -> tuple[int, float]:
+        kind = group[0].chunk.kind
+        first = 0
+        if q.asks_measures and not q.asks_rules:
+            first = 0 if kind == DocumentKind.REPORT else 1
+        elif q.asks_rules and not q.asks_measures:
+            first = 0 if kind == DocumentKind.REGULATION else 1
+        return first, -max(i.relevance for i in group)
+
+    return [sorted(g, key=lambda i: i.chunk.start) for g in sorted(groups.values(), key=rank)]
+
+
+def _location(chunk: Chunk) -> str:
+    return chunk.label or (chunk.section.split(SECTION_SEPARATOR)[-1] if chunk.section else "")
+
+
+def compose(q: QuestionAnalysis, items: Sequence[Item]) -> tuple[str, list[Citation]]:
+    """The answer text (one line per item, each ending in [n]) and its citations. The count in the
+    first line is of the items actually cited."""
+    body: list[str] = []
+    citations: list[Citation] = []
+    documents = 0
+    for group in _document_order(q, items):
+        lines = []
+        for item in group:
+            citation = citation_for(len(citations) + 1, item.chunk, item.quote)
+            if citation is None:
+                continue
+            citations.append(citation)
+            where = _location(item.chunk)
+            # The location is set apart in 【】, which ends a claim for the citation check: its numbers
+            # ("2.加强组织领导…") are not the quote's figures.
+            prefix = f"【{where}】" if where and not item.quote.startswith(where) else ""
+            lines.append(f"- {prefix}{item.quote}[{citation.n}]")
+        if lines:
+            documents += 1
+            title = group[0].chunk.title.strip()
+            body += [f"\n{title}" if title.startswith("《") else f"\n《{title}》", *lines]
+    return "\n".join([intro(q, len(citations), documents), *body]), citations
+
+
+def intro(q: QuestionAnalysis, items: int, documents: int) -> str:
+    if q.asks_count:
+        return f"资料中共列出 {items} 项（来自 {documents} 份文件）："
+    if items > 1:
+        return f"根据资料，共 {items} 项，来自 {documents} 份文件："
+    return "根据资料："

@@ -1,0 +1,52 @@
+"""Is the question answered by the documents? A learned judgement over the ranked pool.
+
+Unanswerable questions here sit right next to the documents (the amount a report redacts, a date it
+never gives), so dense similarity cannot tell them apart. The model weighs how relevant the best
+passages are, how much of the question's term weight they hold, and — when the question asks for a
+value (a count, a date, an amount, a person) — whether a sentence about the question writes one out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from assistant.signals.model import LogisticModel, load_model
+from assistant.signals.question import QuestionAnalysis
+from assistant.signals.relevance import Scored
+
+# Evidence only: whether a question asks for a value is not itself a reason to refuse it.
+ANSWERABLE_FEATURES = ("top", "top3", "cover_text", "fact_gap", "missing")
+TOP = 5
+
+
+def question_features(pool: Sequence[Scored]) -> dict[str, float]:
+    top = list(pool[:TOP])
+    if not top:
+        return dict.fromkeys(ANSWERABLE_FEATURES, 0.0)
+    probabilities = [s.probability for s in top]
+    fact_asked = top[0].features["fact_asked"]
+    return {
+        "top": probabilities[0],
+        "top3": sum(probabilities[:3]) / len(probabilities[:3]),
+        "cover_text": max(s.features["cover_text"] for s in top),
+        "cover_sentence": max(s.features["cover_sentence"] for s in top),
+        "fact_asked": fact_asked,
+        "fact_gap": fact_asked * (1.0 - max(s.features["fact_sentence"] for s in top)),
+        "missing": min(s.features["missing_weight"] for s in top),
+    }
+
+
+@dataclass(frozen=True)
+class Judgement:
+    found: bool
+    probability: float
+    missing: tuple[str, ...]  # the question's weightiest terms that no top passage holds
+
+
+def judge(q: QuestionAnalysis, pool: Sequence[Scored], model: LogisticModel | None = None) -> Judgement:
+    model = model or load_model("answerable")
+    probability = model.probability(question_features(pool)) if pool else 0.0
+    context = " ".join(f"{s.passage.chunk.title} {s.passage.chunk.section} {s.passage.chunk.text}" for s in pool[:TOP])
+    missing = tuple(t.text for t in sorted(q.missing(context), key=lambda t: -t.weight))
+    return Judgement(bool(pool) and probability >= model.threshold, probability, missing)

@@ -1,0 +1,60 @@
+"""The kind of fact a question asks for, and whether a sentence states one.
+
+Question words say what kind of answer is wanted (多少 → a quantity, 哪天 → a date, 多久 → a duration,
+谁 → a person, 哪个部门 → a body). A sentence *states* such a fact only with a written value: a figure
+that the bureau's report redacts as ``*`` is not a stated figure. This is general Chinese question
+grammar and number writing, not vocabulary taken from any question set.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# A written number: digits, or Chinese numerals that start with a digit word (not a bare 万/亿 unit).
+_NUM = r"(?:\d+(?:\.\d+)?|[零〇一二两三四五六七八九十百千半][零〇一二两三四五六七八九十百千万亿半]*)"
+_UNIT_WORDS = "项条个次种类件名人所批份门位届年月日天周元万元亿元倍处家场篇本台辆套户间级"
+
+_PATTERNS: dict[str, re.Pattern[str]] = {
+    "date": re.compile(r"\d{4}\s*年(?:\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?)?|\d{1,2}\s*月\s*\d{1,2}\s*日|[一二三四五六七八九十]+月[一二三四五六七八九十]+日"),
+    "duration": re.compile(_NUM + r"\s*(?:个)?\s*(?:工作日|小时|日|天|周|个月|月|年)(?:内|以内|之内)?|之日起|即时|立即|当日"),
+    "money": re.compile(_NUM + r"\s*(?:万|亿)?元"),
+    "percent": re.compile(_NUM + r"\s*[%％]|百分之" + _NUM),
+    "quantity": re.compile(_NUM + rf"\s*(?:余|多)?\s*[{_UNIT_WORDS}]"),
+    "count": re.compile(
+        rf"{_NUM}\s*(?:余|多)?\s*[项条种类个方面部分]|(?:[（(][一二三四五六七八九十\d]{{1,2}}[)）]|[一二三四五六七八九十]+是)"
+    ),
+    "person": re.compile(r"书记|校长|组长|主任|局长|厅长|部长|处长|院长|负责人|领导|同志|委员"),
+    "body": re.compile(r"部门|机关|机构|委员会|政府|法院|检察院|组织部|纪委|监委|办公室|中心|小组|党组|党委"),
+}
+
+# (kind, question pattern): the first that matches wins, the most specific first.
+_QUESTIONS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("count", re.compile(r"哪几|几种|几类|几个方面|几部分|几方面|几项|几条|多少项|多少条|多少种|多少类|一共列了")),
+    ("date", re.compile(r"哪天|哪一天|哪日|何时|什么时候|什么时间|哪年|哪一年|几月|几号|哪一届|从哪届|日期|时间点|落款")),
+    ("duration", re.compile(r"多久|多长时间|多少天|几天|几个月|多少个月|几年|期限|时限|多长|期间多长")),
+    ("money", re.compile(r"多少钱|金额|多少元|多少万|多少亿|费率|经费.{0,4}多少|资金.{0,4}多少|预算.{0,6}多少")),
+    ("percent", re.compile(r"百分之几|比例是多少|占比|多少个百分点|增长多少|率.{0,3}多少|多少%")),
+    ("quantity", re.compile(r"多少|几(?:项|条|个|次|种|类|件|名|人|所|批|份|门|位|级|轮|处|家)")),
+    ("person", re.compile(r"是谁|哪位|谁来|谁担任|由谁|哪些人|什么人")),
+    ("body", re.compile(r"向哪|哪个部门|哪些部门|哪里|什么部门|哪个机关|哪个单位|哪些单位|由哪")),
+)
+
+
+@dataclass(frozen=True)
+class AskedFact:
+    kind: str  # count | date | duration | money | percent | quantity | person | body
+
+    def stated_in(self, text: str) -> bool:
+        """Whether ``text`` writes out a value of this kind (a redacted ``*`` is not a value). A count is
+        stated by a number of items or by enumerated items; "when" is answered by a date or a time limit."""
+        if self.kind == "date" and _PATTERNS["duration"].search(text):
+            return True
+        return bool(_PATTERNS[self.kind].search(text))
+
+
+def asked_fact(question: str) -> AskedFact | None:
+    for kind, pattern in _QUESTIONS:
+        if pattern.search(question):
+            return AskedFact(kind)
+    return None

@@ -1,0 +1,122 @@
+"""The honest signals of one passage for one question, as named numbers a logistic model can weigh.
+
+Every feature is something the system already knows at answer time: the two retrievers' scores and
+ranks, how much of the question's term weight the passage, its sentence and its place (title, section
+path) hold, whether it states the kind of fact asked for, and what kind of text it is.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+from assistant.retrieval import Passage
+from assistant.signals.question import QuestionAnalysis
+from assistant.units import is_measure_label
+from index.kinds import DocumentKind
+from index.text import sentences
+
+PASSAGE_FEATURES = (
+    "fused",
+    "lexical",
+    "dense",
+    "lexical_rank",
+    "dense_rank",
+    "in_lexical",
+    "in_dense",
+    "rank",
+    "cover_text",
+    "cover_sentence",
+    "cover_context",
+    "cover_title",
+    "missing_weight",
+    "fact_asked",
+    "fact_stated",
+    "fact_sentence",
+    "report",
+    "regulation",
+    "measure_unit",
+    "article",
+    "measures_in_report",
+    "rules_in_regulation",
+    "length",
+    "enumeration",
+    "list_enumeration",
+    "cover_section",
+    "doc_share",
+    "doc_best_cover",
+    "cover_context_rel",
+    "cover_sentence_rel",
+    "dense_rel",
+    "key_text",
+    "key_context",
+)
+
+# Enumerated items inside a passage: （一）, 一是, 1. , 第一， — a list or count question is often
+# answered by the one passage that enumerates.
+_ENUMERATION = re.compile(r"[（(][一二三四五六七八九十\d]{1,3}[)）]|[一二三四五六七八九十]+是|(?<![\d.])\d{1,2}[.．、](?!\d)|第[一二三四五六七八九十]+[，,、]")
+
+
+def passage_features(q: QuestionAnalysis, passage: Passage, rank: int, cosine: float) -> dict[str, float]:
+    chunk = passage.chunk
+    text = chunk.text
+    context = f"{chunk.title} {chunk.section} {text}"
+    text_sentences = sentences(text)
+    best_sentence = max((q.coverage(s) for s in text_sentences), default=0.0)
+    # the asked kind of fact written out in a sentence that is about the question
+    fact_sentence = max(
+        (q.coverage(s) for s in text_sentences if q.fact is not None and q.fact.stated_in(s)), default=0.0
+    )
+    if q.fact is not None and q.fact.stated_in(text):
+        # stated in the passage but not in the sentence that names the topic (an article's enumerated
+        # items, a figure in the next sentence): weaker evidence, still evidence
+        fact_sentence = max(fact_sentence, 0.5 * q.coverage(context))
+    missing = sum(t.weight for t in q.missing(context)) / q.total_weight if q.terms else 0.0
+    report = chunk.kind == DocumentKind.REPORT
+    regulation = chunk.kind == DocumentKind.REGULATION
+    return {
+        "fused": passage.score,
+        "lexical": math.log1p(passage.lexical_score),
+        "dense": cosine,
+        "lexical_rank": 1.0 / passage.lexical_rank if passage.lexical_rank else 0.0,
+        "dense_rank": 1.0 / passage.dense_rank if passage.dense_rank else 0.0,
+        "in_lexical": float(passage.lexical_rank is not None),
+        "in_dense": float(passage.dense_rank is not None),
+        "rank": 1.0 / rank,
+        "cover_text": q.coverage(text),
+        "cover_sentence": best_sentence,
+        "cover_context": q.coverage(context),
+        "cover_title": q.coverage(chunk.title),
+        "missing_weight": missing,
+        "fact_asked": float(q.fact is not None),
+        "fact_stated": float(q.fact is not None and q.fact.stated_in(text)),
+        "fact_sentence": fact_sentence,
+        "report": float(report),
+        "regulation": float(regulation),
+        "measure_unit": float(is_measure_label(chunk.label)),
+        "article": float(chunk.label.endswith("条")),
+        "measures_in_report": float(q.asks_measures and report),
+        "rules_in_regulation": float(q.asks_rules and regulation),
+        "length": math.log(1 + len(text)),
+        "enumeration": math.log1p(len(_ENUMERATION.findall(text))),
+        "list_enumeration": float((q.asks_list or q.asks_count) and bool(_ENUMERATION.search(text))),
+        "cover_section": q.coverage(chunk.section),
+        "key_text": q.key_coverage(text),
+        "key_context": q.key_coverage(context),
+    }
+
+
+def add_pool_features(pool: list[dict[str, float]], docs: list[str]) -> None:
+    """Features of a passage's document within the pool: how many of the candidates it holds, and how
+    well its best passage covers the question (one document often answers, and answers several times)."""
+    share: dict[str, int] = {}
+    best: dict[str, float] = {}
+    top = {k: max((f[k] for f in pool), default=0.0) for k in ("cover_context", "cover_sentence", "dense")}
+    for features, doc in zip(pool, docs, strict=True):
+        share[doc] = share.get(doc, 0) + 1
+        best[doc] = max(best.get(doc, 0.0), features["cover_context"])
+    for features, doc in zip(pool, docs, strict=True):
+        features["doc_share"] = share[doc] / len(pool)
+        features["doc_best_cover"] = best[doc]
+        for k, value in top.items():  # relative to the best candidate: what stands out for this question
+            features[f"{k}_rel"] = features[k] - value

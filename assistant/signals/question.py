@@ -1,0 +1,169 @@
+"""What a question asks: its content terms (weighted by rarity in the corpus), the kind of fact it wants,
+and its form (a list, a count, measures taken, rules that apply, a comparison).
+
+Content terms are chosen by part of speech, not by a list of question words: pronouns and demonstratives
+(这次, 这块, 我们, 哪些), particles, prepositions, conjunctions, numerals and measure words point or glue,
+they never name a topic. How much each remaining term matters is its idf in the indexed corpus, so a
+word every report uses (整改, 工作) weighs little and a rare one (保密承诺书) weighs much.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+import jieba
+import jieba.posseg as posseg
+
+from assistant.signals.facts import AskedFact, asked_fact
+from assistant.vocabulary import has_official_form
+from index.text import STOPWORDS, is_punctuation
+
+# jieba part-of-speech tags of words that point or glue: pronouns, particles, prepositions,
+# conjunctions, adverbs of degree and time, numerals, measure words, locatives, interjections.
+_NOUN_TAGS = ("n", "vn", "j", "an", "l")
+_NON_CONTENT_TAGS = ("r", "u", "p", "c", "y", "e", "o", "x", "w", "m", "q", "f", "d", "z", "k", "h")
+
+# The forms of a question (general Chinese question grammar, not any particular document's words).
+_LIST = re.compile(r"哪些|哪几|有什么|有哪|都有|包括|列举|分别")
+_COUNT = re.compile(r"多少(?:项|条|个|次|种|类|件|名|所|批|份)|几(?:项|条|个|次|种|类|件|名|所|批|份)|数量")
+_MEASURES = re.compile(r"整改|措施|举措|做了|做法|怎么抓|怎么做|如何做|采取|落实|推进")
+_RULES = re.compile(r"规定|条例|法律|法规|准则|办法|细则|第.{1,4}条|处分|处理|责任|要求|应当|可以|不得|能不能|允许")
+_COMPARE = re.compile(r"分别|各自|异同|区别|不同|相同|比较|对比|两份|两个|都")
+
+
+# A follow-up that leans on the previous question: it opens with a continuation word or points back.
+_FOLLOWUP_OPENING = re.compile(r"^(?:那么?|那如果|那关于|还有|另外|此外|再问|其中|它|其|该|这个|那个|上述|这些|那些|这份|那份)")
+_FOLLOWUP_MARK = re.compile(r"^(?:那么?|那如果|那关于|还有|另外|此外|再问)[，,\s]*")
+# The earlier question helps, but the new one says what is asked now.
+CONTEXT_WEIGHT = 0.5
+
+
+def is_followup(question: str) -> bool:
+    q = question.strip()
+    return bool(_FOLLOWUP_OPENING.match(q)) or (len(q) <= 15 and q.rstrip("？?。").endswith("呢"))
+
+
+def follow_up(question: str, history: Sequence[str]) -> tuple[str, str]:
+    """(what is asked now, the earlier question it leans on — "" when it stands alone)."""
+    q = question.strip()
+    if not history or not is_followup(q):
+        return q, ""
+    current = _FOLLOWUP_MARK.sub("", q).rstrip("？?。").removesuffix("呢").strip() or q
+    return current, history[-1].strip()
+
+
+def standalone_question(question: str, history: Sequence[str] = ()) -> str:
+    """The text a follow-up is searched with: what is asked now, then the question it leans on
+    ("那对党的领导干部个人呢？" after "问责条例规定的对党组织的问责方式有哪些？")."""
+    current, context = follow_up(question, history)
+    return f"{current} {context}".strip()
+
+
+@dataclass(frozen=True)
+class Term:
+    text: str
+    weight: float  # idf in the indexed corpus (bounded below so no term weighs nothing)
+    tag: str
+
+
+@dataclass(frozen=True)
+class QuestionAnalysis:
+    text: str
+    terms: tuple[Term, ...]
+    fact: AskedFact | None
+    asks_list: bool
+    asks_count: bool
+    asks_measures: bool
+    asks_rules: bool
+    asks_comparison: bool
+
+    @property
+    def total_weight(self) -> float:
+        return sum(t.weight for t in self.terms) or 1.0
+
+    def coverage(self, text: str) -> float:
+        """Share of the question's term weight found in ``text`` (official spellings count)."""
+        if not self.terms:
+            return 0.0
+        return sum(t.weight for t in self.terms if has_official_form(t.text, text)) / self.total_weight
+
+    @property
+    def key_terms(self) -> tuple[Term, ...]:
+        """The topic: the weightiest noun of the question, with the words it is made of (财务管理 → 财务管理,
+        财务). A topic is named by a noun; a rare verb (涉及) frames the question."""
+        nouns = [t for t in self.terms if t.tag.startswith(_NOUN_TAGS)]
+        if not nouns:
+            return ()
+        top = max(nouns, key=lambda t: t.weight)
+        return tuple(t for t in nouns if t.text in top.text and t.weight >= top.weight)
+
+    def key_coverage(self, text: str) -> float:
+        """1.0 when ``text`` names the topic (any of its key words), else 0.0."""
+        return float(any(has_official_form(t.text, text) for t in self.key_terms))
+
+    def missing(self, text: str) -> tuple[Term, ...]:
+        return tuple(t for t in self.terms if not has_official_form(t.text, text))
+
+
+@lru_cache(maxsize=2048)
+def _tagged(text: str) -> tuple[tuple[str, str], ...]:
+    return tuple((p.word, p.flag) for p in posseg.lcut(text))
+
+
+def content_words(text: str) -> list[tuple[str, str]]:
+    """(word, tag) of the words of ``text`` that can name a topic. Words inside the question's form
+    (哪些…措施, 怎么整改, 多少项) say what kind of answer is wanted, not what it is about."""
+    form = [m.span() for pattern in (_LIST, _COUNT, _MEASURES, _COMPARE) for m in pattern.finditer(text)]
+    words = []
+    position = 0
+    for word, tag in _tagged(text):
+        start, end = position, position + len(word)
+        position = end
+        w = word.strip().lower()
+        if not w or is_punctuation(w) or w in STOPWORDS or tag.startswith(_NON_CONTENT_TAGS):
+            continue
+        if len(w) < 2 and not w.isdigit():
+            continue
+        if any(a <= start and end <= b for a, b in form) or _only_form(w):
+            continue
+        words.append((w, tag))
+    return words
+
+
+def _only_form(word: str) -> bool:
+    """A word made only of question-form words (整改措施 = 整改 + 措施)."""
+    rest = word
+    for pattern in (_MEASURES, _LIST, _COUNT):
+        rest = pattern.sub("", rest)
+    return not rest
+
+
+def analyse(question: str, idf: Callable[[str], float], history: Sequence[str] = ()) -> QuestionAnalysis:
+    """The question's terms and form; a follow-up's earlier question adds its terms at half weight."""
+    current, context = follow_up(question, history)
+    terms: dict[str, Term] = {}
+    for text, factor in ((current, 1.0), (context, CONTEXT_WEIGHT)):
+        for word, tag in content_words(text):
+            # A long compound ("保密承诺书") also counts through its parts, which the documents may split.
+            parts = [
+                p for p in jieba.lcut_for_search(word) if len(p) >= 2 and p != word and p not in STOPWORDS
+            ] if len(word) >= 4 else []
+            # A compound the documents rarely spell out whole ("整改措施") is no rarer than its rarest part.
+            weight = max((idf(p) for p in parts), default=idf(word))
+            for part, w in ((word, weight), *((p, idf(p)) for p in parts)):
+                if part not in terms:
+                    terms[part] = Term(part, factor * max(w, 0.1), tag)
+    question = f"{current} {context}".strip()
+    return QuestionAnalysis(
+        text=question,
+        terms=tuple(terms.values()),
+        fact=asked_fact(question),
+        asks_list=bool(_LIST.search(question)),
+        asks_count=bool(_COUNT.search(question)),
+        asks_measures=bool(_MEASURES.search(question)) and not _RULES.search(question),
+        asks_rules=bool(_RULES.search(question)),
+        asks_comparison=bool(_COMPARE.search(question)),
+    )

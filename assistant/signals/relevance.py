@@ -1,0 +1,81 @@
+"""Learned ranking: the hybrid searcher's candidates reordered by a model of "this passage answers it".
+
+The hybrid search fuses two normalised scores with one hand weight; the relevance model weighs those
+scores together with the question's term coverage of each passage, its sentence and its section path,
+the asked fact and the passage's kind (assistant/signals/features.py), trained on the tune split.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from assistant.reranking import LLMReranker
+from assistant.retrieval import HybridSearcher, Passage, SearchFilter
+from assistant.signals.features import add_pool_features, passage_features
+from assistant.signals.model import LogisticModel, load_model
+from assistant.signals.question import QuestionAnalysis, analyse
+
+POOL = 40  # hybrid candidates the model reorders
+
+
+@dataclass(frozen=True)
+class Scored:
+    passage: Passage
+    features: dict[str, float]
+    probability: float
+
+
+@dataclass
+class RankedSearcher:
+    """``search`` and ``idf`` like the hybrid searcher, with the relevance model's order and scores."""
+
+    base: HybridSearcher
+    model: LogisticModel | None  # None: keep the hybrid order (used to collect training data)
+    pool: int = POOL
+    reranker: LLMReranker | None = None  # optional: an LLM reorders the first ``rerank_top_n``
+    rerank_top_n: int = 8
+
+    @classmethod
+    def trained(cls, base: HybridSearcher) -> RankedSearcher:
+        return cls(base, load_model("relevance"))
+
+    def idf(self, term: str) -> float:
+        return self.base.idf(term)
+
+    def analyse(self, question: str, history: Sequence[str] = ()) -> QuestionAnalysis:
+        return analyse(question, self.base.idf, history)
+
+    def candidates(
+        self, question: str, where: SearchFilter = SearchFilter(), *, analysis: QuestionAnalysis | None = None,
+    ) -> list[Scored]:
+        """The pool's passages with their features and relevance, most relevant first."""
+        q = analysis or self.analyse(question)
+        passages = self.base.search(q.text, self.pool, where)
+        cosines = self.base.vectors.similarities(q.text, [p.chunk.id for p in passages])
+        rows = [
+            passage_features(q, passage, rank, cosines.get(passage.chunk.id, 0.0))
+            for rank, passage in enumerate(passages, start=1)
+        ]
+        add_pool_features(rows, [p.chunk.doc_id for p in passages])
+        scored = [
+            Scored(passage, features, self.model.probability(features) if self.model else passage.score)
+            for passage, features in zip(passages, rows, strict=True)
+        ]
+        scored.sort(key=lambda s: (-s.probability, s.passage.chunk.doc, s.passage.chunk.ordinal))
+        if self.reranker is not None:
+            scored = self._reranked(q.text, scored)
+        return scored
+
+    def _reranked(self, question: str, scored: list[Scored]) -> list[Scored]:
+        """The LLM's order for the first few; probabilities stay tied to positions (as in reranking.reorder)."""
+        assert self.reranker is not None
+        head, tail = scored[: self.rerank_top_n], scored[self.rerank_top_n :]
+        ranking = self.reranker.judge(question, [s.passage for s in head])
+        by_id = {s.passage.chunk.id: s for s in head}
+        probabilities = [s.probability for s in head]
+        reordered = [by_id[p.chunk.id] for p in ranking.passages]
+        return [replace(s, probability=pr) for s, pr in zip(reordered, probabilities, strict=True)] + tail
+
+    def search(self, query: str, k: int = 5, where: SearchFilter = SearchFilter()) -> list[Passage]:
+        return [replace(s.passage, score=s.probability) for s in self.candidates(query, where)[:k]]

@@ -1,0 +1,213 @@
+"""``python -m assistant.signals.train``: fit the learned signals on the tune split and the shared dev set.
+
+Each model is fitted on feature rows collected from the real index of docs_src/, cross-validated by
+question (a question's passages never sit in both a training and a held-out fold), and saved as JSON
+with its report. The test split is never read here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from assistant.evaluation.data import Question, covers_gold, load_questions
+from assistant.evaluation.eval_sets import split_file
+from assistant.settings import Settings, enforce_offline_environment, get_settings
+from assistant.signals.answerable import ANSWERABLE_FEATURES, question_features
+from assistant.signals.features import PASSAGE_FEATURES
+from assistant.signals.model import LogisticModel, fit_logistic
+from assistant.signals.question import analyse
+from assistant.signals.relevance import RankedSearcher, Scored
+from assistant.signals.selection import Rule, Selection
+from assistant.workspace import Workspace
+
+FOLDS = 5
+
+
+@dataclass(frozen=True)
+class Example:
+    question: Question
+    query: str
+    pool: list[Scored]
+    labels: list[int]  # per pool passage: 1 when it covers a gold quote
+
+
+def training_questions(settings: Settings, folder: Any) -> list[Question]:
+    """The tune split and the shared dev set (never the test split)."""
+    return load_questions(split_file("questions", "tune", folder)) + load_questions(settings.dev_questions)
+
+
+def collect(ws: Workspace, questions: Sequence[Question]) -> list[Example]:
+    searcher = RankedSearcher(ws.searcher, None)
+    examples = []
+    for q in questions:
+        analysis = analyse(q.question, ws.searcher.idf, q.history)
+        query = analysis.text
+        pool = searcher.candidates(query, analysis=analysis)
+        labels = [int(any(covers_gold((s.passage.chunk.doc, s.passage.chunk.text), g) for g in q.gold)) for s in pool]
+        examples.append(Example(q, query, pool, labels))
+    return examples
+
+
+def recall_at(example: Example, order: Sequence[int], k: int = 5) -> float:
+    """Share of the question's gold quotes covered by the passages at ``order[:k]``."""
+    top = [example.pool[i].passage.chunk for i in order[:k]]
+    gold = example.question.gold
+    return sum(any(covers_gold((c.doc, c.text), g) for c in top) for g in gold) / len(gold)
+
+
+def _fold(i: int) -> int:
+    return i % FOLDS
+
+
+def _fit_relevance(examples: Sequence[Example], c: float) -> LogisticModel:
+    answerable = [e for e in examples if e.question.answerable]
+    return fit_logistic(
+        "relevance", [s.features for e in answerable for s in e.pool], [y for e in answerable for y in e.labels],
+        PASSAGE_FEATURES, c=c,
+    )
+
+
+def rescored(example: Example, model: LogisticModel) -> tuple[list[Scored], list[int]]:
+    """The example's pool scored by ``model``, most relevant first, with its labels in the same order."""
+    pairs = sorted(
+        ((replace(s, probability=model.probability(s.features)), y) for s, y in zip(example.pool, example.labels, strict=True)),
+        key=lambda pair: -pair[0].probability,
+    )
+    return [s for s, _ in pairs], [y for _, y in pairs]
+
+
+def out_of_fold(examples: Sequence[Example], c: float) -> list[Example]:
+    """Every example scored by a relevance model that never saw it (nor any other question of its fold)."""
+    scored: list[Example | None] = [None] * len(examples)
+    for fold in range(FOLDS):
+        model = _fit_relevance([e for i, e in enumerate(examples) if _fold(i) != fold], c)
+        for i, e in enumerate(examples):
+            if _fold(i) == fold:
+                pool, labels = rescored(e, model)
+                scored[i] = Example(e.question, e.query, pool, labels)
+    return [e for e in scored if e is not None]
+
+
+def relevance_report(examples: Sequence[Example], oof: Sequence[Example]) -> dict[str, Any]:
+    pairs = [(e, o) for e, o in zip(examples, oof, strict=True) if e.question.answerable]
+    return {
+        "questions": len(pairs),
+        "passages": sum(len(e.pool) for e, _ in pairs),
+        "cv_recall@5": round(sum(recall_at(o, range(len(o.pool))) for _, o in pairs) / len(pairs), 4),
+        "hybrid_recall@5": round(sum(recall_at(e, range(len(e.pool))) for e, _ in pairs) / len(pairs), 4),
+        "pool_recall": round(sum(recall_at(e, range(len(e.pool)), len(e.pool)) for e, _ in pairs) / len(pairs), 4),
+    }
+
+
+def fit_answerable(oof: Sequence[Example], c: float) -> tuple[LogisticModel, dict[str, Any]]:
+    """Answerability over out-of-fold pools; its threshold is the one that, on held-out questions, best
+    balances answering the answerable and refusing the rest."""
+    rows = [question_features(e.pool) for e in oof]
+    labels = [int(e.question.answerable) for e in oof]
+    held: list[float] = [0.0] * len(oof)
+    for fold in range(FOLDS):
+        idx = [i for i in range(len(oof)) if _fold(i) != fold]
+        model = fit_logistic("answerable", [rows[i] for i in idx], [labels[i] for i in idx], ANSWERABLE_FEATURES, c=c)
+        for i in range(len(oof)):
+            if _fold(i) == fold:
+                held[i] = model.probability(rows[i])
+
+    def rates(t: float) -> tuple[float, float]:
+        answered = [p >= t for p, y in zip(held, labels, strict=True) if y]
+        refused = [p < t for p, y in zip(held, labels, strict=True) if not y]
+        return sum(answered) / max(len(answered), 1), sum(refused) / max(len(refused), 1)
+
+    threshold = max((t / 100 for t in range(5, 96)), key=lambda t: (min(rates(t)), sum(rates(t))))
+    answer_rate, refusal = rates(threshold)
+    model = fit_logistic("answerable", rows, labels, ANSWERABLE_FEATURES, c=c)
+    report = {"questions": len(oof), "unanswerable": labels.count(0), "threshold": threshold,
+              "cv_answer_rate": round(answer_rate, 4), "cv_refusal": round(refusal, 4)}
+    return replace(model, threshold=threshold), report
+
+
+def _selection_scores(oof: Sequence[Example], selection: Selection) -> tuple[float, float, float]:
+    recalls, shown, right = [], 0, 0
+    for e in oof:
+        if not e.question.answerable:
+            continue
+        q = analyse(e.question.question, lambda _t: 1.0, e.question.history)
+        chosen = selection.select(q, e.pool)
+        ids = {s.passage.chunk.id for s in chosen}
+        labels = {s.passage.chunk.id: y for s, y in zip(e.pool, e.labels, strict=True)}
+        chunks = [s.passage.chunk for s in chosen]
+        recalls.append(sum(any(covers_gold((c.doc, c.text), g) for c in chunks) for g in e.question.gold)
+                       / len(e.question.gold))
+        shown += len(ids)
+        right += sum(labels[i] for i in ids)
+    return sum(recalls) / len(recalls), right / max(shown, 1), shown / len(recalls)
+
+
+def fit_selection(oof: Sequence[Example]) -> Selection:
+    """The six selection values with the best F2-score (recall weighing double: a reader skips an extra
+    item more easily than he finds a missing one) of citation recall and precision on out-of-fold pools,
+    fitted apart for questions that ask for several items and for the rest."""
+    grid = [Rule(t / 10, r / 10, cap) for t in range(2, 10) for r in (0, 3, 5, 7, 8) for cap in (1, 2, 3, 5, 8, 12)]
+    best_many = max((r for r in grid if r.cap >= 3), key=lambda r: _objective(oof, Selection(r, r), "many"))
+    best_one = max(grid, key=lambda r: _objective(oof, Selection(best_many, r), "one"))
+    selection = Selection(best_many, best_one)
+    recall, precision, items = _selection_scores(oof, selection)
+    return replace(selection, report={"cv_citation_recall": round(recall, 4), "cv_citation_precision": round(precision, 4),
+                                      "cv_items_per_answer": round(items, 2)})
+
+
+def _objective(oof: Sequence[Example], selection: Selection, which: str) -> float:
+    part = [e for e in oof if _is_many(e) == (which == "many")]
+    recall, precision, _ = _selection_scores(part, selection)
+    beta = 2.0
+    return (1 + beta**2) * precision * recall / (beta**2 * precision + recall) if precision + recall else 0.0
+
+
+def _is_many(example: Example) -> bool:
+    q = analyse(example.question.question, lambda _t: 1.0, example.question.history)
+    return q.asks_list or q.asks_count or q.asks_comparison
+
+
+def data_hash(questions: Sequence[Question]) -> str:
+    blob = json.dumps([[q.id, q.question, [g.quote for g in q.gold]] for q in questions], ensure_ascii=False)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:16]
+
+
+def train(ws: Workspace, questions: Sequence[Question], c: float = 0.1) -> dict[str, Any]:
+    """Fit and save the relevance and answerability models and the selection values; returns the report."""
+    examples = collect(ws, questions)
+    oof = out_of_fold(examples, c)
+    relevance = _fit_relevance(examples, c)
+    answerable, answerable_report = fit_answerable(oof, c)
+    selection = fit_selection(oof)
+    data = data_hash(questions)
+    relevance_info = relevance_report(examples, oof) | {"data": data, "c": c}
+    replace(relevance, report=relevance_info).save()
+    replace(answerable, report=answerable_report | {"data": data, "c": c}).save()
+    replace(selection, report=selection.report | {"data": data}).save()
+    return {"relevance": relevance_info, "answerable": answerable_report, "selection": selection.report}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    enforce_offline_environment()
+    parser = argparse.ArgumentParser(prog="python -m assistant.signals.train", description="训练学习信号")
+    parser.add_argument("--c", type=float, default=0.1, help="逻辑回归正则强度的倒数")
+    args = parser.parse_args(argv)
+    import tempfile
+    from pathlib import Path
+
+    settings = get_settings()
+    ws = Workspace(settings)
+    ws.index()
+    questions = training_questions(settings, Path(tempfile.mkdtemp(prefix="zgt-train-")))
+    report = train(ws, questions, args.c)
+    print(json.dumps(report, ensure_ascii=False, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

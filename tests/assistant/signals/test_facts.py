@@ -1,0 +1,42 @@
+"""The kind of fact a question asks for, and whether a sentence writes one out (a redacted * does not)."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.signals.facts import asked_fact
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("巡视反馈后多久报送整改情况？", "duration"),
+        ("这份通报是哪天印发的？", "date"),
+        ("挂账的钱一共有多少？", "quantity"),
+        ("收受礼金累计达到多少元应当开除党籍？", "money"),
+        ("党内纪律处分分为几种？", "count"),
+        ("领导小组的组长是谁？", "person"),
+        ("问题线索移交给哪个部门？", "body"),
+        ("保密工作是怎么整改的？", None),
+    ],
+)
+def test_question_words_say_what_is_asked(question: str, kind: str | None) -> None:
+    fact = asked_fact(question)
+    assert (fact.kind if fact else None) == kind
+
+
+def test_a_redacted_value_is_not_a_stated_value() -> None:
+    amount = asked_fact("经费一共多少万元？")
+    assert amount is not None
+    assert amount.stated_in("教育经费达12.5亿元") and not amount.stated_in("教育经费达*.*亿元")
+    when = asked_fact("是哪天进驻的？")
+    assert when is not None and when.stated_in("2021年5月8日进驻") and not when.stated_in("*年*月*日进驻")
+    assert when.stated_in("应当在一个月内公开")  # "when" is also answered by a time limit
+
+
+def test_a_count_is_stated_by_a_number_or_by_enumerated_items() -> None:
+    count = asked_fact("政务处分一共有几种？")
+    assert count is not None
+    assert count.stated_in("政务处分的种类为：（一）警告；（二）记过；")
+    assert count.stated_in("共有六种")
+    assert not count.stated_in("依法给予政务处分")

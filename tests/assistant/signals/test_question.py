@@ -1,0 +1,46 @@
+"""What a question asks: content words by part of speech, their weights, the question's form, follow-ups."""
+
+from __future__ import annotations
+
+from assistant.signals.question import analyse, follow_up, is_followup, standalone_question
+
+IDF = {"财务管理": 5.8, "财务": 3.5, "管理": 1.4, "安全": 2.5, "学校": 2.0, "保密": 3.3, "承诺书": 6.0, "保密承诺书": 7.0}
+
+
+def idf(term: str) -> float:
+    return IDF.get(term, 4.0)
+
+
+def test_pointing_words_and_the_questions_form_are_not_its_topic() -> None:
+    q = analyse("学校安全这块有什么整改措施？", idf)
+    assert {t.text for t in q.terms} == {"学校", "安全"}  # 这块 points, 有什么整改措施 is the form
+    assert q.asks_measures and not q.asks_rules
+    assert [t.text for t in q.key_terms] == ["安全"]
+
+
+def test_a_compound_weighs_no_more_than_its_rarest_part() -> None:
+    q = analyse("哪些整改措施涉及财务管理？", idf)
+    weights = {t.text: t.weight for t in q.terms}
+    assert weights["财务管理"] == weights["财务"] == 3.5  # not the 5.8 of the whole word's rarity
+    assert q.asks_list and {t.text for t in q.key_terms} == {"财务管理", "财务"}
+
+
+def test_coverage_is_the_share_of_term_weight_found() -> None:
+    q = analyse("保密承诺书签了吗", idf)
+    assert q.coverage("组织干部职工签订保密承诺书") > q.coverage("开展保密自查") > 0
+    assert q.coverage("修订财务管理制度") == 0.0
+
+
+def test_a_count_and_a_comparison_are_forms_too() -> None:
+    assert analyse("党内纪律处分分为几种？", idf).asks_count
+    assert analyse("教育局和南开大学各自是怎么召开民主生活会的？", idf).asks_comparison
+
+
+def test_a_follow_up_leans_on_the_question_before_it() -> None:
+    history = ["问责条例规定的对党组织的问责方式有哪些？"]
+    assert is_followup("那对党的领导干部个人呢？") and not is_followup("预算由哪几部分组成？")
+    assert follow_up("那对党的领导干部个人呢？", history) == ("对党的领导干部个人", history[0])
+    assert standalone_question("预算由哪几部分组成？", history) == "预算由哪几部分组成？"
+    q = analyse("那对党的领导干部个人呢？", idf, history)
+    weights = {t.text: t.weight for t in q.terms}
+    assert weights["干部"] > weights["问责"]  # the earlier question counts at half weight

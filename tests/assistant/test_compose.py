@@ -1,0 +1,62 @@
+"""Items of an answer: whole units, never a bare heading or an instruction, one per unit and quote,
+grouped by document with the reports first when measures are asked for, and counted."""
+
+from __future__ import annotations
+
+from assistant.compose import Item, compose, distinct, item_of
+from assistant.signals.question import analyse
+from index.chunking import Chunk
+
+
+def idf(_term: str) -> float:
+    return 3.0
+
+
+def unit(text: str, *, label: str = "五是", start: int = 0, doc: str = "通报", kind: str = "report") -> Chunk:
+    return Chunk(doc_id=doc, doc=f"{doc}.txt", title=doc, kind=kind, section=f"一、 › {label}" if label else "一、",
+                 label=label, start=start, end=start + len(text), text=text, page=None, titles=(), ordinal=start)
+
+
+def test_a_measure_is_quoted_whole_and_a_fragment_is_not_an_item() -> None:
+    q = analyse("哪些措施涉及财务管理？", idf)
+    whole = unit("五是修订机关财务管理制度。清理往来款项挂账。")
+    item = item_of(q, whole, 0.9)
+    assert item is not None and item.quote == whole.text
+    assert item_of(q, unit("一是修订公务接待审批单。", label="一是"), 0.9) is not None  # short, still a measure
+    assert item_of(q, unit("一是加强。", label="一是"), 0.9) is None  # a fragment says nothing
+
+
+def test_a_plain_paragraph_gives_its_sentences_about_the_question() -> None:
+    q = analyse("财务管理制度修订了吗？", idf)
+    paragraph = unit("会议由局长主持。会议研究修订财务管理制度，规范报账审批程序。散会。", label="")
+    item = item_of(q, paragraph, 0.5)
+    assert item is not None and item.quote == "会议研究修订财务管理制度，规范报账审批程序。"
+    assert item_of(q, unit("中共南开大学委员会", label=""), 0.5) is None  # a signature line
+
+
+def test_one_item_per_unit_and_per_quote() -> None:
+    a = Item(unit("五是修订机关财务管理制度，规范报账审批。"), "五是修订机关财务管理制度，规范报账审批。", 0.9)
+    same_unit = Item(a.chunk, a.quote, 0.5)
+    same_quote = Item(unit(a.quote, start=100, doc="另一份"), a.quote, 0.4)
+    assert distinct([a, same_unit, same_quote]) == [a]
+
+
+def test_measures_come_before_rules_and_the_list_is_counted() -> None:
+    q = analyse("哪些整改措施涉及财务管理？", idf)
+    rule = unit("第二条 各单位应当建立健全财务管理制度。", label="第二条", doc="办法", kind="regulation")
+    measure = unit("五是修订机关财务管理制度，规范报账审批程序。", doc="通报")
+    items = [Item(rule, rule.text, 0.95), Item(measure, measure.text, 0.6)]
+    text, citations = compose(q, items)
+    assert text.startswith("根据资料，共 2 项，来自 2 份文件：")
+    assert [c.chunk.kind for c in citations] == ["report", "regulation"]
+    assert text.index("《通报》") < text.index("《办法》")
+    listed = [line for line in text.splitlines() if line.startswith("- ")]
+    assert all(line.endswith(f"[{n}]") for n, line in enumerate(listed, 1))
+
+
+def test_a_count_question_is_answered_with_its_count() -> None:
+    q = analyse("财务方面的措施有几项？", idf)
+    items = [Item(unit(f"{n}是修订财务管理制度第{n}稿，规范报账。", start=i * 40), f"{n}是修订财务管理制度第{n}稿，规范报账。", 0.9)
+             for i, n in enumerate("一二三")]
+    text, _ = compose(q, items)
+    assert text.startswith("资料中共列出 3 项（来自 1 份文件）：")
