@@ -8,11 +8,23 @@ from collections.abc import Sequence
 
 import jieba
 
-from assistant.measures.elements import Action, Elements, Org, orgs_match, pos_tokens
-from assistant.measures.lexicon import FILLER, NEGATION_WORDS, OPPOSITE_ACTIONS, PERSON, STRUCTURAL
+from assistant.measures.elements import Action, Elements, Org, extract_numbers, orgs_match, pos_tokens
+from assistant.measures.lexicon import (
+    ALL_ADVERBS,
+    DONE,
+    FILLER,
+    NEGATION_WORDS,
+    NUMBER,
+    OPPOSITE_ACTIONS,
+    PENDING,
+    PERSON,
+    STRUCTURAL,
+)
 from assistant.measures.results import Conflict
 from assistant.vocabulary import has_synonym
 from index.text import CJK, CLAUSE_BREAK
+
+SUB_CLAUSE_BREAK = re.compile(r"[，,。！？；!?;：:\n（）()]")
 
 
 def _actions_near(el: Elements, org: Org) -> list[Action]:
@@ -29,6 +41,7 @@ def element_conflicts(measure: Elements, span: Elements) -> list[Conflict]:
         *number_conflicts(measure, span),
         *frequency_conflicts(measure, span),
         *scope_conflicts(measure, span),
+        *status_conflicts(measure, span),
     ]
 
 
@@ -103,17 +116,78 @@ def action_conflicts(measure: Elements, span: Elements) -> list[Conflict]:
 
 
 def number_conflicts(measure: Elements, span: Elements) -> list[Conflict]:
-    """The same unit with another value (a redacted * matches any value). A count the span does not
-    state at all is unsupported, except 一 (一个县, 一所学校 are how people say "a county", "a school")."""
+    """The same unit with another value (a redacted * matches any value). A number belongs to what its
+    clause is about: when one clause of the span is about the same thing as the measure's clause, only that
+    clause's numbers count ("对17名新提任干部谈话，对4名新任职干部提醒": 提醒 goes with 4名). A count the span
+    does not state at all is unsupported, except 一 (一个县, 一所学校 are how people say "a county")."""
     conflicts = []
-    for value, unit in dict.fromkeys(measure.numbers):
+    span_clauses = sub_clauses(span.text)
+    for (value, unit), at in dict.fromkeys(zip(measure.numbers, _starts(measure), strict=True)):
+        words = clause_words(measure.text, at)
         values = [v for v, u in span.numbers if u == unit]
+        bound = _bound_clause(words, [c for c in span_clauses if any(u == unit for _, u in extract_numbers(c))])
+        if bound is not None:
+            values = [v for v, u in extract_numbers(bound) if u == unit]
         if values and value not in values and "*" not in values:
             shown = "、".join(f"{v}{unit}" for v in dict.fromkeys(values))
             conflicts.append(Conflict("number", f"{value}{unit}", shown))
         elif not values and value != "1":
             conflicts.append(Conflict("number", f"{value}{unit}", "未写明该数量"))
-    return conflicts
+    return list(dict.fromkeys(conflicts))
+
+
+def _starts(el: Elements) -> tuple[int, ...]:
+    return el.number_starts if len(el.number_starts) == len(el.numbers) else (0,) * len(el.numbers)
+
+
+def sub_clauses(text: str) -> list[str]:
+    """Clauses, with brackets as breaks too: "实现全覆盖（单独建立党支部*个…）" says two things."""
+    return [c for c in SUB_CLAUSE_BREAK.split(text) if c.strip()]
+
+
+def clause_words(text: str, at: int, drop: str = "", *, numbers: bool = False) -> list[str]:
+    """Content words of the sub-clause of ``text`` holding position ``at`` (without ``drop``); with
+    ``numbers`` the figures too (what "全部177项" is about includes 177)."""
+    clause = _sub_clause_at(text, max(at, 0))
+    if drop:
+        clause = clause.replace(drop, " ")
+    if not numbers:
+        clause = NUMBER.sub(" ", clause)
+    return [
+        w for w in dict.fromkeys(jieba.lcut(clause))
+        if (len(w) >= 2 and w not in FILLER and CJK.match(w[0])) or (numbers and w.isdigit())
+    ]
+
+
+def _bound_clause(words: Sequence[str], clauses_: Sequence[str]) -> str | None:
+    """The clause that is about what ``words`` are about: it holds at least half of them, and more of
+    them than any other clause."""
+    if not words or not clauses_:
+        return None
+    scored = sorted(((sum(has_synonym(w, c) for w in words), c) for c in clauses_), key=lambda x: -x[0])
+    best, clause = scored[0]
+    if best < len(words) / 2 or (len(scored) > 1 and scored[1][0] == best):
+        return None
+    return clause
+
+
+def status_conflicts(measure: Elements, span: Elements) -> list[Conflict]:
+    """The measure says a thing is done; the clause of the span about that thing says it is still under
+    way or not done."""
+    conflicts = []
+    for done in DONE.finditer(measure.text):
+        words = clause_words(measure.text, done.start(), drop=done.group())
+        clause = _bound_clause(words, sub_clauses(span.text))
+        if clause is None or DONE.search(clause):
+            continue
+        pending = PENDING.search(clause)
+        if pending:
+            conflicts.append(Conflict("status", done.group(), _phrase_at(clause, pending.start())))
+    return list(dict.fromkeys(conflicts))
+
+
+def _phrase_at(text: str, start: int, length: int = 8) -> str:
+    return text[start : start + length]
 
 
 def frequency_conflicts(measure: Elements, span: Elements) -> list[Conflict]:
@@ -135,39 +209,51 @@ def frequency_conflicts(measure: Elements, span: Elements) -> list[Conflict]:
 
 
 def scope_conflicts(measure: Elements, span: Elements) -> list[Conflict]:
-    """"全部 / 所有 / 全州 …" in the measure that the span does not support. A scope word of the span
-    supports it only in a clause about the same thing ("所有台账的整改措施…" does not make "全部177项整改
-    任务已完成" true)."""
+    """"全部 / 所有 / 每所 / 都 / 全州 …" in the measure that the span does not support. A scope word of the
+    span supports it only in a clause about the same thing ("所有台账的整改措施…" does not make "全部177项
+    整改任务已完成" true; "幼儿园党组织实现全覆盖" does not make every kindergarten have its own branch). An
+    adverb 都/均 over a counted group ("17名干部都…") claims no more than the count."""
     conflicts = []
-    if measure.total_scope:
-        words = _scope_words(measure, measure.total_scope[0])
+    claims = [w for w in measure.total_scope if not _bounded_by_count(measure, w)]
+    if claims:
+        words = _scope_words(measure, claims[0])
         if not any(_scope_clause_covers(span, w, words) for w in span.total_scope):
-            conflicts.append(Conflict("scope", measure.total_scope[0], "未说明全部完成或全部覆盖"))
+            conflicts.append(Conflict("scope", claims[0], "未说明全部完成或全部覆盖"))
     for region in measure.region_scope:
         if not (region in span.region_scope and _scope_clause_covers(span, region, _scope_words(measure, region))):
             conflicts.append(Conflict("scope", region, f"未涉及“{region}”范围"))
     return conflicts
 
 
+def _bounded_by_count(el: Elements, scope: str) -> bool:
+    if scope not in ALL_ADVERBS:
+        return False
+    at = el.text.find(scope)
+    clause = el.clauses[at] if 0 <= at < len(el.clauses) else -1
+    return any(el.clauses[s] == clause for s in _starts(el) if s < len(el.clauses))
+
+
 def _scope_words(el: Elements, scope: str) -> list[str]:
     """Content words of the measure clause that holds ``scope`` (what the scope is about)."""
-    at = el.text.find(scope)
-    clause = "".join(ch for ch, c in zip(el.text, el.clauses, strict=True) if c == el.clauses[max(at, 0)])
-    return [
-        w for w in jieba.lcut(clause.replace(scope, " "))
-        if (len(w) >= 2 and w not in FILLER and CJK.match(w[0])) or w.isdigit()
-    ]
+    words = clause_words(el.text, el.text.find(scope), drop=scope, numbers=True)
+    others = set(el.total_scope) | set(el.region_scope)
+    return [w for w in words if w not in others and not any(o in w for o in others)]
 
 
 def _scope_clause_covers(span: Elements, scope: str, words: Sequence[str]) -> bool:
     if not words:
         return True
     for match in re.finditer(re.escape(scope), span.text):
-        clause_id = span.clauses[match.start()]
-        clause = "".join(ch for ch, c in zip(span.text, span.clauses, strict=True) if c == clause_id)
+        clause = _sub_clause_at(span.text, match.start())
         if sum(has_synonym(w, clause) for w in words) >= len(words) / 2:
             return True
     return False
+
+
+def _sub_clause_at(text: str, at: int) -> str:
+    start = max((m.end() for m in SUB_CLAUSE_BREAK.finditer(text, 0, at)), default=0)
+    end_match = SUB_CLAUSE_BREAK.search(text, at)
+    return text[start : end_match.start() if end_match else len(text)]
 
 
 def _bound_pairs(el: Elements) -> list[tuple[Org, Org]]:
