@@ -22,8 +22,11 @@ from assistant.measures.attribution import ReportDocument, attribution_conflicts
 from assistant.measures.conflicts import (
     action_conflicts,
     actor_conflicts,
+    detail_conflicts,
     frequency_conflicts,
     number_conflicts,
+    rank_conflicts,
+    role_conflicts,
     scope_conflicts,
     status_conflicts,
 )
@@ -115,6 +118,8 @@ class MeasureChecker:
             # an actor the measure names may sit in the other sentence of the pair
             still = {(c.kind, c.measure_value) for c in actor_conflicts(mine, whole)}
             actors = [c for c in actors if (c.kind, c.measure_value) in still]
+        if not actors:
+            actors = role_conflicts(mine, whole)
         named = {c.measure_value for c in actors}
         found = [
             *actors,
@@ -127,6 +132,8 @@ class MeasureChecker:
             *action_conflicts(mine, focus),
             *flow_conflicts(extract_flows(measure), extract_flows(span.text)),
             *number_conflicts(mine, whole),
+            *rank_conflicts(mine, whole),
+            *detail_conflicts(mine, whole),
             *frequency_conflicts(mine, whole),
             *scope_conflicts(mine, focus),
             *status_conflicts(mine, whole),

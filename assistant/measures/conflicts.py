@@ -10,14 +10,18 @@ import jieba
 
 from assistant.measures.elements import Action, Elements, Org, extract_numbers, orgs_match, pos_tokens
 from assistant.measures.lexicon import (
+    ABSENCE_WORDS,
     ALL_ADVERBS,
     DONE,
+    EXCLUSIVE_DETAILS,
     FILLER,
     NEGATION_WORDS,
     NUMBER,
     OPPOSITE_ACTIONS,
     PENDING,
     PERSON,
+    RANK,
+    SELF_REFERENCE,
     STRUCTURAL,
 )
 from assistant.measures.results import Conflict
@@ -42,6 +46,9 @@ def element_conflicts(measure: Elements, span: Elements) -> list[Conflict]:
         *frequency_conflicts(measure, span),
         *scope_conflicts(measure, span),
         *status_conflicts(measure, span),
+        *rank_conflicts(measure, span),
+        *role_conflicts(measure, span),
+        *detail_conflicts(measure, span),
     ]
 
 
@@ -81,6 +88,99 @@ def actor_conflicts(measure: Elements, span: Elements) -> list[Conflict]:
     return list(dict.fromkeys(conflicts))
 
 
+def role_conflicts(measure: Elements, span: Elements) -> list[Conflict]:
+    """A body or post the measure names that the span mentions, but not as the one who does the measure's
+    thing: the span clause about that thing has another subject, carried over from an earlier clause of
+    the sentence as Chinese does ("我局已下发通知，并组织人员开展审计，…报告已征求州审计局意见": 州审计局
+    did not audit)."""
+    conflicts = []
+    clauses_ = _sub_clause_spans(span.text)
+    for actor in measure.actors:
+        if not any(orgs_match(actor, o) for o in span.actors):
+            continue  # not mentioned at all: other checks
+        words = clause_words(measure.text, actor.start, drop=actor.name)
+        best = _bound_clause(words, [span.text[a:b] for a, b in clauses_])
+        if best is None:
+            continue
+        start, end = next((a, b) for a, b in clauses_ if span.text[a:b] == best)
+        if any(orgs_match(actor, o) and start <= o.start < end for o in span.actors):
+            continue
+        subject = _subject_before(span, start, person=actor.family == PERSON)
+        if subject is not None and not orgs_match(actor, subject):
+            conflicts.append(Conflict("person" if actor.family == PERSON else "actor", actor.name, subject.name))
+    return conflicts
+
+
+def _sub_clause_spans(text: str) -> list[tuple[int, int]]:
+    bounds = [0, *(m.end() for m in SUB_CLAUSE_BREAK.finditer(text)), len(text) + 1]
+    return [(a, b - 1) for a, b in zip(bounds, bounds[1:], strict=False) if text[a : b - 1].strip()]
+
+
+def _subject_before(span: Elements, at: int, *, person: bool) -> Org | None:
+    """The last body (or post, for a post) named before ``at`` in the same sentence, a report's name for
+    itself (我局, 本校) included."""
+    sentence_start = max((i + 1 for i, ch in enumerate(span.text[:at]) if ch in "。！？；!?;\n"), default=0)
+    selves = [] if person else [
+        Org(m.group(), m.group(), "self", m.start(), m.end()) for m in SELF_REFERENCE.finditer(span.text)
+    ]
+    family_ok = [o for o in [*span.actors, *selves] if (o.family == PERSON) == person]
+    before = [o for o in family_ok if sentence_start <= o.start < at]
+    return max(before, key=lambda o: o.start) if before else None
+
+
+def existence_conflicts(measure: Elements, span: Elements) -> list[Conflict]:
+    """One side says a thing is there (安排专人对接), the other that there is none (无专人对接)."""
+    mine, theirs = _absent_nouns(measure.text), _absent_nouns(span.text)
+    conflicts = []
+    for word, phrase in theirs.items():
+        if word not in mine and has_synonym(word, measure.text):
+            conflicts.append(Conflict("negation", word, phrase))
+    for word, phrase in mine.items():
+        if word not in theirs and has_synonym(word, span.text):
+            conflicts.append(Conflict("negation", phrase, word))
+    return conflicts
+
+
+def _absent_nouns(text: str) -> dict[str, str]:
+    tokens = pos_tokens(text)
+    return {
+        nxt.word: tok.word + nxt.word
+        for tok, nxt in zip(tokens, tokens[1:], strict=False)
+        if tok.word in ABSENCE_WORDS and nxt.flag.startswith(("n", "j")) and len(nxt.word) >= 2
+    }
+
+
+def rank_conflicts(measure: Elements, span: Elements) -> list[Conflict]:
+    """Another grade of post in the clause about the same thing (副处级 against 正科级)."""
+    conflicts = []
+    ranked = [c for c in sub_clauses(span.text) if RANK.search(c)]
+    for match in RANK.finditer(measure.text):
+        clause = _bound_clause(clause_words(measure.text, match.start(), drop=match.group()), ranked)
+        grades = [m.group() for m in RANK.finditer(clause)] if clause else []
+        if grades and match.group() not in grades:
+            conflicts.append(Conflict("rank", match.group(), "、".join(dict.fromkeys(grades))))
+    return conflicts
+
+
+def detail_conflicts(measure: Elements, span: Elements) -> list[Conflict]:
+    """A detail of a kind whose words exclude each other (寒假 / 暑期, 线上 / 现场, 专职 / 兼职), given
+    otherwise in the span clause about the same thing."""
+    conflicts = []
+    for groups in EXCLUSIVE_DETAILS:
+        every = [w for g in groups for w in g]
+        for group in groups:
+            word = next((w for w in group if w in measure.text), None)
+            if word is None:
+                continue
+            words = clause_words(measure.text, measure.text.find(word), drop=word)
+            clause = _bound_clause(words, [c for c in sub_clauses(span.text) if any(w in c for w in every)])
+            if clause is None or any(w in clause for w in group):
+                continue
+            other = next(w for w in every if w in clause)
+            conflicts.append(Conflict("detail", word, other))
+    return conflicts
+
+
 def action_conflicts(measure: Elements, span: Elements) -> list[Conflict]:
     """The span does the opposite of what the measure says, or negates it (or the other way round)."""
     conflicts: list[Conflict] = []
@@ -102,6 +202,7 @@ def action_conflicts(measure: Elements, span: Elements) -> list[Conflict]:
         for theirs in span.changes:
             if (before, after) != theirs and {before, after} & set(theirs):
                 conflicts.append(Conflict("action", f"由{before}调整为{after}", f"由{theirs[0]}调整为{theirs[1]}"))
+    conflicts += existence_conflicts(measure, span)
     if not any(c.kind == "negation" for c in conflicts):
         for verb in dict.fromkeys(measure.negated):
             if verb in span.verbs and verb not in span.negated:
@@ -241,19 +342,29 @@ def _scope_words(el: Elements, scope: str) -> list[str]:
 
 
 def _scope_clause_covers(span: Elements, scope: str, words: Sequence[str]) -> bool:
+    """Whether a clause holding ``scope`` in the span (with the clause before it in the same sentence: "梳理
+    十九大以来，特别是…全州教育系统实施的各类教育项目" is one phrase) is about ``words``."""
     if not words:
         return True
     for match in re.finditer(re.escape(scope), span.text):
-        clause = _sub_clause_at(span.text, match.start())
+        start, end = _sub_clause_bounds(span.text, match.start())
+        clause = span.text[start:end]
+        if start > 1 and span.text[start - 1] not in "。！？；!?;\n":
+            clause = _sub_clause_at(span.text, start - 2) + clause
         if sum(has_synonym(w, clause) for w in words) >= len(words) / 2:
             return True
     return False
 
 
-def _sub_clause_at(text: str, at: int) -> str:
+def _sub_clause_bounds(text: str, at: int) -> tuple[int, int]:
     start = max((m.end() for m in SUB_CLAUSE_BREAK.finditer(text, 0, at)), default=0)
     end_match = SUB_CLAUSE_BREAK.search(text, at)
-    return text[start : end_match.start() if end_match else len(text)]
+    return start, end_match.start() if end_match else len(text)
+
+
+def _sub_clause_at(text: str, at: int) -> str:
+    start, end = _sub_clause_bounds(text, at)
+    return text[start:end]
 
 
 def _bound_pairs(el: Elements) -> list[tuple[Org, Org]]:

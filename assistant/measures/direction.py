@@ -33,14 +33,13 @@ DIFFERENT = 0.34  # ... and two names of different places share at most (in betw
 class Flow:
     source: str  # where from (从/由甲), or what is moved (将甲…, 甲移交…); "" when the clause does not say
     target: str  # where to; "" when the clause does not say (从甲中列支)
-    verb: str
+    verb: str  # the move verb with its link: 选送…到, 调整为, 移交
     origin: bool  # the source is an origin (从/由), not the thing moved (将/把)
+    mark: str = ""  # 从, 由, 将, 把 or ""
 
     @property
     def text(self) -> str:
-        if self.origin:
-            return f"从{self.source}{self.verb}到{self.target}" if self.target else f"从{self.source}{self.verb}"
-        return f"{self.source}{self.verb}{self.target}"
+        return f"{self.mark}{self.source}{self.verb}{self.target}"
 
 
 def _clauses(tokens: tuple[Token, ...]) -> list[list[Token]]:
@@ -107,16 +106,16 @@ def _clause_flows(tokens: list[Token]) -> list[Flow]:
             if j < len(tokens) and tokens[j].word in ("中", "里"):
                 verb = tokens[j + 1].word if j + 1 < len(tokens) else ""
                 if tok.word == "从":  # 从甲中列支: an origin without a destination
-                    flows.append(Flow(source, "", verb, origin=True))
+                    flows.append(Flow(source, "", f"中{verb}", origin=True, mark="从"))
                 continue
             link = _link_after(tokens, j)
             if link is None:
                 continue  # 由甲带队: 由 names who acts, not where from
             used.update(range(j, link + 1))
             target, _ = _phrase(tokens, link + 1)
-            verb = "".join(t.word for t in tokens[j:link] if t.word not in FLOW_SKIP)
+            verb = "".join(t.word for t in tokens[j : link + 1] if t.word not in FLOW_SKIP)
             if target:
-                flows.append(Flow(source, target, verb or tokens[link].word, origin=True))
+                flows.append(Flow(source, target, verb, origin=True, mark=tok.word))
         elif tok.word in FLOW_OBJECT_MARKS:
             thing, j = _phrase(tokens, i + 1, stop_at_verbs=False)
             if not thing or j >= len(tokens) or tokens[j].word in FLOW_ORIGIN_MARKS:
@@ -127,7 +126,7 @@ def _clause_flows(tokens: list[Token]) -> list[Flow]:
             used.update(range(j, link + 1))
             target, _ = _phrase(tokens, link + 1)
             if target:
-                flows.append(Flow(thing, target, "".join(t.word for t in tokens[j : link + 1]), origin=False))
+                flows.append(Flow(thing, target, "".join(t.word for t in tokens[j : link + 1]), False, tok.word))
     for i, tok in enumerate(tokens):
         if i in used:
             continue
@@ -173,23 +172,42 @@ def place_similarity(a: str, b: str) -> float:
 
 def flow_conflicts(measure: tuple[Flow, ...], span: tuple[Flow, ...]) -> list[Conflict]:
     """A move of the measure that the span makes the other way round, or makes to another destination
-    (and nowhere makes as the measure says)."""
+    (and nowhere makes as the measure says). Each move of the span is aligned with the measure's both ways
+    (origin with origin and destination with destination, or crosswise) and the better alignment wins:
+    names share generic words (高级中学, 招生计划), so only the comparison of the two tells direction."""
     conflicts = []
     for f in measure:
         if not f.source:
             continue
-        same_source = [g for g in span if g.source and place_similarity(f.source, g.source) >= SAME]
-        if any(not f.target or not g.target or place_similarity(f.target, g.target) >= SAME for g in same_source):
+        aligned = [(g, *_alignments(f, g)) for g in span if g.source]
+        if any(direct >= SAME and direct >= crossed for _, direct, crossed in aligned):
             continue  # the span makes this move
-        reversed_ = [
-            g for g in span
-            if f.target and g.source and g.target and g.origin == f.origin
-            and place_similarity(f.source, g.target) >= SAME and place_similarity(f.target, g.source) >= SAME
-        ]
+        reversed_ = [g for g, direct, crossed in aligned if crossed >= SAME and crossed > direct]
+        if not reversed_ and f.origin and f.target:
+            # 从甲调到乙 against "…返回甲": what leaves 甲 in the measure goes to 甲 in the span
+            reversed_ = [
+                g for g, _, _ in aligned
+                if g.target and place_similarity(f.source, g.target) >= SAME
+                and place_similarity(f.target, g.target) <= DIFFERENT
+            ]
         if reversed_:
             conflicts.append(Conflict("direction", f.text, reversed_[0].text))
             continue
-        elsewhere = [g for g in same_source if f.target and g.target and place_similarity(f.target, g.target) <= DIFFERENT]
+        elsewhere = [
+            g for g, _, _ in aligned
+            if f.target and g.target and place_similarity(f.source, g.source) >= SAME
+            and place_similarity(f.target, g.target) <= DIFFERENT
+        ]
         if elsewhere:
             conflicts.append(Conflict("direction", f.text, elsewhere[0].text))
     return conflicts
+
+
+def _alignments(f: Flow, g: Flow) -> tuple[float, float]:
+    """(origin~origin and destination~destination, origin~destination and destination~origin); a move
+    without a destination aligns by its origin alone."""
+    if not f.target or not g.target:
+        return place_similarity(f.source, g.source), 0.0
+    direct = min(place_similarity(f.source, g.source), place_similarity(f.target, g.target))
+    crossed = min(place_similarity(f.source, g.target), place_similarity(f.target, g.source))
+    return direct, crossed

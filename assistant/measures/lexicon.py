@@ -14,7 +14,8 @@ FILLER = frozenset(
     """已经 已 把 给 让 它 它们 他们 将 对 了 的 地 得 着 过 进一步 认真 切实 扎实 积极 及时 严格 全力
     坚持 持续 不断 加强 加大 强化 推进 推动 落实 做好 抓好 一个 一所 一次 当 里 局里 这 那 等 并 及 与 和
     同时 目前 现在 今年 去年 已于 各项 有关 相关 具体 明确要求 要求 提出 做到 实现 完成 全部 所有 全体
-    都 均 一律 全面 下来 起来 出来 上来 下去 当周 当月 当年 当天 当日""".split()
+    都 均 一律 全面 下来 起来 出来 上来 下去 当周 当月 当年 当天 当日 各种 各类 各个 一些 多种
+    超过 超 逾 近 约 余 多 左右 以上 将近 大约 不少于""".split()
 ) | STOPWORDS
 
 # Action verbs by class. Classes, not words, are compared: 退回 and 返回 agree, 调入 and 返回 do not.
@@ -109,7 +110,7 @@ CHANGE = re.compile(
 )
 TOTAL_SCOPE = ("全部", "所有", "全体", "一律", "全都", "悉数", "全覆盖", "百分之百", "100%", "无一例外", "均已", "全面")
 # "every one" spelled as 每 + a measure word (每所学校, 每个县), and the adverbs that say "all of them"
-EVERY = re.compile(r"每(?:一)?[所个名位家项条](?![月年周天日次])")
+EVERY = re.compile(r"每(?:一)?[所个名位家项条](?!月|年|周|天|日|次|星期|季|学期|小时)")
 ALL_ADVERBS = frozenset({"都", "均", "皆"})
 REGION_SCOPE = re.compile(r"全(州|省|市|县|区|国|校|系统|行业)")
 
@@ -139,3 +140,21 @@ FLOW_SKIP = frozenset({"　", "“", "”", "‘", "’", "了", "*"})
 # is still under way or not done (正在办理, 尚未完成).
 DONE = re.compile(r"(?:已经?|均已|全部|已全部)(?:全部)?(?:完成|办结|落实到位|整改到位|结清|到位|实现)|完成了")
 PENDING = re.compile(r"正在|尚未|尚在|仍在|有待|待办|未完成|未能完成|未整改|未办结|未到位|正抓紧")
+
+# "has no …": 无专人对接, 没有专职保密员 (the existence of the thing is denied).
+ABSENCE_WORDS = frozenset({"无", "没有", "缺乏", "缺少", "尚无", "暂无"})
+# Grades of posts and cadres: 副处级, 正科级, 厅局级.
+RANK = re.compile(r"[正副]?(?:省部|厅局|县处|乡科|厅|局|处|科|股)级")
+# How a report names its own issuer: 我局, 本校, 我集团.
+SELF_REFERENCE = re.compile(r"(?:我|本)(?:局|校|院|厅|委|部|处|集团|公司|单位|中心)")
+
+# Words of one kind that exclude each other: a measure held in 寒假 is not the one held in 暑期.
+EXCLUSIVE_DETAILS: tuple[tuple[tuple[str, ...], ...], ...] = (
+    (("寒假",), ("暑假", "暑期")),
+    (("春季", "春学期"), ("秋季", "秋学期")),
+    (("上半年",), ("下半年",)),
+    (("线上", "网上", "网络"), ("线下", "现场")),
+    (("校内",), ("校外",)),
+    (("境内", "国内"), ("境外", "国外")),
+    (("专职",), ("兼职",)),
+)

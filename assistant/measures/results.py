@@ -14,7 +14,7 @@ VERDICT_LABELS = {EXISTS: "已有", PARTIAL: "部分相似", ABSENT: "未找到"
 @dataclass(frozen=True)
 class Conflict:
     kind: str  # "actor" | "person" | "document" | "action" | "direction" | "number" | "frequency" | "scope"
-    # | "negation" | "status"
+    # | "negation" | "status" | "rank" | "detail"
     measure_value: str
     source_value: str
 
@@ -33,6 +33,10 @@ class Conflict:
             return f"主体不一致：措施称“{m}”，而相近内容出自《{s}》"
         if self.kind == "direction":
             return f"方向不一致：措施为“{m}”，原文为“{s}”"
+        if self.kind == "detail":
+            return f"细节不一致：措施为“{m}”，原文为“{s}”"
+        if self.kind == "rank":
+            return f"级别不一致：措施为“{m}”，原文为“{s}”"
         if self.kind == "status":
             return f"完成情况不一致：措施称“{m}”，原文为“{s}”"
         if self.kind == "person":
