@@ -13,8 +13,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
-from assistant.measures.elements import Org, mask_titles
+from assistant.measures.elements import Org, extract_orgs, extract_roles, mask_titles, orgs_match
 from assistant.measures.results import Conflict
 from index.text import CJK
 
@@ -25,7 +26,7 @@ _BODY_SUFFIX = re.compile(r"(?:委员会|常委会|党委|党组|有限责任公
 _SCHOOL = re.compile(r"(?:大学|学院)$")
 
 
-@dataclass(frozen=True)
+@dataclass
 class ReportDocument:
     doc_id: str
     title: str
@@ -38,6 +39,17 @@ class ReportDocument:
 
     def mentions(self, name: str) -> bool:
         return name in self.text or name in self.title
+
+    @cached_property
+    def actors(self) -> tuple[Org, ...]:
+        """Every body and post the document names (read once, only when a name is not found as written)."""
+        return tuple(a for line in self.text.splitlines() for a in (*extract_orgs(line), *extract_roles(line)))
+
+    def names_actor(self, actor: Org) -> bool:
+        """The document names this body: as written, without a leading qualifier it does not use, or in a
+        longer form (州政府 ~ 州人民政府)."""
+        forms = {actor.name, actor.core, *(actor.name[i:] for i in range(len(actor.name) - 2))}
+        return any(self.mentions(f) for f in forms) or any(orgs_match(actor, a) for a in self.actors)
 
 
 def issuer(title: str, text: str) -> str:
@@ -86,9 +98,7 @@ def attribution_conflicts(
         if foreign:
             conflicts.append(Conflict("document", max(foreign, key=len), source.title))
     for actor in actors:
-        # a body named with a leading qualifier the document does not use is still that body
-        forms = {actor.core, *(actor.name[i:] for i in range(len(actor.name) - 2))}
-        if not any(source.mentions(f) for f in forms) and not any(
+        if not source.names_actor(actor) and not any(
             actor.name in c.measure_value or c.measure_value in actor.name for c in conflicts
         ):
             conflicts.append(Conflict("actor", actor.name, "原文未提及"))

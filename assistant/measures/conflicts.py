@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 import jieba
 
+from assistant.measures.direction import extract_flows, flow_conflicts
 from assistant.measures.elements import Action, Elements, Org, extract_numbers, orgs_match, pos_tokens
 from assistant.measures.lexicon import (
     ABSENCE_WORDS,
@@ -15,6 +16,7 @@ from assistant.measures.lexicon import (
     DONE,
     EXCLUSIVE_DETAILS,
     FILLER,
+    MANNER_SCOPE,
     NEGATION_WORDS,
     NUMBER,
     OPPOSITE_ACTIONS,
@@ -41,6 +43,7 @@ def element_conflicts(measure: Elements, span: Elements) -> list[Conflict]:
     """Where the span contradicts the measure, all checks on the same text."""
     return [
         *actor_conflicts(measure, span),
+        *flow_conflicts(extract_flows(measure.text), extract_flows(span.text)),
         *action_conflicts(measure, span),
         *number_conflicts(measure, span),
         *frequency_conflicts(measure, span),
@@ -318,7 +321,9 @@ def scope_conflicts(measure: Elements, span: Elements) -> list[Conflict]:
     claims = [w for w in measure.total_scope if not _bounded_by_count(measure, w)]
     if claims:
         words = _scope_words(measure, claims[0])
-        if not any(_scope_clause_covers(span, w, words) for w in span.total_scope):
+        # 全面 (done thoroughly) is no claim that every one is done: it supports only itself
+        support = [w for w in span.total_scope if w not in MANNER_SCOPE or claims[0] in MANNER_SCOPE]
+        if not any(_scope_clause_covers(span, w, words) for w in support):
             conflicts.append(Conflict("scope", claims[0], "未说明全部完成或全部覆盖"))
     for region in measure.region_scope:
         if not (region in span.region_scope and _scope_clause_covers(span, region, _scope_words(measure, region))):

@@ -109,6 +109,7 @@ CHANGE = re.compile(
     r"(?:由|从)[“\"‘]?([^，。；、“”\"‘’]{1,12}?)[”\"’]?(?:调整|改|转|变更|变|划转|调)(?:为|成|到|至|回)[“\"‘]?([^，。；、“”\"‘’]{1,12}?)(?=[”\"’，。；、]|$)"
 )
 TOTAL_SCOPE = ("全部", "所有", "全体", "一律", "全都", "悉数", "全覆盖", "百分之百", "100%", "无一例外", "均已", "全面")
+MANNER_SCOPE = frozenset({"全面"})  # says how thoroughly, not how many
 # "every one" spelled as 每 + a measure word (每所学校, 每个县), and the adverbs that say "all of them"
 EVERY = re.compile(r"每(?:一)?[所个名位家项条](?!月|年|周|天|日|次|星期|季|学期|小时)")
 ALL_ADVERBS = frozenset({"都", "均", "皆"})

@@ -76,7 +76,8 @@ def item_rows(checker: MeasureChecker, item: dict[str, Any]) -> list[Row]:
     for (span, _), feats in zip(judged, span_features([sig for _, sig in judged]), strict=True):
         hit = bool(item["exists"]) and any(covers_gold((span.chunk.doc, span.text), g) for g in gold)
         key = f"{span.chunk.doc}:{span.chunk.start + span.offset}-{span.chunk.start + span.offset + len(span.text)}"
-        rows.append(Row(str(item["id"]), bool(item["exists"]), key, int(hit), feats))
+        # rounded as stored, so that refitting the stored rows gives exactly this model
+        rows.append(Row(str(item["id"]), bool(item["exists"]), key, int(hit), {k: round(v, 6) for k, v in feats.items()}))
     if not rows:  # nothing retrieved: the item still counts (as "not found")
         rows.append(Row(str(item["id"]), bool(item["exists"]), "", 0, dict.fromkeys(FEATURES, 0.0)))
     return rows
