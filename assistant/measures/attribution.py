@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import lru_cache
 
 from assistant.measures.elements import Org, extract_orgs, extract_roles, mask_titles, orgs_match
 from assistant.measures.results import Conflict
@@ -40,16 +40,22 @@ class ReportDocument:
     def mentions(self, name: str) -> bool:
         return name in self.text or name in self.title
 
-    @cached_property
+    @property
     def actors(self) -> tuple[Org, ...]:
-        """Every body and post the document names (read once, only when a name is not found as written)."""
-        return tuple(a for line in self.text.splitlines() for a in (*extract_orgs(line), *extract_roles(line)))
+        """Every body and post the document names (read once per text, only when a name is not found as
+        written)."""
+        return _actors(self.text)
 
     def names_actor(self, actor: Org) -> bool:
         """The document names this body: as written, without a leading qualifier it does not use, or in a
         longer form (州政府 ~ 州人民政府)."""
         forms = {actor.name, actor.core, *(actor.name[i:] for i in range(len(actor.name) - 2))}
         return any(self.mentions(f) for f in forms) or any(orgs_match(actor, a) for a in self.actors)
+
+
+@lru_cache(maxsize=64)
+def _actors(text: str) -> tuple[Org, ...]:
+    return tuple(a for line in text.splitlines() for a in (*extract_orgs(line), *extract_roles(line)))
 
 
 def issuer(title: str, text: str) -> str:

@@ -276,17 +276,18 @@ def _bound_clause(words: Sequence[str], clauses_: Sequence[str]) -> str | None:
 
 
 def status_conflicts(measure: Elements, span: Elements) -> list[Conflict]:
-    """The measure says a thing is done; the clause of the span about that thing says it is still under
-    way or not done."""
+    """One side says a thing is done, the other (in its clause about that thing) that it is still under
+    way, put off or not done."""
     conflicts = []
-    for done in DONE.finditer(measure.text):
-        words = clause_words(measure.text, done.start(), drop=done.group())
-        clause = _bound_clause(words, sub_clauses(span.text))
-        if clause is None or DONE.search(clause):
-            continue
-        pending = PENDING.search(clause)
-        if pending:
-            conflicts.append(Conflict("status", done.group(), _phrase_at(clause, pending.start())))
+    for mark, other in ((DONE, PENDING), (PENDING, DONE)):
+        for said in mark.finditer(measure.text):
+            words = clause_words(measure.text, said.start(), drop=said.group())
+            clause = _bound_clause(words, sub_clauses(span.text))
+            if clause is None or mark.search(clause):
+                continue
+            found = other.search(clause)
+            if found:
+                conflicts.append(Conflict("status", said.group(), _phrase_at(clause, found.start())))
     return list(dict.fromkeys(conflicts))
 
 

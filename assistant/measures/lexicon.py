@@ -45,13 +45,13 @@ ACTION_CLASSES: dict[str, tuple[str, ...]] = {
 ACTION_CLASS_OF: dict[str, str] = {w: cls for cls, words in ACTION_CLASSES.items() for w in words}
 OPPOSITE_ACTIONS: dict[str, frozenset[str]] = {
     "create": frozenset({"abolish", "stop"}),
-    "abolish": frozenset({"create", "formulate"}),
+    "abolish": frozenset({"create", "formulate", "admit", "conduct"}),
     "formulate": frozenset({"abolish"}),
     "increase": frozenset({"decrease"}),
     "decrease": frozenset({"increase"}),
-    "admit": frozenset({"return"}),
+    "admit": frozenset({"return", "abolish"}),
     "return": frozenset({"admit"}),
-    "conduct": frozenset({"stop"}),
+    "conduct": frozenset({"stop", "abolish"}),
     "stop": frozenset({"conduct", "create"}),
     "delegate": frozenset({"centralize"}),
     "centralize": frozenset({"delegate"}),
@@ -139,8 +139,8 @@ FLOW_SKIP = frozenset({"　", "“", "”", "‘", "’", "了", "*"})
 
 # Whether a thing is done: a measure that says it is (已完成, 已全部完成退付) against a sentence that says it
 # is still under way or not done (正在办理, 尚未完成).
-DONE = re.compile(r"(?:已经?|均已|全部|已全部)(?:全部)?(?:完成|办结|落实到位|整改到位|结清|到位|实现)|完成了")
-PENDING = re.compile(r"正在|尚未|尚在|仍在|有待|待办|未完成|未能完成|未整改|未办结|未到位|正抓紧")
+DONE = re.compile(r"(?:已经?|均已|全部|已全部)(?:全部)?(?:完成|办结|落实到位|整改到位|结清|到位|实现)|完成了|^完成")
+PENDING = re.compile(r"正在|尚未|尚在|仍在|有待|待办|未完成|未能完成|未整改|未办结|未到位|正抓紧|推迟|延期|暂缓")
 
 # "has no …": 无专人对接, 没有专职保密员 (the existence of the thing is denied).
 ABSENCE_WORDS = frozenset({"无", "没有", "缺乏", "缺少", "尚无", "暂无"})
