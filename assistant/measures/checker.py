@@ -121,14 +121,11 @@ class MeasureChecker:
         if not actors:
             actors = role_conflicts(mine, whole)
         named = {c.measure_value for c in actors}
+        unnamed = [a for a in mine.orgs if a.name not in named]  # bodies not already found in conflict
+        source = self._documents.get(span.chunk.doc_id)
         found = [
             *actors,
-            *(
-                c for c in attribution_conflicts(
-                    measure, [a for a in mine.orgs if a.name not in named], self._documents.get(span.chunk.doc_id),
-                    self.documents,
-                )
-            ),
+            *attribution_conflicts(measure, unnamed, source, self.documents),
             *action_conflicts(mine, focus),
             *flow_conflicts(extract_flows(measure), extract_flows(span.text)),
             *number_conflicts(mine, whole),
