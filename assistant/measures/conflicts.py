@@ -8,11 +8,29 @@ from collections.abc import Sequence
 
 import jieba
 
-from assistant.measures.elements import Action, Elements, Org, orgs_match, pos_tokens
-from assistant.measures.lexicon import FILLER, NEGATION_WORDS, OPPOSITE_ACTIONS, PERSON, STRUCTURAL
+from assistant.measures.direction import extract_flows, flow_conflicts
+from assistant.measures.elements import Action, Elements, Org, extract_numbers, orgs_match, pos_tokens
+from assistant.measures.lexicon import (
+    ABSENCE_WORDS,
+    ALL_ADVERBS,
+    DONE,
+    EXCLUSIVE_DETAILS,
+    FILLER,
+    MANNER_SCOPE,
+    NEGATION_WORDS,
+    NUMBER,
+    OPPOSITE_ACTIONS,
+    PENDING,
+    PERSON,
+    RANK,
+    SELF_REFERENCE,
+    STRUCTURAL,
+)
 from assistant.measures.results import Conflict
 from assistant.vocabulary import has_synonym
 from index.text import CJK, CLAUSE_BREAK
+
+SUB_CLAUSE_BREAK = re.compile(r"[，,。！？；!?;：:\n（）()]")
 
 
 def _actions_near(el: Elements, org: Org) -> list[Action]:
@@ -25,10 +43,15 @@ def element_conflicts(measure: Elements, span: Elements) -> list[Conflict]:
     """Where the span contradicts the measure, all checks on the same text."""
     return [
         *actor_conflicts(measure, span),
+        *flow_conflicts(extract_flows(measure.text), extract_flows(span.text)),
         *action_conflicts(measure, span),
         *number_conflicts(measure, span),
         *frequency_conflicts(measure, span),
         *scope_conflicts(measure, span),
+        *status_conflicts(measure, span),
+        *rank_conflicts(measure, span),
+        *role_conflicts(measure, span),
+        *detail_conflicts(measure, span),
     ]
 
 
@@ -68,6 +91,99 @@ def actor_conflicts(measure: Elements, span: Elements) -> list[Conflict]:
     return list(dict.fromkeys(conflicts))
 
 
+def role_conflicts(measure: Elements, span: Elements) -> list[Conflict]:
+    """A body or post the measure names that the span mentions, but not as the one who does the measure's
+    thing: the span clause about that thing has another subject, carried over from an earlier clause of
+    the sentence as Chinese does ("我局已下发通知，并组织人员开展审计，…报告已征求州审计局意见": 州审计局
+    did not audit)."""
+    conflicts = []
+    clauses_ = _sub_clause_spans(span.text)
+    for actor in measure.actors:
+        if not any(orgs_match(actor, o) for o in span.actors):
+            continue  # not mentioned at all: other checks
+        words = clause_words(measure.text, actor.start, drop=actor.name)
+        best = _bound_clause(words, [span.text[a:b] for a, b in clauses_])
+        if best is None:
+            continue
+        start, end = next((a, b) for a, b in clauses_ if span.text[a:b] == best)
+        if any(orgs_match(actor, o) and start <= o.start < end for o in span.actors):
+            continue
+        subject = _subject_before(span, start, person=actor.family == PERSON)
+        if subject is not None and not orgs_match(actor, subject):
+            conflicts.append(Conflict("person" if actor.family == PERSON else "actor", actor.name, subject.name))
+    return conflicts
+
+
+def _sub_clause_spans(text: str) -> list[tuple[int, int]]:
+    bounds = [0, *(m.end() for m in SUB_CLAUSE_BREAK.finditer(text)), len(text) + 1]
+    return [(a, b - 1) for a, b in zip(bounds, bounds[1:], strict=False) if text[a : b - 1].strip()]
+
+
+def _subject_before(span: Elements, at: int, *, person: bool) -> Org | None:
+    """The last body (or post, for a post) named before ``at`` in the same sentence, a report's name for
+    itself (我局, 本校) included."""
+    sentence_start = max((i + 1 for i, ch in enumerate(span.text[:at]) if ch in "。！？；!?;\n"), default=0)
+    selves = [] if person else [
+        Org(m.group(), m.group(), "self", m.start(), m.end()) for m in SELF_REFERENCE.finditer(span.text)
+    ]
+    family_ok = [o for o in [*span.actors, *selves] if (o.family == PERSON) == person]
+    before = [o for o in family_ok if sentence_start <= o.start < at]
+    return max(before, key=lambda o: o.start) if before else None
+
+
+def existence_conflicts(measure: Elements, span: Elements) -> list[Conflict]:
+    """One side says a thing is there (安排专人对接), the other that there is none (无专人对接)."""
+    mine, theirs = _absent_nouns(measure.text), _absent_nouns(span.text)
+    conflicts = []
+    for word, phrase in theirs.items():
+        if word not in mine and has_synonym(word, measure.text):
+            conflicts.append(Conflict("negation", word, phrase))
+    for word, phrase in mine.items():
+        if word not in theirs and has_synonym(word, span.text):
+            conflicts.append(Conflict("negation", phrase, word))
+    return conflicts
+
+
+def _absent_nouns(text: str) -> dict[str, str]:
+    tokens = pos_tokens(text)
+    return {
+        nxt.word: tok.word + nxt.word
+        for tok, nxt in zip(tokens, tokens[1:], strict=False)
+        if tok.word in ABSENCE_WORDS and nxt.flag.startswith(("n", "j")) and len(nxt.word) >= 2
+    }
+
+
+def rank_conflicts(measure: Elements, span: Elements) -> list[Conflict]:
+    """Another grade of post in the clause about the same thing (副处级 against 正科级)."""
+    conflicts = []
+    ranked = [c for c in sub_clauses(span.text) if RANK.search(c)]
+    for match in RANK.finditer(measure.text):
+        clause = _bound_clause(clause_words(measure.text, match.start(), drop=match.group()), ranked)
+        grades = [m.group() for m in RANK.finditer(clause)] if clause else []
+        if grades and match.group() not in grades:
+            conflicts.append(Conflict("rank", match.group(), "、".join(dict.fromkeys(grades))))
+    return conflicts
+
+
+def detail_conflicts(measure: Elements, span: Elements) -> list[Conflict]:
+    """A detail of a kind whose words exclude each other (寒假 / 暑期, 线上 / 现场, 专职 / 兼职), given
+    otherwise in the span clause about the same thing."""
+    conflicts = []
+    for groups in EXCLUSIVE_DETAILS:
+        every = [w for g in groups for w in g]
+        for group in groups:
+            word = next((w for w in group if w in measure.text), None)
+            if word is None:
+                continue
+            words = clause_words(measure.text, measure.text.find(word), drop=word)
+            clause = _bound_clause(words, [c for c in sub_clauses(span.text) if any(w in c for w in every)])
+            if clause is None or any(w in clause for w in group):
+                continue
+            other = next(w for w in every if w in clause)
+            conflicts.append(Conflict("detail", word, other))
+    return conflicts
+
+
 def action_conflicts(measure: Elements, span: Elements) -> list[Conflict]:
     """The span does the opposite of what the measure says, or negates it (or the other way round)."""
     conflicts: list[Conflict] = []
@@ -89,6 +205,7 @@ def action_conflicts(measure: Elements, span: Elements) -> list[Conflict]:
         for theirs in span.changes:
             if (before, after) != theirs and {before, after} & set(theirs):
                 conflicts.append(Conflict("action", f"由{before}调整为{after}", f"由{theirs[0]}调整为{theirs[1]}"))
+    conflicts += existence_conflicts(measure, span)
     if not any(c.kind == "negation" for c in conflicts):
         for verb in dict.fromkeys(measure.negated):
             if verb in span.verbs and verb not in span.negated:
@@ -103,17 +220,79 @@ def action_conflicts(measure: Elements, span: Elements) -> list[Conflict]:
 
 
 def number_conflicts(measure: Elements, span: Elements) -> list[Conflict]:
-    """The same unit with another value (a redacted * matches any value). A count the span does not
-    state at all is unsupported, except 一 (一个县, 一所学校 are how people say "a county", "a school")."""
+    """The same unit with another value (a redacted * matches any value). A number belongs to what its
+    clause is about: when one clause of the span is about the same thing as the measure's clause, only that
+    clause's numbers count ("对17名新提任干部谈话，对4名新任职干部提醒": 提醒 goes with 4名). A count the span
+    does not state at all is unsupported, except 一 (一个县, 一所学校 are how people say "a county")."""
     conflicts = []
-    for value, unit in dict.fromkeys(measure.numbers):
+    span_clauses = sub_clauses(span.text)
+    for (value, unit), at in dict.fromkeys(zip(measure.numbers, _starts(measure), strict=True)):
+        words = clause_words(measure.text, at)
         values = [v for v, u in span.numbers if u == unit]
+        bound = _bound_clause(words, [c for c in span_clauses if any(u == unit for _, u in extract_numbers(c))])
+        if bound is not None:
+            values = [v for v, u in extract_numbers(bound) if u == unit]
         if values and value not in values and "*" not in values:
             shown = "、".join(f"{v}{unit}" for v in dict.fromkeys(values))
             conflicts.append(Conflict("number", f"{value}{unit}", shown))
         elif not values and value != "1":
             conflicts.append(Conflict("number", f"{value}{unit}", "未写明该数量"))
-    return conflicts
+    return list(dict.fromkeys(conflicts))
+
+
+def _starts(el: Elements) -> tuple[int, ...]:
+    return el.number_starts if len(el.number_starts) == len(el.numbers) else (0,) * len(el.numbers)
+
+
+def sub_clauses(text: str) -> list[str]:
+    """Clauses, with brackets as breaks too: "实现全覆盖（单独建立党支部*个…）" says two things."""
+    return [c for c in SUB_CLAUSE_BREAK.split(text) if c.strip()]
+
+
+def clause_words(text: str, at: int, drop: str = "", *, numbers: bool = False) -> list[str]:
+    """Content words of the sub-clause of ``text`` holding position ``at`` (without ``drop``); with
+    ``numbers`` the figures too (what "全部177项" is about includes 177)."""
+    clause = _sub_clause_at(text, max(at, 0))
+    if drop:
+        clause = clause.replace(drop, " ")
+    if not numbers:
+        clause = NUMBER.sub(" ", clause)
+    return [
+        w for w in dict.fromkeys(jieba.lcut(clause))
+        if (len(w) >= 2 and w not in FILLER and CJK.match(w[0])) or (numbers and w.isdigit())
+    ]
+
+
+def _bound_clause(words: Sequence[str], clauses_: Sequence[str]) -> str | None:
+    """The clause that is about what ``words`` are about: it holds at least half of them, and more of
+    them than any other clause."""
+    if not words or not clauses_:
+        return None
+    scored = sorted(((sum(has_synonym(w, c) for w in words), c) for c in clauses_), key=lambda x: -x[0])
+    best, clause = scored[0]
+    if best < len(words) / 2 or (len(scored) > 1 and scored[1][0] == best):
+        return None
+    return clause
+
+
+def status_conflicts(measure: Elements, span: Elements) -> list[Conflict]:
+    """One side says a thing is done, the other (in its clause about that thing) that it is still under
+    way, put off or not done."""
+    conflicts = []
+    for mark, other in ((DONE, PENDING), (PENDING, DONE)):
+        for said in mark.finditer(measure.text):
+            words = clause_words(measure.text, said.start(), drop=said.group())
+            clause = _bound_clause(words, sub_clauses(span.text))
+            if clause is None or mark.search(clause):
+                continue
+            found = other.search(clause)
+            if found:
+                conflicts.append(Conflict("status", said.group(), _phrase_at(clause, found.start())))
+    return list(dict.fromkeys(conflicts))
+
+
+def _phrase_at(text: str, start: int, length: int = 8) -> str:
+    return text[start : start + length]
 
 
 def frequency_conflicts(measure: Elements, span: Elements) -> list[Conflict]:
@@ -135,39 +314,63 @@ def frequency_conflicts(measure: Elements, span: Elements) -> list[Conflict]:
 
 
 def scope_conflicts(measure: Elements, span: Elements) -> list[Conflict]:
-    """"全部 / 所有 / 全州 …" in the measure that the span does not support. A scope word of the span
-    supports it only in a clause about the same thing ("所有台账的整改措施…" does not make "全部177项整改
-    任务已完成" true)."""
+    """"全部 / 所有 / 每所 / 都 / 全州 …" in the measure that the span does not support. A scope word of the
+    span supports it only in a clause about the same thing ("所有台账的整改措施…" does not make "全部177项
+    整改任务已完成" true; "幼儿园党组织实现全覆盖" does not make every kindergarten have its own branch). An
+    adverb 都/均 over a counted group ("17名干部都…") claims no more than the count."""
     conflicts = []
-    if measure.total_scope:
-        words = _scope_words(measure, measure.total_scope[0])
-        if not any(_scope_clause_covers(span, w, words) for w in span.total_scope):
-            conflicts.append(Conflict("scope", measure.total_scope[0], "未说明全部完成或全部覆盖"))
+    claims = [w for w in measure.total_scope if not _bounded_by_count(measure, w)]
+    if claims:
+        words = _scope_words(measure, claims[0])
+        # 全面 (done thoroughly) is no claim that every one is done: it supports only itself
+        support = [w for w in span.total_scope if w not in MANNER_SCOPE or claims[0] in MANNER_SCOPE]
+        if not any(_scope_clause_covers(span, w, words) for w in support):
+            conflicts.append(Conflict("scope", claims[0], "未说明全部完成或全部覆盖"))
     for region in measure.region_scope:
         if not (region in span.region_scope and _scope_clause_covers(span, region, _scope_words(measure, region))):
             conflicts.append(Conflict("scope", region, f"未涉及“{region}”范围"))
     return conflicts
 
 
+def _bounded_by_count(el: Elements, scope: str) -> bool:
+    if scope not in ALL_ADVERBS:
+        return False
+    at = el.text.find(scope)
+    clause = el.clauses[at] if 0 <= at < len(el.clauses) else -1
+    return any(el.clauses[s] == clause for s in _starts(el) if s < len(el.clauses))
+
+
 def _scope_words(el: Elements, scope: str) -> list[str]:
     """Content words of the measure clause that holds ``scope`` (what the scope is about)."""
-    at = el.text.find(scope)
-    clause = "".join(ch for ch, c in zip(el.text, el.clauses, strict=True) if c == el.clauses[max(at, 0)])
-    return [
-        w for w in jieba.lcut(clause.replace(scope, " "))
-        if (len(w) >= 2 and w not in FILLER and CJK.match(w[0])) or w.isdigit()
-    ]
+    words = clause_words(el.text, el.text.find(scope), drop=scope, numbers=True)
+    others = set(el.total_scope) | set(el.region_scope)
+    return [w for w in words if w not in others and not any(o in w for o in others)]
 
 
 def _scope_clause_covers(span: Elements, scope: str, words: Sequence[str]) -> bool:
+    """Whether a clause holding ``scope`` in the span (with the clause before it in the same sentence: "梳理
+    十九大以来，特别是…全州教育系统实施的各类教育项目" is one phrase) is about ``words``."""
     if not words:
         return True
     for match in re.finditer(re.escape(scope), span.text):
-        clause_id = span.clauses[match.start()]
-        clause = "".join(ch for ch, c in zip(span.text, span.clauses, strict=True) if c == clause_id)
+        start, end = _sub_clause_bounds(span.text, match.start())
+        clause = span.text[start:end]
+        if start > 1 and span.text[start - 1] not in "。！？；!?;\n":
+            clause = _sub_clause_at(span.text, start - 2) + clause
         if sum(has_synonym(w, clause) for w in words) >= len(words) / 2:
             return True
     return False
+
+
+def _sub_clause_bounds(text: str, at: int) -> tuple[int, int]:
+    start = max((m.end() for m in SUB_CLAUSE_BREAK.finditer(text, 0, at)), default=0)
+    end_match = SUB_CLAUSE_BREAK.search(text, at)
+    return start, end_match.start() if end_match else len(text)
+
+
+def _sub_clause_at(text: str, at: int) -> str:
+    start, end = _sub_clause_bounds(text, at)
+    return text[start:end]
 
 
 def _bound_pairs(el: Elements) -> list[tuple[Org, Org]]:

@@ -11,7 +11,9 @@ import jieba.posseg as posseg
 
 from assistant.measures.lexicon import (
     ACTION_CLASS_OF,
+    ALL_ADVERBS,
     CHANGE,
+    EVERY,
     FREQUENCY,
     FREQUENCY_ONCE,
     FUNCTION_VERBS,
@@ -99,6 +101,7 @@ class Elements:
     verbs: tuple[str, ...] = ()  # every verb, negated or not
     roles: tuple[Org, ...] = ()  # posts: 党委书记, 校长, 监察室主任 (family PERSON)
     changes: tuple[tuple[str, str], ...] = ()  # 由甲调整为乙 → (甲, 乙)
+    number_starts: tuple[int, ...] = ()  # where each of ``numbers`` starts in ``text``
 
     @property
     def actors(self) -> tuple[Org, ...]:
@@ -194,20 +197,25 @@ def _negated_tokens(text: str) -> list[Token]:
 
 
 def extract_numbers(text: str) -> list[tuple[str, str]]:
+    return [(value, unit) for value, unit, _ in extract_numbers_at(text)]
+
+
+def extract_numbers_at(text: str) -> list[tuple[str, str, int]]:
+    """Numbers with their unit and where they start."""
     found = []
     for match in NUMBER.finditer(text):
         raw, unit = match.group(1), match.group(2)
         if "*" in raw:
-            found.append(("*", unit))
+            found.append(("*", unit, match.start()))
             continue
         # a Chinese numeral glued to a word (统一, 唯一, 之一 …) is not a count
         if not raw[0].isdigit() and match.start() > 0 and CJK.match(text[match.start() - 1]) and len(raw) == 1:
             prev = text[match.start() - 1]
-            if prev not in "了选配派有设开用召按增计共约近超达至和、到每逾各":
+            if prev not in "了选配派有设开用召按增计共约近超达至和、到每逾各赴对在为向与从于给":
                 continue
         value = chinese_number(raw)
         if value is not None:
-            found.append((f"{value:g}", unit))
+            found.append((f"{value:g}", unit, match.start()))
     return found
 
 
@@ -237,22 +245,32 @@ def extract_verbs(text: str) -> tuple[list[str], list[str]]:
     return negated, verbs
 
 
+def extract_total_scope(text: str) -> list[str]:
+    """Words that claim "all of them": 全部, 所有 …, 每所/每个 …, and the adverbs 都/均."""
+    found = [w for w in TOTAL_SCOPE if w in text]
+    found += [m.group() for m in EVERY.finditer(text)]
+    found += [t.word for t in pos_tokens(mask_titles(text)) if t.word in ALL_ADVERBS and t.flag.startswith("d")]
+    return list(dict.fromkeys(found))
+
+
 @lru_cache(maxsize=4096)
 def extract_elements(text: str) -> Elements:
     negated, verbs = extract_verbs(text)
+    numbers = extract_numbers_at(text)
     return Elements(
         text=text,
         orgs=tuple(extract_orgs(text)),
         actions=tuple(extract_actions(text)),
-        numbers=tuple(extract_numbers(text)),
+        numbers=tuple((v, u) for v, u, _ in numbers),
         frequencies=tuple(extract_frequencies(text)),
-        total_scope=tuple(w for w in TOTAL_SCOPE if w in text),
+        total_scope=tuple(extract_total_scope(text)),
         region_scope=tuple(dict.fromkeys(m.group() for m in REGION_SCOPE.finditer(text))),
         clauses=tuple(clause_ids(text)),
         negated=tuple(negated),
         verbs=tuple(verbs),
         roles=tuple(extract_roles(text)),
         changes=tuple((m.group(1), m.group(2)) for m in CHANGE.finditer(text)),
+        number_starts=tuple(at for _, _, at in numbers),
     )
 
 

@@ -14,7 +14,8 @@ FILLER = frozenset(
     """已经 已 把 给 让 它 它们 他们 将 对 了 的 地 得 着 过 进一步 认真 切实 扎实 积极 及时 严格 全力
     坚持 持续 不断 加强 加大 强化 推进 推动 落实 做好 抓好 一个 一所 一次 当 里 局里 这 那 等 并 及 与 和
     同时 目前 现在 今年 去年 已于 各项 有关 相关 具体 明确要求 要求 提出 做到 实现 完成 全部 所有 全体
-    都 均 一律 全面 下来 起来 出来 上来 下去 当周 当月 当年 当天 当日""".split()
+    都 均 一律 全面 下来 起来 出来 上来 下去 当周 当月 当年 当天 当日 各种 各类 各个 一些 多种
+    超过 超 逾 近 约 余 多 左右 以上 将近 大约 不少于""".split()
 ) | STOPWORDS
 
 # Action verbs by class. Classes, not words, are compared: 退回 and 返回 agree, 调入 and 返回 do not.
@@ -27,7 +28,7 @@ ACTION_CLASSES: dict[str, tuple[str, ...]] = {
     "stop": ("停止", "暂停", "中止", "终止", "叫停", "关停", "停办"),
     "prohibit": ("禁止", "严禁", "杜绝", "不得", "不准"),
     "increase": ("增加", "提高", "增配", "扩大", "新增", "增长", "上调", "提升", "增至"),
-    "decrease": ("减少", "降低", "压缩", "削减", "下调", "缩减", "精简"),
+    "decrease": ("减少", "降低", "压缩", "削减", "下调", "缩减", "精简", "缩小"),
     "return": ("退回", "返回", "清退", "退出", "回到", "调回", "调出", "清理", "撤回"),
     "admit": ("调入", "纳入", "引进", "录用", "招录", "吸收", "转为", "列入", "编入", "转正"),
     "conduct": ("开展", "组织", "实施", "进行", "举办", "召开", "启动", "实行", "推行", "执行"),
@@ -36,22 +37,32 @@ ACTION_CLASSES: dict[str, tuple[str, ...]] = {
     "study": ("学习", "研讨", "研学"),
     "report": ("汇报", "报告", "通报"),
     "return_funds": ("退还", "退缴", "追回", "收缴"),
+    # where decisions are taken: handed down to the units, or drawn up to the centre
+    "delegate": ("下移", "下放", "下沉", "放权"),
+    "centralize": ("上移", "上收", "收归", "收权"),
+    "split": ("分设", "拆分", "分立"),
 }
 ACTION_CLASS_OF: dict[str, str] = {w: cls for cls, words in ACTION_CLASSES.items() for w in words}
 OPPOSITE_ACTIONS: dict[str, frozenset[str]] = {
     "create": frozenset({"abolish", "stop"}),
-    "abolish": frozenset({"create", "formulate"}),
+    "abolish": frozenset({"create", "formulate", "admit", "conduct"}),
     "formulate": frozenset({"abolish"}),
     "increase": frozenset({"decrease"}),
     "decrease": frozenset({"increase"}),
-    "admit": frozenset({"return"}),
+    "admit": frozenset({"return", "abolish"}),
     "return": frozenset({"admit"}),
-    "conduct": frozenset({"stop"}),
+    "conduct": frozenset({"stop", "abolish"}),
     "stop": frozenset({"conduct", "create"}),
+    "delegate": frozenset({"centralize"}),
+    "centralize": frozenset({"delegate"}),
+    "merge": frozenset({"split"}),
+    "split": frozenset({"merge"}),
 }
 # Classes that change what exists or who belongs where: the action on a named body must agree.
-STRUCTURAL = frozenset({"create", "abolish", "merge", "stop", "increase", "decrease", "return", "admit"})
-NEGATION_WORDS = frozenset({"不", "不再", "未", "没有", "尚未", "没", "未能", "并未", "从未", "不能", "从不", "并不", "未曾"})
+STRUCTURAL = frozenset({"create", "abolish", "merge", "split", "stop", "increase", "decrease", "return", "admit"})
+NEGATION_WORDS = frozenset(
+    {"不", "不再", "未", "没有", "尚未", "没", "未能", "并未", "从未", "不能", "从不", "并不", "未曾", "拒不", "不予", "无法"}
+)
 
 # Bodies (departments, organisations) end in one of these; the family groups like with like.
 ORG_FAMILIES: tuple[tuple[str, str], ...] = (
@@ -65,7 +76,7 @@ NOT_ORG_TAILS = frozenset(
     格局 布局 结局 我局 本局 该局 好处 到处 之处 处处 用处 益处 坏处 长处 短处 难处 深处 住处 出处 此处 各处
     何处 举办 创办 主办 承办 督办 查办 开办 兴办 包办 代办 试办 合办 协办 筹办 怎么办 学科 本科 专科 外科
     内科 文科 理科 工科 百科 前科 各科 分科 教室 科室 实验室 会议室 阅览室 活动室 工作室 值班室 原委 两委
-    餐厅 大厅 客厅 展厅""".split()
+    餐厅 大厅 客厅 展厅 民办 公办""".split()
 )
 # Generic mentions that name no particular body.
 NOT_ORG = frozenset(
@@ -84,7 +95,8 @@ ROLE_NOT_AFTER = re.compile(r"(?:负责制|办公会|信箱|热线|职责)")
 
 NUMERAL = r"(?:\d+(?:\.\d+)?|[零〇一二两三四五六七八九十百千万]+|\*+(?:\.\*+)?)"
 UNIT = (
-    r"(?:人次|万元|亿元|平方米|场次|学时|小时|个月|名|人|次|个|所|项|条|元|%|批|场|家|册|篇|门|份|件|位|支|套|本|户|间|处)"
+    r"(?:人次|万元|亿元|平方米|场次|学时|小时|个月|名|人|次|个|所|项|条|元|%|批|场|家|册|篇|门|份|件|位|支|套|本|户|间|处"
+    r"|县|区|省|市|校)"  # places are counted too: 赴五县, 两校
 )
 NUMBER = re.compile(rf"(?<![第每周星])({NUMERAL})\s*(?:余|多)?\s*({UNIT})")  # 40余处 counts as 40处
 PERIOD = r"(?:星期|周|月|季度|季|年|半年|学期|天|日|双月)"
@@ -94,9 +106,13 @@ PERIOD_NORMAL = {"星期": "周", "季": "季度", "天": "日"}
 
 # "由甲调整为乙": a change has a direction; the reverse change is another measure.
 CHANGE = re.compile(
-    r"(?:由|从)[“\"‘]?([^，。；、“”\"‘’]{1,12}?)[”\"’]?(?:调整|改|转|变更|变|划转|调)(?:为|成|到|至)[“\"‘]?([^，。；、“”\"‘’]{1,12}?)(?=[”\"’，。；、]|$)"
+    r"(?:由|从)[“\"‘]?([^，。；、“”\"‘’]{1,12}?)[”\"’]?(?:调整|改|转|变更|变|划转|调)(?:为|成|到|至|回)[“\"‘]?([^，。；、“”\"‘’]{1,12}?)(?=[”\"’，。；、]|$)"
 )
 TOTAL_SCOPE = ("全部", "所有", "全体", "一律", "全都", "悉数", "全覆盖", "百分之百", "100%", "无一例外", "均已", "全面")
+MANNER_SCOPE = frozenset({"全面"})  # says how thoroughly, not how many
+# "every one" spelled as 每 + a measure word (每所学校, 每个县), and the adverbs that say "all of them"
+EVERY = re.compile(r"每(?:一)?[所个名位家项条](?!月|年|周|天|日|次|星期|季|学期|小时)")
+ALL_ADVERBS = frozenset({"都", "均", "皆"})
 REGION_SCOPE = re.compile(r"全(州|省|市|县|区|国|校|系统|行业)")
 
 FUNCTION_VERBS = frozenset(
@@ -105,3 +121,41 @@ FUNCTION_VERBS = frozenset(
     列席 参加 主持 统筹 落实 深入 持续 坚持 支持""".split()
 )
 
+
+# Directed moves (direction.py): 从/由 mark an origin, 将/把 the thing moved; a move verb then a link
+# (到/至/为/回/给/入) before the destination, or a verb whose object is the destination (移交宣传部门).
+FLOW_ORIGIN_MARKS = frozenset({"从", "由"})
+FLOW_OBJECT_MARKS = frozenset({"将", "把"})
+FLOW_LINKS = frozenset({"到", "至", "为", "成", "回", "给", "入"})
+FLOW_VERBS = frozenset(
+    """调整 调 改 转 变更 变 划转 选派 选送 派 抽调 借调 输送 推荐 交流 分发 发放 下发 发送 派驻 调剂 分配 迁
+    搬迁 迁移 退 返""".split()
+)
+FLOW_VERBS_DIRECT = frozenset(
+    """移交 移送 转交 交由 交给 报送 上报 呈报 划入 并入 纳入 调入 转入 收归 下放 调回 退回 返回 调往 派往 送往
+    转办 调出""".split()
+)
+FLOW_SKIP = frozenset({"　", "“", "”", "‘", "’", "了", "*"})
+
+# Whether a thing is done: a measure that says it is (已完成, 已全部完成退付) against a sentence that says it
+# is still under way or not done (正在办理, 尚未完成).
+DONE = re.compile(r"(?:已经?|均已|全部|已全部)(?:全部)?(?:完成|办结|落实到位|整改到位|结清|到位|实现)|完成了|^完成")
+PENDING = re.compile(r"正在|尚未|尚在|仍在|有待|待办|未完成|未能完成|未整改|未办结|未到位|正抓紧|推迟|延期|暂缓")
+
+# "has no …": 无专人对接, 没有专职保密员 (the existence of the thing is denied).
+ABSENCE_WORDS = frozenset({"无", "没有", "缺乏", "缺少", "尚无", "暂无"})
+# Grades of posts and cadres: 副处级, 正科级, 厅局级.
+RANK = re.compile(r"[正副]?(?:省部|厅局|县处|乡科|厅|局|处|科|股)级")
+# How a report names its own issuer: 我局, 本校, 我集团.
+SELF_REFERENCE = re.compile(r"(?:我|本)(?:局|校|院|厅|委|部|处|集团|公司|单位|中心)")
+
+# Words of one kind that exclude each other: a measure held in 寒假 is not the one held in 暑期.
+EXCLUSIVE_DETAILS: tuple[tuple[tuple[str, ...], ...], ...] = (
+    (("寒假",), ("暑假", "暑期")),
+    (("春季", "春学期"), ("秋季", "秋学期")),
+    (("上半年",), ("下半年",)),
+    (("线上", "网上", "网络"), ("线下", "现场")),
+    (("校内",), ("校外",)),
+    (("境内", "国内"), ("境外", "国外")),
+    (("专职",), ("兼职",)),
+)

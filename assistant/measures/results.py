@@ -13,15 +13,32 @@ VERDICT_LABELS = {EXISTS: "已有", PARTIAL: "部分相似", ABSENT: "未找到"
 
 @dataclass(frozen=True)
 class Conflict:
-    kind: str  # "actor" | "person" | "action" | "number" | "frequency" | "scope" | "negation"
+    kind: str  # "actor" | "person" | "document" | "action" | "direction" | "number" | "frequency" | "scope"
+    # | "negation" | "status" | "rank" | "detail"
     measure_value: str
     source_value: str
 
     @property
+    def unsupported(self) -> bool:
+        return self.source_value.startswith(("未写明", "原文未提及"))
+
+    @property
     def message(self) -> str:
         m, s = self.measure_value, self.source_value
+        if self.kind == "actor" and s == "原文未提及":
+            return f"部门无依据：措施为“{m}”，原文未提及该部门"
         if self.kind == "actor":
             return f"部门不一致：措施为“{m}”，原文为“{s}”"
+        if self.kind == "document":
+            return f"主体不一致：措施称“{m}”，而相近内容出自《{s}》"
+        if self.kind == "direction":
+            return f"方向不一致：措施为“{m}”，原文为“{s}”"
+        if self.kind == "detail":
+            return f"细节不一致：措施为“{m}”，原文为“{s}”"
+        if self.kind == "rank":
+            return f"级别不一致：措施为“{m}”，原文为“{s}”"
+        if self.kind == "status":
+            return f"完成情况不一致：措施称“{m}”，原文为“{s}”"
         if self.kind == "person":
             return f"人员不一致：措施为“{m}”，原文为“{s}”"
         if self.kind in ("number", "frequency") and s.startswith("未写明"):
@@ -48,6 +65,17 @@ class Signals:
     similarity: float  # the combination of the four, the "相似度" shown to users
     conflicts: tuple[Conflict, ...] = ()
     missing: tuple[str, ...] = ()  # distinctive measure words the span does not have
+    probability: float = 0.0  # the verdict model's probability that the span states the measure
+
+    @property
+    def unsupported(self) -> tuple[Conflict, ...]:
+        """Conflicts that say the span lacks something (a number, frequency or body it never states)."""
+        return tuple(c for c in self.conflicts if c.unsupported)
+
+    @property
+    def contradictions(self) -> tuple[Conflict, ...]:
+        """Conflicts where the span says something else."""
+        return tuple(c for c in self.conflicts if not c.unsupported)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -58,6 +86,7 @@ class Signals:
             "similarity": round(self.similarity, 4),
             "conflicts": [c.message for c in self.conflicts],
             "missing": list(self.missing),
+            "probability": round(self.probability, 4),
         }
 
 

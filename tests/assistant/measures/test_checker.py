@@ -67,6 +67,24 @@ VARIANTS: list[tuple[str, bool, str, str]] = [
     ("对全部177项整改任务已经完成销号", False, "", "scope: 177项中已完成174项"),
     ("177项整改任务中已完成174项", True, "学校巡视整改台账177项整改任务，已完成174项", "copy with numbers"),
     ("完成外墙维修加固400余处", False, "", "number: 40余处"),
+    # written later from the three reports for the trained verdict (none is an eval item)
+    ("给民办幼儿园老师宣传党的政治主张", True, "向民办幼儿园教师宣传党的政治主张", "synonym 老师/教师"),
+    ("我集团将督促业主公司通过打官司追缴多付的工程款", True, "督促业主公司采取司法途径追缴多付工程款", "colloquial"),
+    ("为乡村振兴在基本科研业务费里设了100万的产学研专项", True, "设立100万产学研项目乡村振兴专项", "reordered"),
+    ("局党组对巡察反馈问题的整改情况听了两次汇报", True, "次听取巡察反馈问题整改情况汇报", "redacted count"),
+    ("将共和县高级中学普通班招生计划调整到州第三民族高级中学", False, "", "move reversed"),
+    ("意识形态专项报告移交纪检监察部门", False, "", "moved to another body"),
+    ("推动人才工作重心上移", False, "", "opposite direction word: 下移"),
+    ("州审计局组织人员深入各学校开展往来款项内部审计", False, "", "body named, but not as who acts"),
+    ("学校党委为纪委增配3名优秀正处级纪检干部", False, "", "grade: 正科级"),
+    ("1个项目的施工单位已安排专人对接请款和结算事宜", False, "", "negation: 无专人"),
+    ("剩余9个垫资项目已全部完成整改", False, "", "done against not done"),
+    ("全员参加天津市纪委每周五业务测试", False, "", "weekday: 周六"),
+    ("选派15名管理骨干参加中组部、教育部等上级机关调训", False, "", "number: 12名"),
+    ("教育局成立课程思政教学研究中心", False, "", "Nankai measure attributed to the bureau"),
+    ("南开大学制定全州校园防欺凌工作方案", False, "", "bureau measure attributed to Nankai"),
+    ("全州所有幼儿园都已建立工会组织", False, "", "scope: 帮助和指导幼儿园建立工会"),
+    ("给46所学校建设公能素质教室，10支队伍开展寒假支教", False, "", "detail: 暑期"),
 ]
 
 
@@ -141,7 +159,8 @@ def test_dev_measures(corpus_workspace: Workspace) -> None:
     right = 0
     for item, result in zip(items, results, strict=True):
         right += result.exists == item["exists"]
-        if result.exists:
+        if result.exists and item["exists"]:
+            # the match shown first is the one the verdict rests on: it must hold the gold quote
             quotes = [squash(g["quote"]) for g in item["gold"]]
-            assert any(q in squash(m.quote) for m in result.matches for q in quotes), (item["id"], result.matches)
-    assert right / len(items) >= 0.8
+            assert any(q in squash(result.matches[0].quote) for q in quotes), (item["id"], result.matches[0].quote)
+    assert right / len(items) >= 0.94  # one error in 16 at most (the dev set was trained on)

@@ -1,10 +1,12 @@
-"""Measure elements on small strings: bodies, posts, numbers, frequencies, scope, negation and\ndirection, and the conflicts between a measure and a sentence; the LLM judge's reply parsing."""
+"""Measure elements on small strings: bodies, posts, numbers, frequencies, scope, negation, direction and\nmoves, issuers, and the conflicts between a measure and a sentence; the LLM judge's reply parsing."""
 
 from __future__ import annotations
 
 import pytest
 
+from assistant.measures.attribution import ReportDocument, attribution_conflicts, issuer_names
 from assistant.measures.conflicts import element_conflicts
+from assistant.measures.direction import extract_flows, place_similarity
 from assistant.measures.elements import (
     extract_elements,
     extract_frequencies,
@@ -14,6 +16,8 @@ from assistant.measures.elements import (
     orgs_match,
 )
 from assistant.measures.judge import combine_verdicts, parse_judge_reply
+from assistant.measures.spans import has_abbreviation
+from assistant.vocabulary import canonical_text
 from index.text import chinese_number, sentence_spans
 
 BUREAU = "教育局党组关于巡察组巡察反馈问题整改情况的通报.txt"
@@ -84,7 +88,7 @@ def test_scope_negation_and_direction_elements() -> None:
     [
         ("会同州审计局制定内部审计工作规定", "五是会同财政局制定印发《内部审计工作规定》。", {"actor"}),
         ("会同州财政局制定内部审计工作规定", "五是会同财政局制定印发《内部审计工作规定》。", set()),
-        ("把借调人员全部正式调入局里", "借调人员全部返回原单位工作。", {"action"}),
+        ("把借调人员全部正式调入局里", "借调人员全部返回原单位工作。", {"action", "direction"}),
         ("撤销膳食服务中心", "合并后勤服务处、膳食服务中心，撤销后勤保障部、基建规划处。", {"action"}),
         ("机关干部每月集中学习一次", "理论学习每周周四开展*次集中学习。", {"frequency"}),
         ("机关干部每周五集中学习一次", "理论学习每周周四开展*次集中学习。", {"frequency"}),
@@ -102,6 +106,31 @@ def test_scope_negation_and_direction_elements() -> None:
         # a 所有 about something else does not support 全部
         ("全部177项整改任务已完成销号", "所有台账的整改措施均逐项明确完成时限，销号一个。177项整改任务已完成174项。",
          {"scope"}),
+        # a move has a direction: the reverse move, or the same thing sent elsewhere, is another measure
+        ("从机关选派5名干部到基层学院锻炼", "从基层学院选派5名干部到机关锻炼。", {"direction"}),
+        ("从基层学院选派5名干部到机关锻炼", "从基层学院选送5名干部人才到机关参加锻炼。", set()),
+        ("将河西中学的招生计划调整到城关中学", "将城关中学的招生计划调整到河西中学。", {"direction"}),
+        ("把城关中学的招生名额调给河西中学", "将城关中学的招生计划调整到河西中学。", set()),
+        ("问题线索移交组织部门", "问题线索移交纪检监察部门，干部考察材料移交组织部门。", {"direction"}),
+        ("借调人员由原单位调到局机关工作", "借调人员全部返回原单位工作。", {"direction"}),
+        ("推动管理重心上移", "推动管理重心下移，向基层放权。", {"action"}),
+        # done against under way; a grade; "there is none"; details that exclude each other
+        ("剩余5个项目已完成验收", "剩余5个项目正在办理验收手续。", {"status"}),
+        ("为纪委配备正处级纪检员", "为纪委配备副处级纪检员1名。", {"rank"}),
+        ("食堂已安排专人负责采购", "食堂无专人负责采购。", {"negation"}),
+        ("利用寒假开展教师培训", "利用暑期开展教师培训。", {"detail"}),
+        # a body the span names, but not as the one who does the thing (the clause's subject is 我局)
+        ("监察处组织人员开展专项审计", "我局已下发通知，并组织人员深入各学校开展专项审计，审计报告已征求监察处意见。",
+         {"actor"}),
+        ("办公室主任担任工作专班组长", "办公室主任牵头抓总，担任工作专班组长。", set()),
+        # a number goes with the clause about the same thing
+        ("对8名新任职干部进行廉政提醒", "对12名新提任干部开展集体谈话，对8名新任职干部进行廉政提醒。", set()),
+        ("对12名新任职干部进行廉政提醒", "对12名新提任干部开展集体谈话，对8名新任职干部进行廉政提醒。", {"number"}),
+        ("赴四县开展专项督查", "赴五县高级中学开展专项督查。", {"number"}),
+        # 每所 / 都 claim every one; brackets break a clause; 都 over a counted group claims no more
+        ("每所学校都建立了党支部", "全州学校党组织实现全覆盖（单独建立党支部*个、成立联合党支部*个）。", {"scope"}),
+        ("12名新提任干部都参加了集体谈话", "对12名新提任干部开展集体谈话。", set()),
+        ("局里每个星期四集中学习", "机关干部每周周四开展集中学习。", set()),
     ],
 )
 def test_element_conflicts(measure: str, source: str, expected: set[str]) -> None:
@@ -122,3 +151,61 @@ def test_judge_reply_parsing_and_combination() -> None:
     assert combine_verdicts("partial", "exists", has_conflicts=False) == "exists"
     assert combine_verdicts("partial", "exists", has_conflicts=True) == "partial"
     assert combine_verdicts("absent", "exists", has_conflicts=False) == "absent"
+
+
+# ---------------------------------------------------------------------------------------------------
+# Moves, issuers, wording
+# ---------------------------------------------------------------------------------------------------
+
+
+def test_moves_are_read_with_their_direction() -> None:
+    (flow,) = extract_flows("从专业学院选送10名干部人才到机关职能部门参加岗位锻炼")
+    assert (flow.source, flow.target, flow.origin) == ("专业学院", "机关职能部门", True)
+    (flow,) = extract_flows("将江宁高级中学民族班由“民考民”调整为“民考普”")  # the 由 move, not the 将 phrase
+    assert (flow.source, flow.target) == ("民考民", "民考普")
+    assert [(f.source, f.target) for f in extract_flows("班子建设有关情况移交组织部门，意识形态专项报告移交宣传部门")] == [
+        ("班子建设有关情况", "组织部门"), ("意识形态专项报告", "宣传部门"),
+    ]
+    assert extract_flows("由州委副书记带队组成调研组") == ()  # 由 names who acts here
+    assert extract_flows("从严落实财务制度") == ()
+    assert place_similarity("共和县高中", "共和县高级中学") >= 0.5 > place_similarity("组织部门", "宣传部门")
+
+
+def test_a_report_is_known_by_its_issuer() -> None:
+    assert issuer_names("中共某某大学委员会关于巡视整改进展情况的通报", "") == (
+        "中共某某大学委员会", "某某大学委员会", "某某大学", "某某", "学校党委", "校党委",
+    )
+    assert issuer_names("卫生局党组关于巡察整改情况的通报", "") == ("卫生局党组", "卫生局", "局党组")
+    assert issuer_names("报告模板：关于某专项审计的整改报告", "正文。\n某某投资集团有限责任公司\n2023年1月1日") == (
+        "某某投资集团有限责任公司", "某某投资集团",
+    )
+    assert issuer_names("2021年政府工作报告", "正文。") == ()
+
+
+def test_a_measure_named_for_another_report_is_attributed_wrongly() -> None:
+    bureau = ReportDocument.read("b", "卫生局党组关于巡察整改情况的通报", "局党组修订了财务制度，协调州财政局落实经费。")
+    school = ReportDocument.read("s", "中共某某大学委员会关于巡视整改情况的通报", "学校党委建立师德台账。")
+    reports = [bureau, school]
+
+    def kinds(measure: str, source: ReportDocument) -> list[tuple[str, str]]:
+        orgs = list(extract_elements(measure).orgs)
+        return [(c.kind, c.measure_value) for c in attribution_conflicts(measure, orgs, source, reports)]
+
+    assert kinds("卫生局建立师德台账", school) == [("document", "卫生局")]
+    assert kinds("某某大学修订财务制度", bureau) == [("document", "某某大学")]
+    assert kinds("卫生局修订财务制度", bureau) == []
+    assert kinds("协调州人社局落实经费", bureau) == [("actor", "州人社局")]
+    assert kinds("协调州财政局落实经费", bureau) == []
+
+
+def test_abbreviations_and_one_spelling_for_synonyms() -> None:
+    assert has_abbreviation("特教", "新组建州特殊教育学校党支部") and has_abbreviation("高中", "共和县高级中学")
+    assert not has_abbreviation("特教", "特别是教育系统")  # two characters between: not an abbreviation
+    assert canonical_text("老师") == canonical_text("教师")
+    assert canonical_text("主要负责同志") == canonical_text("主要领导")
+
+
+def test_every_one_claims() -> None:
+    assert extract_elements("全州每所民办幼儿园都已单独建立党支部").total_scope == ("每所", "都")
+    assert extract_elements("每个星期四集中学习").total_scope == ()
+    assert extract_elements("各县均选派党建工作指导员").total_scope == ("均",)

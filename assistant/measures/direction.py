@@ -1,0 +1,213 @@
+"""Directed moves: what goes from where to where (从甲选派到乙, 将甲调整到乙, 由甲调整回乙, 甲移交乙).
+
+A move has a direction, and the reverse move, or the same thing sent somewhere else, is another measure
+even though it uses every word of the original. Cosine and word coverage cannot see this, so each clause
+is read for its moves and the measure's moves are compared with the sentence's: the measure's origin
+turning up as the sentence's destination (and the other way round) is a reversed move; the same thing
+sent to a clearly different destination is a wrong destination.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+from assistant.measures.elements import Token, bigrams, mask_titles, pos_tokens
+from assistant.measures.lexicon import (
+    FLOW_LINKS,
+    FLOW_OBJECT_MARKS,
+    FLOW_ORIGIN_MARKS,
+    FLOW_SKIP,
+    FLOW_VERBS,
+    FLOW_VERBS_DIRECT,
+)
+from assistant.measures.results import Conflict
+from assistant.vocabulary import canonical_text
+from index.text import CLAUSE_BREAK
+
+SAME = 0.5  # share of the shorter phrase's character pairs two names of one place share at least
+DIFFERENT = 0.34  # ... and two names of different places share at most (in between: undecided)
+
+
+@dataclass(frozen=True)
+class Flow:
+    source: str  # where from (从/由甲), or what is moved (将甲…, 甲移交…); "" when the clause does not say
+    target: str  # where to; "" when the clause does not say (从甲中列支)
+    verb: str  # the move verb with its link: 选送…到, 调整为, 移交
+    origin: bool  # the source is an origin (从/由), not the thing moved (将/把)
+    mark: str = ""  # 从, 由, 将, 把 or ""
+
+    @property
+    def text(self) -> str:
+        return f"{self.mark}{self.source}{self.verb}{self.target}"
+
+
+def _clauses(tokens: tuple[Token, ...]) -> list[list[Token]]:
+    out: list[list[Token]] = [[]]
+    for tok in tokens:
+        if CLAUSE_BREAK.fullmatch(tok.word):
+            out.append([])
+        else:
+            out[-1].append(tok)
+    return [c for c in out if c]
+
+
+def _is_verb(tok: Token) -> bool:
+    return tok.flag.startswith("v") and tok.flag != "vn"
+
+
+def _phrase(tokens: list[Token], start: int, *, stop_at_verbs: bool = True) -> tuple[str, int]:
+    """The noun phrase from ``start``: leading verbs are skipped (移交转办纪检监察部门), then it runs to the
+    next verb, move verb, link or function word."""
+    i = start
+    words: list[str] = []
+    while i < len(tokens) and not words and _is_verb(tokens[i]) and tokens[i].word not in FLOW_LINKS:
+        i += 1
+    while i < len(tokens):
+        tok = tokens[i]
+        if tok.word in FLOW_SKIP:
+            i += 1
+            continue
+        if tok.word in FLOW_VERBS or tok.word in FLOW_VERBS_DIRECT or tok.word in FLOW_LINKS:
+            break
+        if tok.word in FLOW_ORIGIN_MARKS:  # 将甲由乙调整为丙: 甲 ends where 由 begins
+            break
+        if tok.word in ("中", "里") and tok.flag == "f":
+            break
+        if stop_at_verbs and _is_verb(tok) and words:
+            break
+        words.append(tok.word)
+        i += 1
+    return _clean("".join(words)), i
+
+
+def _clean(phrase: str) -> str:
+    return phrase.replace("《", "").replace("》", "").replace("　", "").strip("的之")
+
+
+def _link_after(tokens: list[Token], start: int, limit: int = 8) -> int | None:
+    """Index of the link (到/至/为/回/给/入) after a move verb, within a few tokens."""
+    for j in range(start, min(len(tokens), start + limit)):
+        if tokens[j].word in FLOW_LINKS:
+            return j
+        if tokens[j].word in FLOW_VERBS_DIRECT:
+            return j
+    return None
+
+
+def _clause_flows(tokens: list[Token]) -> list[Flow]:
+    flows: list[Flow] = []
+    used: set[int] = set()  # move verbs already read as part of a 从/将 flow
+    for i, tok in enumerate(tokens):
+        if tok.word in FLOW_ORIGIN_MARKS:
+            source, j = _phrase(tokens, i + 1)
+            if not source:
+                continue
+            if j < len(tokens) and tokens[j].word in ("中", "里"):
+                verb = tokens[j + 1].word if j + 1 < len(tokens) else ""
+                if tok.word == "从":  # 从甲中列支: an origin without a destination
+                    flows.append(Flow(source, "", f"中{verb}", origin=True, mark="从"))
+                continue
+            link = _link_after(tokens, j)
+            if link is None:
+                continue  # 由甲带队: 由 names who acts, not where from
+            used.update(range(j, link + 1))
+            target, _ = _phrase(tokens, link + 1)
+            verb = "".join(t.word for t in tokens[j : link + 1] if t.word not in FLOW_SKIP)
+            if target:
+                flows.append(Flow(source, target, verb, origin=True, mark=tok.word))
+        elif tok.word in FLOW_OBJECT_MARKS:
+            thing, j = _phrase(tokens, i + 1, stop_at_verbs=False)
+            if not thing or j >= len(tokens) or tokens[j].word in FLOW_ORIGIN_MARKS:
+                continue  # 将甲由乙调整为丙 is read as the move 由乙…为丙
+            link = _link_after(tokens, j)
+            if link is None:
+                continue
+            used.update(range(j, link + 1))
+            target, _ = _phrase(tokens, link + 1)
+            if target:
+                flows.append(Flow(thing, target, "".join(t.word for t in tokens[j : link + 1]), False, tok.word))
+    for i, tok in enumerate(tokens):
+        if i in used:
+            continue
+        if tok.word in FLOW_VERBS_DIRECT:
+            after = i + 1
+        elif tok.word in FLOW_VERBS and i + 1 < len(tokens) and tokens[i + 1].word in FLOW_LINKS:
+            after = i + 2  # 分发至, 发放到
+        else:
+            continue
+        # 甲移交乙: the thing is the noun phrase right before the verb
+        k = i
+        while k > 0 and _in_bare_phrase(tokens[k - 1]):
+            k -= 1
+        thing = _clean("".join(t.word for t in tokens[k:i]))
+        target, _ = _phrase(tokens, after)
+        if thing and target:
+            flows.append(Flow(thing, target, "".join(t.word for t in tokens[i:after]), origin=False))
+    return flows
+
+
+def _in_bare_phrase(tok: Token) -> bool:
+    """A token that can belong to the noun phrase before a move verb (not a verb, adverb, particle …)."""
+    if _is_verb(tok) or tok.word in FLOW_SKIP or tok.word in FLOW_OBJECT_MARKS or tok.word in FLOW_ORIGIN_MARKS:
+        return False
+    return not tok.flag.startswith(("d", "ad", "u", "c", "p", "r", "x"))
+
+
+@lru_cache(maxsize=4096)
+def extract_flows(text: str) -> tuple[Flow, ...]:
+    """The directed moves of ``text``, clause by clause (a title's words are not a move)."""
+    tokens = pos_tokens(mask_titles(text).replace("“", "　").replace("”", "　"))
+    return tuple(f for clause in _clauses(tokens) for f in _clause_flows(clause))
+
+
+def place_similarity(a: str, b: str) -> float:
+    """Share of the shorter name's character pairs found in the other, after synonyms are made one word
+    (老师/教师): 共和县高中 ~ 共和县高级中学, 组织部门 vs 宣传部门."""
+    x, y = bigrams(canonical_text(a)), bigrams(canonical_text(b))
+    if not x or not y:
+        return 0.0
+    return len(x & y) / min(len(x), len(y))
+
+
+def flow_conflicts(measure: tuple[Flow, ...], span: tuple[Flow, ...]) -> list[Conflict]:
+    """A move of the measure that the span makes the other way round, or makes to another destination
+    (and nowhere makes as the measure says). Each move of the span is aligned with the measure's both ways
+    (origin with origin and destination with destination, or crosswise) and the better alignment wins:
+    names share generic words (高级中学, 招生计划), so only the comparison of the two tells direction."""
+    conflicts = []
+    for f in measure:
+        if not f.source:
+            continue
+        aligned = [(g, *_alignments(f, g)) for g in span if g.source]
+        if any(direct >= SAME and direct >= crossed for _, direct, crossed in aligned):
+            continue  # the span makes this move
+        reversed_ = [g for g, direct, crossed in aligned if crossed >= SAME and crossed > direct]
+        if not reversed_ and f.origin and f.target:
+            # 从甲调到乙 against "…返回甲": what leaves 甲 in the measure goes to 甲 in the span
+            reversed_ = [
+                g for g, _, _ in aligned
+                if g.target and place_similarity(f.source, g.target) >= SAME
+                and place_similarity(f.target, g.target) <= DIFFERENT
+            ]
+        if reversed_:
+            conflicts.append(Conflict("direction", f.text, reversed_[0].text))
+            continue
+        elsewhere = [
+            g for g, _, _ in aligned
+            if f.target and g.target and place_similarity(f.source, g.source) >= SAME
+            and place_similarity(f.target, g.target) <= DIFFERENT
+        ]
+        if elsewhere:
+            conflicts.append(Conflict("direction", f.text, elsewhere[0].text))
+    return conflicts
+
+
+def _alignments(f: Flow, g: Flow) -> tuple[float, float]:
+    """(origin~origin and destination~destination, origin~destination and destination~origin); a move
+    without a destination aligns by its origin alone."""
+    if not f.target or not g.target:
+        return place_similarity(f.source, g.source), 0.0
+    direct = min(place_similarity(f.source, g.source), place_similarity(f.target, g.target))
+    crossed = min(place_similarity(f.source, g.target), place_similarity(f.target, g.source))
+    return direct, crossed

@@ -1,0 +1,180 @@
+"""Candidate spans for a measure and how much of its topic each covers.
+
+A measure is compared with the sentences (and pairs of adjacent sentences) of the report chunks the
+hybrid searcher returns for it. Each span gets its topic signals: idf-weighted word coverage (with the
+synonym groups of assistant/vocabulary.py and abbreviations such as 特教 ~ 特殊教育), the same within one
+short stretch of clauses, character-bigram coverage and the encoder's cosine.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import jieba
+import numpy as np
+
+from assistant.measures.elements import bigrams
+from assistant.measures.lexicon import FILLER, FREQUENCY, FREQUENCY_ONCE, NUMBER
+from assistant.measures.results import Signals
+from assistant.retrieval import Passage
+from assistant.vocabulary import has_synonym
+from index.chunking import Chunk
+from index.text import CJK, clauses, sentence_spans
+
+
+def comparable_sentences(text: str) -> list[tuple[int, int]]:
+    """Sentence spans with enough Chinese to be a measure (at least four characters)."""
+    return [(a, b) for a, b in sentence_spans(text) if len(CJK.findall(text[a:b])) >= 4]
+
+
+def has_abbreviation(word: str, text: str) -> bool:
+    """Whether ``text`` spells out the abbreviation ``word``: each of its characters in order with at most
+    one character between them (特教 → 特殊教育, 高中 → 高级中学, 纪检 → 纪律检查)."""
+    if not 2 <= len(word) <= 4 or not all(CJK.match(ch) for ch in word):
+        return False
+    pattern = r"[\u4e00-\u9fff]?".join(map(re.escape, word))
+    return re.search(pattern, text) is not None
+
+
+def has_wording(word: str, text: str) -> bool:
+    return has_synonym(word, text) or has_abbreviation(word, text)
+
+
+@dataclass(frozen=True)
+class Span:
+    chunk: Chunk
+    offset: int
+    text: str
+    focus: tuple[str, ...]  # the sentence(s) the elements are compared with
+    rank: int  # retrieval rank of the chunk
+
+
+@dataclass
+class SpanReader:
+    """Finds candidate spans and computes their topic signals."""
+
+    search: Callable[[str, int], list[Passage]]
+    embed: Callable[[Sequence[str]], np.ndarray]
+    idf: Callable[[str], float]
+    k: int = 10  # chunks retrieved per measure
+    embed_top: int = 24  # spans scored by the encoder (the lexically closest ones)
+    _vectors: dict[str, np.ndarray] = field(default_factory=dict, repr=False)  # encoder cache by text
+
+    def content_words(self, measure: str) -> dict[str, float]:
+        """Content words of the measure with their weight (idf, bounded so no word dominates)."""
+        words: dict[str, float] = {}
+        unseen = self.idf("\x00")  # the weight of a word the corpus never uses
+        plain = re.sub(r"[《》〈〉“”\"]", " ", measure)  # a title the user quotes is still the topic
+        plain = NUMBER.sub(" ", FREQUENCY_ONCE.sub(" ", FREQUENCY.sub(" ", plain)))
+        for word in jieba.lcut(plain):
+            w = word.strip()
+            if len(w) < 2 or w in FILLER or not CJK.search(w):
+                continue
+            idf = self.idf(w)
+            # A word no report uses cannot tell passages apart (colloquial wording, a segmentation slip):
+            # its meaning has to come through synonyms, bigrams and the encoder instead.
+            words[w] = 1.0 if idf >= unseen - 1e-9 else min(max(idf, 1.0), 8.0)
+        return words
+
+    def content_bigrams(self, measure: str) -> set[str]:
+        """Character bigrams inside runs of content words (filler words and punctuation break a run)."""
+        plain = NUMBER.sub(" ", FREQUENCY_ONCE.sub(" ", FREQUENCY.sub(" ", measure)))
+        runs, run = [], ""
+        for word in jieba.lcut(plain):
+            if word in FILLER or not CJK.match(word[0]):
+                runs.append(run)
+                run = ""
+            else:
+                run += word
+        runs.append(run)
+        grams = set().union(*(bigrams(r) for r in runs))
+        return grams or bigrams(measure)
+
+    def coverage(self, words: dict[str, float], text: str) -> tuple[float, tuple[str, ...]]:
+        """Weighted share of ``words`` found in ``text`` and the missing ones, heaviest first; a compound
+        word counts in part when its own parts are found."""
+        if not words:
+            return 0.0, ()
+        total = sum(words.values())
+        got = 0.0
+        missing = []
+        for word, weight in words.items():
+            if has_wording(word, text):
+                got += weight
+                continue
+            parts = [p for p in jieba.lcut_for_search(word) if len(p) >= 2 and p != word]
+            share = sum(has_wording(p, text) for p in parts) / len(parts) if parts else 0.0
+            got += 0.6 * share * weight
+            if share < 0.5:
+                missing.append(word)
+        return got / total, tuple(sorted(missing, key=lambda w: -words[w]))
+
+    def compact_coverage(self, words: dict[str, float], text: str, stretch: int) -> float:
+        """Best coverage within consecutive clauses of at most ``stretch`` characters (at least one clause):
+        a measure assembled from words scattered over two sentences is not the measure."""
+        pieces = clauses(text)
+        best = 0.0
+        for i in range(len(pieces)):
+            joined = ""
+            for j in range(i, len(pieces)):
+                if j > i and len(joined) + len(pieces[j]) > stretch:
+                    break
+                joined += pieces[j]
+                best = max(best, self.coverage(words, joined)[0])
+        return best
+
+    def candidates(self, measure: str) -> list[Span]:
+        spans: list[Span] = []
+        seen: set[tuple[str, int, int]] = set()
+        for rank, passage in enumerate(self.search(measure, self.k)):
+            chunk = passage.chunk
+            sents = comparable_sentences(chunk.text)
+            units = [(i, i) for i in range(len(sents))] + [(i, i + 1) for i in range(len(sents) - 1)]
+            for i, j in units:
+                start, end = sents[i][0], sents[j][1]
+                key = (chunk.doc, chunk.start + start, chunk.start + end)
+                if key in seen:
+                    continue
+                seen.add(key)
+                focus = tuple(chunk.text[s:e] for s, e in sents[i : j + 1])
+                spans.append(Span(chunk, start, chunk.text[start:end], focus, rank))
+        return spans
+
+    def signals(self, measure: str, spans: list[Span]) -> list[Signals]:
+        """Lexical signals for every span; the encoder (the slow part) only for the lexically closest."""
+        words = self.content_words(measure)
+        grams = self.content_bigrams(measure)
+        stretch = max(2 * len(measure), 30)
+        lexical = []
+        for span in spans:
+            cov, missing = self.coverage(words, span.text)
+            compact = self.compact_coverage(words, span.text, stretch) if cov > 0 else 0.0
+            big = len(grams & bigrams(span.text)) / len(grams) if grams else 0.0
+            lexical.append((cov, compact, big, missing))
+        ranked = sorted(range(len(spans)), key=lambda i: -(0.35 * lexical[i][0] + 0.15 * lexical[i][1] + 0.3 * lexical[i][2]))
+        embedded = ranked[: self.embed_top]
+        cosines = dict(zip(embedded, self._cosines(measure, [spans[i].focus for i in embedded]), strict=True))
+        out = []
+        for i, (cov, compact, big, missing) in enumerate(lexical):
+            cos = cosines.get(i, 0.0)
+            cos_part = min(max((cos - 0.25) / 0.5, 0.0), 1.0)
+            similarity = 0.35 * cov + 0.15 * compact + 0.3 * big + 0.2 * cos_part
+            out.append(Signals(cov, compact, big, cos, similarity, (), missing))
+        return out
+
+    def _cosines(self, measure: str, spans: list[tuple[str, ...]]) -> list[float]:
+        """Cosine of the measure with each span; a pair of sentences is the mean of its two vectors.
+        Sentence vectors are cached: the same report sentences come back for related measures."""
+        todo = [t for t in dict.fromkeys([measure, *(s for span in spans for s in span)]) if t not in self._vectors]
+        if todo:
+            for text, vector in zip(todo, self.embed(todo), strict=True):
+                self._vectors[text] = vector
+        query = self._vectors[measure]
+        out = []
+        for span in spans:
+            vector = np.sum([self._vectors[s] for s in span], axis=0)
+            norm = float(np.linalg.norm(vector))
+            out.append(float(vector @ query) / norm if norm else 0.0)
+        return out

@@ -1,0 +1,233 @@
+"""Train the measure verdict model: ``python -m assistant.measures.training``.
+
+Data: the ``tune`` split of eval/measures.jsonl and the shared dev set (never ``test``). Every item is run
+through the checker; each of its judged spans becomes one row (``features.FEATURES``), labelled 1 when the
+item exists and the span covers one of its gold quotes, else 0. A logistic regression (balanced classes)
+is fitted on the rows; the decision threshold on an item's most probable span is the one that gives the
+best item accuracy on out-of-fold probabilities (5 folds by item). Leave-one-item-out cross-validation,
+with the threshold chosen again inside every fold, gives the honest accuracy recorded in the model file.
+
+Outputs: ``assistant/signals/models/measure_verdict.json`` (the model, its report and the sha256 of the
+training items and rows) and ``measure_verdict_rows.jsonl`` beside it (the rows, so the fit can be
+checked without re-running the checker). ``--check`` refits from the stored rows and compares.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from assistant.evaluation.data import covers_gold, gold_quotes, read_jsonl
+from assistant.evaluation.eval_sets import records
+from assistant.measures.checker import MODEL_NAME, MeasureChecker, workspace_checker
+from assistant.measures.features import FEATURES, span_features
+from assistant.signals.model import MODELS_DIR, LogisticModel, fit_logistic
+
+ROWS_FILE = MODELS_DIR / f"{MODEL_NAME}_rows.jsonl"
+C = 1.0  # inverse L2 strength (scikit-learn's default; not tuned)
+INNER_FOLDS = 5
+THRESHOLDS = tuple(round(0.05 * i, 2) for i in range(2, 20))  # 0.10 … 0.95
+
+
+@dataclass(frozen=True)
+class Row:
+    item: str  # id of the measure
+    exists: bool  # the item's gold label
+    span: str  # doc:start-end of the span
+    label: int  # the span states the measure (covers a gold quote of an existing item)
+    features: dict[str, float]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "item": self.item, "exists": self.exists, "span": self.span, "label": self.label,
+            "features": {k: round(v, 6) for k, v in self.features.items()},
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Row:
+        return cls(str(data["item"]), bool(data["exists"]), str(data["span"]), int(data["label"]),
+                   {k: float(v) for k, v in data["features"].items()})
+
+
+def training_items(dev_measures: Path) -> list[dict[str, Any]]:
+    """tune + the shared dev set, in that order."""
+    return [*records("measures", "tune"), *read_jsonl(dev_measures)]
+
+
+def items_hash(items: Sequence[dict[str, Any]]) -> str:
+    canonical = [{"id": i["id"], "measure": i["measure"], "exists": i["exists"], "gold": i.get("gold", [])} for i in items]
+    return hashlib.sha256(json.dumps(canonical, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
+
+
+def rows_hash(rows: Sequence[Row]) -> str:
+    text = "".join(json.dumps(r.to_json(), ensure_ascii=False, sort_keys=True) + "\n" for r in rows)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def item_rows(checker: MeasureChecker, item: dict[str, Any]) -> list[Row]:
+    judged = checker.judge_spans(str(item["measure"]), score=False)
+    gold = gold_quotes(item)
+    rows = []
+    for (span, _), feats in zip(judged, span_features([sig for _, sig in judged]), strict=True):
+        hit = bool(item["exists"]) and any(covers_gold((span.chunk.doc, span.text), g) for g in gold)
+        key = f"{span.chunk.doc}:{span.chunk.start + span.offset}-{span.chunk.start + span.offset + len(span.text)}"
+        # rounded as stored, so that refitting the stored rows gives exactly this model
+        rows.append(Row(str(item["id"]), bool(item["exists"]), key, int(hit), {k: round(v, 6) for k, v in feats.items()}))
+    if not rows:  # nothing retrieved: the item still counts (as "not found")
+        rows.append(Row(str(item["id"]), bool(item["exists"]), "", 0, dict.fromkeys(FEATURES, 0.0)))
+    return rows
+
+
+# -- fitting and cross-validation ---------------------------------------------------------------------
+
+
+def _groups(rows: Sequence[Row]) -> dict[str, list[Row]]:
+    out: dict[str, list[Row]] = {}
+    for row in rows:
+        out.setdefault(row.item, []).append(row)
+    return out
+
+
+def fit(rows: Sequence[Row], c: float = C) -> LogisticModel:
+    return fit_logistic(MODEL_NAME, [r.features for r in rows], [r.label for r in rows], FEATURES, c=c)
+
+
+def item_outcome(model: LogisticModel, rows: Sequence[Row], threshold: float) -> tuple[bool, bool]:
+    """(verdict right, verdict and location right) for one item's rows."""
+    best = max(rows, key=lambda r: model.probability(r.features))
+    said_exists = model.probability(best.features) >= threshold
+    right = said_exists == rows[0].exists
+    return right, right and (not said_exists or not rows[0].exists or best.label == 1)
+
+
+def best_threshold(scored: Sequence[tuple[float, bool, bool]]) -> float:
+    """The middle of the widest run of thresholds with the best strict item accuracy; ``scored`` holds per
+    item (best probability, item exists, best span is gold)."""
+    def strict(t: float) -> int:
+        return sum((p >= t) == exists and (p < t or not exists or located) for p, exists, located in scored)
+
+    results = [strict(t) for t in THRESHOLDS]
+    top = max(results)
+    runs: list[list[float]] = []
+    for t, r in zip(THRESHOLDS, results, strict=True):
+        if r == top and runs and runs[-1][-1] == round(t - 0.05, 2):
+            runs[-1].append(t)
+        elif r == top:
+            runs.append([t])
+    widest = max(runs, key=len)
+    return widest[len(widest) // 2]
+
+
+def _scored(model: LogisticModel, groups: Sequence[Sequence[Row]]) -> list[tuple[float, bool, bool]]:
+    out = []
+    for rows in groups:
+        best = max(rows, key=lambda r: model.probability(r.features))
+        out.append((model.probability(best.features), rows[0].exists, best.label == 1))
+    return out
+
+
+def choose_threshold(rows: Sequence[Row], c: float = C, folds: int = INNER_FOLDS) -> float:
+    """Threshold from out-of-fold probabilities (items dealt to folds in order)."""
+    groups = list(_groups(rows).values())
+    scored: list[tuple[float, bool, bool]] = []
+    for k in range(folds):
+        held = groups[k::folds]
+        train = [r for i, g in enumerate(groups) if i % folds != k for r in g]
+        if not held or len({r.label for r in train}) < 2:
+            continue
+        scored += _scored(fit(train, c), held)
+    return best_threshold(scored)
+
+
+def leave_one_out(rows: Sequence[Row], c: float = C) -> dict[str, Any]:
+    """Leave-one-item-out accuracy, the threshold chosen again inside every fold."""
+    groups = _groups(rows)
+    outcomes = []
+    for item, held in groups.items():
+        train = [r for other, g in groups.items() if other != item for r in g]
+        model = fit(train, c)
+        right, strict = item_outcome(model, held, choose_threshold(train, c))
+        outcomes.append((held[0].exists, right, strict))
+    pos = [o for o in outcomes if o[0]]
+    neg = [o for o in outcomes if not o[0]]
+    return {
+        "items": len(outcomes),
+        "accuracy": round(sum(o[1] for o in outcomes) / len(outcomes), 4),
+        "strict_accuracy": round(sum(o[2] for o in outcomes) / len(outcomes), 4),
+        "positive_accuracy": round(sum(o[1] for o in pos) / max(len(pos), 1), 4),
+        "negative_accuracy": round(sum(o[1] for o in neg) / max(len(neg), 1), 4),
+        "wrong": sorted(i for i, (_, right, strict) in zip(groups, outcomes, strict=True) if not strict),
+    }
+
+
+def train(rows: Sequence[Row], *, data_sha256: str, c: float = C, cross_validate: bool = True) -> LogisticModel:
+    model = fit(rows, c)
+    threshold = choose_threshold(rows, c)
+    groups = list(_groups(rows).values())
+    fitted = [item_outcome(model, g, threshold) for g in groups]
+    report: dict[str, Any] = {
+        "command": "python -m assistant.measures.training",
+        "data": "eval/measures.jsonl split tune + shared dev_measures.jsonl",
+        "data_sha256": data_sha256,
+        "rows_sha256": rows_hash(rows),
+        "items": len(groups),
+        "rows": len(rows),
+        "positive_rows": sum(r.label for r in rows),
+        "c": c,
+        "train_accuracy": round(sum(f[0] for f in fitted) / len(fitted), 4),
+        "train_strict_accuracy": round(sum(f[1] for f in fitted) / len(fitted), 4),
+    }
+    if cross_validate:
+        report["leave_one_out"] = leave_one_out(rows, c)
+    return LogisticModel(model.name, model.features, model.mean, model.scale, model.weights, model.bias, threshold, report)
+
+
+# -- command ------------------------------------------------------------------------------------------
+
+
+def compute_rows(checker: MeasureChecker, items: Sequence[dict[str, Any]]) -> list[Row]:
+    return [row for item in items for row in item_rows(checker, item)]
+
+
+def write_rows(rows: Sequence[Row], path: Path = ROWS_FILE) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(json.dumps(r.to_json(), ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+
+
+def read_rows(path: Path = ROWS_FILE) -> list[Row]:
+    return [Row.from_json(r) for r in read_jsonl(path)]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m assistant.measures.training", description="训练措施核查判定模型")
+    parser.add_argument("--from-rows", action="store_true", help="用已保存的特征行重新拟合（不重新运行核查）")
+    parser.add_argument("--no-cv", action="store_true", help="不做留一交叉验证")
+    args = parser.parse_args(argv)
+
+    from assistant.settings import get_settings
+    from assistant.workspace import Workspace
+
+    settings = get_settings()
+    items = training_items(settings.dev_measures)
+    if args.from_rows:
+        rows = read_rows()
+    else:
+        ws = Workspace(settings)
+        ws.index()
+        rows = compute_rows(workspace_checker(ws), items)
+        write_rows(rows)
+    model = train(rows, data_sha256=items_hash(items), cross_validate=not args.no_cv)
+    path = model.save()
+    print(f"{path}: {len(rows)} rows from {model.report['items']} items, threshold {model.threshold}")
+    print(json.dumps({k: v for k, v in model.report.items() if k not in ("rows_sha256", "data_sha256")},
+                     ensure_ascii=False, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
