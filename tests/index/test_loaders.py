@@ -443,7 +443,7 @@ def test_real_libreoffice_round_trip(tmp_path: Path) -> None:
 # ---------------------------------------------------------------- other failures
 
 
-@pytest.mark.parametrize("name", ["表格.xlsx", "无扩展名"])
+@pytest.mark.parametrize("name", ["演示文稿.pptx", "无扩展名"])
 def test_unsupported_suffix(tmp_path: Path, name: str) -> None:
     error = load_error(write(tmp_path, name, b"data"))
     assert error.reason.startswith("不支持的文件类型 ")
