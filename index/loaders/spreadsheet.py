@@ -20,7 +20,7 @@ from typing import Any
 
 from index.cleaning import HeadingHint
 from index.loaders.decoding import decode_or_fail
-from index.loaders.document import EMPTY_FILE, LoadedDocument, LoadError, UnitHint, choose_title
+from index.loaders.document import LoadedDocument, LoadError, UnitHint, choose_title
 from index.loaders.word import OLE_MAGIC, ZIP_MAGIC
 
 logger = logging.getLogger(__name__)
@@ -28,7 +28,7 @@ logger = logging.getLogger(__name__)
 ENCRYPTED_XLSX = "表格已加密（设置了打开密码），无法读取：请在 Excel 或 WPS 中取消密码后再导入"
 LEGACY_XLS = "这是旧版 Excel 表格（.xls），无法直接读取：请在 Excel 或 WPS 中另存为 .xlsx 后再导入"
 NOT_XLSX = "不是 Excel 表格（压缩包中没有 xl/workbook.xml）"
-NO_ROWS = "表格中没有数据行"
+EMPTY_TABLE = "表格中没有任何内容（工作表都是空的）"
 # Sheets are read whole (merged cells need openpyxl's normal mode): bound the cells one sheet may span.
 MAX_SHEET_CELLS = 2_000_000
 _ENCRYPTED_STREAM = "EncryptedPackage".encode("utf-16-le")  # the stream name in the OLE directory
@@ -37,6 +37,7 @@ _HEADER_MAX_CHARS = 40
 _TITLE_MAX_CHARS = 80
 _SERIAL = re.compile(r"^(?:序号|编号|序|No\.?)$", re.IGNORECASE)
 _NUMERIC = re.compile(r"^[-+]?[\d,.，%/:：\s年月日]+$")
+_NOTE = re.compile(r"[：:].")
 _CSV_DELIMITERS = ",\t;|"
 
 
@@ -232,26 +233,30 @@ def _table(sheet: _Sheet) -> _Table:
 
 
 def _header_index(rows: list[_Row]) -> int | None:
-    """The header: among the first rows, the first with short text in most columns and rows under it."""
+    """The header: among the first rows, the first with names in most columns and rows under it."""
     search = rows[:_HEADER_SEARCH_ROWS]
     widest = max((len(r.segments) for r in search), default=0)
     for i, row in enumerate(search[:-1]):
-        if (
-            len(row.segments) >= 2
-            and len(row.segments) >= 0.5 * widest
-            and all(len(s.text) <= _HEADER_MAX_CHARS and not _NUMERIC.match(s.text) for s in row.segments)
-        ):
+        if len(row.segments) >= 2 and len(row.segments) >= 0.5 * widest and all(map(_is_name, row.segments)):
             return i
     return None
+
+
+def _is_name(segment: _Segment) -> bool:
+    """Could be a column name: short, not a number or date, not a "填报单位：办公室" note."""
+    text = segment.text
+    return len(text) <= _HEADER_MAX_CHARS and not _NUMERIC.match(text) and not _NOTE.search(text)
 
 
 def _is_sub_header(row: _Row, names: dict[int, str]) -> bool:
     """A second header row: under a header cell merged across columns, and repeating (merged down)
     the names of the columns that have no sub-heading."""
     repeats = sum(1 for s in row.segments if names.get(s.first) == s.text)
-    return repeats >= 1 and all(
-        len(s.text) <= _HEADER_MAX_CHARS and not _NUMERIC.match(s.text) for s in row.segments
-    ) and any(names.get(s.first) != s.text for s in row.segments)
+    return (
+        repeats >= 1
+        and all(map(_is_name, row.segments))
+        and any(names.get(s.first) != s.text for s in row.segments)
+    )
 
 
 def _merge_sub_header(names: dict[int, str], row: _Row) -> dict[int, str]:
@@ -322,7 +327,7 @@ def _table_document(path: Path, sheets: list[_Sheet]) -> LoadedDocument:
         if title is None:
             title = ""  # only the first sheet's title row names the workbook
     if not units:
-        raise LoadError(path, EMPTY_FILE if not any(s.rows for s in sheets) else NO_ROWS)
+        raise LoadError(path, EMPTY_TABLE)
     return LoadedDocument(
         path, "\n".join(lines), choose_title(path, title or None), headings=tuple(headings), units=tuple(units)
     )
