@@ -41,10 +41,11 @@ _engine_lock = threading.Lock()
 
 
 def too_many_pages(count: int) -> str:
-    minutes = count * SECONDS_PER_PAGE / 60
+    seconds = count * SECONDS_PER_PAGE
+    duration = f"{seconds} 秒" if seconds < 120 else f"{round(seconds / 60)} 分钟"
     return (
         f"扫描页过多：{count} 页需要文字识别，超过 {MAX_OCR_PAGES} 页的上限"
-        f"（每页约 {SECONDS_PER_PAGE} 秒，全部识别约需 {minutes:.0f} 分钟），请拆分后再导入"
+        f"（每页约 {SECONDS_PER_PAGE} 秒，全部识别约需 {duration}），请拆分后再导入"
     )
 
 
