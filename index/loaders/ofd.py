@@ -27,7 +27,7 @@ NO_TEXT_OFD = "OFD 文件中没有文字（可能全是扫描图片；请另存�
 _MAX_PAGES = 5000
 # Uncompressed bytes read from the archive at most: guards against zip bombs.
 _MAX_UNPACKED_BYTES = 200 * 1024 * 1024
-_DEFAULT_SIZE = 3.5  # mm; a TextObject without Size (never seen, allowed by the schema)
+_DEFAULT_SIZE = 3.5  # mm; a TextObject without Size or height
 
 
 def load_ofd(path: Path, data: bytes) -> LoadedDocument:
@@ -134,7 +134,8 @@ def _text_pieces(content: ElementTree.Element) -> list[Piece]:
         if len(boundary) < 4:
             continue
         left, top = boundary[0], boundary[1]
-        size = _float(text_object.get("Size"), _DEFAULT_SIZE)
+        # Some producers write "size"; without either, the box's height is the best guess.
+        size = _float(text_object.get("Size") or text_object.get("size"), boundary[3] or _DEFAULT_SIZE)
         for code in _find_all(text_object, "TextCode"):
             text = code.text or ""
             if not text.strip():

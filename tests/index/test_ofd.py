@@ -124,3 +124,18 @@ def test_missing_document_xml(tmp_path: Path) -> None:
 
 def test_ofd_of_images_only(tmp_path: Path) -> None:
     assert load_error(write(tmp_path, "图片.ofd", ofd_bytes([OfdPage()]))).reason == NO_TEXT_OFD
+
+
+def test_file_made_by_another_producer() -> None:
+    """tests/index/data/easyofd-pdf2ofd.ofd was written by easyofd 20260427 (Apache-2.0, PyPI), converting
+    a two-page reportlab PDF of the lines below with ``OFD().pdf2ofd(pdf, optional_text=True)``. It departs
+    from the standard as producers do: its own namespace URI, "size" in lower case, DeltaX in "g" form."""
+    document = load_document(Path(__file__).parent / "data" / "easyofd-pdf2ofd.ofd")
+    assert document.text == (
+        "关于巡察反馈问题整改情况的通报\n一、强化整改落实\n"
+        # Lines drawn flush left, the longest first: read as one wrapped paragraph (its measures still part).
+        "（一）完善财务制度。一是修订机关财务管理制度。二是清理往来款项挂账，逐笔核对销号。\n"
+        "第二页：二、深化以案促改"
+    )
+    assert document.page_at(document.text.index("第二页")) == 2
+    assert [u.label for u in analyze(document).units if u.kind == MEASURE] == ["一是", "二是"]
