@@ -78,6 +78,33 @@ def render_page(
     return page
 
 
+def render_pages(
+    paragraphs: Sequence[str],
+    *,
+    dpi: int = 150,
+    size_mm: tuple[float, float] = A4_MM,
+    font_pt: float = 12,
+    margin_mm: float = 25,
+) -> list[tuple[Image.Image, list[str]]]:
+    """The paragraphs flowed over as many pages as they need; each page with the lines drawn on it."""
+    width, height = _mm(size_mm[0], dpi), _mm(size_mm[1], dpi)
+    face = font(round(font_pt / 72 * dpi))
+    line_height = round(face.size * 1.7)
+    margin = _mm(margin_mm, dpi)
+    measure = ImageDraw.Draw(Image.new("RGB", (1, 1)))
+    lines = [line for paragraph in paragraphs for line in _wrap(measure, paragraph, face, width - 2 * margin)]
+    per_page = (height - 2 * margin) // line_height
+    pages = []
+    for first in range(0, len(lines), per_page):
+        page = Image.new("RGB", (width, height), "white")
+        draw = ImageDraw.Draw(page)
+        drawn = lines[first : first + per_page]
+        for i, line in enumerate(drawn):
+            draw.text((margin, margin + i * line_height), line, font=face, fill="black")
+        pages.append((page, drawn))
+    return pages
+
+
 def stamp_seal(page: Image.Image, centre: tuple[int, int], radius: int, text: str = "某某县教育局") -> Image.Image:
     """A red round seal (ring, star, text around the top) pressed over the page: red ink multiplies
     with what is printed, so black text under it stays black, as on a real stamped document."""
