@@ -71,7 +71,7 @@ def recognise_pages(
 
 def recognise(image: Image) -> str:
     """The text of one page image, one paragraph a line; "" when it holds no text."""
-    bgr = np.ascontiguousarray(np.asarray(image.convert("RGB"))[:, :, ::-1])
+    bgr = np.ascontiguousarray(np.asarray(_on_white(image))[:, :, ::-1])
     bgr = _remove_seals(bgr)
     with _engine_lock:  # one engine per process; its calls keep state between steps
         engine = _engine()
@@ -83,6 +83,18 @@ def recognise(image: Image) -> str:
             bgr = np.ascontiguousarray(np.rot90(bgr, turns))
         result, _ = engine(bgr, use_cls=False)
     return page_text([piece for piece in map(_piece, result or []) if piece is not None])
+
+
+def _on_white(image: Image) -> Image:
+    """RGB pixels; transparent ones (a PNG cut-out of a page) become white paper, not black."""
+    if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:
+        from PIL import Image as PILImage
+
+        rgba = image.convert("RGBA")
+        paper = PILImage.new("RGB", rgba.size, "white")
+        paper.paste(rgba, mask=rgba.getchannel("A"))
+        return paper
+    return image.convert("RGB")
 
 
 def _piece(item: list[Any]) -> Piece | None:

@@ -108,6 +108,16 @@ def test_multi_page_tiff_is_one_page_per_frame(tmp_path: Path) -> None:
     assert document.ocr_pages == frozenset({1, 2})
 
 
+def test_transparent_png_is_read_on_white(tmp_path: Path) -> None:
+    """A page cut out of its background: transparent paper with black ink."""
+    from PIL import Image
+
+    page = render_page(RULES[:1], size_mm=(148, 40)).convert("L")
+    ink = Image.new("RGBA", page.size, (0, 0, 0, 0))
+    ink.putalpha(page.point(lambda value: 255 - value))
+    assert load(tmp_path, "透明.png", image_bytes(ink)).text == RULES_READ[0]
+
+
 def test_blank_image_fails_with_its_reason(tmp_path: Path) -> None:
     with pytest.raises(LoadError) as info:
         load(tmp_path, "空白页.png", image_bytes(blank_page()))
