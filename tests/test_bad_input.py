@@ -10,9 +10,9 @@ Size policy (index/loaders/document.py): a file over ``MAX_FILE_MB`` (50 MB) or 
 limit (7 million characters would be ~50,000 chunks, an hour of embedding on 2 cores).
 
 Scans (index/loaders/ocr.py): at most ``MAX_OCR_PAGES`` (300) pages of one file go through OCR, at
-about ``SECONDS_PER_PAGE`` (5) seconds an A4 page on 2 cores (bench/README.md); a 200-page scan is
-within the limit and takes ~17 minutes, too long here, so this run lowers the limit to
-``SCAN_PAGE_LIMIT`` and a scan one page longer fails with the reason a 301-page scan gets.
+about ``SECONDS_PER_PAGE`` (10) seconds a full A4 page on 2 cores (bench/README.md, section 6); a
+200-page scan is within the limit and takes about 35 minutes, too long here, so this run lowers the
+limit to ``SCAN_PAGE_LIMIT`` and a scan one page longer fails with the reason a 301-page scan gets.
 """
 
 from __future__ import annotations

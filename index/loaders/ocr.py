@@ -21,10 +21,10 @@ from index.loaders.layout import Piece, page_text
 if TYPE_CHECKING:
     from PIL.Image import Image
 
-# Pages one file may send through OCR. Measured on 2 cores (bench/README.md): about SECONDS_PER_PAGE
-# for an A4 page of text, so the limit bounds one file to about 25 minutes.
+# Pages one file may send through OCR. bench/ocr_benchmark.py measured 10–13 s for a full A4 page
+# (~900 characters, 200 dpi) on 2 shared cores, so the limit bounds one file to about 50 minutes.
 MAX_OCR_PAGES = 300
-SECONDS_PER_PAGE = 5
+SECONDS_PER_PAGE = 10
 # Pages are rasterised at this resolution; the engine works on at most 2000 pixels a side anyway.
 RENDER_DPI = 200
 # A piece this short and this unsure is a speck, a seal fragment or a signature, not text.
