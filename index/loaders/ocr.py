@@ -9,6 +9,7 @@ paragraphs in reading order (index/loaders/layout.py).
 from __future__ import annotations
 
 import functools
+import os
 import threading
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
@@ -38,6 +39,9 @@ _SEAL_MIN_SHARE = 0.06
 _SEAL_ASPECT = (0.6, 1.6)
 
 _engine_lock = threading.Lock()
+# onnxruntime (1.32) sends telemetry to mobile.events.data.microsoft.com once it runs a model, and looks
+# the host up even offline: nothing may leave this machine. Set before onnxruntime is first used.
+os.environ["ORT_DISABLE_TELEMETRY"] = "1"
 
 
 def too_many_pages(count: int) -> str:
@@ -52,8 +56,10 @@ def too_many_pages(count: int) -> str:
 @functools.cache
 def _engine() -> Any:
     # Imported here: onnxruntime and OpenCV take a second to import and most commands never OCR.
+    import onnxruntime
     from rapidocr_onnxruntime import RapidOCR
 
+    onnxruntime.disable_telemetry_events()  # and its events off too, besides ORT_DISABLE_TELEMETRY above
     return RapidOCR()
 
 
