@@ -1,7 +1,8 @@
 """Files users add through the web app: checked by what they contain, stored under a safe name.
 
 ``store_upload`` accepts a file only when its content is what its name says (PDF header, a zip with
-a Word body, an OLE container for .doc/.wps, text that decodes for .txt/.md/.html) and it fits the
+a Word body, an OLE container for .doc/.wps, text that decodes for .txt/.md/.html/.csv, a zip with
+OFD.xml for .ofd, an Excel workbook for .xlsx, image bytes for .png/.jpg/.tif) and it fits the
 size limit; the stored name cannot leave the uploads folder, is never hidden, and never replaces
 another file (a different file with the same name gets " (2)", the same file again is kept once).
 Every refusal is an ``UploadRejected`` with a reason for the user, in Chinese.
@@ -17,6 +18,7 @@ from pathlib import Path
 from index.loaders import SUPPORTED_SUFFIXES
 from index.loaders.content_type import CONTENT_LABELS, detect_content
 from index.loaders.document import megabytes
+from index.loaders.image import IMAGE_SUFFIXES
 
 __all__ = ["ALLOWED_SUFFIXES", "UploadRejected", "safe_upload_name", "store_upload"]
 
@@ -37,6 +39,11 @@ _ACCEPTS = {
     ".markdown": {"text"},
     ".html": {"text"},
     ".htm": {"text"},
+    ".ofd": {"ofd"},
+    ".csv": {"text"},
+    # A password-protected .xlsx is an OLE container: accepted, so that the loader says it is encrypted.
+    ".xlsx": {"xlsx", "ole"},
+    **dict.fromkeys(IMAGE_SUFFIXES, {"image"}),
 }
 # Kept in names: letters and digits of any script (\w), symbols such as emoji, spaces and common
 # Chinese/ASCII punctuation; anything else (/ \ : * ? " < > | and the like) becomes "_".
@@ -89,10 +96,12 @@ def check_upload(name: str, data: bytes, max_bytes: int) -> str:
         raise UploadRejected(name, f"文件过大（超过 {megabytes(max_bytes / 1024 / 1024)} MB，本文件 {megabytes(len(data) / 1024 / 1024)} MB）")
     kind = detect_content(data)
     if kind not in _ACCEPTS[suffix]:
-        if suffix in (".txt", ".md", ".markdown", ".html", ".htm") and kind == "binary":
+        if suffix in (".txt", ".md", ".markdown", ".html", ".htm", ".csv") and kind == "binary":
             raise UploadRejected(name, "不是文本文件（无法识别文字编码，疑似二进制）")
         if suffix == ".docx" and kind == "zip":
             raise UploadRejected(name, "不是 Word 文档（压缩包中没有 word/document.xml，文件可能已损坏）")
+        if suffix == ".ofd" and kind == "zip":
+            raise UploadRejected(name, "不是 OFD 文件（压缩包中没有 OFD.xml，文件可能已损坏）")
         raise UploadRejected(name, f"文件内容与扩展名 {suffix} 不符：内容是{CONTENT_LABELS[kind]}")
     return safe
 

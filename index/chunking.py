@@ -33,6 +33,7 @@ class Chunk:
     page: int | None
     titles: tuple[str, ...]  # 《…》 titles the text mentions, with the brackets
     ordinal: int  # position of the chunk in its document
+    ocr: bool = False  # some of its text was recognised from a scan (it may hold recognition errors)
 
     @property
     def id(self) -> str:
@@ -69,6 +70,7 @@ class Chunk:
             "page": self.page if self.page is not None else -1,
             "titles": TITLES_SEPARATOR.join(self.titles),
             "ordinal": self.ordinal,
+            "ocr": self.ocr,
         }
 
     @classmethod
@@ -88,6 +90,7 @@ class Chunk:
             page=page if page >= 0 else None,
             titles=tuple(t for t in titles.split(TITLES_SEPARATOR) if t),
             ordinal=int(meta["ordinal"]),
+            ocr=bool(meta.get("ocr", False)),  # metadata written before OCR existed has no such key
         )
 
 
@@ -130,6 +133,7 @@ def _make_chunk(
         page=doc.page_at(start),
         titles=extract_titles(text),
         ordinal=ordinal,
+        ocr=doc.from_ocr(start, end),
     )
 
 

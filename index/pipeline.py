@@ -17,12 +17,12 @@ from typing import Literal
 from index.bm25 import refresh_saved_index
 from index.chunking import chunk_document
 from index.lexical import LexicalStore
-from index.loaders import SUPPORTED_SUFFIXES, LoadError, load_document
+from index.loaders import SUPPORTED_SUFFIXES, LoadError, PageProgress, load_document
 from index.manifest import OK, PENDING, Manifest, content_hash, doc_id_for
 from index.store import VectorStore
 
 # Bump when chunking or cleaning changes what a file turns into: every file is then re-indexed.
-PIPELINE_VERSION = "4"
+PIPELINE_VERSION = "5"  # 4: document texts in the store; 5: OCR, OFD, spreadsheets, chunks carry ``ocr``
 
 Status = Literal["added", "updated", "unchanged", "removed", "failed"]
 STATUS_LABELS: dict[str, str] = {
@@ -74,7 +74,13 @@ class IndexReport:
         return "\n".join(lines)
 
 
+# Called with (files done, files in all, what is being done): the file's name, or, while its pages go
+# through OCR, "第 3/50 页（文字识别）" and the name.
 ProgressCallback = Callable[[int, int, str], None]
+
+
+def page_message(done: int, total: int, name: str) -> str:
+    return f"第 {done}/{total} 页（文字识别）{name}"
 
 
 def discover(paths: Sequence[Path]) -> list[Path]:
@@ -130,9 +136,11 @@ class Indexer:
         wanted = {str(p) for p in files}
         files += [Path(s) for s in redo if s not in wanted and Path(s).is_file()]
         for i, path in enumerate(files):
+            page_progress: PageProgress | None = None
             if progress:
                 progress(i, len(files), path.name)
-            outcome, chars = self._index_file(path)
+                page_progress = self._page_progress(progress, i, len(files), path.name)
+            outcome, chars = self._index_file(path, page_progress)
             report.outcomes.append(outcome)
             report.characters += chars
         report.outcomes += self._purge_missing(wanted)
@@ -142,6 +150,10 @@ class Indexer:
             progress(len(files), len(files), "")
         report.seconds = time.perf_counter() - started
         return report
+
+    @staticmethod
+    def _page_progress(progress: ProgressCallback, done: int, total: int, name: str) -> PageProgress:
+        return lambda page, pages: progress(done, total, page_message(page, pages, name))
 
     def remove(self, source: str) -> bool:
         """Take one document out of every index. Returns False when it was not indexed."""
@@ -187,7 +199,7 @@ class Indexer:
                 redo.append(record.source)
         return redo
 
-    def _index_file(self, path: Path) -> tuple[FileOutcome, int]:
+    def _index_file(self, path: Path, page_progress: PageProgress | None = None) -> tuple[FileOutcome, int]:
         source = str(path)
         try:
             digest = content_hash(path)
@@ -201,7 +213,7 @@ class Indexer:
         self.manifest.mark_pending(source, doc_id, digest)
         self._purge(doc_id)
         try:
-            document = load_document(path)
+            document = load_document(path, progress=page_progress)
             chunks = chunk_document(
                 document,
                 doc_id=doc_id,

@@ -19,6 +19,7 @@ from index.text import chinese_number
 MEASURE = "measure"
 ARTICLE = "article"
 PARAGRAPH = "paragraph"
+ROW = "row"  # a row of a spreadsheet, delimited by the format itself
 
 REGULATION = DocumentKind.REGULATION
 REPORT = DocumentKind.REPORT
@@ -78,7 +79,7 @@ class Unit:
     end: int
     label: str  # its own marker: "五是", "第二十七条", or "" for plain paragraphs
     headings: tuple[str, ...]  # enclosing headings, outermost first
-    kind: str  # MEASURE | ARTICLE | PARAGRAPH
+    kind: str  # MEASURE | ARTICLE | PARAGRAPH | ROW
 
 
 @dataclass(frozen=True)
@@ -147,6 +148,8 @@ def classify_document(doc: LoadedDocument) -> DocumentKind:
 def analyze(doc: LoadedDocument) -> Structure:
     """Classify the document and cut it into units with their section paths."""
     kind = classify_document(doc)
+    if doc.units:  # the format delimits its units (spreadsheet rows): take them as they are
+        return _given_structure(doc, kind)
     lines = list(_content_lines(doc))
     builder = _Builder(doc.text)
     if _count_articles(lines) >= MIN_ARTICLES_FOR_REGULATION:  # a rule without 第X条 reads like a report
@@ -154,6 +157,16 @@ def analyze(doc: LoadedDocument) -> Structure:
     else:
         _parse_report(lines, builder)
     return Structure(kind=kind, units=tuple(builder.units), headings=tuple(builder.headings))
+
+
+def _given_structure(doc: LoadedDocument, kind: str) -> Structure:
+    units = []
+    for hint in doc.units:
+        start, end = trim_span(doc.text, hint.start, hint.end)
+        if start < end:
+            units.append(Unit(start, end, hint.label, hint.headings, PARAGRAPH if not hint.label else ROW))
+    headings = tuple(Heading(h.start, h.end, h.level, doc.text[h.start : h.end]) for h in doc.headings)
+    return Structure(kind=kind, units=tuple(units), headings=headings)
 
 
 def split_units(doc: LoadedDocument) -> list[Unit]:

@@ -3,9 +3,17 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-# The web test drives a real Chromium from Debian's packages (never a browser downloaded by a test tool).
-if ! command -v chromium >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null
+# System packages from Debian, installed when missing (as root): the web test drives a real Chromium
+# (never a browser downloaded by a test tool); scanned test pages are rendered with Noto CJK; the
+# .doc/.wps tests convert with headless LibreOffice; OpenCV (used by the OCR engine) needs libGL and GLib.
+missing=()
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+[ -e /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc ] || missing+=(fonts-noto-cjk)
+command -v soffice >/dev/null 2>&1 || missing+=(libreoffice-writer-nogui)
+ldconfig -p 2>/dev/null | grep -q 'libGL.so.1 ' || missing+=(libgl1)
+ldconfig -p 2>/dev/null | grep -q 'libglib-2.0.so.0 ' || missing+=(libglib2.0-0)
+if [ "${#missing[@]}" -gt 0 ] && command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 # ZGT_TEST_LLM=1 also installs the local LLM (llama.cpp + Qwen2.5 1.5B) so that the real end-to-end LLM test
 # runs; if that install fails, the test is skipped and says why.

@@ -8,6 +8,11 @@ that the run summary prints next to the file's name — and nothing else in the 
 Size policy (index/loaders/document.py): a file over ``MAX_FILE_MB`` (50 MB) or whose text is over
 ``MAX_TEXT_CHARS`` (100万字) fails with a reason saying so; the 20 MB text file here is over the text
 limit (7 million characters would be ~50,000 chunks, an hour of embedding on 2 cores).
+
+Scans (index/loaders/ocr.py): at most ``MAX_OCR_PAGES`` (300) pages of one file go through OCR, at
+about ``SECONDS_PER_PAGE`` (10) seconds a full A4 page on 2 cores (bench/README.md, section 6); a
+200-page scan is within the limit and takes about 35 minutes, too long here, so this run lowers the
+limit to ``SCAN_PAGE_LIMIT`` and a scan one page longer fails with the reason a 301-page scan gets.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from pathlib import Path
 import pytest
 
 import index.loaders.document as loaders
+import index.loaders.ocr as ocr
 from assistant.workspace import Workspace
 from index.chunking import Chunk
 from index.embedding import SentenceEmbeddings
@@ -34,10 +40,14 @@ from index.manifest import PENDING, doc_id_for
 from index.pipeline import IndexReport
 from tests.conftest import make_workspace
 from tests.index.documents import docx_bytes, pdf_bytes, write_scanned_pdf
+from tests.index.ofd_files import OfdPage, ofd_bytes
+from tests.index.scans import blank_page, image_bytes, image_pdf_bytes, render_page, turned
+from tests.index.spreadsheets import encrypted_xlsx_bytes, workbook_bytes, xlsx_bytes
 
 HAS_CRYPTOGRAPHY = importlib.util.find_spec("cryptography") is not None
 CJK = re.compile(r"[\u4e00-\u9fff]")
 MAX_CHARS = 400  # the workspace's chunk_max_chars (default)
+SCAN_PAGE_LIMIT = 3  # MAX_OCR_PAGES during this run (300 in use)
 
 
 def report_text(title: str, measure: str) -> str:
@@ -150,6 +160,39 @@ LONG_NAME = "关于进一步加强和改进巡察整改工作长效机制建设�
 assert len(LONG_NAME) >= 195 and len(LONG_NAME.encode()) <= 255
 
 
+def rotated_scan(path: Path) -> None:
+    """A report page scanned lying on its side (90° counter-clockwise)."""
+    lines = report_text("旋转扫描通报", "建立扫描件旋转校正台账").splitlines()
+    path.write_bytes(image_bytes(turned(render_page(lines[1:], title=lines[0]), 90)))
+
+
+def truncated_ofd(path: Path) -> None:
+    data = ofd_bytes([OfdPage(paragraphs=report_text("截断OFD", "截断版式措施").splitlines())] * 3)
+    path.write_bytes(data[: len(data) // 2])
+
+
+def zip_posing_as_ofd(path: Path) -> None:
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("Doc_0/readme.txt", "一个普通压缩包，不是 OFD")
+
+
+def mixed_encoding_csv(path: Path) -> None:
+    """A UTF-8 BOM written by one program before GBK rows, then a row appended in UTF-8: the bytes are not
+    one encoding. Each line is read in the encoding that reads it strictly, and the lying BOM dropped."""
+    head = "序号,整改措施,责任单位\n1,建立编码混合台账,财务科\n".encode("gbk")
+    path.write_bytes(codecs.BOM_UTF8 + head + "2,追加的UTF-8行,办公室\n".encode())
+
+
+def _ocr_chunks(text: str, chunks: list[Chunk]) -> None:
+    assert text.startswith("旋转扫描通报\n一、强化整改落实\n（一）完善制度。一是建立扫描件旋转校正台账。")
+    assert all(c.ocr and c.page == 1 for c in chunks)
+
+
+def _csv_rows(text: str, chunks: list[Chunk]) -> None:
+    assert text == "序号：1；整改措施：建立编码混合台账；责任单位：财务科\n序号：2；整改措施：追加的UTF-8行；责任单位：办公室"
+    assert [c.label for c in chunks] == ["序号1", "序号2"]
+
+
 @dataclass(frozen=True)
 class Case:
     file: str  # path inside the test corpus folder
@@ -210,6 +253,14 @@ CASES = [
     Case("加密的通报.pdf", write_bytes(pdf_bytes([["机密内容"]], encrypt="pw")), False, "需要密码"),
     Case("扫描件.pdf", write_scanned_pdf, False, "扫描件，无文字层"),
     Case("超大文本20MB.txt", big_text, False, "文字过多"),
+    Case("截断的版式文件.ofd", truncated_ofd, False, "OFD 文件损坏"),
+    Case("压缩包冒充.ofd", zip_posing_as_ofd, False, "不是 OFD 文件"),
+    Case("空白页扫描.png", write_bytes(image_bytes(blank_page())), False, "图片中没有识别到文字"),
+    Case("超过页数上限的扫描件.pdf", write_bytes(image_pdf_bytes([blank_page(dpi=30)] * (SCAN_PAGE_LIMIT + 1))),
+         False, f"扫描页过多：{SCAN_PAGE_LIMIT + 1} 页需要文字识别"),
+    Case("公式没有缓存值.xlsx", write_bytes(workbook_bytes({"统计": [["=1+1", "=SUM(A1:A3)"], ["=A1*2", "=B1"]]})),
+         False, "没有保存计算结果"),
+    Case("加密台账.xlsx", lambda p: p.write_bytes(encrypted_xlsx_bytes()), False, "表格已加密"),
     # --- indexed
     (Case("限制编辑AES.pdf", aes_pdf, True, "建立公文AES限制编辑清单") if HAS_CRYPTOGRAPHY
      else Case("限制编辑AES.pdf", aes_pdf, False, "cryptography")),
@@ -243,6 +294,12 @@ CASES = [
     Case("含脚本与指令.txt", write_text(SCRIPT_TEXT), True, "核对网页转存脚本", _script_is_text),
     Case("含脚本的网页.html", write_text(SCRIPT_HTML), True, "整改网页栏目违规链接问题", _script_dropped),
     Case("提示注入.md", write_text(INJECTION_MD), True, "伪造指令防范培训每季度一次"),
+    Case("旋转的扫描件.png", rotated_scan, True, "建立扫描件旋转校正台账", _ocr_chunks),
+    Case("正常的版式文件.ofd", write_bytes(ofd_bytes([OfdPage(paragraphs=report_text("OFD通报", "建立版式文件归档台账").splitlines())])),
+         True, "建立版式文件归档台账"),
+    Case("正常的台账.xlsx", write_bytes(xlsx_bytes([["整改措施", "责任单位"], ["建立电子台账月报制度", "办公室"]])), True,
+         "建立电子台账月报制度"),
+    Case("GBK混UTF-8带BOM.csv", mixed_encoding_csv, True, "建立编码混合台账", _csv_rows),
     Case("标题紧跟一是.txt", write_text("整改报告\n一、强化整改\n（一）一是建立标题紧跟措施台账。二是按期报送。\n"), True,
          "建立标题紧跟措施台账"),
 ]
@@ -275,7 +332,9 @@ def run(tmp_path_factory: pytest.TempPathFactory, embeddings: SentenceEmbeddings
         case.make(path)
     ws = make_workspace(root / "index", embeddings, docs_dir=docs, chunk_max_chars=MAX_CHARS)
     started = time.perf_counter()
-    report = ws.index([docs])
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(ocr, "MAX_OCR_PAGES", SCAN_PAGE_LIMIT)
+        report = ws.index([docs])
     result = Run(ws, docs, report, time.perf_counter() - started)
     print_table(result)
     yield result

@@ -268,7 +268,11 @@ def strace_outside_connections(trace: Path) -> list[str]:
 
 
 def test_cli_in_a_subprocess_stays_on_this_machine(tmp_path: Path) -> None:
+    from tests.index.scans import image_bytes, render_page
+
     docs = copy_docs(tmp_path / "docs")
+    # A scanned page: the OCR engine (its models inside the wheel) runs under the guard as well.
+    (docs / "扫描件.png").write_bytes(image_bytes(render_page(["一是开展离线文字识别演练。"], size_mm=(148, 40))))
     log = tmp_path / "network.jsonl"
     runner = tmp_path / "runner.py"
     runner.write_text(RUNNER, encoding="utf-8")
@@ -277,6 +281,7 @@ def test_cli_in_a_subprocess_stays_on_this_machine(tmp_path: Path) -> None:
         ["ask", QUESTION, "--json"],
         ["search", "保密承诺书", "-k", "3", "--json"],
         ["check", MEASURE, "--json"],
+        ["search", "离线文字识别演练", "-k", "1", "--json"],
     ]
     command = [sys.executable, str(runner), str(log), str(PROJECT_ROOT), *map(json.dumps, commands)]
     trace = tmp_path / "strace.txt"
@@ -288,6 +293,7 @@ def test_cli_in_a_subprocess_stays_on_this_machine(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-4000:]
     assert done.stdout.count("=== exit 0") == len(commands)
     assert "保密" in done.stdout  # the answer, the passages and the check were really produced
+    assert '"doc": "扫描件.png"' in done.stdout and "一是开展离线文字识别演练。" in done.stdout
     assert not log.exists(), "network attempts (Python): " + log.read_text(encoding="utf-8")
     if traced:
         outside = strace_outside_connections(trace)

@@ -9,14 +9,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Protocol
 
 from index.cleaning import HeadingHint
 from index.loaders import document as limits
 from index.loaders.decoding import decode_text
-from index.loaders.document import EMPTY_FILE, LoadedDocument, LoadError, read_bytes, wan
+from index.loaders.document import EMPTY_FILE, LoadedDocument, LoadError, PageProgress, read_bytes, wan
 from index.loaders.html import load_html
+from index.loaders.image import IMAGE_SUFFIXES, load_image
+from index.loaders.ofd import load_ofd
 from index.loaders.pdf import load_pdf
 from index.loaders.plain import load_markdown, load_plain_text
+from index.loaders.spreadsheet import load_csv, load_xlsx
 from index.loaders.word import load_docx, load_legacy_word
 
 __all__ = [
@@ -24,11 +28,19 @@ __all__ = [
     "HeadingHint",
     "LoadError",
     "LoadedDocument",
+    "PageProgress",
     "decode_text",
     "load_document",
 ]
 
 Reader = Callable[[Path, bytes], LoadedDocument]
+
+
+class PagedReader(Protocol):
+    """A reader that works page by page through slow pages (OCR) and can say how far it is."""
+
+    def __call__(self, path: Path, data: bytes, progress: PageProgress | None = None) -> LoadedDocument: ...
+
 
 _READERS: dict[str, Reader] = {
     ".txt": load_plain_text,
@@ -40,12 +52,20 @@ _READERS: dict[str, Reader] = {
     ".htm": load_html,
     ".doc": load_legacy_word,
     ".wps": load_legacy_word,
+    ".ofd": load_ofd,
+    ".xlsx": load_xlsx,
+    ".csv": load_csv,
+    **dict.fromkeys(IMAGE_SUFFIXES, load_image),
 }
+_PAGED_READERS: dict[str, PagedReader] = {".pdf": load_pdf, **dict.fromkeys(IMAGE_SUFFIXES, load_image)}
 SUPPORTED_SUFFIXES = tuple(_READERS)
 
 
-def load_document(path: Path | str) -> LoadedDocument:
-    """Load and clean one file. Raises LoadError naming the file and the reason."""
+def load_document(path: Path | str, *, progress: PageProgress | None = None) -> LoadedDocument:
+    """Load and clean one file. Raises LoadError naming the file and the reason.
+
+    ``progress`` is called with (pages done, pages in all) while pages go through OCR.
+    """
     path = Path(path)
     suffix = path.suffix.lower()
     reader = _READERS.get(suffix)
@@ -55,7 +75,8 @@ def load_document(path: Path | str) -> LoadedDocument:
     data = read_bytes(path)
     if not data:
         raise LoadError(path, EMPTY_FILE)
-    document = reader(path, data)
+    paged = _PAGED_READERS.get(suffix)
+    document = paged(path, data, progress) if paged is not None else reader(path, data)
     if not document.text.strip():
         raise LoadError(path, EMPTY_FILE)
     if len(document.text) > limits.MAX_TEXT_CHARS:

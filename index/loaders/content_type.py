@@ -24,6 +24,7 @@ _BINARY_MAGIC = (
 CONTENT_LABELS = {
     "pdf": "PDF 文件",
     "docx": "Word 文档（.docx）",
+    "ofd": "OFD 版式文件",
     "ole": "旧版 Office 文档（.doc/.wps/.xls 等）",
     "xlsx": "Excel 表格",
     "pptx": "PowerPoint 演示文稿",
@@ -62,4 +63,6 @@ def _zip_content(data: bytes) -> str:
         return "xlsx"
     if "ppt/presentation.xml" in names:
         return "pptx"
+    if any(name.lstrip("/").lower() == "ofd.xml" for name in names):
+        return "ofd"
     return "zip"

@@ -32,7 +32,8 @@ _DISALLOWED_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
 
 def decode_text(data: bytes) -> str | None:
     """Bytes → str without mangling: BOM, BOM-less UTF-16, strict UTF-8, strict GB18030, UTF-8 cut off
-    inside its last character, UTF-16 without NUL bytes, then detection.
+    inside its last character, UTF-8 and GBK lines mixed in one file, UTF-16 without NUL bytes, then
+    detection. A UTF-8 BOM in front of bytes that are not UTF-8 is dropped: the rest decides.
 
     Returns None when the bytes do not look like text in any of these encodings.
     """
@@ -41,6 +42,8 @@ def decode_text(data: bytes) -> str | None:
             try:
                 return plausible_text(data[len(bom) :].decode(encoding))
             except UnicodeDecodeError:
+                if bom == codecs.BOM_UTF8:  # a UTF-8 BOM before GBK text (an editor added it): drop it
+                    data = data[len(bom) :]
                 break
     text = _decode_bomless_utf16(data, require_nul=True)
     if text is not None:
@@ -60,12 +63,34 @@ def decode_text(data: bytes) -> str | None:
         text = None
     if text:
         return text
+    text = _decode_mixed_lines(data)
+    if text is not None:
+        return text
     # Chinese-only UTF-16 may contain no NUL at all; neither UTF-8 nor GB18030 accepted it.
     text = _decode_bomless_utf16(data, require_nul=False)
     if text is not None:
         return text
     best = charset_normalizer.from_bytes(data).best()
     return plausible_text(str(best)) if best is not None else None
+
+
+def _decode_mixed_lines(data: bytes) -> str | None:
+    """Some lines UTF-8, others GBK (two exports pasted into one file): each line in the encoding that
+    reads it strictly, UTF-8 first. None when a line reads in neither, or the file has no line break."""
+    lines = data.split(b"\n")
+    if len(lines) < 2:
+        return None
+    decoded = []
+    for line in lines:
+        for encoding in ("utf-8", "gb18030"):
+            try:
+                decoded.append(line.decode(encoding))
+                break
+            except UnicodeDecodeError:
+                continue
+        else:
+            return None
+    return plausible_text("\n".join(decoded))
 
 
 def _decode_bomless_utf16(data: bytes, *, require_nul: bool) -> str | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,6 +18,20 @@ class LoadError(Exception):
         super().__init__(f"{self.path.name}: {reason}")
 
 
+# Called with (pages done, pages in all) while a reader works through slow pages (OCR).
+PageProgress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class UnitHint:
+    """A unit the format itself delimits (a spreadsheet row): structure parsing takes it as it is."""
+
+    start: int  # span in LoadedDocument.text
+    end: int
+    label: str  # "第3行", "序号5"
+    headings: tuple[str, ...]  # enclosing headings, outermost first (the sheet)
+
+
 @dataclass(frozen=True)
 class LoadedDocument:
     path: Path
@@ -25,6 +40,19 @@ class LoadedDocument:
     # Offset in ``text`` where each page starts (PDF); empty when the format has no pages.
     page_starts: tuple[int, ...] = ()
     headings: tuple[HeadingHint, ...] = field(default_factory=tuple)
+    # 1-based numbers of the pages whose text came from OCR (may contain recognition errors).
+    ocr_pages: frozenset[int] = frozenset()
+    # When set, the document's units, in order; structure parsing then does not look for markers.
+    units: tuple[UnitHint, ...] = ()
+
+    def pages_in(self, start: int, end: int) -> range:
+        """1-based numbers of the pages that [start, end) touches; empty for page-less formats."""
+        first, last = self.page_at(start), self.page_at(max(start, end - 1))
+        return range(first, last + 1) if first is not None and last is not None else range(0)
+
+    def from_ocr(self, start: int, end: int) -> bool:
+        """Whether any character of [start, end) was recognised by OCR."""
+        return any(page in self.ocr_pages for page in self.pages_in(start, end))
 
     def page_at(self, offset: int) -> int | None:
         """1-based page number holding ``offset``, or None for page-less formats."""
@@ -76,9 +104,21 @@ def read_bytes(path: Path) -> bytes:
         raise LoadError(path, f"无法读取文件：{exc.strerror or exc}") from exc
 
 
-def make_document(path: Path, cleaned: CleanedText, page_starts: tuple[int, ...] = ()) -> LoadedDocument:
+def make_document(
+    path: Path, cleaned: CleanedText, page_starts: tuple[int, ...] = (), ocr_pages: frozenset[int] = frozenset()
+) -> LoadedDocument:
     title = choose_title(path, guess_title(cleaned.text, cleaned.headings))
-    return LoadedDocument(path, cleaned.text, title, page_starts, cleaned.headings)
+    return LoadedDocument(path, cleaned.text, title, page_starts, cleaned.headings, ocr_pages)
+
+
+def paged_document(path: Path, page_texts: list[str], ocr_pages: frozenset[int] = frozenset()) -> LoadedDocument:
+    """Pages joined with "\n", each page's start offset kept so citations know their page."""
+    page_starts: list[int] = []
+    offset = 0
+    for text in page_texts:
+        page_starts.append(offset)
+        offset += len(text) + 1
+    return make_document(path, CleanedText("\n".join(page_texts)), tuple(page_starts), ocr_pages)
 
 
 def choose_title(path: Path, *candidates: str | None) -> str:

@@ -1,42 +1,75 @@
-"""PDF with a text layer (pypdf), page by page, so citations keep their page numbers."""
+"""PDF page by page, so citations keep their page numbers: the text layer (pypdf), or OCR for scanned pages."""
 
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pypdf import PdfReader
 from pypdf.errors import DependencyError, PdfStreamError
 
-from index.cleaning import CleanedText, join_wrapped_lines, normalize_plain_text
+from index.cleaning import join_wrapped_lines, normalize_plain_text
+from index.loaders import ocr
 from index.loaders.decoding import plausible_text
-from index.loaders.document import LoadedDocument, LoadError, make_document
+from index.loaders.document import LoadedDocument, LoadError, PageProgress, paged_document
 
-SCANNED_PDF = "扫描件，无文字层，无法提取文字（需先做 OCR）"
+if TYPE_CHECKING:
+    from PIL.Image import Image
+
+SCANNED_PDF = "扫描件，无文字层，文字识别（OCR）也没有识别到文字（可能是空白页或图画）"
 UNDECODABLE_PDF = "PDF 文字层无法解码（字体缺少文字映射，提取出的是乱码），需先做 OCR"
 NOT_PDF = "不是 PDF 文件（文件开头没有 %PDF 标记，可能是改了扩展名的其他文件）"
 PDF_NEEDS_CRYPTOGRAPHY = "PDF 已加密（AES），本机缺少解密组件 cryptography，无法读取（安装 cryptography 或先解除加密）"
 PDF_MAGIC = b"%PDF-"
 PDF_HEADER_WITHIN = 1024  # readers accept a header after up to 1 KB of leading junk
-_MIN_CHARS_PER_TEXT_PAGE = 5
+_MIN_CHARS_PER_TEXT_PAGE = 5  # a page with fewer visible characters has no text layer: it goes to OCR
+# Longest side of a rendered page: 200 dpi for A4 (2339 px); a poster-sized page is rendered smaller.
+_MAX_RENDER_PIXELS = 2400
 
 
-def load_pdf(path: Path, data: bytes) -> LoadedDocument:
+def load_pdf(path: Path, data: bytes, progress: PageProgress | None = None) -> LoadedDocument:
+    """Text-layer pages as extracted; pages without a text layer (scans) through OCR."""
     page_texts = _pdf_page_texts(path, data)
     if not page_texts:
         raise LoadError(path, "PDF 没有任何页面")
-    visible_chars = sum(len("".join(text.split())) for text in page_texts)
-    if visible_chars < _MIN_CHARS_PER_TEXT_PAGE * len(page_texts):
-        raise LoadError(path, SCANNED_PDF)
+    scanned = [i for i, text in enumerate(page_texts) if len("".join(text.split())) < _MIN_CHARS_PER_TEXT_PAGE]
     if plausible_text("\n".join(page_texts)) is None:
         raise LoadError(path, UNDECODABLE_PDF)
-    page_starts: list[int] = []
-    offset = 0
-    for text in page_texts:
-        page_starts.append(offset)
-        offset += len(text) + 1  # pages are joined with "\n"
-    cleaned = CleanedText("\n".join(page_texts))
-    return make_document(path, cleaned, tuple(page_starts))
+    ocr_pages: set[int] = set()
+    if scanned:
+        if len(scanned) > ocr.MAX_OCR_PAGES:
+            raise LoadError(path, ocr.too_many_pages(len(scanned)))
+        recognised = ocr.recognise_pages(_rendered_pages(path, data, scanned), len(scanned), progress)
+        for index, text in zip(scanned, recognised, strict=True):
+            if text:
+                page_texts[index] = text
+                ocr_pages.add(index + 1)
+    if not any(text.strip() for text in page_texts):
+        raise LoadError(path, SCANNED_PDF)
+    return paged_document(path, page_texts, frozenset(ocr_pages))
+
+
+def _rendered_pages(path: Path, data: bytes, indexes: list[int]) -> Iterator[Image]:
+    """The given pages as images, one at a time (a rendered A4 page at 200 dpi is ~11 MB)."""
+    import pypdfium2
+
+    try:
+        document = pypdfium2.PdfDocument(data)
+    except pypdfium2.PdfiumError as exc:
+        raise LoadError(path, f"PDF 页面无法渲染，不能做文字识别：{exc}") from exc
+    try:
+        for index in indexes:
+            page = document[index]
+            try:
+                width, height = page.get_size()  # points
+                scale = min(ocr.RENDER_DPI / 72, _MAX_RENDER_PIXELS / max(width, height, 1))
+                yield page.render(scale=scale).to_pil()
+            finally:
+                page.close()
+    finally:
+        document.close()
 
 
 def _pdf_page_texts(path: Path, data: bytes) -> list[str]:

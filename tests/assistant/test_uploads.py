@@ -15,6 +15,9 @@ from reportlab.pdfgen import canvas
 from assistant.uploads import UploadRejected, safe_upload_name, store_upload
 from index.loaders import load_document
 from index.loaders.content_type import detect_content
+from tests.index.ofd_files import OfdPage, ofd_bytes
+from tests.index.scans import blank_page, image_bytes
+from tests.index.spreadsheets import encrypted_xlsx_bytes, xlsx_bytes
 
 MB = 1024 * 1024
 REPORT = "一、加强档案管理\n（一）完善制度。一是建立档案数字化台账。二是每季度开展一次档案安全检查。\n"
@@ -79,6 +82,15 @@ def rejected(tmp_path: Path, name: str, data: bytes, max_bytes: int = MB) -> Upl
         ("笔记.md", ("# 标题\n\n" + REPORT).encode()),
         ("网页.html", f"<html><body><p>{REPORT}</p></body></html>".encode("gb18030")),
         ("网页.HTM", b"<p>hello</p>"),
+        ("版式文件.ofd", ofd_bytes([OfdPage(paragraphs=REPORT.splitlines())])),
+        ("台账.xlsx", xlsx_bytes([["序号", "整改措施"], [1, "建立档案数字化台账"]])),
+        ("加密台账.xlsx", encrypted_xlsx_bytes()),  # accepted: the loader says why it cannot read it
+        ("台账.csv", "序号,整改措施\n1,建立档案数字化台账\n".encode("gbk")),
+        ("扫描件.png", image_bytes(blank_page(dpi=20))),
+        ("扫描件.JPG", image_bytes(blank_page(dpi=20), "JPEG")),
+        ("扫描件.jpeg", image_bytes(blank_page(dpi=20), "JPEG")),
+        ("扫描件.tif", image_bytes(blank_page(dpi=20), "TIFF")),
+        ("扫描件.tiff", image_bytes(blank_page(dpi=20), "TIFF")),
     ],
 )
 def test_accepted_by_content(tmp_path: Path, name: str, data: bytes) -> None:
@@ -89,7 +101,13 @@ def test_accepted_by_content(tmp_path: Path, name: str, data: bytes) -> None:
 
 
 def test_stored_files_load(tmp_path: Path) -> None:
-    for name, data in [("方案.docx", docx_bytes()), ("方案.txt", REPORT.encode("gb18030"))]:
+    for name, data in [
+        ("方案.docx", docx_bytes()),
+        ("方案.txt", REPORT.encode("gb18030")),
+        ("方案.ofd", ofd_bytes([OfdPage(paragraphs=REPORT.splitlines())])),
+        ("台账.xlsx", xlsx_bytes([["序号", "整改措施"], [1, "建立档案数字化台账"]])),
+        ("台账.csv", "序号,整改措施\n1,建立档案数字化台账\n".encode("gbk")),
+    ]:
         stored = store_upload(source(tmp_path, name, data), tmp_path / "uploads", MB)
         assert "档案数字化台账" in load_document(stored).text
 
@@ -98,7 +116,7 @@ def test_stored_files_load(tmp_path: Path) -> None:
     ("name", "data", "reason"),
     [
         ("程序.exe", b"MZ\x90\x00", "不支持的文件类型 .exe"),
-        ("表格.xlsx", zip_bytes("xl/workbook.xml"), "不支持的文件类型 .xlsx"),
+        ("演示.pptx", zip_bytes("ppt/presentation.xml"), "不支持的文件类型 .pptx"),
         ("没有扩展名", REPORT.encode(), "不支持的文件类型 （无扩展名）"),
         ("空.txt", b"", "文件为空"),
         ("PDF改名.txt", pdf_bytes(), "内容是PDF 文件"),
@@ -111,6 +129,15 @@ def test_stored_files_load(tmp_path: Path) -> None:
         ("PDF改名.doc", pdf_bytes(), "内容是PDF 文件"),
         ("二进制.txt", bytes(range(256)) * 4, "不是文本文件"),
         ("二进制.md", b"\x00\x01\x02\x03" * 100, "不是文本文件"),
+        ("二进制.csv", bytes(range(256)) * 4, "不是文本文件"),
+        ("压缩包改名.ofd", zip_bytes("a.txt"), "不是 OFD 文件"),
+        ("截断的.ofd", ofd_bytes([OfdPage(paragraphs=["截断"] * 50)])[:200], "不是 OFD 文件"),
+        ("Word改名.ofd", docx_bytes(), "内容是Word 文档"),
+        ("Word改名.xlsx", docx_bytes(), "内容是Word 文档"),
+        ("OFD改名.xlsx", ofd_bytes([OfdPage(paragraphs=["台账"])]), "内容是OFD 版式文件"),
+        ("文本改名.csv.png", REPORT.encode(), "内容是纯文本"),
+        ("PDF改名.jpg", pdf_bytes(), "内容是PDF 文件"),
+        ("程序改名.tif", b"MZ\x90\x00" + bytes(64), "内容是可执行程序"),
     ],
 )
 def test_rejected_with_a_reason(tmp_path: Path, name: str, data: bytes, reason: str) -> None:
@@ -205,6 +232,8 @@ def test_content_is_detected_from_the_bytes_not_the_name() -> None:
     assert detect_content(docx_bytes()) == "docx"
     assert detect_content(OLE) == "ole"
     assert detect_content(zip_bytes("ppt/presentation.xml")) == "pptx"
+    assert detect_content(ofd_bytes([OfdPage(paragraphs=["通报"])])) == "ofd"
+    assert detect_content(zip_bytes("ofd.xml")) == "ofd"  # producers differ on the case of names
     assert detect_content(b"PK\x03\x04 truncated") == "zip"
     assert detect_content("整改".encode("gbk")) == "text"
     assert detect_content(b"\xff\xd8\xff\xe0") == "image"

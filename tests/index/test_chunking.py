@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -233,3 +234,23 @@ def test_every_gold_quote_lies_whole_in_a_chunk(load: Callable[[str], LoadedDocu
         if not any(no_space(quote) in no_space(c.text) for c in chunks):
             missed.append((qid, doc_name, quote))
     assert missed == []
+
+
+def test_ocr_flag_round_trips_through_metadata_and_defaults_to_false() -> None:
+    doc = loaded_text("一是建立台账。\n二是按期报送。", page_starts=(0, 8))
+    doc = replace(doc, ocr_pages=frozenset({2}))
+    chunks = chunk_document(doc, doc_id="d", min_chars=1)
+    assert [(c.page, c.ocr) for c in chunks] == [(1, False), (2, True)]
+    for chunk in chunks:
+        meta = chunk.to_metadata()
+        assert meta["ocr"] is chunk.ocr
+        assert Chunk.from_metadata(chunk.text, meta) == chunk
+        written_before_ocr = {k: v for k, v in meta.items() if k != "ocr"}
+        assert Chunk.from_metadata(chunk.text, written_before_ocr).ocr is False
+
+
+def test_a_chunk_that_reaches_into_an_ocr_page_is_marked() -> None:
+    text = "这是第一页的结尾，没有句号也没有换行" + "第二页扫描件识别出的文字。"
+    doc = replace(loaded_text(text, page_starts=(0, 19)), ocr_pages=frozenset({2}))
+    (chunk,) = chunk_document(doc, doc_id="d")
+    assert chunk.page == 1 and chunk.ocr

@@ -345,6 +345,17 @@ def test_html_with_only_scripts_is_empty(tmp_path: Path) -> None:
     assert load_error(path).reason == EMPTY_FILE
 
 
+def test_utf8_bom_before_gbk_text_is_read_as_gbk(tmp_path: Path) -> None:
+    document = load_document(write(tmp_path, "bom.txt", codecs.BOM_UTF8 + CHINESE.encode("gbk")))
+    assert document.text == CHINESE.rstrip("\n")
+
+
+def test_lines_in_utf8_and_gbk_mixed_in_one_file_are_each_read(tmp_path: Path) -> None:
+    lines = CHINESE.splitlines(keepends=True)
+    data = lines[0].encode("utf-8") + lines[1].encode("gbk") + lines[2].encode("utf-8")
+    assert load_document(write(tmp_path, "拼接.txt", data)).text == CHINESE.rstrip("\n")
+
+
 # ---------------------------------------------------------------- .doc / .wps
 
 
@@ -440,10 +451,42 @@ def test_real_libreoffice_round_trip(tmp_path: Path) -> None:
     assert "修订完善《机关财务管理制度》，整改措施*条已全部落实。" in document.text
 
 
+@pytest.mark.skipif(
+    not (shutil.which("soffice") or shutil.which("libreoffice")), reason="LibreOffice not installed"
+)
+def test_two_conversions_at_once_both_succeed(tmp_path: Path) -> None:
+    """Each conversion has its own LibreOffice profile: with a shared one the second soffice hands its
+    file to the first and exits, converting nothing."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    office = shutil.which("soffice") or shutil.which("libreoffice")
+    assert office is not None
+    sources = []
+    for name, marker in (("甲", "甲单位开展内部审计"), ("乙", "乙单位清理闲置用房")):
+        document = docx.Document()
+        document.add_paragraph(f"{name}单位整改报告")
+        document.add_paragraph(f"一是{marker}。")
+        document.save(tmp_path / f"{name}.docx")
+        sources.append(tmp_path / f"{name}.docx")
+    outdir = tmp_path / "doc"
+    subprocess.run(
+        [office, f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}", "--headless", "--convert-to", "doc",
+         "--outdir", str(outdir), *map(str, sources)],
+        check=True, capture_output=True, timeout=120,
+    )
+    wps = outdir / "乙.wps"
+    wps.write_bytes((outdir / "乙.doc").read_bytes())
+    docs = [outdir / "甲.doc", outdir / "乙.doc", wps]  # three soffice processes at once
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        texts = list(pool.map(lambda path: load_document(path).text, docs))
+    assert "一是甲单位开展内部审计。" in texts[0]
+    assert "一是乙单位清理闲置用房。" in texts[1] and texts[2] == texts[1]
+
+
 # ---------------------------------------------------------------- other failures
 
 
-@pytest.mark.parametrize("name", ["表格.xlsx", "无扩展名"])
+@pytest.mark.parametrize("name", ["演示文稿.pptx", "无扩展名"])
 def test_unsupported_suffix(tmp_path: Path, name: str) -> None:
     error = load_error(write(tmp_path, name, b"data"))
     assert error.reason.startswith("不支持的文件类型 ")

@@ -145,3 +145,30 @@ def test_index_killed_midway_is_repaired_by_the_next_run(tmp_path: Path) -> None
     assert repaired[0] == clean[0]  # same chunk ids and texts in the lexical store
     assert repaired[1] == clean[1]  # same vector ids
     assert repaired[2] == clean[2] == len(clean[0])  # no duplicates
+
+
+def test_scan_progress_per_page_and_ocr_flag_in_both_stores(workspace: Workspace, tmp_path: Path) -> None:
+    from tests.index.scans import image_pdf_bytes, render_page
+
+    docs = tmp_path / "docs"
+    write(docs / "a.txt", REPORT_A)
+    scan = docs / "扫描件.pdf"
+    scan.write_bytes(image_pdf_bytes([render_page(REPORT_B.splitlines()), render_page(["一是开展第二页保密检查。"])]))
+    calls: list[tuple[int, int, str]] = []
+    report = workspace.index([docs], progress=lambda done, total, what: calls.append((done, total, what)))
+    assert report.counts()["added"] == 2, report.summary()
+    # Per file as before, and per OCR'd page in between (files are indexed in name order: a.txt first).
+    assert calls == [
+        (0, 2, "a.txt"),
+        (1, 2, "扫描件.pdf"),
+        (1, 2, "第 1/2 页（文字识别）扫描件.pdf"),
+        (1, 2, "第 2/2 页（文字识别）扫描件.pdf"),
+        (2, 2, ""),
+    ]
+    scanned = [e.chunk for e in workspace.lexical.entries() if e.chunk.doc == "扫描件.pdf"]
+    assert scanned and all(c.ocr for c in scanned) and {c.page for c in scanned} == {1, 2}
+    assert not any(e.chunk.ocr for e in workspace.lexical.entries() if e.chunk.doc == "a.txt")
+    stored = workspace.vectors.collection.get(ids=[c.id for c in scanned], include=["metadatas"])
+    assert all(meta["ocr"] is True for meta in stored["metadatas"] or [])
+    hits = workspace.searcher.search("第二页保密检查", k=3)
+    assert hits[0].chunk.doc == "扫描件.pdf" and hits[0].chunk.ocr and hits[0].chunk.page == 2

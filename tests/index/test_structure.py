@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 import pytest
 
-from index.loaders import LoadedDocument
+from index.loaders import HeadingHint, LoadedDocument
+from index.loaders.document import UnitHint
 from index.structure import (
     ARTICLE,
     MEASURE,
@@ -14,6 +16,7 @@ from index.structure import (
     PARAGRAPH,
     REGULATION,
     REPORT,
+    ROW,
     Unit,
     analyze,
     chinese_number,
@@ -21,7 +24,7 @@ from index.structure import (
     extract_titles,
     split_units,
 )
-from tests.index.documents import loaded_markdown_lines
+from tests.index.documents import loaded_markdown_lines, loaded_text
 from tests.index.real_corpus import BUREAU, NANKAI, XUNSHI
 
 
@@ -341,3 +344,25 @@ def test_a_rule_is_a_regulation_by_its_title_even_without_articles() -> None:
     assert classify_document(replace(numbered, title="中央八项规定实施细则")) == REGULATION
     assert classify_document(replace(numbered, title="关于落实中央八项规定情况的报告")) == REPORT
     assert analyze(replace(numbered, title="中央八项规定实施细则")).units  # still cut by its headings
+
+
+def test_units_given_by_the_format_are_taken_as_they_are() -> None:
+    text = "整改台账\n填报单位：办公室\n序号：1；整改措施：一是修订制度。二是清理挂账。\n序号：2；整改措施：第一条规定的事项"
+    second, third = text.index("序号：1"), text.index("序号：2")
+    doc = replace(
+        loaded_text(text),
+        headings=(HeadingHint(0, 4, 1),),
+        units=(
+            UnitHint(5, second - 1, "", ("整改台账",)),
+            UnitHint(second, third - 1, "序号1", ("整改台账",)),
+            UnitHint(third, len(text), "序号2", ("整改台账",)),
+        ),
+    )
+    structure = analyze(doc)
+    # Measure markers inside a row do not split it; the row is one unit under its sheet.
+    assert [(u.label, u.kind, u.headings, text[u.start : u.end][:6]) for u in structure.units] == [
+        ("", PARAGRAPH, ("整改台账",), "填报单位：办"),
+        ("序号1", ROW, ("整改台账",), "序号：1；整"),
+        ("序号2", ROW, ("整改台账",), "序号：2；整"),
+    ]
+    assert [(h.text, h.level) for h in structure.headings] == [("整改台账", 1)]
