@@ -57,8 +57,11 @@ mkdir -p "$STAGE/wheels"
 # Whatever goes wrong, no half-built bundle is left under its real name.
 trap 'rm -rf "$OUT/.stage/$NAME" "$OUT/$NAME.tar.partial"' EXIT
 
+# torch for aarch64: PyPI's 2.13.0 there is a CUDA 13 build (+ several GB of nvidia-* wheels); 2.9.1 is
+# the CPU build (sentence-transformers needs torch>=2.2). On x86_64 the lock's 2.13.0+cpu is used.
+TORCH_OTHER="${ZGT_AARCH64_TORCH:-2.9.1}"
 echo "== 收集依赖 wheel（$LOCK，linux $ARCH）" >&2
-"$PY" scripts/wheelhouse.py --lock "$LOCK" --platform "$ARCH" --wheelhouse "$WHEELHOUSE" \
+"$PY" scripts/wheelhouse.py --lock "$LOCK" --platform "$ARCH" --wheelhouse "$WHEELHOUSE" --torch-version "$TORCH_OTHER" \
   --dest "$STAGE/wheels" --requirements "$STAGE/requirements.txt" --report "$OUT/$NAME.wheels.txt" \
   --env-out "$STAGE/sizes.env"
 # shellcheck disable=SC1091
@@ -72,7 +75,7 @@ fi
 
 echo "== 构建本项目的 wheel" >&2
 # setuptools copies sources into build/ and never removes what is gone from the tree: start clean.
-rm -rf build ./*.egg-info
+rm -rf build
 "$PY" -m pip wheel --quiet --disable-pip-version-check --no-deps -w "$OUT/.stage/project" . >&2
 PROJECT_WHEEL="$OUT/.stage/project/zhenggaitong-$VERSION-py3-none-any.whl"
 [ -f "$PROJECT_WHEEL" ] || { echo "没有生成 $PROJECT_WHEEL" >&2; exit 1; }

@@ -13,7 +13,7 @@ requirements file names each shipped file by its sha256, so the target installs 
 Wheels are chosen for glibc 2.28 (``pip download --platform manylinux_2_28_<arch> --only-binary=:all:``),
 not for this build machine's newer glibc. ``--platform aarch64`` resolves the same versions for manylinux
 aarch64; torch is then PyPI's ``torch==2.13.0`` for aarch64 (a CPU build there), whose hash the x86_64
-lock cannot carry. Packages without a wheel for the target are built here when the result is pure
+lock cannot carry (bundle.sh asks for 2.9.1: PyPI's aarch64 2.13.0 is a CUDA build). Packages without a wheel for the target are built here when the result is pure
 Python (or the target is this processor), otherwise listed as needing a build on the target processor.
 
 Standard library only, except the optional dependency check, which uses ``packaging`` when present.
@@ -162,12 +162,14 @@ def target_options(arch: str) -> list[str]:
     return options
 
 
-def collect(pip: list[str], entries: list[Entry], arch: str, house: Path, tmp: Path) -> tuple[list[Shipped], list[str]]:
+def collect(pip: list[str], entries: list[Entry], arch: str, house: Path, tmp: Path,
+            torch_version: str) -> tuple[list[Shipped], list[str]]:
     downloads, built = house / f"downloads-{arch}", house / "built"
     downloads.mkdir(parents=True, exist_ok=True)
     host = arch == os.uname().machine
-    # On another processor torch is PyPI's build for it (a CPU build on aarch64): the lock's x86_64
-    # CPU build (2.13.0+cpu, from this machine's disk) has no counterpart there to pin by hash.
+    # On another processor torch is PyPI's CPU build for it (torch_version): the lock's x86_64 CPU
+    # build (2.13.0+cpu, from this machine's disk) has no counterpart there to pin by hash, and PyPI's
+    # aarch64 torch 2.13.0 is a CUDA 13 build that pulls in several GB of nvidia-* packages.
     swapped = [] if host else [e for e in entries if e.key == "torch"]
     pending = [e for e in entries if e not in swapped]
 
@@ -206,7 +208,7 @@ def collect(pip: list[str], entries: list[Entry], arch: str, house: Path, tmp: P
         shipped.append(Shipped(e, wheels[0], "locked"))
     notes: list[str] = []
     for e in swapped:
-        public = Entry(e.name, e.version.split("+")[0])
+        public = Entry(e.name, torch_version or e.version.split("+")[0])
         if not find(downloads, public, wheel_only=True):
             proc = run_pip(pip, ["download", "--no-deps", *target_options(arch), public.requirement(),
                                  "-d", str(downloads)])
@@ -214,7 +216,7 @@ def collect(pip: list[str], entries: list[Entry], arch: str, house: Path, tmp: P
                 fail(f"下载 {arch} 版 {public.name} 失败", proc)
         wheel = find(downloads, public, wheel_only=True)[0]
         shipped.append(Shipped(public, wheel, "platform build, not in the lock"))
-        notes.append(f"{e.name}：锁文件中是 {e.version}（x86_64 CPU 版）；{arch} 使用 PyPI 的 {public.version}，"
+        notes.append(f"{e.name}：锁文件中是 {e.version}（x86_64 CPU 版）；{arch} 使用 PyPI 的 {public.version}（CPU 版），"
                      f"其哈希不在锁文件中，按下载的文件记录（sha256 {sha256(wheel)}）")
     # No wheel for the target: built here from the locked sdist. On another processor only a
     # pure-Python result (py3-none-any) can be used; anything else needs a build on that processor.
@@ -302,6 +304,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--requirements", type=Path, required=True)
     parser.add_argument("--report", type=Path, required=True)
     parser.add_argument("--env-out", type=Path, required=True)
+    parser.add_argument("--torch-version", default="", help="torch from PyPI for another processor (default: the lock's)")
     args = parser.parse_args(argv)
 
     pip = [sys.executable, "-m", "pip", "--disable-pip-version-check"]
@@ -309,7 +312,7 @@ def main(argv: list[str] | None = None) -> int:
     house = args.wheelhouse
     with tempfile.TemporaryDirectory(prefix="zgt-wheelhouse.") as tmpdir:
         tmp = Path(tmpdir)
-        shipped, notes = collect(pip, entries, args.platform, house, tmp)
+        shipped, notes = collect(pip, entries, args.platform, house, tmp, args.torch_version)
 
     unmet = unmet_dependencies(shipped, args.platform)
     args.dest.mkdir(parents=True, exist_ok=True)
