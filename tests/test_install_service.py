@@ -140,3 +140,27 @@ def test_a_prefix_without_an_install_or_under_home_is_refused(tmp_path: Path) ->
     proc = install(tmp_path / "root", home_prefix)
     assert proc.returncode == 1 and "ProtectHome" in proc.stderr
     assert not (tmp_path / "root" / "etc").exists()
+
+
+@pytest.mark.skipif(shutil.which("logrotate") is None, reason="logrotate is not installed")
+def test_the_logrotate_file_rotates_a_log_in_place(tmp_path: Path, prefix: Path) -> None:
+    """The written file, pointed at a temporary log folder and run as this user: copytruncate keeps
+    the file systemd appends to, and moves its contents to .1."""
+    import grp
+    import pwd
+
+    root = tmp_path / "root"
+    assert install(root, prefix).returncode == 0
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    log = logs / "zhenggaitong.log"
+    log.write_text("整改通已启动\n", encoding="utf-8")
+    me, group = pwd.getpwuid(os.getuid()).pw_name, grp.getgrgid(os.getgid()).gr_name
+    conf = (root / "etc" / "logrotate.d" / "zhenggaitong").read_text(encoding="utf-8")
+    conf = conf.replace("/var/log/zhenggaitong", str(logs)).replace("su zhenggaitong zhenggaitong", f"su {me} {group}")
+    (tmp_path / "rotate.conf").write_text(conf, encoding="utf-8")
+    proc = subprocess.run(["logrotate", "--force", "--state", str(tmp_path / "state"), str(tmp_path / "rotate.conf")],
+                          capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert log.exists() and log.stat().st_size == 0
+    assert (logs / "zhenggaitong.log.1").read_text(encoding="utf-8") == "整改通已启动\n"
