@@ -16,7 +16,7 @@ aarch64; torch is then PyPI's ``torch==2.13.0`` for aarch64 (a CPU build there),
 lock cannot carry (bundle.sh asks for 2.9.1: PyPI's aarch64 2.13.0 is a CUDA build). Packages without a wheel for the target are built here when the result is pure
 Python (or the target is this processor), otherwise listed as needing a build on the target processor.
 
-Standard library only, except the optional dependency check, which uses ``packaging`` when present.
+Standard library only, and ``packaging`` (or pip's own copy of it) for the dependency check.
 """
 
 from __future__ import annotations
@@ -269,8 +269,10 @@ def unmet_dependencies(shipped: list[Shipped], machine: str) -> list[str]:
         from packaging.markers import default_environment
         from packaging.requirements import Requirement
         from packaging.specifiers import SpecifierSet
-    except ImportError:
-        return ["（未检查依赖完整性：没有 packaging 模块）"]
+    except ImportError:  # a bare Python: pip, which runs the downloads, carries its own copy
+        from pip._vendor.packaging.markers import default_environment  # type: ignore[no-redef]
+        from pip._vendor.packaging.requirements import Requirement  # type: ignore[no-redef]
+        from pip._vendor.packaging.specifiers import SpecifierSet  # type: ignore[no-redef]
     env = {**default_environment(), "platform_machine": machine, "python_version": "3.11",
            "python_full_version": "3.11.0", "sys_platform": "linux", "platform_system": "Linux", "extra": ""}
     names = {s.entry.key for s in shipped} | {"zhenggaitong"}
