@@ -110,6 +110,13 @@ if [ "$free_mb" -lt "$need" ] && [ "${ZGT_INSTALL_SKIP_SPACE_CHECK:-0}" != 1 ]; 
     "请清理空间，或换一个目录：bash $BUNDLE/install.sh /其他/目录"
 fi
 
+# A folder that holds something else under the names this layout uses is not taken over.
+for name in .venv current previous; do
+  if [ -e "$DIR/$name" ] && [ ! -L "$DIR/$name" ]; then
+    die 1 "$DIR/$name 已存在且不是本安装程序建立的链接，未做任何改动。请换一个安装目录，或移走它后重新运行。"
+  fi
+done
+
 # -- 4. Install this version beside any other --------------------------------------------------------
 mkdir -p "$DIR/versions"
 if command -v flock >/dev/null 2>&1; then
