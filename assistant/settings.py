@@ -1,12 +1,15 @@
 """Every setting of the product, typed, in one place.
 
-Values come from the environment (prefix ``ZGT_``, e.g. ``ZGT_INDEX_DIR=/data/idx``) or a ``.env`` file
-in the working directory. Nothing else in the code reads the environment.
+Values come from the environment (prefix ``ZGT_``, e.g. ``ZGT_INDEX_DIR=/data/idx``), a ``.env`` file
+in the working directory, or — for a copy installed from the offline bundle — ``zhenggaitong.env`` in
+the virtualenv (a link to the install folder's settings file, see deploy/install.sh). The environment
+wins over ``.env``, which wins over the install's file. Nothing else in the code reads the environment.
 """
 
 from __future__ import annotations
 
 import os
+import sys
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -15,10 +18,13 @@ from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
+# An installed copy's settings: its folders (docs, index, uploads) are not beside site-packages.
+INSTALL_ENV_FILE = Path(sys.prefix) / "zhenggaitong.env"
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="ZGT_", env_file=".env", extra="ignore")
+    # Later files win; a file that does not exist is skipped.
+    model_config = SettingsConfigDict(env_prefix="ZGT_", env_file=(INSTALL_ENV_FILE, ".env"), extra="ignore")
 
     # Documents and index
     docs_dir: Path = PROJECT_ROOT / "docs_src"

@@ -1,12 +1,20 @@
 #!/usr/bin/env bash
-# Creates .venv and installs the project with its pinned dependencies. Safe to run again.
+# Creates .venv and installs the locked dependency set (locks/dev.txt: exact versions, sha256-checked),
+# then the project itself (editable, --no-deps: its dependencies are exactly the lock's). Safe to run
+# again: pip leaves what already matches the lock alone.
+#
+# torch is locked as 2.13.0+cpu, the CPU build that pip finds on this machine's disk (pip config:
+# find-links); a lock naming any other build is refused by scripts/lock.sh, so no CUDA build can come in.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON="${PYTHON:-python3.11}"
 command -v "$PYTHON" >/dev/null 2>&1 || PYTHON=python3
+LOCK="${ZGT_LOCK:-locks/dev.txt}"
 if [ ! -x .venv/bin/python ]; then
   "$PYTHON" -m venv .venv
 fi
-# torch first, pinned to the CPU build: otherwise pip resolves a multi-GB CUDA build.
-.venv/bin/pip install --quiet --disable-pip-version-check "torch==2.13.0"
-.venv/bin/pip install --quiet --disable-pip-version-check -e ".[dev]"
+PIP=(.venv/bin/python -m pip --disable-pip-version-check)
+"${PIP[@]}" install --quiet --require-hashes -r "$LOCK"
+"${PIP[@]}" install --quiet --no-deps -e .
+# The lock is complete, so the environment must be consistent; say so now rather than at first import.
+"${PIP[@]}" check >/dev/null || { "${PIP[@]}" check >&2; exit 1; }
