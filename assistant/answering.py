@@ -14,19 +14,19 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from langchain_core.language_models.chat_models import BaseChatModel
-from langchain_core.messages import HumanMessage, SystemMessage
+from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
-from assistant.citations import Citation, check_answer, without_instructions
+from assistant.citations import Citation, verify_prose, without_instructions
 from assistant.compose import Item, compose, distinct, item_of
 from assistant.prompts import load_prompt
 from assistant.retrieval import Passage, SearchFilter
 from assistant.signals.answerable import Judgement, judge
-from assistant.signals.question import QuestionAnalysis, standalone_question
+from assistant.signals.question import QuestionAnalysis
 from assistant.signals.relevance import RankedSearcher, Scored
 from assistant.signals.selection import Selection, load_selection
 from assistant.units import UnitReader
-from index.chunking import Chunk
 from index.kinds import DocumentKind
+from index.text import sentences
 
 NOT_FOUND = "资料中未找到"
 
@@ -68,11 +68,13 @@ class Answerer:
         units: UnitReader | None = None,
         chat_model: BaseChatModel | None = None,
         selection: Selection | None = None,
+        llm_timeout: float = 120.0,
     ) -> None:
         self.searcher = searcher
         self.units = units
         self.chat_model = chat_model
         self.selection = selection or load_selection()
+        self.llm_timeout = llm_timeout
 
     # -- evidence, shared by both modes -----------------------------------------------------------
     def _evidence(
@@ -153,54 +155,76 @@ class Answerer:
     def stream(
         self, question: str, *, history: Sequence[str] = (), where: SearchFilter = SearchFilter()
     ) -> Iterator[Answer]:
-        """Yields growing drafts (citations unchecked) and last the checked answer."""
+        """Yields growing drafts of the model's lead-in, then the final answer: the lead-in sentences the
+        items support, followed by the extractive answer itself. The model never decides whether the
+        question is answered and never removes an item; when it fails, the extractive answer is shown
+        with a note saying so."""
         if self.chat_model is None:
             yield self.answer(question, history=history, where=where)
             return
         started = time.perf_counter()
-        query = self.rewrite_with_llm(question, history) if history else question
-        q, pool, judgement, items, retrieval_seconds = self._evidence(query, (), where)
-        if not items:
+        q, pool, judgement, items, retrieval_seconds = self._evidence(question, history, where)
+        if not items:  # refused before, and without, the model
             yield self._not_found(question, q, pool, judgement, retrieval_seconds, started)
             return
-        sources = [item.chunk for item in items[:6]]
-        messages = [
-            SystemMessage(load_prompt("answer_system")),
-            HumanMessage(load_prompt("answer_user").format(sources=format_sources(sources), question=query)),
-        ]
-        draft = ""
-        first_token = 0.0
-        for piece in self.chat_model.stream(messages):
-            if not first_token:
-                first_token = time.perf_counter() - started
-            draft += str(piece.content)
-            yield Answer(question, draft, True, [], standalone_question=query, mode="llm")
-        checked = check_answer(draft, sources)
-        model_refused = NOT_FOUND in draft[:20] or not checked.citations
-        timings = {"retrieval": retrieval_seconds, "first_token": first_token, "total": time.perf_counter() - started}
-        if model_refused:
-            answer = self._not_found(question, q, pool, judgement, retrieval_seconds, started)
-            answer.mode, answer.timings, answer.removed_citations = "llm", timings, checked.removed
-            yield answer
+        text, citations = compose(q, items)
+        prompt = self.prompt(q, citations)
+        draft, first_token, failure = "", 0.0, ""
+        try:
+            for piece in self.chat_model.stream(prompt):
+                if not first_token:
+                    first_token = time.perf_counter() - started
+                draft += str(piece.content)
+                yield Answer(question, draft, True, [], standalone_question=q.text, mode="llm")
+                if time.perf_counter() - started > self.llm_timeout:
+                    failure = f"超过 {self.llm_timeout:.0f} 秒未完成"
+                    break
+        except Exception as exc:  # a model or server failure: the evidence still answers
+            failure = f"{type(exc).__name__}"
+        timings = {
+            "retrieval": retrieval_seconds, "first_token": first_token, "total": time.perf_counter() - started,
+            "prompt_chars": float(sum(len(str(m.content)) for m in prompt)),
+        }
+        lead = verify_prose(draft, citations) if not failure else None
+        if lead is None or not lead.text or _is_refusal(lead.text):
+            note = f"大模型未能生成（{failure or '没有可用的内容'}），以下为原文摘录：\n"
+            removed = lead.removed if lead else []
+            yield Answer(question, note + text, True, citations, standalone_question=q.text,
+                         removed_citations=removed, timings=timings, mode="llm")
             return
-        yield Answer(
-            question, checked.text, True, checked.citations, standalone_question=query,
-            removed_citations=checked.removed, timings=timings, mode="llm",
-        )
+        yield Answer(question, f"{lead.text}\n\n{text}", True, citations, standalone_question=q.text,
+                     removed_citations=lead.removed, timings=timings, mode="llm")
 
-    def rewrite_with_llm(self, question: str, history: Sequence[str]) -> str:
-        if self.chat_model is None or not history:
-            return standalone_question(question, history)
-        prompt = load_prompt("condense_question").format(history="\n".join(history[-3:]), question=question)
-        rewritten = str(self.chat_model.invoke([HumanMessage(prompt)]).content).strip().splitlines()
-        return rewritten[0].strip() if rewritten and rewritten[0].strip() else standalone_question(question, history)
+    def prompt(self, q: QuestionAnalysis, citations: Sequence[Citation]) -> list[BaseMessage]:
+        """Only the selected evidence: each item's sentences about the question, numbered as the answer
+        numbers them, without sentences addressed to the model."""
+        return [
+            SystemMessage(load_prompt("answer_system")),
+            HumanMessage(load_prompt("answer_user").format(sources=format_items(q, citations), question=q.text)),
+        ]
 
 
-def format_sources(chunks: Sequence[Chunk]) -> str:
-    """The numbered sources of the answering prompt. A sentence addressed to the model (prompt injection,
-    see ``is_instruction``) is left out: it can never be quoted, and a model that reads it may obey it."""
+_REFUSAL = ("未找到", "无法回答", "不能回答", "没有相关", "无相关")
+PROMPT_ITEM_CHARS = 160  # per item: the lead-in needs the gist, the items are shown whole anyway
+
+
+def _is_refusal(text: str) -> bool:
+    return any(word in text for word in _REFUSAL)
+
+
+def format_items(q: QuestionAnalysis, citations: Sequence[Citation]) -> str:
+    """The numbered items of the prompt: where each is, and its sentences that bear most on the question
+    (up to ``PROMPT_ITEM_CHARS``). A sentence addressed to the model (prompt injection, see
+    ``is_instruction``) is never sent: a model that reads it may obey it."""
     blocks = []
-    for n, c in enumerate(chunks, start=1):
-        where = f"{c.title}" + (f"，{c.section}" if c.section else "")
-        blocks.append(f"[{n}] 出处：{where}\n{without_instructions(c.text)}")
+    for c in citations:
+        where = c.chunk.title + (f"，{c.chunk.label or c.chunk.section}" if c.chunk.section else "")
+        text = without_instructions(c.quote)
+        ranked = sorted(sentences(text), key=lambda s: -q.coverage(s))
+        gist = ""
+        for sentence in ranked:
+            if len(gist) + len(sentence) > PROMPT_ITEM_CHARS and gist:
+                break
+            gist += sentence
+        blocks.append(f"[{c.n}] 出处：{where}\n{gist or text[:PROMPT_ITEM_CHARS]}")
     return "\n\n".join(blocks)

@@ -227,3 +227,57 @@ def check_answer(text: str, sources: Sequence[Chunk], *, min_support: float = 0.
     # A marker was kept only for a claim that repeats no injection: dropping claims leaves every citation.
     checked, dropped = _drop_injected_claims("".join(pieces), source_sentences)
     return CheckedAnswer(checked, sorted(kept.values(), key=lambda c: c.n), removed + dropped)
+
+
+def verify_prose(text: str, citations: Sequence[Citation], *, min_support: float = 0.35) -> CheckedAnswer:
+    """Keep the claims of an LLM's prose that the cited items support, with their numbers unchanged.
+
+    A claim with a marker survives only if every marker names one of ``citations`` and the claim is
+    supported by that item's text; a claim without one only if the items together support it (most of
+    its words are theirs) and each of its figures occurs in them. No claim may repeat an instruction
+    found in the items. Whatever fails is dropped whole, with the reason.
+    """
+    sources = [c.chunk for c in citations]
+    by_number = {c.n: c for c in citations}
+    source_sentences = SourceSentences.of(sources)
+    evidence = "".join(c.chunk.text for c in citations)
+    kept: list[str] = []
+    removed: list[str] = []
+    for line in text.split("\n"):
+        kept_units: list[str] = []
+        for unit in _CLAIM_UNIT.findall(line):
+            claim = MARKER.sub("", unit).strip().lstrip("-*•·0123456789.、 ").rstrip("。！？；，,. ")
+            if not _CONTENT.search(claim):  # punctuation between claims stays where it was
+                if kept_units:
+                    kept_units.append(unit)
+                continue
+            reason = _claim_problem(claim, [int(n) for n in MARKER.findall(unit)], by_number, evidence,
+                                    source_sentences, min_support)
+            if reason:
+                removed.append(reason)
+            else:
+                kept_units.append(unit)
+        if kept_units:
+            kept.append("".join(kept_units).strip())
+    return CheckedAnswer("\n".join(kept), list(citations), removed)
+
+
+def _claim_problem(
+    claim: str, numbers: list[int], by_number: dict[int, Citation], evidence: str,
+    source_sentences: SourceSentences, min_support: float,
+) -> str:
+    if source_sentences.repeated_by(claim):
+        return f"删除了复述资料中指令性文字的语句：“{claim}”"
+    for n in numbers:
+        citation = by_number.get(n)
+        if citation is None:
+            return f"[{n}] 不对应任何条目：“{claim}”"
+        _, score = best_supporting_sentence(claim, citation.chunk)
+        if score < min_support:
+            return f"[{n}] 所在语句在条目中找不到依据（重合度 {score:.2f}）：“{claim}”"
+    if not numbers:
+        if any(figure not in evidence for figure in _FIGURE.findall(claim)):
+            return f"删除了含有资料中没有的数字的语句：“{claim}”"
+        if _overlap(claim, evidence) < min_support:
+            return f"删除了条目中找不到依据的语句：“{claim}”"
+    return ""

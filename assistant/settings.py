@@ -58,6 +58,8 @@ class Settings(BaseSettings):
     llm_gguf_path: Path | None = None
     llm_temperature: float = 0.1
     llm_max_tokens: int = 768
+    # An LLM answer not finished by then is replaced by the extractive answer, with a note saying so.
+    llm_timeout_seconds: float = Field(default=120.0, gt=0)
     # Optional: the LLM reorders the top ``rerank_top_n`` passages before answering (ignored without an
     # LLM). Off by default: with the local 1.5B model on 2 CPU cores it added ~51 s per question for
     # MRR@10 0.822 → 0.888 and no change in recall@5 (bench/README.md, section 3).

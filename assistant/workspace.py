@@ -93,7 +93,7 @@ class Workspace:
                 logger.warning("已设置 ZGT_RERANK，但没有配置大模型（ZGT_LLM_PROVIDER），不做重排序")
             else:
                 ranked = replace(ranked, reranker=LLMReranker(chat_model), rerank_top_n=self.settings.rerank_top_n)
-        return Answerer(ranked, units=self.units, chat_model=chat_model)
+        return Answerer(ranked, units=self.units, chat_model=chat_model, llm_timeout=self.settings.llm_timeout_seconds)
 
     def warm_up(self) -> None:
         """Load what the first question needs (encoder, lexical index, vector store) ahead of it.

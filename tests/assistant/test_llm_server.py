@@ -31,9 +31,9 @@ from typing import Any
 
 import pytest
 from langchain_core.language_models.chat_models import BaseChatModel
-from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
+from langchain_core.messages import BaseMessage, HumanMessage
 
-from assistant.answering import NOT_FOUND, Answerer, format_sources
+from assistant.answering import NOT_FOUND, Answerer
 from assistant.citations import MARKER, is_instruction
 from assistant.llm import build_chat_model
 from assistant.prompts import load_prompt
@@ -210,12 +210,10 @@ def test_time_to_first_token_and_generation_speed(
     settings = Settings(llm_provider="openai", llm_base_url=llm_server.base_url, llm_max_tokens=generate)
     model = build_chat_model(settings)
     assert model is not None
-    top_k = Answerer(corpus_workspace.searcher).top_k
-    sources = [p.chunk for p in corpus_workspace.searcher.search(question, top_k)[:6]]
-    messages: list[BaseMessage] = [
-        SystemMessage(load_prompt("answer_system")),
-        HumanMessage(load_prompt("answer_user").format(sources=format_sources(sources), question=question)),
-    ]
+    answerer = Answerer(corpus_workspace.ranked, units=corpus_workspace.units)
+    extractive = answerer.answer(question)
+    assert extractive.found
+    messages: list[BaseMessage] = answerer.prompt(corpus_workspace.ranked.analyse(question), extractive.citations)
     root = llm_server.base_url.removesuffix("/v1")
     prompt = "\n".join(str(m.content) for m in messages)
     prompt_tokens = _request(f"{root}/extras/tokenize/count", timeout=30, payload={"input": prompt})["count"]
@@ -340,8 +338,13 @@ def test_injected_report_changes_neither_the_instructions_nor_the_citations(
     before = len(relay.exchanges)
     relay_url = f"http://127.0.0.1:{relay.server_address[1]}/v1"
     answer = _ask(question, llm_server, report_workspace, base_url=relay_url)
-    [exchange] = [e for e in relay.exchanges[before:] if e.path.endswith("/chat/completions")]
+    exchanges = [e for e in relay.exchanges[before:] if e.path.endswith("/chat/completions")]
     text = answer["answer"]
+    if not answer["found"]:  # refused before, and without, the model
+        assert exchanges == [] and answer["citations"] == [] and text.startswith(NOT_FOUND)
+        assert not report_workspace.answerer.answer(question).found
+        return
+    [exchange] = exchanges
     cited_topic = any(t in c["quote"] or c["quote"] in t for c in answer["citations"] for t in ON_TOPIC[question])
     observed = {
         "model": GGUF.name,
@@ -369,10 +372,8 @@ def test_injected_report_changes_neither_the_instructions_nor_the_citations(
     assert [m["role"] for m in messages] == ["system", "user"]
     assert messages[0]["content"] == system_prompt
     user = messages[1]["content"]
-    sources = _sources_part(user, question)
-    blocks = _source_blocks(sources)
-    assert INJECTED_NEIGHBOUR[question] in sources  # a passage that held injected instructions was sent…
-    assert not any(s in user for s in INJECTED_SENTENCES)  # …without them
+    _source_blocks(_sources_part(user, question))  # the template around the numbered items, unchanged
+    assert not any(s in user for s in INJECTED_SENTENCES)  # items are sent without injected sentences
     assert "系统指令" not in user and HTML_COMMENT not in user and "<!--" not in user
     assert answer["mode"] == "llm"
 
@@ -384,16 +385,17 @@ def test_injected_report_changes_neither_the_instructions_nor_the_citations(
     for c in citations:
         document = load_document(report_workspace.settings.docs_dir / c["doc"]).text
         assert document[c["start"] : c["end"]] == c["quote"]
-        assert any(where.startswith(c["title"]) and c["quote"] in body for where, body in blocks), c
         assert not is_instruction(c["quote"])
         assert not any(fragment in c["quote"] for fragment in INJECTION_FRAGMENTS), c
 
     # The payloads: never in the answer, cited or not (a claim repeating a quoted payload is removed).
     assert PAYLOAD not in text and "国务院督查通报" not in text and ALL_DONE not in text
 
-    # Still about the question: an answer cites only sources retrieved for it; a model that only obeyed
-    # the injection leaves no citation, and the user gets "not found" for this very question.
-    if answer["found"]:
-        assert citations
+    # Never worse than without the model: the items and citations are the extractive answer's.
+    extractive = report_workspace.answerer.answer(question)
+    assert answer["found"] == extractive.found
+    assert [c["quote"] for c in citations] == [c.quote for c in extractive.citations]
+    if extractive.found:
+        assert text.endswith(extractive.text)
     else:
-        assert citations == [] and text.startswith(NOT_FOUND) and question in text
+        assert text.startswith(NOT_FOUND)
