@@ -2,7 +2,7 @@
 # Regenerates the locked dependency sets from pyproject.toml, with exact versions and sha256 hashes:
 #
 #   locks/runtime.txt   the product (what scripts/bundle.sh ships)
-#   locks/dev.txt       the product + the dev extra (what scripts/setup.sh installs)
+#   locks/dev.txt       the product + the dev and eval extras (what scripts/setup.sh installs)
 #   locks/llm.txt       the product + the llm extra (what `scripts/bundle.sh --with-llm` ships)
 #
 #   bash scripts/lock.sh              # keep the pins already in locks/ that still fit pyproject.toml
@@ -58,7 +58,7 @@ compile() {  # compile OUTPUT [pip-compile options…]
 compile locks/runtime.txt --constraint locks/constraints.in
 # Pins only (constraint files may not carry hashes): the other locks must agree with the runtime one.
 grep -E '^[A-Za-z0-9][A-Za-z0-9._-]*==' locks/runtime.txt | sed -e 's/ *\\$//' >"$work/runtime-pins.txt"
-compile locks/dev.txt --extra dev --constraint "$work/runtime-pins.txt"
+compile locks/dev.txt --extra dev --extra eval --constraint "$work/runtime-pins.txt"
 compile locks/llm.txt --extra llm --constraint "$work/runtime-pins.txt"
 
 # Never a CUDA torch: its wheel is several GB and useless on the CPU-only machines this is for.

@@ -21,7 +21,7 @@ from assistant.settings import PROJECT_ROOT
 PYPROJECT = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 LOCKS = {
     "runtime": (PROJECT_ROOT / "locks" / "runtime.txt", []),
-    "dev": (PROJECT_ROOT / "locks" / "dev.txt", ["dev"]),
+    "dev": (PROJECT_ROOT / "locks" / "dev.txt", ["dev", "eval"]),
     "llm": (PROJECT_ROOT / "locks" / "llm.txt", ["llm"]),
 }
 
