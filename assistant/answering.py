@@ -9,15 +9,16 @@ repeats such text is removed (assistant/citations.py).
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
 
 from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
 from assistant.citations import Citation, verify_prose, without_instructions
 from assistant.compose import Item, compose, distinct, item_of
+from assistant.ledger_answers import ledger_query, matching_rows
 from assistant.prompts import load_prompt
 from assistant.retrieval import Passage, SearchFilter
 from assistant.signals.answerable import Judgement, judge
@@ -28,7 +29,11 @@ from assistant.units import UnitReader
 from index.kinds import DocumentKind
 from index.text import sentences
 
+if TYPE_CHECKING:
+    from assistant.ledger import LedgerRow
+
 NOT_FOUND = "资料中未找到"
+_MEASURE_KINDS = (DocumentKind.REPORT, DocumentKind.REGULATION, DocumentKind.OTHER)
 
 
 @dataclass
@@ -69,9 +74,11 @@ class Answerer:
         chat_model: BaseChatModel | None = None,
         selection: Selection | None = None,
         llm_timeout: float = 120.0,
+        ledger: Callable[[], Sequence[LedgerRow]] | None = None,
     ) -> None:
         self.searcher = searcher
         self.units = units
+        self.ledger = ledger
         self.chat_model = chat_model
         self.selection = selection or load_selection()
         self.llm_timeout = llm_timeout
@@ -82,6 +89,14 @@ class Answerer:
     ) -> tuple[QuestionAnalysis, list[Scored], Judgement, list[Item], float]:
         started = time.perf_counter()
         q = self.searcher.analyse(question, history)
+        from_ledger = self._from_ledger(q, where)
+        if from_ledger is not None:
+            pool = self.searcher.candidates(q.text, where, analysis=q)
+            return q, pool, Judgement(True, 1.0, ()), from_ledger, time.perf_counter() - started
+        if q.asks_measures and not where.kinds:
+            # measures are taken in rectification reports (and rest on rules); background material
+            # (work reports, interviews) is left out unless asked for
+            where = replace(where, kinds=_MEASURE_KINDS)
         pool = self.searcher.candidates(q.text, where, analysis=q)
         judgement = judge(q, pool)
         items: list[Item] = []
@@ -93,6 +108,16 @@ class Answerer:
                     items.append(item)
             items += self._every_matching_measure(q, items)
         return q, pool, judgement, distinct(items), time.perf_counter() - started
+
+    def _from_ledger(self, q: QuestionAnalysis, where: SearchFilter) -> list[Item] | None:
+        """A question about the ledger's columns (what is not done, what a unit leads), answered by the
+        rows whose columns say so; None when the question is not one, or no row says so."""
+        query = ledger_query(q.text)
+        if self.ledger is None or query is None:
+            return None
+        rows = [r for r in matching_rows(self.ledger(), query) if r.source is not None and where.accepts(r.source)]
+        items = [Item(r.source, r.source.text, 1.0) for r in rows if r.source is not None]
+        return distinct(items) or None
 
     def _every_matching_measure(self, q: QuestionAnalysis, items: Sequence[Item]) -> list[Item]:
         """A list of measures is complete: every measure of the reports already answering that names the

@@ -20,6 +20,7 @@ from assistant.retrieval import Passage, SearchFilter
 from assistant.settings import Settings, enforce_offline_environment, get_settings
 from assistant.views import answer_text, jsonl_line, measure_summary
 from assistant.workspace import Workspace
+from index.kinds import DocumentKind
 
 
 def passage_json(p: Passage) -> dict[str, Any]:
@@ -248,7 +249,7 @@ def build_parser() -> argparse.ArgumentParser:
     p_eval.add_argument("--no-measures", dest="measures", action="store_const", const="", help="跳过措施核查评测")
 
     for p in (p_search, p_ask):
-        p.add_argument("--kind", action="append", choices=["report", "regulation", "other"], help="文档类别")
+        p.add_argument("--kind", action="append", choices=[k.value for k in DocumentKind], help="文档类别")
         p.add_argument("--doc", action="append", help="只在这些文件名中检索")
         p.add_argument("--section", help="只在章节路径包含该文字的片段中检索")
     return parser

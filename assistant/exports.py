@@ -32,6 +32,37 @@ def write_table(table: Table, path: Path | str) -> Path:
     return out
 
 
+def write_workbook(tables: list[Table], path: Path | str) -> Path:
+    """Several tables as the sheets of one .xlsx (the ledger: an overview, then one sheet per document)."""
+    from openpyxl import Workbook
+
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    book = Workbook()
+    first = book.active
+    assert first is not None
+    book.remove(first)
+    used: set[str] = set()
+    for table in tables:
+        name = _sheet_name(table.title, used)
+        used.add(name)
+        _fill_sheet(book.create_sheet(name), table)
+    book.save(out)
+    return out
+
+
+_SHEET_FORBIDDEN = re.compile(r"[\\/*?:\[\]《》]")
+
+
+def _sheet_name(title: str, used: set[str]) -> str:
+    """Excel sheet names: at most 31 characters, none of \\ / * ? : [ ], unique in the book."""
+    base = _SHEET_FORBIDDEN.sub("", title)[:28] or "表"
+    name, n = base, 2
+    while name in used:
+        name, n = f"{base[:26]}({n})", n + 1
+    return name
+
+
 def table_csv(table: Table) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
@@ -42,14 +73,20 @@ def table_csv(table: Table) -> str:
 
 def _write_xlsx(table: Table, out: Path) -> None:
     from openpyxl import Workbook
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-    from openpyxl.utils import get_column_letter
 
     book = Workbook()
     sheet = book.active
     assert sheet is not None
-    sheet.title = table.title
+    sheet.title = _sheet_name(table.title, set())
+    _fill_sheet(sheet, table)
+    book.save(out)
+
+
+def _fill_sheet(sheet: Any, table: Table) -> None:
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+    from openpyxl.utils import get_column_letter
+
     thin = Side(style="thin", color="808080")
     border = Border(left=thin, right=thin, top=thin, bottom=thin)
     wrap = Alignment(wrap_text=True, vertical="top")
@@ -73,7 +110,6 @@ def _write_xlsx(table: Table, out: Path) -> None:
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(table.header))}{max(1, len(table.rows) + 1)}"
     sheet.print_title_rows = "1:1"
     sheet.page_setup.orientation = "landscape"
-    book.save(out)
 
 
 # .docx: the layout of an official study pack (GB/T 9704 page, 方正小标宋 title, 黑体/楷体 headings,

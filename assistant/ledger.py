@@ -8,9 +8,10 @@ exactly the span ``document.text[start:end]`` of the measure, never a chunk boun
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+from assistant.ledger_fields import fields_of, ledger_columns
 from assistant.units import (
     Joined,
     TextLoader,
@@ -41,6 +42,11 @@ class LedgerRow:
     page: int | None
     titles: tuple[str, ...]  # 《…》 documents the measure names, in order of first mention
     pieces: int = 1  # chunks joined into this row
+    problem: str = ""  # 反馈问题: the heading the measure answers (or the ledger's own column)
+    units: tuple[str, ...] = ()  # 责任单位 the text states
+    deadline: str = ""  # 整改时限 the text states
+    status: str = ""  # 完成情况 the text states
+    source: Chunk | None = None  # the whole measure as one chunk (for citing the row)
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -53,6 +59,10 @@ class LedgerRow:
             "end": self.end,
             "page": self.page,
             "titles": list(self.titles),
+            "problem": self.problem,
+            "units": list(self.units),
+            "deadline": self.deadline,
+            "status": self.status,
         }
 
 
@@ -76,7 +86,7 @@ def ledger_from_chunks(
     for doc_id, doc_chunks in by_doc.items():
         document_text = cached_text(load_text, doc_id)
         for group in unit_groups(doc_chunks):
-            if is_measure_label(group[0].label):
+            if is_measure_label(group[0].label) or ledger_columns(group[0].text) is not None:
                 rows.extend(_row(joined) for joined in join_pieces(group, document_text))
     rows.sort(key=lambda r: (r.doc, r.start))
     return rows
@@ -84,6 +94,7 @@ def ledger_from_chunks(
 
 def _row(joined: Joined) -> LedgerRow:
     first = joined.first
+    fields = fields_of(joined.text, area_of(first))
     return LedgerRow(
         doc=first.doc,
         doc_id=first.doc_id,
@@ -96,6 +107,11 @@ def _row(joined: Joined) -> LedgerRow:
         page=first.page,
         titles=extract_titles(joined.text),
         pieces=len(joined.pieces),
+        problem=fields.problem,
+        units=fields.units,
+        deadline=fields.deadline,
+        status=fields.status,
+        source=replace(first, text=joined.text, start=joined.start, end=joined.end),
     )
 
 

@@ -45,6 +45,7 @@ def document_title(chunk: Chunk) -> str:
     return f"《{plain_title(chunk.title)}》"
 
 
+
 # ---------------------------------------------------------------------------------------------------
 # Answers
 
@@ -113,16 +114,37 @@ def measure_summary(result: MeasureResult) -> str:
 # ---------------------------------------------------------------------------------------------------
 # Ledger and library
 
-LEDGER_HEADER = ("序号", "文件", "问题领域", "序号标记", "整改措施", "涉及文件")
-TITLES_JOINER = "\n"
+LEDGER_HEADER = ("序号", "反馈问题", "整改措施", "责任单位", "整改时限", "完成情况", "来源文件", "序号标记")
+UNITS_JOINER = "、"
 
 
-def ledger_table(rows: Sequence[LedgerRow]) -> Table:
+def ledger_table(rows: Sequence[LedgerRow], title: str = "整改台账") -> Table:
+    """The five columns staff keep (empty where the text does not say), then where the measure is."""
     body: list[list[Any]] = [
-        [n, row.title, row.area, row.label, row.text, TITLES_JOINER.join(row.titles)]
+        [n, row.problem, row.text, UNITS_JOINER.join(row.units), row.deadline, row.status,
+         document_title_of(row.title), row.label]
         for n, row in enumerate(rows, start=1)
     ]
-    return Table("整改台账", LEDGER_HEADER, body, (6, 28, 40, 9, 90, 36))
+    return Table(title, LEDGER_HEADER, body, (6, 30, 80, 18, 14, 14, 28, 8))
+
+
+def document_title_of(title: str) -> str:
+    return f"《{plain_title(title)}》"
+
+
+def ledger_overview(rows: Sequence[LedgerRow]) -> Table:
+    """How many measures per document and problem area, and per status (an empty status: 未写明)."""
+    counts: dict[tuple[str, str], int] = {}
+    for row in rows:
+        key = (document_title_of(row.title), row.problem or "（未写明）")
+        counts[key] = counts.get(key, 0) + 1
+    body: list[list[Any]] = [[doc, problem, n] for (doc, problem), n in counts.items()]
+    statuses: dict[str, int] = {}
+    for row in rows:
+        statuses[row.status or "未写明"] = statuses.get(row.status or "未写明", 0) + 1
+    body += [["", "", ""], ["完成情况", "", ""]] + [["", status, n] for status, n in statuses.items()]
+    body += [["合计", "", len(rows)]]
+    return Table("总览", ("文件", "反馈问题 / 完成情况", "措施数"), body, (34, 60, 10))
 
 
 LIBRARY_HEADER = ("标题", "文件", "类别", "片段数", "索引时间", "状态")

@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from assistant.answering import Answer
-from assistant.exports import study_docx, write_table
-from assistant.ledger import build_ledger, filter_rows
+from assistant.exports import study_docx, write_table, write_workbook
+from assistant.ledger import LedgerRow, build_ledger, filter_rows
 from assistant.library import LibraryError, add_files, reindex, remove_document
 from assistant.measures import check_measures, read_measures_file
 from assistant.retrieval import SearchFilter
@@ -27,6 +27,7 @@ from assistant.views import (
     Table,
     answer_text,
     check_table,
+    ledger_overview,
     ledger_table,
     library_table,
     markdown_escape,
@@ -203,9 +204,13 @@ class WebHandlers:
 
     # -- 整改台账 ---------------------------------------------------------------------------------
     def ledger(self, doc: str | None, area: str, keyword: str) -> tuple[Table, Path]:
+        """The rows on screen, and a workbook: an overview, then one sheet per source document."""
         rows = filter_rows(build_ledger(self.ws), doc=doc or None, area=area or None, keyword=keyword or None)
-        table = ledger_table(rows)
-        return table, write_table(table, _export_dir("ledger") / "整改台账.xlsx")
+        by_document: dict[str, list[LedgerRow]] = {}
+        for row in rows:
+            by_document.setdefault(row.title, []).append(row)
+        sheets = [ledger_overview(rows), *(ledger_table(group, title) for title, group in by_document.items())]
+        return ledger_table(rows), write_workbook(sheets, _export_dir("ledger") / "整改台账.xlsx")
 
     # -- 资料库 -----------------------------------------------------------------------------------
     def library(self) -> Table:

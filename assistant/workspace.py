@@ -10,6 +10,7 @@ import logging
 from dataclasses import replace
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from langchain_core.language_models.chat_models import BaseChatModel
 
@@ -24,6 +25,9 @@ from index.lexical import LexicalStore
 from index.manifest import Manifest
 from index.pipeline import ChunkingOptions, Indexer, IndexReport, ProgressCallback
 from index.store import VectorStore, open_client
+
+if TYPE_CHECKING:
+    from assistant.ledger import LedgerRow
 
 logger = logging.getLogger(__name__)
 
@@ -93,7 +97,19 @@ class Workspace:
                 logger.warning("已设置 ZGT_RERANK，但没有配置大模型（ZGT_LLM_PROVIDER），不做重排序")
             else:
                 ranked = replace(ranked, reranker=LLMReranker(chat_model), rerank_top_n=self.settings.rerank_top_n)
-        return Answerer(ranked, units=self.units, chat_model=chat_model, llm_timeout=self.settings.llm_timeout_seconds)
+        return Answerer(ranked, units=self.units, ledger=self.ledger_rows, chat_model=chat_model,
+                        llm_timeout=self.settings.llm_timeout_seconds)
+
+    def ledger_rows(self) -> list[LedgerRow]:
+        """Every measure row of the indexed reports and ledgers, read again only when the store changed."""
+        from assistant.ledger import build_ledger
+
+        version = self.lexical.version()
+        cached = self.__dict__.get("_ledger")
+        if cached is None or cached[0] != version:
+            cached = self.__dict__["_ledger"] = (version, build_ledger(self))
+        rows: list[LedgerRow] = cached[1]
+        return rows
 
     def warm_up(self) -> None:
         """Load what the first question needs (encoder, lexical index, vector store) ahead of it.

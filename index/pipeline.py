@@ -22,7 +22,7 @@ from index.manifest import OK, PENDING, Manifest, content_hash, doc_id_for
 from index.store import VectorStore
 
 # Bump when chunking or cleaning changes what a file turns into: every file is then re-indexed.
-PIPELINE_VERSION = "5"  # 4: document texts in the store; 5: OCR, OFD, spreadsheets, chunks carry ``ocr``
+PIPELINE_VERSION = "6"  # 4: document texts; 5: OCR, OFD, spreadsheets, ``ocr``; 6: the reference kind
 
 Status = Literal["added", "updated", "unchanged", "removed", "failed"]
 STATUS_LABELS: dict[str, str] = {

@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from index.kinds import DocumentKind, is_regulation_title
+from index.kinds import DocumentKind, is_rectification_title, is_reference_title, is_regulation_title
 from index.loaders import HeadingHint, LoadedDocument
 from index.text import chinese_number
 
@@ -132,13 +132,17 @@ def numeral_value(numeral: str) -> int:
 
 
 def classify_document(doc: LoadedDocument) -> DocumentKind:
-    """REGULATION with ≥3 articles at line starts or a rule's title, REPORT with report headings or
-    measures, else OTHER."""
+    """REGULATION with ≥3 articles at line starts or a rule's title, REFERENCE by its title (工作报告,
+    答记者问 …), REPORT with report headings or measures, else OTHER."""
     lines = list(_content_lines(doc))
     if _count_articles(lines) >= MIN_ARTICLES_FOR_REGULATION:
         return REGULATION
     if is_regulation_title(doc.title):  # 《中央八项规定实施细则》 numbers its rules 1./2.
         return REGULATION
+    if is_reference_title(doc.title):  # a work report or a press interview also enumerates 一是/二是
+        return DocumentKind.REFERENCE
+    if doc.units and is_rectification_title(doc.title):  # a 整改台账 or 清单 spreadsheet: its rows are measures
+        return REPORT
     for line in lines:
         if _report_marker(line.text) is not None or _measure_starts(line.text):
             return REPORT

@@ -102,11 +102,15 @@ def test_filter_by_document_area_and_keywords() -> None:
 
 
 def test_csv_has_the_chinese_header_and_one_line_per_row(tmp_path: Path) -> None:
-    rows = [make_row(), make_row(label="六是", text="六是=SUM(A1)，换行\n第二行", titles=("《甲》", "《乙》"))]
+    rows = [make_row(), make_row(label="六是", text="六是=SUM(A1)，换行\n第二行", titles=("《甲》", "《乙》"),
+                                 problem="（二）针对群众身边问题", units=("财务科", "办公室"), status="正在推进")]
     write_table(ledger_table(rows), tmp_path / "台账.csv")
     table = list(csv.reader(io.StringIO((tmp_path / "台账.csv").read_text(encoding="utf-8-sig"), newline="")))
-    assert table[0] == list(LEDGER_HEADER) == ["序号", "文件", "问题领域", "序号标记", "整改措施", "涉及文件"]
-    assert table[2] == ["2", "教育局通报", "二、 › （二）针对群众身边问题", "六是", "六是=SUM(A1)，换行\n第二行", "《甲》\n《乙》"]
+    assert table[0] == list(LEDGER_HEADER) == [
+        "序号", "反馈问题", "整改措施", "责任单位", "整改时限", "完成情况", "来源文件", "序号标记"
+    ]
+    assert table[2] == ["2", "（二）针对群众身边问题", "六是=SUM(A1)，换行\n第二行", "财务科、办公室", "", "正在推进",
+                        "《教育局通报》", "六是"]
     assert (tmp_path / "台账.csv").read_bytes().startswith(b"\xef\xbb\xbf")  # BOM: Excel reads UTF-8
 
 
@@ -117,10 +121,10 @@ def test_xlsx_round_trips_with_widths_and_wrapping(tmp_path: Path) -> None:
     assert sheet is not None
     values = [[c.value for c in row] for row in sheet.iter_rows()]
     assert values[0] == list(LEDGER_HEADER)
-    assert values[1] == [1, "教育局通报", "二、 › （二）针对群众身边问题", "五是", "五是开展内部审计。", "《内部审计工作规定》"]
-    assert values[2][4] == "=1+1 不是公式" and sheet.cell(3, 5).data_type == "s"
-    assert sheet.column_dimensions["E"].width >= 60
-    assert sheet.cell(2, 5).alignment.wrap_text
+    assert values[1] == [1, None, "五是开展内部审计。", None, None, None, "《教育局通报》", "五是"]
+    assert values[2][2] == "=1+1 不是公式" and sheet.cell(3, 3).data_type == "s"
+    assert sheet.column_dimensions["C"].width >= 60
+    assert sheet.cell(2, 3).alignment.wrap_text
     assert sheet.freeze_panes == "A2"
 
 
@@ -181,5 +185,5 @@ def test_ledger_of_one_document_exports_to_xlsx(corpus_workspace: Workspace, tmp
     table = [[c.value for c in row] for row in sheet.iter_rows(values_only=False)]
     assert len(table) == len(rows) + 1
     for row, cells in zip(rows, table[1:], strict=True):
-        assert cells[4] == row.text and cells[3] == row.label and cells[2] == row.area
-        assert (cells[5] or "") == "\n".join(row.titles)
+        assert cells[2] == row.text and cells[7] == row.label and (cells[1] or "") == row.problem
+        assert (cells[3] or "") == "、".join(row.units) and (cells[5] or "") == row.status
