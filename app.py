@@ -36,7 +36,16 @@ CSS = """
 .source-card mark {background:#fff3b0; padding:0 1px;}
 .source-card details summary {cursor:pointer; color:#0969da;}
 .not-found {border-left:4px solid #cf222e; padding:6px 10px; background:#fff5f5;}
+.source-card .diff {background:#ffd8d3; text-decoration:underline wavy #cf222e;}
+.verdict-exists {border-left:4px solid #1a7f37;} .verdict-partial {border-left:4px solid #bf8700;}
+.verdict-absent {border-left:4px solid #8c959f;}
 """
+# The page's own words (Drop File Here, Submit …) follow the browser's language; staff may use an English
+# browser, so the page tells Gradio the language is Chinese before its scripts run.
+HEAD = (
+    "<script>Object.defineProperty(navigator,'language',{get:()=>'zh-CN'});"
+    "Object.defineProperty(navigator,'languages',{get:()=>['zh-CN','zh']});</script>"
+)
 
 
 def is_loopback(host: str) -> bool:
@@ -161,8 +170,8 @@ def check_tab(handlers: WebHandlers) -> None:
     from assistant.web import table_value
 
     def check(text: str, upload: str | None) -> tuple[Any, ...]:
-        table, files = handlers.check(text, upload)
-        return table_value(table), [str(f) for f in files]
+        table, files, details = handlers.check(text, upload)
+        return table_value(table), [str(f) for f in files], details
 
     with gr.Tab("措施核查", id="check"):
         gr.Markdown("逐条核查整改措施是否已在通报中出现。部门、动作、频次、范围不一致的近似表述不会判为“已有”。")
@@ -172,27 +181,49 @@ def check_tab(handlers: WebHandlers) -> None:
                                     file_types=[".txt", ".docx", ".xlsx", ".csv"], type="filepath")
         check_button = gr.Button("开始核查", variant="primary", elem_id="check-button")
         check_table = gr.Dataframe(headers=list(CHECK_HEADER), wrap=True, interactive=False, elem_id="check-table")
-        check_files = gr.File(label="导出结果", file_count="multiple", elem_id="check-files")
-        check_button.click(shown(check), [measures_text, measures_file], [check_table, check_files], api_name="check")
+        check_files = gr.File(label="导出结果（含相似度等数值）", file_count="multiple", elem_id="check-files")
+        check_details = gr.HTML(elem_id="check-details", label="核查详情")
+        check_button.click(shown(check), [measures_text, measures_file], [check_table, check_files, check_details],
+                           api_name="check")
 
 
 def study_tab(handlers: WebHandlers) -> None:
-    """学习资料: a theme in, a preview and the .docx/.md pack out."""
+    """学习资料: a theme in; a preview to review (untick excerpts, reorder topics, title, date, 编者按);
+    the .docx/.md/.pdf follow the review."""
     import gradio as gr
 
     def study(theme: str, docs: list[str]) -> tuple[Any, ...]:
-        preview, files = handlers.study(theme, docs)
+        draft = handlers.study(theme, docs)
+        return (draft.preview, [str(f) for f in draft.files], draft.pack,
+                gr.update(choices=draft.excerpts, value=[key for _, key in draft.excerpts]), "、".join(draft.topics),
+                draft.pack.title, draft.pack.generated_text)
+
+    def export(pack: Any, keep: list[str], order: str, title: str, date_text: str, note: str) -> tuple[Any, ...]:
+        preview, files = handlers.study_export(pack, keep or [], order, title, date_text, note)
         return preview, [str(f) for f in files]
 
     with gr.Tab("学习资料", id="study"):
+        pack = gr.State(None)
         with gr.Row():
             theme_box = gr.Textbox(label="学习主题（可用“与”“、”分隔多个专题）", value="财务管理与内部审计",
                                    elem_id="theme-box")
             study_docs = gr.Dropdown(handlers.document_choices(), multiselect=True, label="限定文件（可多选）")
         study_button = gr.Button("生成学习资料", variant="primary", elem_id="study-button")
-        study_files = gr.File(label="下载（.docx / .md）", file_count="multiple", elem_id="study-files")
+        with gr.Accordion("审阅后导出：取消勾选不要的摘录，调整专题顺序，填写标题、日期和编者按", open=True):
+            with gr.Row():
+                pack_title = gr.Textbox(label="标题", elem_id="study-title")
+                pack_date = gr.Textbox(label="日期", elem_id="study-date")
+                topic_order = gr.Textbox(label="专题顺序（用“、”分隔）", elem_id="study-order")
+            note = gr.Textbox(label="编者按（可选）", lines=2, elem_id="study-note")
+            kept = gr.CheckboxGroup(label="收录的摘录", elem_id="study-excerpts")
+            export_button = gr.Button("按审阅结果导出", elem_id="study-export")
+        study_files = gr.File(label="下载（.docx / .md / .pdf）", file_count="multiple", elem_id="study-files")
         study_preview = gr.Markdown(elem_id="study-preview")
-        study_button.click(shown(study), [theme_box, study_docs], [study_preview, study_files], api_name="study")
+        study_button.click(shown(study), [theme_box, study_docs],
+                           [study_preview, study_files, pack, kept, topic_order, pack_title, pack_date],
+                           api_name="study")
+        export_button.click(shown(export), [pack, kept, topic_order, pack_title, pack_date, note],
+                            [study_preview, study_files], api_name="study_export")
 
 
 def ledger_tab(handlers: WebHandlers) -> None:
@@ -275,14 +306,23 @@ def launch(settings: Settings, host: str, port: int, *, block: bool = True) -> A
     guard = LoginGuard(users, LoginLimits.from_settings(settings)) if users else None
     demo = build_app(settings)
     demo.queue(default_concurrency_limit=4)
+    # Said only once the address is allowed: a refused start must not first claim to have started.
+    print(f"整改通已启动：http://{host}:{port}", file=sys.stderr)
+    return serve(demo, host, port, auth=guard, block=block)
+
+
+def serve(demo: Any, host: str, port: int, *, auth: Any = None, block: bool = False) -> Any:
+    """Serve a built app: the page options (theme, CSS, language, no outside links) in one place, so
+    the tests serve exactly what users get."""
     return demo.launch(
         server_name=host,
         server_port=port,
-        auth=guard,
+        auth=auth,
         auth_message="整改通：请登录",
         share=False,
         theme=make_theme(),
         css=CSS,
+        head=HEAD,
         footer_links=[],
         prevent_thread_lock=not block,
         quiet=True,
@@ -300,7 +340,6 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     # Login failures and lockouts are warnings; on stderr with a time stamp for whoever runs the app.
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    print(f"整改通已启动：http://{args.host}:{args.port}", file=sys.stderr)
     launch(settings, args.host, args.port)
     return 0
 

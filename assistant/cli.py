@@ -1,4 +1,4 @@
-"""``python -m assistant``: index, search, ask, check, eval — a thin shell over the Workspace.
+"""``python -m assistant``: index, search, ask, check, study, ledger, eval — a thin shell over the Workspace.
 
 Machine interface (stable): ``search --jsonl FILE`` reads lines ``{"id", "question"}`` and writes one
 line per input: ``{"id", "passages": [{"doc", "title", "section", "label", "start", "end", "score",
@@ -133,7 +133,8 @@ def cmd_ask(ws: Workspace, args: argparse.Namespace) -> int:
 
 
 def cmd_check(ws: Workspace, args: argparse.Namespace) -> int:
-    from assistant.measures import check_measures
+    from assistant.exports import write_check_results
+    from assistant.measures import check_measures, read_measures_file
 
     if args.jsonl:
         with open(args.jsonl, encoding="utf-8") as fh:
@@ -142,14 +143,49 @@ def cmd_check(ws: Workspace, args: argparse.Namespace) -> int:
         _write_jsonl([r.to_json(i.get("id")) for r, i in zip(results, items, strict=True)], args.out)
         return 0
     measures = [m.strip() for m in (args.measure or []) if m.strip()]
+    if args.file:
+        try:
+            measures += read_measures_file(args.file)
+        except (OSError, ValueError) as exc:
+            print(f"无法读取整改清单 {args.file}：{exc}", file=sys.stderr)
+            return 2
     if not measures:
-        print("请给出要核查的措施，或用 --jsonl 指定文件", file=sys.stderr)
+        print("请给出要核查的措施，或用 --file 指定整改清单、--jsonl 指定文件", file=sys.stderr)
         return 2
-    for result in check_measures(ws, measures):
+    results = check_measures(ws, measures)
+    for result in results:
         if args.json:
             print(json.dumps(result.to_json(), ensure_ascii=False))
         else:
             print(measure_summary(result))
+    if args.out:
+        print(f"已导出：{write_check_results(results, args.out)}", file=sys.stderr)
+    return 0
+
+
+def cmd_study(ws: Workspace, args: argparse.Namespace) -> int:
+    from assistant.exports import write_study_pack
+    from assistant.study import build_study_pack
+
+    try:
+        pack = build_study_pack(ws, args.theme, docs=args.doc or None, title=args.title or None)
+    except ValueError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    for section in pack.sections:
+        print(f"{section.heading}：法规依据 {len(section.regulations)} 条，整改措施 {len(section.measures)} 项")
+    for path in write_study_pack(pack, args.out):
+        print(path)
+    return 0
+
+
+def cmd_ledger(ws: Workspace, args: argparse.Namespace) -> int:
+    from assistant.exports import write_ledger
+    from assistant.ledger import build_ledger, filter_rows
+
+    rows = filter_rows(build_ledger(ws), doc=args.doc or None, area=args.area or None, keyword=args.keyword or None)
+    path = write_ledger(rows, args.out)
+    print(f"整改台账 {len(rows)} 条：{path}")
     return 0
 
 
@@ -237,7 +273,20 @@ def build_parser() -> argparse.ArgumentParser:
     p_check.add_argument("measure", nargs="*", help="一条或多条措施")
     p_check.add_argument("--json", action="store_true")
     p_check.add_argument("--jsonl", help='每行 {"id","measure"} 的输入文件')
-    p_check.add_argument("--out", help="--jsonl 的输出文件（默认标准输出）")
+    p_check.add_argument("--file", help="整改清单文件（.txt .docx .xlsx .csv），逐条核查")
+    p_check.add_argument("--out", help="结果另存为 .xlsx 或 .csv（含相似度）；与 --jsonl 同用时为 jsonl 输出文件")
+
+    p_study = sub.add_parser("study", help="生成专题学习资料（.docx .md，装有 LibreOffice 时另有 .pdf）")
+    p_study.add_argument("theme", help="学习主题，可用“与”“、”分隔多个专题")
+    p_study.add_argument("--doc", action="append", help="只用这些文件")
+    p_study.add_argument("--title", help="标题（默认：“主题”专题学习资料）")
+    p_study.add_argument("--out", default=".", help="输出文件夹（默认当前文件夹）")
+
+    p_ledger = sub.add_parser("ledger", help="导出整改台账（.xlsx）")
+    p_ledger.add_argument("--doc", help="只导出该文件的措施")
+    p_ledger.add_argument("--area", help="只导出该问题领域")
+    p_ledger.add_argument("--keyword", help="只导出含该关键词的措施")
+    p_ledger.add_argument("--out", default="整改台账.xlsx", help="输出文件（默认 整改台账.xlsx）")
 
     p_eval = sub.add_parser("eval", help="评测检索、回答与措施核查质量")
     p_eval.add_argument("--split", choices=["dev", "tune", "test"], default="dev",
@@ -259,5 +308,6 @@ def main(argv: list[str] | None = None, settings: Settings | None = None) -> int
     enforce_offline_environment()
     args = build_parser().parse_args(argv)
     ws = Workspace(settings or get_settings())
-    handlers = {"index": cmd_index, "search": cmd_search, "ask": cmd_ask, "check": cmd_check, "eval": cmd_eval}
+    handlers = {"index": cmd_index, "search": cmd_search, "ask": cmd_ask, "check": cmd_check, "study": cmd_study,
+                "ledger": cmd_ledger, "eval": cmd_eval}
     return handlers[args.command](ws, args)

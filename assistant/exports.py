@@ -1,20 +1,24 @@
-"""Export files: tables (measure check, ledger) as .xlsx or .csv, study packs as .docx.
+"""Export files: tables (measure check, ledger) as .xlsx or .csv, study packs as .docx/.md/.pdf.
 
 Every table is written from the same ``views.Table`` the screen shows, so an export never says
-something the screen does not.
+something the screen does not; the CLI and the web app write their files through the functions here.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from assistant.views import Table
+from assistant.views import Table, check_table, ledger_overview, ledger_table, study_markdown
 
 if TYPE_CHECKING:
+    from assistant.ledger import LedgerRow
+    from assistant.measures import MeasureResult
     from assistant.study import StudyPack
 
 
@@ -49,6 +53,38 @@ def write_workbook(tables: list[Table], path: Path | str) -> Path:
         _fill_sheet(book.create_sheet(name), table)
     book.save(out)
     return out
+
+
+def write_check_results(results: Sequence[MeasureResult], path: Path | str) -> Path:
+    """The measure check as the screen shows it, plus the similarity and the signals behind each verdict."""
+    return write_table(check_table(results, scores=True), path)
+
+
+def write_ledger(rows: Sequence[LedgerRow], path: Path | str) -> Path:
+    """The ledger as a workbook: an overview, then one sheet per source document."""
+    by_document: dict[str, list[LedgerRow]] = {}
+    for row in rows:
+        by_document.setdefault(row.title, []).append(row)
+    return write_workbook([ledger_overview(rows), *(ledger_table(group, title) for title, group in by_document.items())],
+                          path)
+
+
+def write_study_pack(pack: StudyPack, folder: Path | str) -> list[Path]:
+    """The pack as .docx and .md in ``folder``, and as .pdf when LibreOffice is installed (the .docx
+    prints as well without it)."""
+    from assistant.uploads import safe_upload_name
+    from index.loaders import LoadError
+
+    out = Path(folder)
+    out.mkdir(parents=True, exist_ok=True)
+    name = safe_upload_name(pack.theme) or "专题"
+    md_path = out / f"{name}学习资料.md"
+    md_path.write_text(study_markdown(pack), encoding="utf-8")
+    docx_path = study_docx(pack, out / f"{name}学习资料.docx")
+    files = [docx_path, md_path]
+    with contextlib.suppress(LoadError):
+        files.append(study_pdf(docx_path))
+    return files
 
 
 _SHEET_FORBIDDEN = re.compile(r"[\\/*?:\[\]《》]")
@@ -164,6 +200,11 @@ def study_docx(pack: StudyPack, path: Path | str) -> Path:
     when = document.add_paragraph()
     when.alignment = WD_ALIGN_PARAGRAPH.CENTER
     _run(when, f"（{pack.generated_text}）", FONT_HEADING_2, SIZE_BODY)
+    if pack.note:  # 编者按: the editor's paragraph, set apart before the contents
+        note = document.add_paragraph()
+        note.paragraph_format.space_before = Pt(12)
+        _run(note, "编者按：", FONT_HEADING_1, SIZE_BODY)
+        _run(note, pack.note, FONT_HEADING_2, SIZE_BODY)
 
     heading = document.add_paragraph()
     heading.alignment = WD_ALIGN_PARAGRAPH.CENTER
@@ -269,3 +310,11 @@ def _page_number_footer(document: Any) -> None:
             else:
                 run.text = text or ""
         _run(paragraph, " —", "宋体", SIZE_SOURCE)
+
+
+def study_pdf(docx_path: Path) -> Path:
+    """The .docx as a .pdf beside it, through headless LibreOffice (index/loaders/word.py); raises
+    LoadError with a Chinese reason when LibreOffice is missing or fails."""
+    from index.loaders.word import libreoffice_convert
+
+    return libreoffice_convert(docx_path, "pdf", docx_path.parent)

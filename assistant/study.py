@@ -109,6 +109,8 @@ class StudyPack:
     theme: str
     generated: date
     sections: list[StudySection]
+    note: str = ""  # 编者按: the editor's paragraph under the title
+    date_text: str = ""  # the date as the editor wrote it (overrides ``generated``)
 
     @property
     def contents(self) -> list[str]:
@@ -126,8 +128,37 @@ class StudyPack:
 
     @property
     def generated_text(self) -> str:
+        if self.date_text:
+            return self.date_text
         d = self.generated
         return f"{d.year}年{d.month}月{d.day}日"
+
+    def reviewed(self, *, keep: Sequence[str], order: Sequence[str], title: str, date_text: str, note: str) -> StudyPack:
+        """The pack as the editor left it: only the excerpts whose ``excerpt_key`` is kept, the topics in
+        ``order`` (the rest after, as they were), the editor's title, date and 编者按."""
+        kept = set(keep)
+        rank = {topic: i for i, topic in enumerate(order)}
+        sections = sorted(self.sections, key=lambda s: rank.get(s.topic, len(rank) + s.number))
+        renumbered = [
+            replace(section, number=i, regulations=[e for e in section.regulations if excerpt_key(e) in kept],
+                    measures=[e for e in section.measures if excerpt_key(e) in kept])
+            for i, section in enumerate(sections, start=1)
+        ]
+        return replace(self, title=title.strip() or self.title, sections=renumbered, note=note.strip(),
+                       date_text=date_text.strip())
+
+
+def excerpt_key(excerpt: Excerpt) -> str:
+    """A stable key for an excerpt across a review: its document and where it starts."""
+    return f"{excerpt.doc_id}:{excerpt.start}"
+
+
+def excerpt_choice(excerpt: Excerpt, width: int = 28) -> str:
+    """What the review list shows for an excerpt: 《title》label：its opening words…"""
+    opening = " ".join(excerpt.text.split())
+    if len(opening) > width:
+        opening = opening[:width] + "…"
+    return f"{excerpt.reference}：{opening}"
 
 
 def chinese_ordinal(n: int) -> str:
@@ -161,11 +192,35 @@ def split_topics(theme: str) -> list[str]:
     return list(dict.fromkeys(t for t in topics if len(t) >= 2)) or ([theme.strip()] if theme.strip() else [])
 
 
-def topic_terms(topic: str) -> list[str]:
-    """The words of a topic an excerpt must contain: jieba words without stopwords and punctuation."""
+def topic_terms(topic: str, idf: Callable[[str], float] | None = None) -> list[str]:
+    """The words of a topic an excerpt must contain: jieba words without stopwords and punctuation. With
+    the corpus' ``idf``, a compound whose one part is far rarer than the other stands for that part:
+    财务管理 is about 财务 (管理 is in every other sentence), so 财务工作纪律 is on the topic too."""
     words = [w.strip() for w in jieba.lcut(topic)]
     terms = [w for w in words if w and not _PUNCT_TOKEN.match(w) and w not in STOPWORDS and len(w) >= 2]
+    if idf is not None:
+        terms = [_distinctive_part(t, idf) for t in terms]
     return list(dict.fromkeys(terms)) or [topic]
+
+
+DISTINCTIVE_RATIO = 1.5  # how much rarer a part must be than the rest to stand for the whole compound
+
+
+def _distinctive_part(term: str, idf: Callable[[str], float]) -> str:
+    if len(term) < 4:
+        return term
+    parts = _compound_parts(term)
+    if len(parts) < 2:
+        return term
+    # A stopword part (保密*工作*) never carries the topic; a part the corpus never uses cannot be judged.
+    unseen = idf("\x00")  # no corpus has this token: the value every unseen term gets
+    content = [p for p in parts if p not in STOPWORDS]
+    if len(content) == 1:
+        return content[0]
+    ranked = sorted((p for p in content if idf(p) < unseen), key=idf, reverse=True)
+    if len(ranked) < 2 or len(ranked) < len(content):
+        return term
+    return ranked[0] if idf(ranked[0]) >= DISTINCTIVE_RATIO * idf(ranked[1]) else term
 
 
 def _term_present(term: str, text: str, text_sentences: list[str]) -> bool:
@@ -241,10 +296,13 @@ def build_study_pack(
     split: bool = True,
     today: date | None = None,
     title: str | None = None,
+    max_articles: int = 8,
 ) -> StudyPack:
     """A study pack on ``theme`` (one string, split into topics on 与/和/、/，, or a list of topics).
 
     ``docs`` limits the sources to these file names; ``kinds`` to "regulation" / "report" / "other".
+    ``max_articles`` per topic, the best-scoring (a meeting reads a handful of articles, not a law); every
+    measure of the reports on the topic is kept, since the pack is where a unit sees all it has done.
     """
     if isinstance(theme, str):
         theme_text = theme.strip()
@@ -261,7 +319,7 @@ def build_study_pack(
     # Candidates per topic; a chunk found under several topics goes to the one it scores best in.
     best: dict[str, tuple[float, int, Chunk]] = {}
     for index, topic in enumerate(topics):
-        terms = topic_terms(topic)
+        terms = topic_terms(topic, ws.searcher.idf)
         for chunk, score in _search(ws, topic, terms, doc_filter, allowed, k):
             if chunk.id not in best or score > best[chunk.id][0]:
                 best[chunk.id] = (score, index, chunk)
@@ -281,11 +339,12 @@ def build_study_pack(
     sections = [StudySection(i + 1, topic) for i, topic in enumerate(topics)]
     for candidate in _candidates(ws, best):
         section = sections[candidate.topic_index]
-        excerpt = _excerpt(candidate, topic_terms(section.topic))
+        excerpt = _excerpt(candidate, topic_terms(section.topic, ws.searcher.idf))
         (section.regulations if excerpt.kind == REGULATION else section.measures).append(excerpt)
     for section in sections:
-        section.regulations = _ordered(section.regulations)
-        section.measures = _ordered(section.measures)
+        rules = [e for e in section.regulations if not frames_the_law(e.text)] or section.regulations
+        section.regulations = _rules_first(sorted(rules, key=lambda e: -e.score)[:max_articles])
+        section.measures = sorted(section.measures, key=lambda e: (e.doc, e.start))  # by document and section
     _link(sections, ws.searcher.idf)
     pack_title = title or f"“{theme_text}”专题学习资料"
     return StudyPack(pack_title, theme_text, today or date.today(), sections)
@@ -295,7 +354,8 @@ def _search(
     ws: Workspace, topic: str, terms: Sequence[str], docs: tuple[str, ...], allowed: set[str], k: int
 ) -> list[tuple[Chunk, float]]:
     """Hybrid hits on the topic that really contain its terms, regulations and reports searched apart
-    so one kind cannot crowd the other out of the top ``k``."""
+    so one kind cannot crowd the other out of the top ``k``; then every measure of the reports that
+    names the topic (a pack on 财务管理 lists all the bureau's financial measures, not the top few)."""
     hits: dict[str, tuple[Chunk, float]] = {}
     for kinds in ((DocumentKind.REGULATION,), (DocumentKind.REPORT, DocumentKind.OTHER)):
         for passage in ws.searcher.search(topic, k, SearchFilter(kinds=kinds, docs=docs)):
@@ -304,6 +364,14 @@ def _search(
                 continue
             if matches_topic(chunk.text, terms):
                 hits.setdefault(chunk.id, (chunk, passage.score))
+    if not allowed or DocumentKind.REPORT in allowed:
+        reports = [r.doc_id for r in ws.manifest.records()
+                   if r.kind == DocumentKind.REPORT and (not docs or r.name in docs)]
+        for unit in ws.units.measures(reports):
+            if matches_topic(unit.text, terms):
+                first = next((c for c in ws.lexical.chunks_of(unit.doc_id) if c.start == unit.start), None)
+                if first is not None:
+                    hits.setdefault(first.id, (first, 0.0))
     return list(hits.values())
 
 
@@ -382,12 +450,31 @@ def _excerpt(candidate: _Candidate, terms: Sequence[str]) -> Excerpt:
     )
 
 
-def _ordered(excerpts: list[Excerpt]) -> list[Excerpt]:
-    """Grouped by document (the document with the best excerpt first), then in document order."""
-    best: dict[str, float] = {}
-    for e in excerpts:
-        best[e.doc_id] = max(best.get(e.doc_id, 0.0), e.score)
-    return sorted(excerpts, key=lambda e: (-best[e.doc_id], e.doc, e.start))
+# A purpose clause (为了…，制定本法) or a definition (本法所称…是指) frames a law; a meeting studies
+# what the law requires, so framing articles come in only when a topic has nothing else.
+_PURPOSE = re.compile(r"^第[一二三四五六七八九十百零\d]+条\s*(?:为了|为)[^。]{0,80}?(?:制定|根据)[^。]{0,30}(?:本法|本条例|本规定|本细则|本办法|本准则)")
+_DEFINITION = re.compile(r"(?:本法|本条例|本规定|本办法)所称|是指")
+_DUTY = re.compile(r"应当|必须|不得|禁止|严禁|须|负责|予以|给予")
+
+
+def frames_the_law(text: str) -> bool:
+    """True for a purpose clause, or a definition that imposes nothing."""
+    return bool(_PURPOSE.search(text) or (_DEFINITION.search(text) and not _DUTY.search(text)))
+
+
+def hierarchy(title: str) -> int:
+    """法律 (0), then Party regulations (1), then other rules (2): the order rules are cited in."""
+    plain = plain_title(title)
+    if plain.startswith("中华人民共和国") or plain.endswith("法"):
+        return 0
+    if plain.startswith("中国共产党") or "党委" in plain or "党组" in plain or "党政机关" in plain:
+        return 1
+    return 2
+
+
+def _rules_first(excerpts: list[Excerpt]) -> list[Excerpt]:
+    """Laws, then Party regulations, then other rules; each document's articles in its own order."""
+    return sorted(excerpts, key=lambda e: (hierarchy(e.title), e.doc, e.start))
 
 
 def _weights(text: str, idf: Callable[[str], float]) -> dict[str, float]:

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from assistant.answering import Answer
     from assistant.citations import Citation
     from assistant.ledger import LedgerRow
-    from assistant.measures import MeasureResult
+    from assistant.measures import MeasureResult, Signals
     from assistant.retrieval import Passage
     from assistant.study import StudyPack
     from index.chunking import Chunk
@@ -76,24 +76,50 @@ def answer_text(answer: Answer) -> str:
 # ---------------------------------------------------------------------------------------------------
 # Measure check
 
-CHECK_HEADER = ("序号", "措施", "结论", "相似度", "出处文件", "章节", "原文", "说明")
+CHECK_HEADER = ("序号", "措施", "结论", "说明", "出处文件", "章节", "原文")
+CHECK_SCORES = ("相似度", "判定依据")  # in the export only: numbers a clerk does not need on screen
 
 
-def check_table(results: Sequence[MeasureResult]) -> Table:
+def check_table(results: Sequence[MeasureResult], *, scores: bool = False) -> Table:
     rows: list[list[Any]] = []
     for n, result in enumerate(results, start=1):
         best = result.matches[0] if result.matches else None
-        rows.append([
+        row: list[Any] = [
             n,
             result.measure,
             result.label,
-            round(result.score, 3),
+            verdict_in_words(result),
             document_title(best.chunk) if best else "",
             best.chunk.section if best else "",
             best.quote if best else "",
-            result.explanation,
-        ])
-    return Table("措施核查", CHECK_HEADER, rows, (6, 40, 10, 8, 30, 30, 60, 50))
+        ]
+        if scores:
+            row += [round(result.score, 3), signals_text(best.signals) if best else ""]
+        rows.append(row)
+    header = CHECK_HEADER + (CHECK_SCORES if scores else ())
+    widths = (6, 40, 10, 50, 30, 30, 60) + ((8, 40) if scores else ())
+    return Table("措施核查", header, rows, widths)
+
+
+def verdict_in_words(result: MeasureResult) -> str:
+    """What matches and what differs, in a clerk's words: 已有 / 部分相似（单位不同：…）/ 未找到."""
+    best = result.matches[0] if result.matches else None
+    conflicts = best.signals.conflicts if best else ()
+    if result.verdict == "exists":
+        return "报告中已有这项措施：" + result.explanation.removeprefix("报告中已有该措施，")
+    if result.verdict == "partial":
+        if conflicts:
+            differs = "；".join(f"{c.label}（措施：{c.measure_value}；原文：{c.source_value}）" for c in conflicts)
+            return f"报告中有相近内容，但{differs}"
+        return f"报告中有相近内容，但不是同一措施：{result.explanation}"
+    return f"报告中没有找到这项措施。{result.explanation}"
+
+
+def signals_text(signals: Signals) -> str:
+    return (
+        f"内容覆盖 {signals.coverage:.2f}，集中覆盖 {signals.compact:.2f}，字面重合 {signals.bigram:.2f}，"
+        f"语义相似 {signals.cosine:.2f}，判定概率 {signals.probability:.2f}"
+    )
 
 
 def _squashed(text: str, limit: int) -> str:
@@ -182,7 +208,10 @@ def markdown_escape(text: str) -> str:
 def study_markdown(pack: StudyPack) -> str:
     from assistant.study import PART_MEASURES, PART_REGULATIONS, parts
 
-    lines = [f"# {pack.title}", "", f"生成日期：{pack.generated_text}", "", "## 目录", ""]
+    lines = [f"# {pack.title}", "", f"生成日期：{pack.generated_text}", ""]
+    if pack.note:
+        lines += [f"**编者按：**{markdown_escape(pack.note)}", ""]
+    lines += ["## 目录", ""]
     for section in pack.sections:
         lines.append(f"- {section.heading}")
         lines.append(f"  - {PART_REGULATIONS}（{len(section.regulations)}条）")

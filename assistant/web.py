@@ -16,29 +16,33 @@ from pathlib import Path
 from typing import Any
 
 from assistant.answering import Answer
-from assistant.exports import study_docx, write_table, write_workbook
-from assistant.ledger import LedgerRow, build_ledger, filter_rows
+from assistant.exports import write_check_results, write_ledger, write_study_pack
+from assistant.ledger import build_ledger, filter_rows
 from assistant.library import LibraryError, add_files, reindex, remove_document
-from assistant.measures import check_measures, read_measures_file
+from assistant.measures import MeasureResult, check_measures, read_measures_file
 from assistant.retrieval import SearchFilter
-from assistant.study import build_study_pack
-from assistant.uploads import safe_upload_name
+from assistant.signals.question import content_words as _content_words
+from assistant.study import StudyPack, build_study_pack, excerpt_choice, excerpt_key
 from assistant.views import (
     Table,
     answer_text,
     check_table,
-    ledger_overview,
     ledger_table,
     library_table,
     markdown_escape,
     related_line,
     study_markdown,
+    verdict_in_words,
 )
 from assistant.workspace import Workspace
 from index.kinds import KIND_LABELS
 from index.pipeline import ProgressCallback
 
 ChatMessage = dict[str, str]
+
+
+def content_words(text: str) -> list[str]:
+    return [w for w, _ in _content_words(text)]
 
 
 class UserError(Exception):
@@ -100,6 +104,46 @@ def answer_markdown(answer: Answer) -> str:
     return text
 
 
+def marked_source(measure: str, quote: str, differing: Sequence[str]) -> str:
+    """The source text, escaped, with the words it shares with the measure marked and the words that
+    differ from it set apart."""
+    spans: list[tuple[int, int, str]] = []
+    for value in sorted({d for d in differing if d and len(d) >= 2}, key=len, reverse=True):
+        for m in re.finditer(re.escape(value), quote):
+            spans.append((m.start(), m.end(), "diff"))
+    for word in sorted({w for w in content_words(measure)}, key=len, reverse=True):
+        for m in re.finditer(re.escape(word), quote):
+            spans.append((m.start(), m.end(), "same"))
+    out, cursor = [], 0
+    for start, end, kind in sorted(spans):
+        if start < cursor:
+            continue
+        out.append(html.escape(quote[cursor:start]))
+        tag = "span class='diff'" if kind == "diff" else "mark"
+        out.append(f"<{tag}>{html.escape(quote[start:end])}</{tag.split()[0]}>")
+        cursor = end
+    out.append(html.escape(quote[cursor:]))
+    return "".join(out)
+
+
+def check_details(results: Sequence[MeasureResult]) -> str:
+    """One card per measure: the verdict in words, and the source sentence with what matches marked and
+    what differs set apart."""
+    cards = []
+    for n, result in enumerate(results, start=1):
+        best = result.matches[0] if result.matches else None
+        source = ""
+        if best is not None:
+            differing = [c.source_value for c in best.signals.conflicts if not c.unsupported]
+            source = (f"<div class='where'>《{html.escape(best.chunk.title)}》{html.escape(best.chunk.section)}</div>"
+                      f"<div>{marked_source(result.measure, best.quote, differing)}</div>")
+        cards.append(
+            f"<div class='source-card verdict-{result.verdict}'><div><b>{n}. {html.escape(result.measure)}</b> — "
+            f"{html.escape(result.label)}</div><div>{html.escape(verdict_in_words(result))}</div>{source}</div>"
+        )
+    return "".join(cards)
+
+
 def escape_tags(markdown: str) -> str:
     """Markdown whose document text cannot open an HTML tag: "<" and "&" escaped, ">" kept for quotes."""
     return markdown.replace("&", "&amp;").replace("<", "&lt;")
@@ -119,6 +163,17 @@ class ChatTurn:
     questions: list[str] = field(default_factory=list)
     sources: str = ""
     plain: str = ""
+
+
+@dataclass(frozen=True)
+class StudyDraft:
+    """A study pack before the editor's review: what the page shows and lets him change."""
+
+    pack: StudyPack
+    preview: str  # Markdown, tags escaped
+    excerpts: list[tuple[str, str]]  # (what the list shows, excerpt key), all ticked at first
+    topics: list[str]  # in the pack's order
+    files: list[Path]
 
 
 def kind_codes(labels: Sequence[str]) -> tuple[str, ...]:
@@ -175,7 +230,7 @@ class WebHandlers:
         )
 
     # -- 措施核查 ---------------------------------------------------------------------------------
-    def check(self, text: str, upload: str | None) -> tuple[Table, list[Path]]:
+    def check(self, text: str, upload: str | None) -> tuple[Table, list[Path], str]:
         measures = [line.strip() for line in (text or "").splitlines() if line.strip()]
         if upload:
             try:
@@ -184,33 +239,38 @@ class WebHandlers:
                 raise UserError(f"无法读取上传的清单：{exc}") from exc
         if not measures:
             raise UserError("请输入措施（每行一条）或上传整改清单")
-        table = check_table(check_measures(self.ws, measures))
+        results = check_measures(self.ws, measures)
         out = _export_dir("check")
-        return table, [write_table(table, out / "措施核查结果.xlsx"), write_table(table, out / "措施核查结果.csv")]
+        files = [write_check_results(results, out / f"措施核查结果{suffix}") for suffix in (".xlsx", ".csv")]
+        return check_table(results), files, check_details(results)
 
     # -- 学习资料 ---------------------------------------------------------------------------------
-    def study(self, theme: str, docs: Sequence[str]) -> tuple[str, list[Path]]:
-        """The pack's Markdown (tags escaped, for the preview) and its .docx and .md files."""
+    def study(self, theme: str, docs: Sequence[str]) -> StudyDraft:
+        """The pack to review: its preview, its excerpts (all ticked), its topics in order, and files."""
         theme = (theme or "").strip()
         if not theme:
             raise UserError("请输入学习主题，例如：财务管理与内部审计")
         pack = build_study_pack(self.ws, theme, docs=list(docs or []) or None)
-        out = _export_dir("study")
-        markdown = study_markdown(pack)
-        md_path = out / f"{safe_upload_name(theme)}学习资料.md"
-        md_path.write_text(markdown, encoding="utf-8")
-        docx_path = study_docx(pack, out / f"{safe_upload_name(theme)}学习资料.docx")
-        return escape_tags(markdown), [docx_path, md_path]
+        choices = [(excerpt_choice(e), excerpt_key(e)) for e in pack.excerpts]
+        return StudyDraft(pack, escape_tags(study_markdown(pack)), choices,
+                          [s.topic for s in pack.sections], write_study_pack(pack, _export_dir("study")))
+
+    def study_export(
+        self, pack: StudyPack, keep: Sequence[str], order: str, title: str, date_text: str, note: str
+    ) -> tuple[str, list[Path]]:
+        """The pack as reviewed: ticked excerpts, topics in the given order (、-separated), the editor's
+        title, date and 编者按; .docx, .md and (with LibreOffice) .pdf."""
+        if pack is None:
+            raise UserError("请先生成学习资料")
+        topics = [t.strip() for t in re.split(r"[、，,\s]+", order or "") if t.strip()]
+        reviewed = pack.reviewed(keep=keep, order=topics, title=title, date_text=date_text, note=note)
+        return escape_tags(study_markdown(reviewed)), write_study_pack(reviewed, _export_dir("study"))
 
     # -- 整改台账 ---------------------------------------------------------------------------------
     def ledger(self, doc: str | None, area: str, keyword: str) -> tuple[Table, Path]:
         """The rows on screen, and a workbook: an overview, then one sheet per source document."""
         rows = filter_rows(build_ledger(self.ws), doc=doc or None, area=area or None, keyword=keyword or None)
-        by_document: dict[str, list[LedgerRow]] = {}
-        for row in rows:
-            by_document.setdefault(row.title, []).append(row)
-        sheets = [ledger_overview(rows), *(ledger_table(group, title) for title, group in by_document.items())]
-        return ledger_table(rows), write_workbook(sheets, _export_dir("ledger") / "整改台账.xlsx")
+        return ledger_table(rows), write_ledger(rows, _export_dir("ledger") / "整改台账.xlsx")
 
     # -- 资料库 -----------------------------------------------------------------------------------
     def library(self) -> Table:

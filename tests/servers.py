@@ -139,8 +139,7 @@ def running_web_app(settings: Settings, workspace: Workspace, **queue_options: A
     demo = app.build_app(settings, workspace=workspace)
     demo.queue(**queue_options)
     port = free_port()
-    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True,
-                theme=app.make_theme(), css=app.CSS, ssr_mode=False, footer_links=[])
+    app.serve(demo, "127.0.0.1", port)
     try:
         yield f"http://127.0.0.1:{port}/"
     finally:

@@ -19,6 +19,7 @@ from docx import Document as DocxDocument
 import app
 from assistant import web
 from assistant.settings import PROJECT_ROOT
+from assistant.views import CHECK_HEADER
 from assistant.workspace import Workspace
 from index.loaders import load_document
 from tests.servers import free_port
@@ -37,8 +38,7 @@ def served(corpus_workspace: Workspace, tmp_path_factory: pytest.TempPathFactory
     demo = app.build_app(settings, workspace=corpus_workspace)
     demo.queue()
     port = free_port()
-    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True,
-                theme=app.make_theme(), css=app.CSS, ssr_mode=False, footer_links=[])
+    app.serve(demo, "127.0.0.1", port)
     try:
         yield f"http://127.0.0.1:{port}/", settings
     finally:
@@ -52,6 +52,14 @@ def test_document_text_is_escaped_and_quotes_are_highlighted() -> None:
     assert web.highlight("前文<script>alert(1)</script>签订保密承诺书后文", "签订保密承诺书") == (
         "前文&lt;script&gt;alert(1)&lt;/script&gt;<mark>签订保密承诺书</mark>后文"
     )
+
+
+def test_check_source_marks_shared_words_and_sets_differences_apart() -> None:
+    marked = web.marked_source("会同州审计局制定内部审计工作规定", "会同财政局制定印发《<州>内部审计工作规定》",
+                               differing=["财政局"])
+    assert "<span class='diff'>财政局</span>" in marked
+    assert "<mark>制定</mark>" in marked and "<mark>审计工作</mark>" in marked
+    assert "&lt;州&gt;" in marked and "<州>" not in marked  # the document's text stays text
 
 
 def test_study_preview_keeps_quotes_but_not_tags() -> None:
@@ -97,19 +105,28 @@ def test_api_check_study_ledger_and_library(served: tuple[str, Any], tmp_path: P
     from gradio_client import Client, handle_file
 
     client = Client(served[0], verbose=False)
-    table, files = client.predict("组织干部职工签订保密承诺书\n会同州审计局制定教育系统内部审计工作规定", None,
-                                  api_name="/check")
+    table, files, details = client.predict(
+        "组织干部职工签订保密承诺书\n会同州审计局制定教育系统内部审计工作规定", None, api_name="/check")
     rows = table["data"]
     assert [r[2] for r in rows][0] == "已有"
     assert rows[1][2] != "已有"
+    assert table["headers"] == list(CHECK_HEADER)  # no bare numbers on screen
     assert {Path(f).suffix for f in files} == {".xlsx", ".csv"}
+    assert "相似度" in Path(next(f for f in files if f.endswith(".csv"))).read_text(encoding="utf-8-sig")
+    assert details.count("source-card") == 2 and "<mark>" in details
 
-    preview, study_files = client.predict("财务管理与内部审计", [], api_name="/study")
-    assert "内部审计" in preview
-    assert {Path(f).suffix for f in study_files} == {".docx", ".md"}
+    # (the pack itself stays in the page's state: the API returns what the page shows)
+    preview, study_files, excerpts, order, title, when = client.predict("财务管理与内部审计", [], api_name="/study")
+    assert "内部审计" in preview and order == "财务管理、内部审计" and title == "“财务管理与内部审计”专题学习资料"
+    # The review list shows each excerpt's source and opening words; all are ticked at first.
+    labels = [label for label, _ in excerpts["choices"]]
+    assert labels and all(label.startswith("《") and "：" in label for label in labels)
+    assert sorted(excerpts["value"]) == sorted(key for _, key in excerpts["choices"])
+    assert {Path(f).suffix for f in study_files} >= {".docx", ".md"}
 
     ledger_table, ledger_file = client.predict(None, "", "内部审计", api_name="/ledger")
-    assert any("内部审计" in row[4] for row in ledger_table["data"])
+    measure = ledger_table["headers"].index("整改措施")
+    assert any("内部审计" in row[measure] for row in ledger_table["data"])
     assert ledger_file.endswith(".xlsx")
 
     upload = tmp_path / "新增整改方案.txt"
@@ -165,6 +182,12 @@ def test_browser_session_over_every_tab(served: tuple[str, Any], tmp_path: Path)
         page.fill("#measures-box textarea", "组织干部职工签订保密承诺书\n对全州中小学食堂采购开展专项审计")
         page.click("#check-button")
         expect(page.locator("#check-table")).to_contain_text("已有", timeout=120_000)
+        # The near miss (食堂采购 is not what the reports audit) is told in words, the shared words marked.
+        details = page.locator("#check-details")
+        expect(details.locator(".source-card")).to_have_count(2)
+        assert "报告中有相近内容，但" in details.inner_text() or "没有找到" in details.inner_text()
+        assert details.locator("mark").count() > 0
+        assert "判定概率" not in page.locator("#check-table").inner_text()  # numbers go to the export only
         with page.expect_download() as download:
             page.locator("#check-files a").first.click()
         check_path = tmp_path / download.value.suggested_filename
@@ -177,6 +200,15 @@ def test_browser_session_over_every_tab(served: tuple[str, Any], tmp_path: Path)
         page.fill("#theme-box textarea", "财务管理与内部审计")
         page.click("#study-button")
         expect(page.locator("#study-preview")).to_contain_text("内部审计", timeout=120_000)
+        # Review: drop the first excerpt, put 内部审计 first, add a 编者按, export again.
+        offered = page.locator("#study-excerpts label").count()
+        page.locator("#study-excerpts label").first.click()
+        page.fill("#study-order textarea", "内部审计、财务管理")
+        page.fill("#study-note textarea", "请各支部结合实际组织学习。")
+        page.click("#study-export")
+        expect(page.locator("#study-preview")).to_contain_text("编者按", timeout=120_000)
+        preview_text = page.locator("#study-preview").inner_text()
+        assert preview_text.index("第一部分　内部审计") < preview_text.index("第二部分　财务管理")
         with page.expect_download() as download:
             page.locator("#study-files a[download$='.docx']").first.click()
         docx_path = tmp_path / "pack.docx"
@@ -188,12 +220,16 @@ def test_browser_session_over_every_tab(served: tuple[str, Any], tmp_path: Path)
                   for text, after in zip(paragraphs, paragraphs[1:], strict=False) if after.startswith("——")]
         assert quoted, "the study pack quotes no excerpt"
         assert all(any(q in text for text in document_texts.values()) for q in quoted)
+        assert any(p.startswith("编者按") for p in paragraphs)
+        assert len(quoted) == offered - 1  # every ticked excerpt, and not the one unticked
         page.screenshot(path=str(SCREENSHOTS / "3-学习资料.png"), full_page=True)
 
         # 整改台账
         page.get_by_role("tab", name="整改台账").click()
         page.click("#ledger-button")
         expect(page.locator("#ledger-table")).to_contain_text("五是", timeout=60_000)
+        header = page.locator("#ledger-table thead").inner_text()
+        assert all(name in header for name in ("反馈问题", "整改措施", "责任单位", "整改时限", "完成情况"))
         page.screenshot(path=str(SCREENSHOTS / "4-整改台账.png"), full_page=True)
 
         # 资料库: upload a document, see it indexed, delete it.

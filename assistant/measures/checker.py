@@ -150,7 +150,7 @@ class MeasureChecker:
         if verdict == EXISTS and len(self._reader.content_words(measure)) < 2:
             # one word ("审计") is a topic, not a measure: it is "there" in any report that mentions it
             verdict = PARTIAL
-            explanation = "措施内容过少（只有一个关键词），无法判断是否为同一措施" + _detail(best[1])
+            explanation = "措施内容过少（只有一个关键词），无法判断是否为同一措施"
         matches = self._matches(judged, best) if best[1].similarity >= self.min_match else []
         result = MeasureResult(measure, verdict, best[1].similarity, explanation, matches)
         if self.chat_model is not None and verdict != ABSENT:
@@ -179,7 +179,8 @@ class MeasureChecker:
         return out
 
     def explain(self, verdict: str, sig: Signals) -> str:
-        detail = _detail(sig)
+        """The verdict's reasons in words; the numbers behind it stay in the signals (and the export)."""
+        detail = ""
         missing = "、".join(sig.missing[:4])
         if verdict == EXISTS:
             text = "报告中已有该措施，原文与措施一致" + detail
@@ -214,13 +215,6 @@ class MeasureChecker:
         result.verdict = combine_verdicts(result.verdict, verdict, has_conflicts=bool(sig.conflicts))
         if reason:
             result.explanation += f"；大模型复核：{VERDICT_LABELS[verdict]}（{reason}）"
-
-
-def _detail(sig: Signals) -> str:
-    return (
-        f"（内容覆盖 {sig.coverage:.2f}，集中覆盖 {sig.compact:.2f}，字面重合 {sig.bigram:.2f}，"
-        f"语义相似 {sig.cosine:.2f}，判定概率 {sig.probability:.2f}）"
-    )
 
 
 def report_documents(ws: Workspace) -> list[ReportDocument]:

@@ -8,6 +8,11 @@ from typing import Any
 from index.chunking import Chunk
 
 EXISTS, PARTIAL, ABSENT = "exists", "partial", "absent"
+_DIFFERENCE_LABELS = {
+    "actor": "单位不同", "person": "人员不同", "document": "主体不同", "action": "动作不同",
+    "direction": "方向相反", "number": "数量不同", "frequency": "频次不同", "scope": "范围扩大",
+    "negation": "肯定否定相反", "status": "完成情况不同", "rank": "级别不同", "detail": "细节不同",
+}
 VERDICT_LABELS = {EXISTS: "已有", PARTIAL: "部分相似", ABSENT: "未找到"}
 
 
@@ -21,6 +26,13 @@ class Conflict:
     @property
     def unsupported(self) -> bool:
         return self.source_value.startswith(("未写明", "原文未提及"))
+
+    @property
+    def label(self) -> str:
+        """What differs, in a clerk's words: 单位不同, 方向相反, 范围扩大, 频次不同, 原文未写明 …"""
+        if self.unsupported:
+            return "原文未写明"
+        return _DIFFERENCE_LABELS.get(self.kind, "内容不同")
 
     @property
     def message(self) -> str:

@@ -1,7 +1,7 @@
 """The kind of fact a question asks for, and whether a sentence states one.
 
 Question words say what kind of answer is wanted (多少 → a quantity, 哪天 → a date, 多久 → a duration,
-谁 → a person, 哪个部门 → a body). A sentence *states* such a fact only with a written value: a figure
+多久…一次 → a frequency, 谁 → a person, 哪个部门 → a body). A sentence *states* such a fact only with a written value: a figure
 that the bureau's report redacts as ``*`` is not a stated figure. This is general Chinese question
 grammar and number writing, not vocabulary taken from any question set.
 """
@@ -18,6 +18,11 @@ _UNIT_WORDS = "项条个次种类件名人所批份门位届年月日天周元�
 _PATTERNS: dict[str, re.Pattern[str]] = {
     "date": re.compile(r"\d{4}\s*年(?:\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?)?|\d{1,2}\s*月\s*\d{1,2}\s*日|[一二三四五六七八九十]+月[一二三四五六七八九十]+日"),
     "duration": re.compile(_NUM + r"\s*(?:个)?\s*(?:工作日|小时|日|天|周|个月|月|年)(?:内|以内|之内)?|之日起|即时|立即|当日"),
+    # 每周, 每季度, 每九十天, 一年两次, 按月, 定期: how often, written out
+    "frequency": re.compile(
+        r"每(?:个)?(?:" + _NUM + r")?\s*(?:个)?(?:工作日|小时|日|天|周|星期|旬|月|季度|季|半年|年度|年|学期)"
+        r"|" + _NUM + r"\s*(?:个)?(?:日|天|周|月|季度|年)(?:一次|" + _NUM + r"次)|按(?:日|周|月|季度|季|年度|年)|定期|常态化"
+    ),
     "money": re.compile(_NUM + r"\s*(?:万|亿)?元"),
     "percent": re.compile(_NUM + r"\s*[%％]|百分之" + _NUM),
     "quantity": re.compile(_NUM + rf"\s*(?:余|多)?\s*[{_UNIT_WORDS}]"),
@@ -32,6 +37,7 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
 _QUESTIONS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("count", re.compile(r"哪几|几种|几类|几个方面|几部分|几方面|几项|几条|多少项|多少条|多少种|多少类|一共列了")),
     ("date", re.compile(r"哪天|哪一天|哪日|何时|什么时候|什么时间|哪年|哪一年|几月|几号|哪一届|从哪届|日期|时间点|落款")),
+    ("frequency", re.compile(r"(?:多久|多长时间|几天|几个月|几年)[^，。？?]{0,10}(?:一次|一回)|每隔多久|频次|频率|多久开展|多久召开")),
     ("duration", re.compile(r"多久|多长时间|多少天|几天|几个月|多少个月|几年|期限|时限|多长|期间多长")),
     ("money", re.compile(r"多少钱|金额|多少元|多少万|多少亿|费率|经费.{0,4}多少|资金.{0,4}多少|预算.{0,6}多少")),
     ("percent", re.compile(r"百分之几|比例是多少|占比|多少个百分点|增长多少|率.{0,3}多少|多少%")),
@@ -43,7 +49,7 @@ _QUESTIONS: tuple[tuple[str, re.Pattern[str]], ...] = (
 
 @dataclass(frozen=True)
 class AskedFact:
-    kind: str  # count | date | duration | money | percent | quantity | person | body
+    kind: str  # count | date | duration | frequency | money | percent | quantity | person | body
 
     def stated_in(self, text: str) -> bool:
         """Whether ``text`` writes out a value of this kind (a redacted ``*`` is not a value). A count is

@@ -7,7 +7,7 @@ import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
-from index.loaders import ocr
+import index.loaders.ocr as ocr
 from index.loaders.document import LoadedDocument, LoadError, PageProgress, paged_document
 
 NO_TEXT_IN_IMAGE = "图片中没有识别到文字（可能是空白页、照片或图画）"

@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING
 from pypdf import PdfReader
 from pypdf.errors import DependencyError, PdfStreamError
 
+import index.loaders.ocr as ocr
 from index.cleaning import join_wrapped_lines, normalize_plain_text
-from index.loaders import ocr
 from index.loaders.decoding import plausible_text
 from index.loaders.document import LoadedDocument, LoadError, PageProgress, paged_document
 

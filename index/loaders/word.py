@@ -118,33 +118,40 @@ def _add_docx_table(assembler: TextAssembler, table: Table) -> None:
 def load_legacy_word(path: Path, data: bytes) -> LoadedDocument:
     if data.startswith(ZIP_MAGIC):  # a .docx saved with a .doc/.wps name
         return load_docx(path, data)
+    with tempfile.TemporaryDirectory(prefix="zgt-convert-") as tmp:
+        # A plain ASCII copy: avoids quoting trouble with odd file names and works for a .doc named .docx.
+        source = Path(tmp) / "source.doc"
+        source.write_bytes(data)
+        converted = libreoffice_convert(source, "docx", Path(tmp) / "out", shown=path)
+        return load_docx(path, converted.read_bytes())
+
+
+def libreoffice_convert(source: Path, target: str, outdir: Path, *, shown: Path | None = None) -> Path:
+    """``source`` converted by headless LibreOffice to ``target`` ("docx", "pdf") in ``outdir``.
+    Raises LoadError naming ``shown`` (the user's file) when LibreOffice is missing or fails."""
+    shown = shown or source
     office = shutil.which("soffice") or shutil.which("libreoffice")
     if office is None:
-        raise LoadError(path, NO_LIBREOFFICE)
-    with tempfile.TemporaryDirectory(prefix="zgt-convert-") as tmp:
-        workdir = Path(tmp)
-        # A plain ASCII copy: avoids quoting trouble with odd file names and works for a .doc named .docx.
-        source = workdir / "source.doc"
-        source.write_bytes(data)
-        outdir = workdir / "out"
+        raise LoadError(shown, NO_LIBREOFFICE)
+    with tempfile.TemporaryDirectory(prefix="zgt-office-") as profile:
         command = [
             office,
-            # Own profile: with the user's LibreOffice already open, a shared profile makes
-            # headless conversion silently do nothing.
-            f"-env:UserInstallation={(workdir / 'profile').as_uri()}",
+            # Own profile: with the user's LibreOffice already open, or two conversions at once, a
+            # shared profile makes headless conversion silently do nothing.
+            f"-env:UserInstallation={Path(profile).as_uri()}",
             "--headless",
             "--convert-to",
-            "docx",
+            target,
             "--outdir",
             str(outdir),
             str(source),
         ]
-        error_output = _run_conversion(path, command)
-        converted = outdir / "source.docx"
-        if not converted.is_file():
-            detail = error_output.strip()[-300:] or "未生成 docx 文件"
-            raise LoadError(path, f"LibreOffice 转换失败：{detail}")
-        return load_docx(path, converted.read_bytes())
+        error_output = _run_conversion(shown, command)
+    converted = outdir / f"{source.stem}.{target}"
+    if not converted.is_file():
+        detail = error_output.strip()[-300:] or f"未生成 {target} 文件"
+        raise LoadError(shown, f"LibreOffice 转换失败：{detail}")
+    return converted
 
 
 def _run_conversion(path: Path, command: list[str]) -> str:

@@ -76,3 +76,57 @@ def test_index_reports_counts_as_json(workspace: Workspace, tmp_path: Path, caps
     assert code == 0
     assert summary["counts"]["added"] == 1 and summary["counts"]["failed"] == 1
     assert summary["failed"][0]["file"].endswith("scan.pdf") and summary["failed"][0]["reason"]
+
+
+def test_check_a_whole_list_from_a_spreadsheet_into_a_workbook(
+    corpus_workspace: Workspace, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import openpyxl
+
+    checklist = tmp_path / "整改清单.xlsx"
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["序号", "整改措施"])
+    sheet.append([1, "组织干部职工签订保密承诺书"])
+    sheet.append([2, "给学校纪委增配2名副处级纪检员"])
+    book.save(checklist)
+    result = tmp_path / "核查结果.xlsx"
+    code, out = run(["check", "--file", str(checklist), "--out", str(result)], corpus_workspace, capsys)
+    assert code == 0 and "已有" in out
+    rows = list(openpyxl.load_workbook(result).active.iter_rows(values_only=True))  # type: ignore[union-attr]
+    assert [r[1] for r in rows[1:]] == ["组织干部职工签订保密承诺书", "给学校纪委增配2名副处级纪检员"]
+    assert rows[0][-2:] == ("相似度", "判定依据")
+
+
+def test_check_names_a_list_it_cannot_read(
+    corpus_workspace: Workspace, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "清单.pdf"
+    bad.write_bytes(b"%PDF-1.4")
+    code = main(["check", "--file", str(bad)], settings=corpus_workspace.settings)
+    assert code == 2 and "清单.pdf" in capsys.readouterr().err
+
+
+def test_study_writes_the_pack_to_a_folder(
+    corpus_workspace: Workspace, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out = run(["study", "内部审计", "--out", str(tmp_path)], corpus_workspace, capsys)
+    assert code == 0 and out.startswith("第一部分　内部审计：法规依据")
+    written = {Path(line).suffix for line in out.splitlines()[1:]}
+    assert written >= {".docx", ".md"}
+    assert "第三十二条" in (tmp_path / "内部审计学习资料.md").read_text(encoding="utf-8")
+
+
+def test_ledger_exports_the_filtered_rows(
+    corpus_workspace: Workspace, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import openpyxl
+
+    path = tmp_path / "台账.xlsx"
+    code, out = run(["ledger", "--keyword", "内部审计", "--out", str(path)], corpus_workspace, capsys)
+    assert code == 0 and str(path) in out
+    book = openpyxl.load_workbook(path)
+    assert book.sheetnames[0] == "总览" and len(book.sheetnames) >= 2
+    cells = [c for sheet in book.worksheets[1:] for row in sheet.iter_rows(values_only=True) for c in row]
+    assert any("内部审计" in str(c) for c in cells)

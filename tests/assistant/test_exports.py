@@ -11,7 +11,7 @@ import pytest
 
 from assistant.exports import write_table
 from assistant.measures import MeasureResult, check_measures
-from assistant.views import CHECK_HEADER, check_table
+from assistant.views import CHECK_HEADER, CHECK_SCORES, check_table, verdict_in_words
 from assistant.workspace import Workspace
 
 BUREAU = "教育局党组关于巡察组巡察反馈问题整改情况的通报.txt"
@@ -35,7 +35,25 @@ def test_check_results_export_as_the_screen_shows_them(some_results: list[Measur
     assert [r[2] for r in rows[1:]] == [r.label for r in some_results]
     first = rows[1]
     assert first[0] == 1 and first[4] == f"《{BUREAU.removesuffix('.txt')}》" and "签订保密承诺书" in str(first[6])
-    assert rows[2][2] == "部分相似" and "数量" in str(rows[2][7])
+    assert rows[2][2] == "部分相似" and "数量不同" in str(rows[2][3])  # the difference, in words
+    assert not any("判定概率" in str(cell) or "相似度" in str(cell) for row in rows for cell in row)  # no scores
+
+
+def test_the_export_adds_the_scores_the_screen_leaves_out(some_results: list[MeasureResult], tmp_path: Path) -> None:
+    table = check_table(some_results, scores=True)
+    assert table.header == CHECK_HEADER + CHECK_SCORES
+    path = write_table(table, tmp_path / "结果.xlsx")
+    sheet = openpyxl.load_workbook(str(path)).active
+    assert sheet is not None
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[1][:len(CHECK_HEADER)] == tuple(check_table(some_results).rows[0])
+    assert rows[1][7] == round(some_results[0].score, 3) and "判定概率" in str(rows[1][8])
+
+
+def test_a_near_miss_says_what_differs(some_results: list[MeasureResult]) -> None:
+    words = verdict_in_words(some_results[1])  # 2名副处级纪检员: the report has a different number
+    assert words.startswith("报告中有相近内容，但数量不同（措施：")
+    assert verdict_in_words(some_results[0]).startswith("报告中已有这项措施")
 
 
 def test_export_csv_has_a_bom_for_excel(some_results: list[MeasureResult], tmp_path: Path) -> None:

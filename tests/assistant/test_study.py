@@ -21,6 +21,9 @@ from assistant.study import (
     StudySection,
     build_study_pack,
     chinese_ordinal,
+    excerpt_key,
+    frames_the_law,
+    hierarchy,
     matches_topic,
     split_topics,
     topic_terms,
@@ -59,6 +62,43 @@ def test_topic_terms_must_really_occur() -> None:
     # A compound counts when its parts are close in one sentence, not when they are far apart.
     assert matches_topic("实行财务统一管理。", topic_terms("财务管理"))
     assert not matches_topic("有权检查财务、会计资料以及与财政收支有关的业务、管理等资料。", topic_terms("财务管理"))
+
+
+def test_a_compound_topic_stands_for_its_rare_part_when_the_corpus_says_so() -> None:
+    idf = {"财务": 5.0, "管理": 1.0, "内部": 2.0, "审计": 2.5}.get
+    def corpus_idf(word: str) -> float:
+        return idf(word) or 9.0  # 9.0: what an unseen word gets
+
+    assert topic_terms("财务管理", corpus_idf) == ["财务"]  # 管理 is everywhere: 财务工作纪律 is on the topic
+    assert topic_terms("内部审计", corpus_idf) == ["内部", "审计"]  # two words, kept as they are
+    assert topic_terms("保密工作", corpus_idf) == ["保密"]  # 工作 is a stopword, whatever its weight
+    assert topic_terms("档案管理", corpus_idf) == ["档案管理"]  # a part unknown to the corpus: kept whole
+
+
+def test_purpose_and_definition_clauses_frame_the_law() -> None:
+    assert frames_the_law("第一条 为了规范和加强内部审计工作，根据审计法，制定本规定。")
+    assert frames_the_law("第二条 本规定所称内部审计，是指对本单位财务收支进行独立监督的活动。")
+    assert not frames_the_law("第八条 机关、单位应当实行保密工作责任制。")
+    assert not frames_the_law("第二条 本法所称会计资料，是指会计凭证，各单位应当妥善保管。")  # imposes a duty
+
+
+def test_laws_come_before_party_regulations_and_other_rules() -> None:
+    assert hierarchy("《中华人民共和国审计法》") == 0
+    assert hierarchy("中国共产党巡视工作条例") == 1 and hierarchy("党政机关国内公务接待管理规定") == 1
+    assert hierarchy("行政事业性国有资产管理条例") == 2
+
+
+def test_the_editor_reviews_the_pack_before_it_is_printed() -> None:
+    pack = small_pack()
+    dropped = pack.sections[0].regulations[0]
+    kept = [excerpt_key(e) for e in pack.excerpts if e is not dropped]
+    reviewed = pack.reviewed(keep=kept, order=["保密"], title="  ", date_text="2024年5月", note="请认真学习。")
+    assert [(s.number, s.topic) for s in reviewed.sections] == [(1, "保密"), (2, "内部审计")]
+    assert dropped not in reviewed.excerpts and len(reviewed.excerpts) == len(pack.excerpts) - 1
+    assert reviewed.title == pack.title  # a blank title keeps the generated one
+    assert reviewed.generated_text == "2024年5月" and reviewed.note == "请认真学习。"
+    md = study_markdown(reviewed)
+    assert md.index("**编者按：**请认真学习。") < md.index("## 目录")
 
 
 def test_chinese_ordinals() -> None:
@@ -178,6 +218,24 @@ def test_finance_pack_quotes_the_bureau_internal_audit_measure(finance_pack: Stu
     assert "《中华人民共和国审计法》第三十二条" in measure.basis
 
 
+def test_finance_pack_lists_every_financial_measure_of_the_bureau(finance_pack: StudyPack) -> None:
+    finance = next(s for s in finance_pack.sections if s.topic == "财务管理")
+    bureau = [e for e in finance.measures if e.doc == BUREAU]
+    text = document_text(BUREAU)
+    # Every 一是…九是 item of the bureau's report that speaks of 财务 is there, in the report's order.
+    assert {e.label for e in bureau} >= {"三是", "六是"}
+    assert [e.start for e in bureau] == sorted(e.start for e in bureau)
+    assert all("财务" in text[e.start:e.end] for e in bureau)
+
+
+def test_articles_are_few_laws_first_and_in_their_own_order(finance_pack: StudyPack) -> None:
+    for section in finance_pack.sections:
+        assert 0 < len(section.regulations) <= 8
+        ranks = [hierarchy(e.title) for e in section.regulations]
+        assert ranks == sorted(ranks)
+        assert not any(frames_the_law(e.text) for e in section.regulations)
+
+
 def test_finance_pack_cites_audit_or_accounting_law_articles(finance_pack: StudyPack) -> None:
     articles = [e for s in finance_pack.sections for e in s.regulations]
     law_articles = [e for e in articles if e.doc in (AUDIT_LAW, ACCOUNTING_LAW)]
@@ -195,12 +253,13 @@ def test_every_excerpt_is_an_exact_span_of_its_document(finance_pack: StudyPack)
         assert all(t in e.text for t in e.titles)
 
 
-def test_excerpts_match_their_topic_and_do_not_repeat(finance_pack: StudyPack) -> None:
+def test_excerpts_match_their_topic_and_do_not_repeat(finance_pack: StudyPack, corpus_workspace: Workspace) -> None:
     spans = [(e.doc, e.start, e.end) for e in finance_pack.excerpts]
     assert len(spans) == len(set(spans))
     for section in finance_pack.sections:
         for e in section.excerpts:
-            assert matches_topic(e.text, topic_terms(section.topic)), (section.topic, e.source)
+            terms = topic_terms(section.topic, corpus_workspace.searcher.idf)
+            assert matches_topic(e.text, terms), (section.topic, e.source)
         # Grouped by document, in document order within each.
         for part in (section.regulations, section.measures):
             docs = [e.doc for e in part]

@@ -11,6 +11,8 @@ from assistant.signals.facts import asked_fact
     ("question", "kind"),
     [
         ("巡视反馈后多久报送整改情况？", "duration"),
+        ("门禁系统访问日志多久核查一次？", "frequency"),
+        ("党组会议多长时间召开一次？", "frequency"),
         ("这份通报是哪天印发的？", "date"),
         ("挂账的钱一共有多少？", "quantity"),
         ("收受礼金累计达到多少元应当开除党籍？", "money"),
@@ -40,3 +42,11 @@ def test_a_count_is_stated_by_a_number_or_by_enumerated_items() -> None:
     assert count.stated_in("政务处分的种类为：（一）警告；（二）记过；")
     assert count.stated_in("共有六种")
     assert not count.stated_in("依法给予政务处分")
+
+
+def test_how_often_is_stated_by_a_frequency_not_by_a_deadline() -> None:
+    often = asked_fact("访问日志多久核查一次？")
+    assert often is not None
+    assert often.stated_in("建立访问日志每周核查制度") and often.stated_in("每季度至少召开一次")
+    assert often.stated_in("口令一年两次更换") and often.stated_in("按月通报")
+    assert not often.stated_in("于2026年3月15日前完成口令更换")  # a deadline says when, not how often
