@@ -262,8 +262,8 @@ def library_tab(handlers: WebHandlers, demo: Any, docs: Any) -> None:
         return (table_value(handlers.library()), gr.update(choices=handlers.document_names(), value=None),
                 gr.update(choices=handlers.document_choices()))
 
-    def upload(files: list[str] | None, progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:
-        return (handlers.upload(files, progress_of(progress)), *refresh_library())
+    def upload(files: list[str] | None, replace: bool, progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:
+        return (handlers.upload(files, progress_of(progress), replace=replace), *refresh_library())
 
     def delete(name: str | None) -> tuple[Any, ...]:
         return (handlers.delete(name), *refresh_library())
@@ -275,8 +275,11 @@ def library_tab(handlers: WebHandlers, demo: Any, docs: Any) -> None:
     with gr.Tab("资料库", id="library"):
         library = gr.Dataframe(table_value(handlers.library()), wrap=True, interactive=False, elem_id="library-table")
         with gr.Row():
-            uploads = gr.File(label=f"上传文件（txt、md、docx、pdf、html、doc、wps，单个不超过 {max_mb} MB）",
-                              file_count="multiple", type="filepath", elem_id="upload-files")
+            with gr.Column():
+                uploads = gr.File(label=f"上传文件（{handlers.upload_formats}；单个不超过 {max_mb} MB；扫描件自动识别文字）",
+                                  file_count="multiple", type="filepath", elem_id="upload-files")
+                replace = gr.Checkbox(True, label="同名或同题文件视为修订版：替换旧版本（旧版存入历史，只按新版回答）",
+                                      elem_id="upload-replace")
             with gr.Column():
                 doomed = gr.Dropdown(handlers.document_names(), label="选择要删除的文件", elem_id="delete-choice")
                 delete_button = gr.Button("删除所选文件", variant="stop", elem_id="delete-button")
@@ -284,7 +287,7 @@ def library_tab(handlers: WebHandlers, demo: Any, docs: Any) -> None:
         upload_button = gr.Button("上传并索引", variant="primary", elem_id="upload-button")
         library_status = gr.Textbox(label="处理结果", lines=3, elem_id="library-status")
         library_outputs = [library_status, library, doomed, docs]
-        upload_button.click(shown(upload), [uploads], library_outputs, api_name="upload")
+        upload_button.click(shown(upload), [uploads, replace], library_outputs, api_name="upload")
         delete_button.click(shown(delete), [doomed], library_outputs, api_name="delete")
         reindex_button.click(shown(reindex), None, library_outputs, api_name="reindex")
         demo.load(refresh_library, None, [library, doomed, docs], api_visibility="private")

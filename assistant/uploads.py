@@ -20,7 +20,7 @@ from index.loaders.content_type import CONTENT_LABELS, detect_content
 from index.loaders.document import megabytes
 from index.loaders.image import IMAGE_SUFFIXES
 
-__all__ = ["ALLOWED_SUFFIXES", "UploadRejected", "safe_upload_name", "store_upload"]
+__all__ = ["ALLOWED_SUFFIXES", "UploadRejected", "check_upload", "read_upload", "safe_upload_name", "store_upload"]
 
 ALLOWED_SUFFIXES = SUPPORTED_SUFFIXES
 MAX_STEM_CHARS = 80
@@ -106,6 +106,20 @@ def check_upload(name: str, data: bytes, max_bytes: int) -> str:
     return safe
 
 
+def read_upload(src: Path, max_bytes: int, shown: str | None = None) -> bytes:
+    """The bytes of an upload that exists and fits the size limit (checked before reading it)."""
+    shown = shown or src.name
+    if not src.is_file():
+        raise UploadRejected(shown, "文件不存在或不是普通文件")
+    size = src.stat().st_size
+    if size > max_bytes:
+        raise UploadRejected(shown, f"文件过大（超过 {megabytes(max_bytes / 1024 / 1024)} MB，本文件 {megabytes(size / 1024 / 1024)} MB）")
+    try:
+        return src.read_bytes()
+    except OSError as exc:
+        raise UploadRejected(shown, f"无法读取文件：{exc.strerror or exc}") from exc
+
+
 def store_upload(src: Path, uploads_dir: Path, max_bytes: int, *, name: str | None = None) -> Path:
     """Check ``src`` and copy it into ``uploads_dir``; returns the stored path.
 
@@ -114,15 +128,7 @@ def store_upload(src: Path, uploads_dir: Path, max_bytes: int, *, name: str | No
     content uploaded again returns the stored copy.
     """
     shown = name or src.name
-    if not src.is_file():
-        raise UploadRejected(shown, "文件不存在或不是普通文件")
-    size = src.stat().st_size
-    if size > max_bytes:  # before reading it into memory
-        raise UploadRejected(shown, f"文件过大（超过 {megabytes(max_bytes / 1024 / 1024)} MB，本文件 {megabytes(size / 1024 / 1024)} MB）")
-    try:
-        data = src.read_bytes()
-    except OSError as exc:
-        raise UploadRejected(shown, f"无法读取文件：{exc.strerror or exc}") from exc
+    data = read_upload(src, max_bytes, shown)
     safe = check_upload(shown, data, max_bytes)
     uploads_dir.mkdir(parents=True, exist_ok=True)
     folder = uploads_dir.resolve()

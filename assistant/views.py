@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -37,8 +37,14 @@ class Table:
     widths: tuple[int, ...]
 
 
+def page_note(chunk: Chunk) -> str:
+    """第p页, and （扫描件识别） when the text was recognised from a scan, so a reader knows it may hold
+    recognition errors and checks the paper original."""
+    return (f"第{chunk.page}页" if chunk.page else "") + ("（扫描件识别）" if chunk.ocr else "")
+
+
 def _page(chunk: Chunk) -> str:
-    return f"第{chunk.page}页，" if chunk.page else ""
+    return f"{note}，" if (note := page_note(chunk)) else ""
 
 
 def document_title(chunk: Chunk) -> str:
@@ -173,24 +179,26 @@ def ledger_overview(rows: Sequence[LedgerRow]) -> Table:
     return Table("总览", ("文件", "反馈问题 / 完成情况", "措施数"), body, (34, 60, 10))
 
 
-LIBRARY_HEADER = ("标题", "文件", "类别", "片段数", "索引时间", "状态")
+LIBRARY_HEADER = ("标题", "文件", "类别", "版本", "片段数", "索引时间", "状态")
 _STATUS_LABELS = {"ok": "已索引", "failed": "失败", "pending": "处理中"}
 
 
-def library_table(records: Sequence[FileRecord]) -> Table:
-    """The indexed documents, newest first."""
+def library_table(records: Sequence[FileRecord], versions: Mapping[str, int] | None = None) -> Table:
+    """The indexed documents, newest first; the version counts the earlier ones a revision replaced."""
+    versions = versions or {}
     rows: list[list[Any]] = [
         [
             r.title or r.name,
             r.name,
             KIND_LABELS.get(r.kind, r.kind or "—"),
+            f"第 {versions.get(r.name, 1)} 版",
             r.chunks,
             time.strftime("%Y-%m-%d %H:%M", time.localtime(r.indexed_at)) if r.indexed_at else "",
             _STATUS_LABELS.get(r.status, r.status) + (f"：{r.error}" if r.error else ""),
         ]
         for r in sorted(records, key=lambda r: -r.indexed_at)
     ]
-    return Table("资料库", LIBRARY_HEADER, rows, (40, 40, 12, 8, 18, 40))
+    return Table("资料库", LIBRARY_HEADER, rows, (40, 40, 12, 8, 8, 18, 40))
 
 
 # ---------------------------------------------------------------------------------------------------

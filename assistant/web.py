@@ -18,11 +18,12 @@ from typing import Any
 from assistant.answering import Answer
 from assistant.exports import write_check_results, write_ledger, write_study_pack
 from assistant.ledger import build_ledger, filter_rows
-from assistant.library import LibraryError, add_files, reindex, remove_document
+from assistant.library import LibraryError, add_files, reindex, remove_document, versions
 from assistant.measures import MeasureResult, check_measures, read_measures_file
 from assistant.retrieval import SearchFilter
 from assistant.signals.question import content_words as _content_words
 from assistant.study import StudyPack, build_study_pack, excerpt_choice, excerpt_key
+from assistant.uploads import ALLOWED_SUFFIXES
 from assistant.views import (
     Table,
     answer_text,
@@ -30,6 +31,7 @@ from assistant.views import (
     ledger_table,
     library_table,
     markdown_escape,
+    page_note,
     related_line,
     study_markdown,
     verdict_in_words,
@@ -77,7 +79,7 @@ def source_cards(answer: Answer) -> str:
     cards = []
     for c in answer.citations:
         chunk = c.chunk
-        page = f" · 第{chunk.page}页" if chunk.page else ""
+        page = f" · {note}" if (note := page_note(chunk)) else ""
         cards.append(
             f"<div class='source-card' id='src-{c.n}'>"
             f"<div class='where'>[{c.n}] 《{html.escape(chunk.title)}》{page} · {html.escape(chunk.section or '正文')}</div>"
@@ -194,6 +196,10 @@ class WebHandlers:
     def llm_available(self) -> bool:
         return self.ws.settings.llm_provider != "none"
 
+    @property
+    def upload_formats(self) -> str:
+        return "、".join(suffix.lstrip(".") for suffix in ALLOWED_SUFFIXES)
+
     def document_choices(self) -> list[str]:
         return sorted({r.name for r in self.ws.manifest.records() if r.status == "ok"})
 
@@ -274,11 +280,14 @@ class WebHandlers:
 
     # -- 资料库 -----------------------------------------------------------------------------------
     def library(self) -> Table:
-        return library_table(self.ws.manifest.records())
+        return library_table(self.ws.manifest.records(), versions(self.ws))
 
-    def upload(self, files: Sequence[str] | None, progress: ProgressCallback | None = None) -> str:
+    def upload(
+        self, files: Sequence[str] | None, progress: ProgressCallback | None = None, *, replace: bool = True
+    ) -> str:
+        """Adds the files; with ``replace`` a revised version takes the place of the document it revises."""
         try:
-            return add_files(self.ws, [Path(f) for f in files or ()], progress).summary()
+            return add_files(self.ws, [Path(f) for f in files or ()], progress, replace=replace).summary()
         except LibraryError as exc:
             raise UserError(str(exc)) from exc
 

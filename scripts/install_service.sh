@@ -83,13 +83,14 @@ ZGT_DOCS_DIR=$PREFIX/docs
 ZGT_INDEX_DIR=/var/lib/zhenggaitong/index
 ZGT_UPLOADS_DIR=/var/lib/zhenggaitong/uploads
 ZGT_TRASH_DIR=/var/lib/zhenggaitong/trash
+ZGT_HISTORY_DIR=/var/lib/zhenggaitong/history
 EOT
   )
   echo "已写入设置：$ENV_FILE（监听 $HOST:$PORT，已开启登录）"
 fi
 
 # The data folders exist before the first start: ExecStartPre indexes ZGT_UPLOADS_DIR.
-for d in var/lib/zhenggaitong/index var/lib/zhenggaitong/uploads var/lib/zhenggaitong/trash \
+for d in var/lib/zhenggaitong/index var/lib/zhenggaitong/uploads var/lib/zhenggaitong/trash var/lib/zhenggaitong/history \
          var/log/zhenggaitong var/cache/zhenggaitong; do
   mkdir -p "$ROOT/$d"
 done

@@ -33,7 +33,7 @@ def served(corpus_workspace: Workspace, tmp_path_factory: pytest.TempPathFactory
     """The app on a free loopback port over the session's corpus index; uploads go to a temp folder."""
     folder = tmp_path_factory.mktemp("web")
     settings = corpus_workspace.settings.model_copy(
-        update={"uploads_dir": folder / "uploads", "trash_dir": folder / "trash"}
+        update={"uploads_dir": folder / "uploads", "trash_dir": folder / "trash", "history_dir": folder / "history"}
     )
     demo = app.build_app(settings, workspace=corpus_workspace)
     demo.queue()
@@ -131,7 +131,7 @@ def test_api_check_study_ledger_and_library(served: tuple[str, Any], tmp_path: P
 
     upload = tmp_path / "新增整改方案.txt"
     upload.write_text("一、加强档案管理\n（一）一是建立档案数字化台账，每季度开展一次档案安全检查。\n", encoding="gb18030")
-    status, *_ = client.predict([handle_file(str(upload))], api_name="/upload")
+    status, *_ = client.predict([handle_file(str(upload))], True, api_name="/upload")
     assert "新增 1" in status
     _, cards, plain, _ = client.predict("档案数字化台账", [], [], [], "抽取式", api_name="/ask")
     assert "新增整改方案" in plain

@@ -55,7 +55,7 @@ def first_source(plain: str) -> str:
 def served(corpus_workspace: Workspace, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     folder = tmp_path_factory.mktemp("load")
     settings = corpus_workspace.settings.model_copy(
-        update={"uploads_dir": folder / "uploads", "trash_dir": folder / "trash"}
+        update={"uploads_dir": folder / "uploads", "trash_dir": folder / "trash", "history_dir": folder / "history"}
     )
     with running_web_app(settings, corpus_workspace, default_concurrency_limit=QUEUE_WORKERS) as url:
         yield url

@@ -165,7 +165,7 @@ def copy_docs(folder: Path) -> Path:
 def test_everything_in_process_stays_on_this_machine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     docs = copy_docs(tmp_path / "docs")
     settings = Settings(index_dir=tmp_path / "index", docs_dir=docs, uploads_dir=tmp_path / "uploads",
-                        trash_dir=tmp_path / "trash")
+                        trash_dir=tmp_path / "trash", history_dir=tmp_path / "history")
     with no_network(monkeypatch) as attempts:
         ws = Workspace(settings)  # its own encoder: loading the model is under the guard too
         report = ws.index()

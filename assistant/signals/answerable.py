@@ -15,8 +15,10 @@ from assistant.signals.model import LogisticModel, load_model
 from assistant.signals.question import QuestionAnalysis
 from assistant.signals.relevance import Scored
 
-# Evidence only: whether a question asks for a value is not itself a reason to refuse it.
-ANSWERABLE_FEATURES = ("top", "top3", "cover_text", "fact_gap", "missing")
+# Evidence only: whether a question asks for a value is not itself a reason to refuse it. Nothing that
+# counts on several relevant passages (a mean over the top three): a library of one short report holds
+# one passage that answers, and the judgement must not depend on how much else is indexed.
+ANSWERABLE_FEATURES = ("top", "cover_text", "fact_gap", "missing")
 TOP = 5
 
 

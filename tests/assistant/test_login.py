@@ -234,6 +234,7 @@ def test_real_app_locks_out_failed_logins_and_logs_no_secret(tmp_path: Path) -> 
         "ZGT_INDEX_DIR": str(tmp_path / "index"),
         "ZGT_UPLOADS_DIR": str(tmp_path / "uploads"),
         "ZGT_TRASH_DIR": str(tmp_path / "trash"),
+        "ZGT_HISTORY_DIR": str(tmp_path / "history"),
         "ZGT_WEB_USERS": f"张三:{password},li:{other_password}",
         "ZGT_LOGIN_MAX_FAILURES": str(MAX_FAILURES),
         "ZGT_LOGIN_WINDOW_SECONDS": "600",
