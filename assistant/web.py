@@ -7,13 +7,15 @@ Document text is always escaped: a ``*`` redaction or a ``<tag>`` in a report is
 
 from __future__ import annotations
 
+import functools
 import html
+import inspect
 import re
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from assistant.answering import Answer
 from assistant.exports import study_docx, write_table
@@ -34,14 +36,43 @@ from assistant.views import (
     study_markdown,
 )
 from assistant.workspace import Workspace
+from index.generation import IndexUnavailable
 from index.kinds import KIND_LABELS
+from index.lock import IndexBusy
+from index.manifest import FileRecord
 from index.pipeline import ProgressCallback
 
 ChatMessage = dict[str, str]
+Handler = TypeVar("Handler", bound=Callable[..., Any])
 
 
 class UserError(Exception):
     """Something the user asked that cannot be done; the message is shown on the page, in Chinese."""
+
+
+# What the index itself may refuse: no index yet, or (with --no-wait semantics) a writer running.
+_SHOWN = (IndexUnavailable, IndexBusy, LibraryError)
+
+
+def user_errors(handler: Handler) -> Handler:
+    """The handler with the index's and the library's refusals turned into ``UserError`` (their messages
+    are already Chinese); a generator stays one, so Gradio still streams it."""
+    if inspect.isgeneratorfunction(handler):
+        @functools.wraps(handler)
+        def stream(*args: Any, **kwargs: Any) -> Iterator[Any]:
+            try:
+                yield from handler(*args, **kwargs)
+            except _SHOWN as exc:
+                raise UserError(str(exc)) from exc
+        return stream  # type: ignore[return-value]
+
+    @functools.wraps(handler)
+    def call(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return handler(*args, **kwargs)
+        except _SHOWN as exc:
+            raise UserError(str(exc)) from exc
+    return call  # type: ignore[return-value]
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -138,13 +169,20 @@ class WebHandlers:
     def llm_available(self) -> bool:
         return self.ws.settings.llm_provider != "none"
 
+    def _records(self) -> list[FileRecord]:
+        try:
+            return self.ws.manifest.records()
+        except IndexUnavailable:  # no index yet: empty lists (asking says why)
+            return []
+
     def document_choices(self) -> list[str]:
-        return sorted({r.name for r in self.ws.manifest.records() if r.status == "ok"})
+        return sorted({r.name for r in self._records() if r.status == "ok"})
 
     def document_names(self) -> list[str]:
-        return [r.name for r in self.ws.manifest.records()]
+        return [r.name for r in self._records()]
 
     # -- 问答 -------------------------------------------------------------------------------------
+    @user_errors
     def ask(
         self, message: str, chat: Sequence[ChatMessage], questions: Sequence[str], kinds: Sequence[str],
         docs: Sequence[str], use_llm: bool,
@@ -174,6 +212,7 @@ class WebHandlers:
         )
 
     # -- 措施核查 ---------------------------------------------------------------------------------
+    @user_errors
     def check(self, text: str, upload: str | None) -> tuple[Table, list[Path]]:
         measures = [line.strip() for line in (text or "").splitlines() if line.strip()]
         if upload:
@@ -188,6 +227,7 @@ class WebHandlers:
         return table, [write_table(table, out / "措施核查结果.xlsx"), write_table(table, out / "措施核查结果.csv")]
 
     # -- 学习资料 ---------------------------------------------------------------------------------
+    @user_errors
     def study(self, theme: str, docs: Sequence[str]) -> tuple[str, list[Path]]:
         """The pack's Markdown (tags escaped, for the preview) and its .docx and .md files."""
         theme = (theme or "").strip()
@@ -202,6 +242,7 @@ class WebHandlers:
         return escape_tags(markdown), [docx_path, md_path]
 
     # -- 整改台账 ---------------------------------------------------------------------------------
+    @user_errors
     def ledger(self, doc: str | None, area: str, keyword: str) -> tuple[Table, Path]:
         rows = filter_rows(build_ledger(self.ws), doc=doc or None, area=area or None, keyword=keyword or None)
         table = ledger_table(rows)
@@ -209,20 +250,17 @@ class WebHandlers:
 
     # -- 资料库 -----------------------------------------------------------------------------------
     def library(self) -> Table:
-        return library_table(self.ws.manifest.records())
+        return library_table(self._records())
 
+    @user_errors
     def upload(self, files: Sequence[str] | None, progress: ProgressCallback | None = None) -> str:
-        try:
-            return add_files(self.ws, [Path(f) for f in files or ()], progress).summary()
-        except LibraryError as exc:
-            raise UserError(str(exc)) from exc
+        return add_files(self.ws, [Path(f) for f in files or ()], progress).summary()
 
-    def delete(self, name: str | None) -> str:
-        try:
-            return remove_document(self.ws, name or "")
-        except LibraryError as exc:
-            raise UserError(str(exc)) from exc
+    @user_errors
+    def delete(self, name: str | None, progress: ProgressCallback | None = None) -> str:
+        return remove_document(self.ws, name or "", progress)
 
+    @user_errors
     def reindex(self, progress: ProgressCallback | None = None) -> str:
         return reindex(self.ws, progress).summary()
 

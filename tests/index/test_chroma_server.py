@@ -45,7 +45,9 @@ def test_index_search_and_ask_against_a_chroma_server(
     assert ws.vectors.count() == ws.lexical.count() == first.chunks_written > 0
     assert not (tmp_path / "index" / "chroma").exists(), "server mode must not write an embedded Chroma folder"
     remote = chromadb.HttpClient(host=chroma_server.host, port=chroma_server.port)
-    assert remote.get_collection("flow").count() == first.chunks_written  # the vectors live on the server
+    collection = ws.vectors.name  # the current build's collection: flow-<build>
+    assert collection.startswith("flow-")
+    assert remote.get_collection(collection).count() == first.chunks_written  # the vectors live on the server
 
     hits = ws.searcher.search("第1号往来款项挂账", k=3)
     assert hits and hits[0].chunk.doc == "报告01.txt"
@@ -59,10 +61,10 @@ def test_index_search_and_ask_against_a_chroma_server(
     again = ws.index()
     assert again.counts() == {"added": 0, "updated": 1, "unchanged": 1, "removed": 1, "failed": 0}, again.summary()
     assert all(h.chunk.doc != "报告01.txt" for h in ws.searcher.search("第1号往来款项挂账", k=10))
-    assert remote.get_collection("flow").get(where={"doc": "报告01.txt"}, include=[])["ids"] == []
+    assert remote.get_collection(collection).get(where={"doc": "报告01.txt"}, include=[])["ids"] == []
     texts = " ".join(e.chunk.text for e in ws.lexical.entries())
     assert "第0号长期闲置资产" in texts and "第0号往来款项挂账" not in texts
-    assert ws.vectors.count() == ws.lexical.count() == remote.get_collection("flow").count()
+    assert ws.vectors.count() == ws.lexical.count() == remote.get_collection(collection).count()
 
     # A second client (another process, say the web app) sees the same data through the server.
     other = Workspace(chroma_server.settings(tmp_path / "index", "flow"), embeddings=embeddings)

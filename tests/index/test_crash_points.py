@@ -21,7 +21,7 @@ import signal
 import subprocess
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -161,6 +161,7 @@ class CrashPoint:
     nth: int
     phase: str = "build"  # build: first index run; update: files changed; purge: files deleted
     write_batch: int | None = None
+    server_target: str = ""  # the same write point against a Chroma server, where it differs
 
 
 CRASH_POINTS = [
@@ -172,7 +173,8 @@ CRASH_POINTS = [
     CrashPoint("lexical-written", "index.lexical:LexicalStore.replace_document", "after", 3),
     CrashPoint("manifest-update", "index.manifest:Manifest.mark_ok", "before", 3),
     CrashPoint("update-chroma-written", "index.store:VectorStore.add", "after", 2, phase="update"),
-    CrashPoint("purge-of-deleted-file", "index.lexical:LexicalStore.delete_document", "before", 1, phase="purge"),
+    CrashPoint("purge-of-deleted-file", "index.lexical:LexicalStore.delete_document", "before", 1, phase="purge",
+               server_target="index.replica:RemoteDocuments.delete_document"),
 ]
 SERVER_CRASH_POINTS = {"chroma-upsert-midway", "manifest-update", "purge-of-deleted-file"}
 
@@ -182,15 +184,20 @@ def index_env(index_dir: Path, extra: dict[str, str] | None = None) -> dict[str,
 
 
 def pending_rows(index_dir: Path) -> int:
+    """Pending manifest rows in every build of the index (the writer's manifests, both modes)."""
     import sqlite3
 
-    with sqlite3.connect(f"file:{index_dir / 'manifest.sqlite'}?mode=ro", uri=True) as db:
-        return int(db.execute("SELECT COUNT(*) FROM files WHERE status = 'pending'").fetchone()[0])
+    count = 0
+    for manifest in index_dir.glob("builds/*/manifest.sqlite"):
+        with sqlite3.connect(f"file:{manifest}?mode=ro", uri=True) as db:
+            count += int(db.execute("SELECT COUNT(*) FROM files WHERE status = 'pending'").fetchone()[0])
+    return count
 
 
 def crash_params() -> list[Any]:
     params = [pytest.param("embedded", p, id=f"embedded-{p.name}") for p in CRASH_POINTS]
-    params += [pytest.param("server", p, id=f"server-{p.name}") for p in CRASH_POINTS if p.name in SERVER_CRASH_POINTS]
+    params += [pytest.param("server", replace(p, target=p.server_target or p.target), id=f"server-{p.name}")
+               for p in CRASH_POINTS if p.name in SERVER_CRASH_POINTS]
     return params
 
 
