@@ -5,7 +5,8 @@ line per input: ``{"id", "passages": [{"doc", "title", "section", "label", "star
 "text"}]}`` where ``doc`` is the source file's name.
 
 Exit codes: 0 done; 1 some paths given to ``index`` do not exist; 2 nothing to ask; 3 there is no index
-to read yet (never built, or its first build is running); 4 ``index --no-wait`` found another writer.
+to read yet (never built, or its first build is running); 4 ``index --no-wait`` found another writer;
+5 with a Chroma server, the index is kept by another machine's folder (see README, 多副本).
 """
 
 from __future__ import annotations
@@ -23,11 +24,12 @@ from assistant.retrieval import Passage, SearchFilter
 from assistant.settings import Settings, enforce_offline_environment, get_settings
 from assistant.views import answer_text, jsonl_line, measure_summary
 from assistant.workspace import Workspace
-from index.generation import IndexUnavailable
+from index.generation import IndexReadOnly, IndexUnavailable
 from index.lock import IndexBusy, waiting_message
 
 EXIT_NO_INDEX = 3
 EXIT_BUSY = 4
+EXIT_READ_ONLY = 5
 
 
 def passage_json(p: Passage) -> dict[str, Any]:
@@ -280,3 +282,6 @@ def main(argv: list[str] | None = None, settings: Settings | None = None) -> int
     except IndexBusy as exc:
         print(exc, file=sys.stderr)
         return EXIT_BUSY
+    except IndexReadOnly as exc:
+        print(exc, file=sys.stderr)
+        return EXIT_READ_ONLY

@@ -43,6 +43,8 @@ def add_files(ws: Workspace, files: Sequence[Path], progress: ProgressCallback |
     """Store each file under the uploads folder (checked by content) and index the accepted ones."""
     if not files:
         raise LibraryError("请选择要上传的文件")
+    # A replica that does not keep the index refuses before storing anything (index/storage.py).
+    ws.storage.check_writer(ws.storage.current(), rebuild=False)
     settings = ws.settings
     saved: list[Path] = []
     rejected: list[str] = []

@@ -36,7 +36,7 @@ from assistant.views import (
     study_markdown,
 )
 from assistant.workspace import Workspace
-from index.generation import IndexUnavailable
+from index.generation import IndexReadOnly, IndexUnavailable
 from index.kinds import KIND_LABELS
 from index.lock import IndexBusy
 from index.manifest import FileRecord
@@ -50,8 +50,8 @@ class UserError(Exception):
     """Something the user asked that cannot be done; the message is shown on the page, in Chinese."""
 
 
-# What the index itself may refuse: no index yet, or (with --no-wait semantics) a writer running.
-_SHOWN = (IndexUnavailable, IndexBusy, LibraryError)
+# What the index itself may refuse (no index yet; kept by another machine's replica) and the library's refusals.
+_SHOWN = (IndexUnavailable, IndexBusy, IndexReadOnly, LibraryError)
 
 
 def user_errors(handler: Handler) -> Handler:

@@ -31,6 +31,10 @@ class IndexUnavailable(Exception):
     """There is no index to read yet (never built, or its first build is still running). Chinese message."""
 
 
+class IndexReadOnly(Exception):
+    """This machine does not keep the index (with a Chroma server, another replica's folder does). Chinese."""
+
+
 @dataclass(frozen=True)
 class Generation:
     build: str = ""  # the current build ("" before the first build finished)
@@ -38,17 +42,18 @@ class Generation:
     previous: str = ""  # the build before the last switch, kept a while for readers still on it
     retired_at: float = 0.0  # when ``previous`` stopped being current
     next: str = ""  # a build being written (or left by a killed run): never read, dropped by the next writer
+    writer: str = ""  # the id of the index folder whose writer keeps this index (index/storage.py)
 
     @property
     def ready(self) -> bool:
         return bool(self.build)
 
-    def published(self, build: str, now: float | None = None) -> Generation:
+    def published(self, build: str, writer: str, now: float | None = None) -> Generation:
         """The pointer after a write into ``build`` ends: one generation later, ``build`` current."""
         if build == self.build:
-            return replace(self, number=self.number + 1, next="")
+            return replace(self, number=self.number + 1, next="", writer=writer)
         at = time.time() if now is None else now
-        return Generation(build, self.number + 1, self.build, at if self.build else 0.0, "")
+        return Generation(build, self.number + 1, self.build, at if self.build else 0.0, "", writer)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -61,6 +66,7 @@ class Generation:
             previous=str(data.get("previous", "")),
             retired_at=float(data.get("retired_at", 0.0)),
             next=str(data.get("next", "")),
+            writer=str(data.get("writer", "")),
         )
 
 

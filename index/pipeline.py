@@ -144,6 +144,7 @@ class Indexer:
         writer is running and ``wait`` is False."""
         with writer_lock(self.storage.root, wait=wait, on_wait=on_wait):
             current = self.storage.current()
+            self.storage.check_writer(current, rebuild=rebuild)
             build, carried = self._target(current, rebuild)
             self._drop_unused(self.storage.current(), build)
             stores = self.storage.writer(build, self.embeddings)
@@ -152,7 +153,7 @@ class Indexer:
                 report = writer.run([*paths, *carried], fingerprint=self.fingerprint, progress=progress)
             finally:
                 stores.close()
-            self.storage.publish(self.storage.current().published(build))
+            self.storage.publish(self.storage.current().published(build, self.storage.writer_id()))
         return report
 
     def remove(self, source: str, *, wait: bool = True, on_wait: WaitNotice | None = None) -> bool:
@@ -161,13 +162,14 @@ class Indexer:
             current = self.storage.current()
             if not current.ready:
                 return False
+            self.storage.check_writer(current, rebuild=False)
             stores = self.storage.writer(current.build, self.embeddings)
             try:
                 removed = BuildWriter(stores, self.options).remove(source)
             finally:
                 stores.close()
             if removed:
-                self.storage.publish(current.published(current.build))
+                self.storage.publish(current.published(current.build, self.storage.writer_id()))
         return removed
 
     def write_chunks(self, chunks: Sequence[Chunk], texts: Mapping[str, str]) -> None:
@@ -177,6 +179,7 @@ class Indexer:
         """
         with writer_lock(self.storage.root):
             current = self.storage.current()
+            self.storage.check_writer(current, rebuild=False)
             build = current.build if current.ready else new_build_id()
             stores = self.storage.writer(build, self.embeddings)
             try:
@@ -190,7 +193,7 @@ class Indexer:
                     refresh_saved_index(stores.lexical)
             finally:
                 stores.close()
-            self.storage.publish(self.storage.current().published(build))
+            self.storage.publish(self.storage.current().published(build, self.storage.writer_id()))
 
     def _target(self, current: Generation, rebuild: bool) -> tuple[str, list[Path]]:
         """The build to write into, and the files a pipeline change carries over from the current one."""

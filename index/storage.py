@@ -29,7 +29,15 @@ from typing import Any, Literal, Protocol
 
 from index.chunking import Chunk
 from index.embedding import SentenceEmbeddings
-from index.generation import LEGACY_BUILD, ChromaPointer, FilePointer, Generation, IndexUnavailable, Pointer
+from index.generation import (
+    LEGACY_BUILD,
+    ChromaPointer,
+    FilePointer,
+    Generation,
+    IndexReadOnly,
+    IndexUnavailable,
+    Pointer,
+)
 from index.lexical import LexicalStore
 from index.lock import writer_active
 from index.manifest import Manifest
@@ -133,6 +141,25 @@ class IndexStorage:
     def publish(self, generation: Generation) -> None:
         """Write the pointer (writers only, holding the writer lock)."""
         self._pointer.write(generation)
+
+    def writer_id(self) -> str:
+        """This index folder's id. With a Chroma server, replicas on other machines have folders of their
+        own: the pointer records which folder keeps the index (its manifest and lock live there)."""
+        path = self.root / "writer.id"
+        if not path.exists():
+            self.root.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(".tmp")
+            tmp.write_text(uuid.uuid4().hex[:12], encoding="utf-8")
+            tmp.replace(path)
+        return path.read_text(encoding="utf-8").strip()
+
+    def check_writer(self, generation: Generation, *, rebuild: bool) -> None:
+        """Refuse an incremental write from a folder that does not keep this index (a rebuild takes it over)."""
+        if generation.ready and generation.writer and generation.writer != self.writer_id() and not rebuild:
+            raise IndexReadOnly(
+                "这个索引由另一台机器上的整改通维护（上传、删除和重新索引要在那里进行）；"
+                "确需改由本机维护，请在本机运行 python -m assistant index --rebuild"
+            )
 
     # -- names ----------------------------------------------------------------------------------------
     def folder(self, build: str) -> Path:

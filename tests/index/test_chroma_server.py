@@ -83,3 +83,42 @@ def test_chroma_server_stays_on_this_machine(chroma_server: ChromaServer) -> Non
             outside.append(line)
     assert outside == [], "\n".join(outside[:20])
 
+
+# ---------------------------------------------------------------------------------------------
+# Replicas: another index folder (another machine) follows the server; writes stay with one folder
+# ---------------------------------------------------------------------------------------------
+def test_a_replica_copies_only_what_changed_and_cannot_write_unless_it_takes_over(
+    chroma_server: ChromaServer, embeddings: SentenceEmbeddings, tmp_path: Path
+) -> None:
+    import chromadb
+
+    from index.generation import IndexReadOnly
+    from index.replica import ReplicaCache, documents_collection
+
+    docs = write_numbered_reports(tmp_path / "docs", count=3)
+    keeper = Workspace(chroma_server.settings(tmp_path / "keeper", "replicated", docs_dir=docs), embeddings=embeddings)
+    keeper.index()
+    replica = Workspace(chroma_server.settings(tmp_path / "replica", "replicated", docs_dir=docs), embeddings=embeddings)
+    assert store_state(replica).lexical == store_state(keeper).lexical
+    build = replica.generation.build
+    copy = tmp_path / "replica" / "replica" / build
+    assert (copy / "lexical.sqlite").exists() and not (tmp_path / "replica" / "builds").exists()
+
+    # One document changed: the replica's next read copies that one record, not the others.
+    (docs / "报告01.txt").write_text(numbered_report(1).replace("往来款项挂账", "长期闲置资产"), encoding="utf-8")
+    keeper.index()
+    hits = replica.searcher.search("第1号长期闲置资产", k=1)
+    assert hits[0].chunk.doc == "报告01.txt" and "长期闲置资产" in hits[0].chunk.text
+    remote = chromadb.HttpClient(host=chroma_server.host, port=chroma_server.port)
+    records = documents_collection(remote, replica.vectors.name + "-docs", create=False)
+    assert ReplicaCache(copy, records).sync() == 0  # already current: nothing fetched again
+    assert store_state(replica).lexical == store_state(keeper).lexical
+
+    # The replica's folder does not keep this index: incremental writes are refused; a rebuild takes over.
+    with pytest.raises(IndexReadOnly, match="另一台机器"):
+        replica.index()
+    replica.index(rebuild=True)
+    with pytest.raises(IndexReadOnly):
+        keeper.index()
+    assert keeper.generation.build == replica.generation.build != build
+    assert store_state(keeper).lexical == store_state(replica).lexical
