@@ -222,7 +222,8 @@ class WebHandlers:
                 raise UserError(f"无法读取上传的清单：{exc}") from exc
         if not measures:
             raise UserError("请输入措施（每行一条）或上传整改清单")
-        table = check_table(check_measures(self.ws, measures))
+        with self.ws.pinned():
+            table = check_table(check_measures(self.ws, measures))
         out = _export_dir("check")
         return table, [write_table(table, out / "措施核查结果.xlsx"), write_table(table, out / "措施核查结果.csv")]
 
@@ -233,7 +234,8 @@ class WebHandlers:
         theme = (theme or "").strip()
         if not theme:
             raise UserError("请输入学习主题，例如：财务管理与内部审计")
-        pack = build_study_pack(self.ws, theme, docs=list(docs or []) or None)
+        with self.ws.pinned():
+            pack = build_study_pack(self.ws, theme, docs=list(docs or []) or None)
         out = _export_dir("study")
         markdown = study_markdown(pack)
         md_path = out / f"{safe_upload_name(theme)}学习资料.md"
@@ -244,7 +246,9 @@ class WebHandlers:
     # -- 整改台账 ---------------------------------------------------------------------------------
     @user_errors
     def ledger(self, doc: str | None, area: str, keyword: str) -> tuple[Table, Path]:
-        rows = filter_rows(build_ledger(self.ws), doc=doc or None, area=area or None, keyword=keyword or None)
+        with self.ws.pinned():
+            rows = build_ledger(self.ws)
+        rows = filter_rows(rows, doc=doc or None, area=area or None, keyword=keyword or None)
         table = ledger_table(rows)
         return table, write_table(table, _export_dir("ledger") / "整改台账.xlsx")
 

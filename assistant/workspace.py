@@ -16,6 +16,8 @@ from __future__ import annotations
 import logging
 import sqlite3
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from functools import cached_property
 from pathlib import Path
@@ -94,6 +96,7 @@ class Workspace:
             self.__dict__["embeddings"] = embeddings
         self._view: IndexView | None = None
         self._view_lock = threading.Lock()
+        self._pinned = threading.local()
 
     @property
     def index_dir(self) -> Path:
@@ -122,6 +125,9 @@ class Workspace:
     # -- reading: the current generation ------------------------------------------------------------------
     def view(self) -> IndexView:
         """The index's current generation, opened (again) when the pointer moved since the last call."""
+        pinned: IndexView | None = getattr(self._pinned, "view", None)
+        if pinned is not None:
+            return pinned
         generation = self.storage.require()
         view = self._view
         if view is not None and view.key == (generation.build, generation.number):
@@ -130,6 +136,19 @@ class Workspace:
             if self._view is None or self._view.key != (generation.build, generation.number):
                 self._view = self._open_view(generation)
             return self._view
+
+    @contextmanager
+    def pinned(self) -> Iterator[IndexView]:
+        """Within the block, this thread reads one generation: a request that reads the index several
+        times (a measure check, a study pack, the ledger) never mixes two generations."""
+        if getattr(self._pinned, "view", None) is not None:  # nested: keep the outer pin
+            yield self._pinned.view
+            return
+        self._pinned.view = self.view()
+        try:
+            yield self._pinned.view
+        finally:
+            self._pinned.view = None
 
     def _open_view(self, generation: Generation) -> IndexView:
         try:
