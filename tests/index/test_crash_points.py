@@ -242,3 +242,55 @@ def test_kill_at_a_write_point_is_repaired_by_the_next_run(
     assert hit.chunk.doc == "报告03.txt"
     if point.phase == "purge":
         assert all(h.chunk.doc not in ("报告02.txt", "报告05.txt") for h in repaired_ws.searcher.search("报告", k=50))
+
+
+# ---------------------------------------------------------------------------------------------
+# kill -9 of a rebuild midway: the app keeps answering from the old build; the next run finishes
+# ---------------------------------------------------------------------------------------------
+AUDIT_QUESTION = "第2号内部审计多久开展一次？"
+
+
+def test_kill_9_of_a_rebuild_keeps_the_old_build_serving(
+    tmp_path: Path, embeddings: SentenceEmbeddings, indexer_host: IndexerHost
+) -> None:
+    from gradio_client import Client
+
+    from assistant.views import answer_text
+    from tests.servers import running_web_app
+
+    docs = write_numbered_reports(tmp_path / "docs")
+    index_dir = tmp_path / "index"
+    ws = Workspace(Settings(index_dir=index_dir, uploads_dir=tmp_path / "uploads", trash_dir=tmp_path / "trash"),
+                   embeddings=embeddings)
+    ws.index([docs])
+    old = ws.generation
+    # What the rebuild would change: report 02 loses its audit measure.
+    (docs / "报告02.txt").write_text(numbered_report(2, revised=True), encoding="utf-8")
+    argv = ["index", str(docs), "--rebuild", "--quiet"]
+
+    with running_web_app(ws.settings, ws) as url:
+        client = Client(url, verbose=False)
+
+        def ask() -> str:
+            return str(client.predict(AUDIT_QUESTION, [], [], [], "抽取式", api_name="/ask")[2])
+
+        before = ask()
+        assert "每季度开展一次第2号内部审计" in before
+        killed = indexer_host.run(argv, index_env(index_dir), CrashPoint("rebuild", "index.manifest:Manifest.mark_ok",
+                                                                          "before", 4))
+        assert killed["signal"] == signal.SIGKILL
+        pointer = ws.storage.current()
+        assert (pointer.build, pointer.number) == (old.build, old.number) and pointer.next
+        assert ws.storage.builds() == {old.build, pointer.next}  # the half-written build beside the old one
+        assert ask() == before  # still answered from the old build
+
+        assert indexer_host.run(argv, index_env(index_dir)) == {"signal": 0, "code": 0}
+        current = ws.storage.current()
+        assert current.build not in (old.build, pointer.next) and current.previous == old.build
+        assert pointer.next not in ws.storage.builds()  # the killed run's leftovers are gone
+        after = ask()
+
+    clean = Workspace(Settings(index_dir=tmp_path / "clean"), embeddings=embeddings)
+    clean.index([docs])
+    assert_same_as_clean(store_state(ws), store_state(clean))
+    assert after != before and after == answer_text(clean.answerer.answer(AUDIT_QUESTION))
