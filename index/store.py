@@ -117,7 +117,10 @@ class VectorStore:
                 embedding_function=function,
                 configuration={"hnsw": {"space": "cosine", "ef_search": SEARCH_EF}},
             )
-        hnsw = (collection.configuration or {}).get("hnsw") or {}
+        # The stored JSON, not ``collection.configuration``: that one rebuilds the embedding function from
+        # its config (loading a second encoder) and fails in a process that never created a collection
+        # (the function is registered with Chroma only on creation), e.g. an app that only reads.
+        hnsw = (collection.configuration_json or {}).get("hnsw") or {}
         if hnsw.get("ef_search") != SEARCH_EF:  # a collection created before the setting
             collection.modify(configuration={"hnsw": {"ef_search": SEARCH_EF}})
         return collection

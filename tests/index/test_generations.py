@@ -120,6 +120,21 @@ def test_a_reader_follows_what_another_workspace_writes(tmp_path: Path, embeddin
     assert reader.answerer.answer(QUESTION).citations[0].chunk.doc == "报告02.txt"
 
 
+def test_a_process_that_only_reads_opens_the_index(tmp_path: Path, embeddings: SentenceEmbeddings) -> None:
+    """A fresh process (an app or ``search`` started after the build) never created a collection: opening
+    one must not depend on what Chroma registers only when a collection is created."""
+    docs = write_numbered_reports(tmp_path / "docs", count=2)
+    make_workspace(tmp_path / "index", embeddings).index([docs])
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ZGT_")}
+    found = subprocess.run(
+        [sys.executable, "-m", "assistant", "search", "第1号往来款项挂账", "-k", "3", "--json"],
+        cwd=PROJECT_ROOT, env=env | {"ZGT_INDEX_DIR": str(tmp_path / "index"), "HF_HUB_OFFLINE": "1"},
+        capture_output=True, text=True, timeout=300,
+    )
+    assert found.returncode == 0, found.stderr[-3000:]
+    assert "报告01.txt" in found.stdout
+
+
 def test_one_request_reads_one_generation(tmp_path: Path, embeddings: SentenceEmbeddings) -> None:
     docs = write_numbered_reports(tmp_path / "docs", count=2)
     ws = make_workspace(tmp_path / "index", embeddings)
