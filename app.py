@@ -265,8 +265,8 @@ def library_tab(handlers: WebHandlers, demo: Any, docs: Any) -> None:
     def upload(files: list[str] | None, replace: bool, progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:
         return (handlers.upload(files, progress_of(progress), replace=replace), *refresh_library())
 
-    def delete(name: str | None) -> tuple[Any, ...]:
-        return (handlers.delete(name), *refresh_library())
+    def delete(name: str | None, progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:
+        return (handlers.delete(name, progress_of(progress)), *refresh_library())
 
     def reindex(progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:
         return (handlers.reindex(progress_of(progress)), *refresh_library())

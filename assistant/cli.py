@@ -3,6 +3,10 @@
 Machine interface (stable): ``search --jsonl FILE`` reads lines ``{"id", "question"}`` and writes one
 line per input: ``{"id", "passages": [{"doc", "title", "section", "label", "start", "end", "score",
 "text"}]}`` where ``doc`` is the source file's name.
+
+Exit codes: 0 done; 1 some paths given to ``index`` do not exist; 2 nothing to ask; 3 there is no index
+to read yet (never built, or its first build is running); 4 ``index --no-wait`` found another writer;
+5 with a Chroma server, the index is kept by another machine's folder (see README, 多副本).
 """
 
 from __future__ import annotations
@@ -20,7 +24,13 @@ from assistant.retrieval import Passage, SearchFilter
 from assistant.settings import Settings, enforce_offline_environment, get_settings
 from assistant.views import answer_text, jsonl_line, measure_summary, page_note
 from assistant.workspace import Workspace
+from index.generation import IndexReadOnly, IndexUnavailable
 from index.kinds import DocumentKind
+from index.lock import IndexBusy, waiting_message
+
+EXIT_NO_INDEX = 3
+EXIT_BUSY = 4
+EXIT_READ_ONLY = 5
 
 
 def passage_json(p: Passage) -> dict[str, Any]:
@@ -53,7 +63,10 @@ def cmd_index(ws: Workspace, args: argparse.Namespace) -> int:
         bar.set_postfix_str(name[:30])
         bar.refresh()
 
-    report = ws.index(paths, rebuild=args.rebuild, progress=progress)
+    def waiting(seconds: int) -> None:
+        print(waiting_message(seconds), file=sys.stderr, flush=True)
+
+    report = ws.index(paths, rebuild=args.rebuild, progress=progress, wait=not args.no_wait, on_wait=waiting)
     bar.close()
     if args.json:
         print(json.dumps({
@@ -252,7 +265,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p_index = sub.add_parser("index", help="建立或增量更新索引")
     p_index.add_argument("paths", nargs="*", help="文件或文件夹（默认 docs_src/）")
-    p_index.add_argument("--rebuild", action="store_true", help="清空后重建")
+    p_index.add_argument("--rebuild", action="store_true",
+                         help="重建：在旧索引旁建新索引，建好后一次切换（期间照常回答）")
+    p_index.add_argument("--no-wait", action="store_true", help="已有索引任务在进行时立即退出，不等待")
     p_index.add_argument("--json", action="store_true", help="以 JSON 输出统计")
     p_index.add_argument("--quiet", action="store_true", help="不显示进度条")
 
@@ -310,4 +325,14 @@ def main(argv: list[str] | None = None, settings: Settings | None = None) -> int
     ws = Workspace(settings or get_settings())
     handlers = {"index": cmd_index, "search": cmd_search, "ask": cmd_ask, "check": cmd_check, "study": cmd_study,
                 "ledger": cmd_ledger, "eval": cmd_eval}
-    return handlers[args.command](ws, args)
+    try:
+        return handlers[args.command](ws, args)
+    except IndexUnavailable as exc:
+        print(exc, file=sys.stderr)
+        return EXIT_NO_INDEX
+    except IndexBusy as exc:
+        print(exc, file=sys.stderr)
+        return EXIT_BUSY
+    except IndexReadOnly as exc:
+        print(exc, file=sys.stderr)
+        return EXIT_READ_ONLY

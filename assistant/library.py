@@ -3,7 +3,9 @@ document, re-index everything.
 
 Uploads are checked and stored by assistant/uploads.py; a removed document's file goes to the trash
 folder and a replaced version to the history folder (never deleted outright), both outside the folders
-a re-index reads, so neither comes back.
+a re-index reads, so neither comes back. Every change goes through the index's writer lock: while
+another process (a CLI ``index``, another replica) writes, the request waits and says so through its
+progress callback.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from pathlib import Path
 from assistant.settings import Settings
 from assistant.uploads import UploadRejected, check_upload, read_upload, store_upload
 from assistant.workspace import Workspace
+from index.generation import IndexUnavailable
+from index.lock import WaitNotice, waiting_message
 from index.manifest import FileRecord, content_hash
 from index.pipeline import IndexReport, ProgressCallback
 
@@ -78,6 +82,8 @@ def add_files(
     """
     if not files:
         raise LibraryError("请选择要上传的文件")
+    # A replica that does not keep the index refuses before storing anything (index/storage.py).
+    ws.storage.check_writer(ws.storage.current(), rebuild=False)
     settings = ws.settings
     max_bytes = settings.upload_max_mb * 1024 * 1024
     saved: list[Path] = []
@@ -86,7 +92,7 @@ def add_files(
     notes: list[str] = []
     for f in files:
         src = Path(f)
-        records = ws.manifest.records()
+        records = indexed_records(ws)
         try:
             safe = check_upload(src.name, read_upload(src, max_bytes), max_bytes)
             digest = content_hash(src)
@@ -113,9 +119,10 @@ def add_files(
                 notes.append(f"已替换旧版本：{old.name} → {safe}（第 {version + 1} 版，旧版已存入历史）")
         except UploadRejected as exc:
             rejected.append(str(exc))
-    report = ws.indexer.run(saved, progress=progress) if saved else None
+    on_wait = waiting_notice(progress)
+    report = ws.indexer.run(saved, progress=progress, on_wait=on_wait) if saved else None
     for old in retired:  # after the new version is indexed, so that a question always finds one of them
-        ws.indexer.remove(old.source)
+        ws.indexer.remove(old.source, on_wait=on_wait)
         try:
             Path(old.source).unlink(missing_ok=True)  # a copy is in the history folder
         except OSError as exc:
@@ -144,27 +151,46 @@ def history_folder(settings: Settings, name: str) -> Path:
     return settings.history_dir / name
 
 
-def versions(ws: Workspace) -> dict[str, int]:
+def versions(records: Sequence[FileRecord], settings: Settings) -> dict[str, int]:
     """Each document's version number: 1, plus one per earlier version kept in the history folder."""
     return {
-        r.name: 1 + (len(list(folder.iterdir())) if (folder := history_folder(ws.settings, r.name)).is_dir() else 0)
-        for r in ws.manifest.records()
+        r.name: 1 + (len(list(folder.iterdir())) if (folder := history_folder(settings, r.name)).is_dir() else 0)
+        for r in records
     }
 
 
+def waiting_notice(progress: ProgressCallback | None) -> WaitNotice | None:
+    """Shows "另一个索引任务正在进行，已等待 N 秒…" where the progress of the request is shown."""
+    if progress is None:
+        return None
+    return lambda seconds: progress(0, 0, waiting_message(seconds))
+
+
+def indexed_records(ws: Workspace) -> list[FileRecord]:
+    """The documents of the index, none before its first build."""
+    try:
+        return ws.manifest.records()
+    except IndexUnavailable:
+        return []
+
+
 def find_document(ws: Workspace, name: str) -> FileRecord:
-    record = next((r for r in ws.manifest.records() if r.name == name), None)
+    try:
+        records = ws.manifest.records()
+    except IndexUnavailable as exc:
+        raise LibraryError(str(exc)) from exc
+    record = next((r for r in records if r.name == name), None)
     if record is None:
         raise LibraryError(f"资料库中没有：{name}")
     return record
 
 
-def remove_document(ws: Workspace, name: str) -> str:
+def remove_document(ws: Workspace, name: str, progress: ProgressCallback | None = None) -> str:
     """Take a document out of every index and move its file to the trash folder."""
     if not name:
         raise LibraryError("请先选择要删除的文件")
     record = find_document(ws, name)
-    ws.indexer.remove(record.source)
+    ws.indexer.remove(record.source, on_wait=waiting_notice(progress))
     source = Path(record.source)
     if source.exists():  # keep the file out of the next re-index, without destroying it
         move_to_trash(source, ws.settings)
@@ -184,4 +210,4 @@ def library_roots(settings: Settings) -> list[Path]:
 
 
 def reindex(ws: Workspace, progress: ProgressCallback | None = None) -> IndexReport:
-    return ws.indexer.run(library_roots(ws.settings), progress=progress)
+    return ws.indexer.run(library_roots(ws.settings), progress=progress, on_wait=waiting_notice(progress))

@@ -7,13 +7,15 @@ Document text is always escaped: a ``*`` redaction or a ``<tag>`` in a report is
 
 from __future__ import annotations
 
+import functools
 import html
+import inspect
 import re
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from assistant.answering import Answer
 from assistant.exports import write_check_results, write_ledger, write_study_pack
@@ -37,10 +39,14 @@ from assistant.views import (
     verdict_in_words,
 )
 from assistant.workspace import Workspace
+from index.generation import IndexReadOnly, IndexUnavailable
 from index.kinds import KIND_LABELS
+from index.lock import IndexBusy
+from index.manifest import FileRecord
 from index.pipeline import ProgressCallback
 
 ChatMessage = dict[str, str]
+Handler = TypeVar("Handler", bound=Callable[..., Any])
 
 
 def content_words(text: str) -> list[str]:
@@ -49,6 +55,31 @@ def content_words(text: str) -> list[str]:
 
 class UserError(Exception):
     """Something the user asked that cannot be done; the message is shown on the page, in Chinese."""
+
+
+# What the index itself may refuse (no index yet; kept by another machine's replica) and the library's refusals.
+_SHOWN = (IndexUnavailable, IndexBusy, IndexReadOnly, LibraryError)
+
+
+def user_errors(handler: Handler) -> Handler:
+    """The handler with the index's and the library's refusals turned into ``UserError`` (their messages
+    are already Chinese); a generator stays one, so Gradio still streams it."""
+    if inspect.isgeneratorfunction(handler):
+        @functools.wraps(handler)
+        def stream(*args: Any, **kwargs: Any) -> Iterator[Any]:
+            try:
+                yield from handler(*args, **kwargs)
+            except _SHOWN as exc:
+                raise UserError(str(exc)) from exc
+        return stream  # type: ignore[return-value]
+
+    @functools.wraps(handler)
+    def call(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return handler(*args, **kwargs)
+        except _SHOWN as exc:
+            raise UserError(str(exc)) from exc
+    return call  # type: ignore[return-value]
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -199,14 +230,20 @@ class WebHandlers:
     @property
     def upload_formats(self) -> str:
         return "、".join(suffix.lstrip(".") for suffix in ALLOWED_SUFFIXES)
+    def _records(self) -> list[FileRecord]:
+        try:
+            return self.ws.manifest.records()
+        except IndexUnavailable:  # no index yet: empty lists (asking says why)
+            return []
 
     def document_choices(self) -> list[str]:
-        return sorted({r.name for r in self.ws.manifest.records() if r.status == "ok"})
+        return sorted({r.name for r in self._records() if r.status == "ok"})
 
     def document_names(self) -> list[str]:
-        return [r.name for r in self.ws.manifest.records()]
+        return [r.name for r in self._records()]
 
     # -- 问答 -------------------------------------------------------------------------------------
+    @user_errors
     def ask(
         self, message: str, chat: Sequence[ChatMessage], questions: Sequence[str], kinds: Sequence[str],
         docs: Sequence[str], use_llm: bool,
@@ -236,6 +273,7 @@ class WebHandlers:
         )
 
     # -- 措施核查 ---------------------------------------------------------------------------------
+    @user_errors
     def check(self, text: str, upload: str | None) -> tuple[Table, list[Path], str]:
         measures = [line.strip() for line in (text or "").splitlines() if line.strip()]
         if upload:
@@ -245,22 +283,26 @@ class WebHandlers:
                 raise UserError(f"无法读取上传的清单：{exc}") from exc
         if not measures:
             raise UserError("请输入措施（每行一条）或上传整改清单")
-        results = check_measures(self.ws, measures)
+        with self.ws.pinned():
+            results = check_measures(self.ws, measures)
         out = _export_dir("check")
         files = [write_check_results(results, out / f"措施核查结果{suffix}") for suffix in (".xlsx", ".csv")]
         return check_table(results), files, check_details(results)
 
     # -- 学习资料 ---------------------------------------------------------------------------------
+    @user_errors
     def study(self, theme: str, docs: Sequence[str]) -> StudyDraft:
         """The pack to review: its preview, its excerpts (all ticked), its topics in order, and files."""
         theme = (theme or "").strip()
         if not theme:
             raise UserError("请输入学习主题，例如：财务管理与内部审计")
-        pack = build_study_pack(self.ws, theme, docs=list(docs or []) or None)
+        with self.ws.pinned():
+            pack = build_study_pack(self.ws, theme, docs=list(docs or []) or None)
         choices = [(excerpt_choice(e), excerpt_key(e)) for e in pack.excerpts]
         return StudyDraft(pack, escape_tags(study_markdown(pack)), choices,
                           [s.topic for s in pack.sections], write_study_pack(pack, _export_dir("study")))
 
+    @user_errors
     def study_export(
         self, pack: StudyPack, keep: Sequence[str], order: str, title: str, date_text: str, note: str
     ) -> tuple[str, list[Path]]:
@@ -273,30 +315,31 @@ class WebHandlers:
         return escape_tags(study_markdown(reviewed)), write_study_pack(reviewed, _export_dir("study"))
 
     # -- 整改台账 ---------------------------------------------------------------------------------
+    @user_errors
     def ledger(self, doc: str | None, area: str, keyword: str) -> tuple[Table, Path]:
         """The rows on screen, and a workbook: an overview, then one sheet per source document."""
-        rows = filter_rows(build_ledger(self.ws), doc=doc or None, area=area or None, keyword=keyword or None)
+        with self.ws.pinned():
+            rows = build_ledger(self.ws)
+        rows = filter_rows(rows, doc=doc or None, area=area or None, keyword=keyword or None)
         return ledger_table(rows), write_ledger(rows, _export_dir("ledger") / "整改台账.xlsx")
 
     # -- 资料库 -----------------------------------------------------------------------------------
     def library(self) -> Table:
-        return library_table(self.ws.manifest.records(), versions(self.ws))
+        records = self._records()
+        return library_table(records, versions(records, self.ws.settings))
 
+    @user_errors
     def upload(
         self, files: Sequence[str] | None, progress: ProgressCallback | None = None, *, replace: bool = True
     ) -> str:
         """Adds the files; with ``replace`` a revised version takes the place of the document it revises."""
-        try:
-            return add_files(self.ws, [Path(f) for f in files or ()], progress, replace=replace).summary()
-        except LibraryError as exc:
-            raise UserError(str(exc)) from exc
+        return add_files(self.ws, [Path(f) for f in files or ()], progress, replace=replace).summary()
 
-    def delete(self, name: str | None) -> str:
-        try:
-            return remove_document(self.ws, name or "")
-        except LibraryError as exc:
-            raise UserError(str(exc)) from exc
+    @user_errors
+    def delete(self, name: str | None, progress: ProgressCallback | None = None) -> str:
+        return remove_document(self.ws, name or "", progress)
 
+    @user_errors
     def reindex(self, progress: ProgressCallback | None = None) -> str:
         return reindex(self.ws, progress).summary()
 

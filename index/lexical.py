@@ -24,6 +24,11 @@ def _version(db: sqlite3.Connection) -> str:
     return f"{state.get('store_id', 'store')}-{state.get('generation', '0')}"
 
 
+def chunk_tokens(chunks: Sequence[Chunk]) -> list[list[str]]:
+    """The BM25 tokens of each chunk (title, section path and text; see ``Chunk.lexical_text``)."""
+    return [tokenize(c.lexical_text()) for c in chunks]
+
+
 @dataclass(frozen=True)
 class LexicalEntry:
     chunk: Chunk
@@ -31,9 +36,13 @@ class LexicalEntry:
 
 
 class LexicalStore:
-    def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+    def __init__(self, path: Path, *, readonly: bool = False) -> None:
         self.path = path
+        if readonly:
+            # A reader never writes, and a store dropped under it fails instead of coming back empty.
+            self._db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(str(path), check_same_thread=False)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute(
@@ -55,10 +64,15 @@ class LexicalStore:
 
     def replace_document(self, doc_id: str, chunks: Iterable[Chunk], text: str) -> None:
         """Swap one document's chunks and text atomically (one transaction)."""
+        chunks = list(chunks)
+        self.replace_tokenized(doc_id, chunks, chunk_tokens(chunks), text)
+
+    def replace_tokenized(self, doc_id: str, chunks: Sequence[Chunk], tokens: Sequence[list[str]], text: str) -> None:
+        """``replace_document`` with the tokens already computed (a replica copies them from Chroma)."""
         rows = [
             (c.id, c.doc_id, c.ordinal, c.text, json.dumps(c.to_metadata(), ensure_ascii=False),
-             json.dumps(tokenize(c.lexical_text()), ensure_ascii=False))
-            for c in chunks
+             json.dumps(t, ensure_ascii=False))
+            for c, t in zip(chunks, tokens, strict=True)
         ]
         with self._db:
             self._db.execute("DELETE FROM chunks WHERE doc_id = ?", (doc_id,))
@@ -89,7 +103,8 @@ class LexicalStore:
 
     def token_snapshot(self) -> tuple[str, list[tuple[str, list[str]]]]:
         """(version, [(chunk id, tokens)]) read in one transaction, so the two always agree."""
-        db = sqlite3.connect(str(self.path))  # its own connection: writers in this process may be mid-way
+        # Its own connection: writers in this process may be mid-way.
+        db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
         try:
             with db:
                 db.execute("BEGIN")

@@ -47,7 +47,10 @@ class FileRecord:
 
 
 class Manifest:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, readonly: bool = False) -> None:
+        if readonly:  # a reader never writes (see LexicalStore)
+            self._db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+            return
         path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(str(path), check_same_thread=False)
         self._db.execute("PRAGMA journal_mode=WAL")
@@ -77,6 +80,24 @@ class Manifest:
             (source,),
         ).fetchone()
         return FileRecord(*row) if row else None
+
+    def by_doc_id(self, doc_id: str) -> FileRecord | None:
+        row = self._db.execute(
+            "SELECT source, doc_id, content_hash, status, title, kind, chunks, error, indexed_at "
+            "FROM files WHERE doc_id = ?",
+            (doc_id,),
+        ).fetchone()
+        return FileRecord(*row) if row else None
+
+    def put(self, record: FileRecord) -> None:
+        """Write a whole row (a replica copies the rows of the documents it holds)."""
+        with self._db:
+            self._db.execute(
+                "INSERT OR REPLACE INTO files (source, doc_id, content_hash, status, title, kind, chunks, error, "
+                "indexed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (record.source, record.doc_id, record.content_hash, record.status, record.title, record.kind,
+                 record.chunks, record.error, record.indexed_at),
+            )
 
     def mark_pending(self, source: str, doc_id: str, digest: str) -> None:
         with self._db:

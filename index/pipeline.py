@@ -1,28 +1,35 @@
 """``index(paths)``: discover files, skip unchanged ones, (re)write changed ones, purge deleted ones.
 
 Per document the write protocol is: manifest row → pending; old chunks purged from both stores;
-new chunks written to Chroma and to the lexical table; manifest row → ok. Any crash leaves a
+new chunks written to Chroma and to the lexical side; manifest row → ok. Any crash leaves a
 pending row, and every run starts by redoing pending rows, so the stores converge to a clean build.
+Around it, ``Indexer`` holds the writer lock, chooses the build to write (index/storage.py) and
+publishes the next generation when the run ends (index/generation.py).
 """
 
 from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
 
 from index.bm25 import refresh_saved_index
-from index.chunking import chunk_document
+from index.chunking import Chunk, chunk_document
+from index.embedding import SentenceEmbeddings
+from index.generation import Generation
 from index.lexical import LexicalStore
 from index.loaders import SUPPORTED_SUFFIXES, LoadError, PageProgress, load_document
+from index.lock import WaitNotice, writer_lock
 from index.manifest import OK, PENDING, Manifest, content_hash, doc_id_for
-from index.store import VectorStore
+from index.storage import IndexStorage, WriterStores, new_build_id
 
 # Bump when chunking or cleaning changes what a file turns into: every file is then re-indexed.
-PIPELINE_VERSION = "6"  # 4: document texts; 5: OCR, OFD, spreadsheets, ``ocr``; 6: the reference kind
+# 4: document texts in the store; 5: OCR, OFD, spreadsheets, chunks carry ``ocr``; 6: the reference kind;
+# 7: builds and a generation pointer (index/storage.py), document records on a Chroma server.
+PIPELINE_VERSION = "7"
 
 Status = Literal["added", "updated", "unchanged", "removed", "failed"]
 STATUS_LABELS: dict[str, str] = {
@@ -98,24 +105,31 @@ def discover(paths: Sequence[Path]) -> list[Path]:
     return sorted(p.resolve() for p in found)
 
 
+# A build that stopped being current is kept this long, so that queries begun on it can finish (a
+# reader checks the pointer before each query); the next writer run after that drops it.
+RETIRED_BUILD_GRACE_SECONDS = 60.0
+
+
 class Indexer:
+    """Every write to an index: one writer at a time (index/lock.py), each write ending in a new generation.
+
+    An incremental run writes into the current build and bumps the generation at its end. A rebuild, or
+    a run after the pipeline changed (the fingerprint), writes a new build beside the current one, which
+    keeps serving readers until the pointer switches to the new build at the end (index/generation.py).
+    Leftovers of a killed run, and builds retired more than a grace period ago, are dropped at the start.
+    """
+
     def __init__(
-        self,
-        *,
-        vectors: VectorStore,
-        lexical: LexicalStore,
-        manifest: Manifest,
-        options: ChunkingOptions = ChunkingOptions(),
+        self, storage: IndexStorage, embeddings: SentenceEmbeddings, options: ChunkingOptions = ChunkingOptions()
     ) -> None:
-        self.vectors = vectors
-        self.lexical = lexical
-        self.manifest = manifest
+        self.storage = storage
+        self.embeddings = embeddings
         self.options = options
 
     @property
     def fingerprint(self) -> str:
         o = self.options
-        return f"v{PIPELINE_VERSION}|{self.vectors.embeddings.name}|{o.max_chars}/{o.min_chars}/{o.overlap_chars}"
+        return f"v{PIPELINE_VERSION}|{self.embeddings.name}|{o.max_chars}/{o.min_chars}/{o.overlap_chars}"
 
     def run(
         self,
@@ -123,12 +137,117 @@ class Indexer:
         *,
         rebuild: bool = False,
         progress: ProgressCallback | None = None,
+        wait: bool = True,
+        on_wait: WaitNotice | None = None,
     ) -> IndexReport:
+        """Index ``paths`` (incrementally, or into a new build with ``rebuild``); ``IndexBusy`` when another
+        writer is running and ``wait`` is False."""
+        with writer_lock(self.storage.root, wait=wait, on_wait=on_wait):
+            current = self.storage.current()
+            self.storage.check_writer(current, rebuild=rebuild)
+            build, carried = self._target(current, rebuild)
+            self._drop_unused(self.storage.current(), build)
+            stores = self.storage.writer(build, self.embeddings)
+            try:
+                writer = BuildWriter(stores, self.options)
+                report = writer.run([*paths, *carried], fingerprint=self.fingerprint, progress=progress)
+            finally:
+                stores.close()
+            self.storage.publish(self.storage.current().published(build, self.storage.writer_id()))
+        return report
+
+    def remove(self, source: str, *, wait: bool = True, on_wait: WaitNotice | None = None) -> bool:
+        """Take one document out of the current build. Returns False when it was not indexed."""
+        with writer_lock(self.storage.root, wait=wait, on_wait=on_wait):
+            current = self.storage.current()
+            if not current.ready:
+                return False
+            self.storage.check_writer(current, rebuild=False)
+            stores = self.storage.writer(current.build, self.embeddings)
+            try:
+                removed = BuildWriter(stores, self.options).remove(source)
+            finally:
+                stores.close()
+            if removed:
+                self.storage.publish(current.published(current.build, self.storage.writer_id()))
+        return removed
+
+    def write_chunks(self, chunks: Sequence[Chunk], texts: Mapping[str, str]) -> None:
+        """Store prepared chunks (an evaluation corpus that has no files; ``texts``: doc_id → text).
+
+        They get no manifest rows, so a later run over files treats them as strays and removes them.
+        """
+        with writer_lock(self.storage.root):
+            current = self.storage.current()
+            self.storage.check_writer(current, rebuild=False)
+            build = current.build if current.ready else new_build_id()
+            stores = self.storage.writer(build, self.embeddings)
+            try:
+                by_doc: dict[str, list[Chunk]] = {}
+                for chunk in chunks:
+                    by_doc.setdefault(chunk.doc_id, []).append(chunk)
+                stores.vectors.add(chunks, self.embeddings.embed_array([c.embedding_text() for c in chunks]))
+                for doc_id, own in by_doc.items():
+                    stores.lexical.replace_document(doc_id, own, texts[doc_id])
+                if isinstance(stores.lexical, LexicalStore):
+                    refresh_saved_index(stores.lexical)
+            finally:
+                stores.close()
+            self.storage.publish(self.storage.current().published(build, self.storage.writer_id()))
+
+    def _target(self, current: Generation, rebuild: bool) -> tuple[str, list[Path]]:
+        """The build to write into, and the files a pipeline change carries over from the current one."""
+        if not rebuild and current.ready and self._fingerprint_of(current.build) == self.fingerprint:
+            return current.build, []
+        if not rebuild and not current.ready and current.next and self._fingerprint_of(current.next) == self.fingerprint:
+            # A first build a killed run left: nothing serves yet, so it is resumed (its pending rows
+            # repaired) rather than started over. A killed *re*build is dropped instead: the current
+            # build keeps serving and the next run writes into it.
+            return current.next, []
+        build = new_build_id()
+        # Recorded before anything is written: a reader can say a first build is running, and the next
+        # writer knows what a killed run left behind.
+        self.storage.publish(replace(current, next=build))
+        if rebuild or not current.ready:
+            return build, []
+        # The pipeline changed: every document of the current build is indexed again, not only ``paths``.
+        manifest = Manifest(self.storage.folder(current.build) / "manifest.sqlite", readonly=True)
+        try:
+            return build, [Path(r.source) for r in manifest.records() if Path(r.source).is_file()]
+        finally:
+            manifest.close()
+
+    def _fingerprint_of(self, build: str) -> str | None:
+        path = self.storage.folder(build) / "manifest.sqlite"
+        if not path.exists():
+            return None
+        manifest = Manifest(path, readonly=True)
+        try:
+            return manifest.get_meta("fingerprint")
+        finally:
+            manifest.close()
+
+    def _drop_unused(self, current: Generation, target: str) -> None:
+        keep = {current.build, target}
+        if current.previous and time.time() - current.retired_at < RETIRED_BUILD_GRACE_SECONDS:
+            keep.add(current.previous)
+        for build in self.storage.builds() - keep:
+            self.storage.drop(build)
+
+
+class BuildWriter:
+    """The per-document write protocol on the stores of one build (see the module docstring)."""
+
+    def __init__(self, stores: WriterStores, options: ChunkingOptions = ChunkingOptions()) -> None:
+        self.vectors = stores.vectors
+        self.lexical = stores.lexical
+        self.manifest = stores.manifest
+        self.options = options
+
+    def run(self, paths: Sequence[Path], *, fingerprint: str, progress: ProgressCallback | None = None) -> IndexReport:
         started = time.perf_counter()
         report = IndexReport()
-        if rebuild or self.manifest.get_meta("fingerprint") not in (None, self.fingerprint):
-            self._reset()
-        self.manifest.set_meta("fingerprint", self.fingerprint)
+        self.manifest.set_meta("fingerprint", fingerprint)
         redo = self._repair()
         report.repaired = len(redo)
 
@@ -144,8 +263,10 @@ class Indexer:
             report.outcomes.append(outcome)
             report.characters += chars
         report.outcomes += self._purge_missing(wanted)
-        # Readers (the web app, the next CLI command) then load BM25 from disk instead of rebuilding it.
-        refresh_saved_index(self.lexical)
+        if isinstance(self.lexical, LexicalStore):
+            # Readers (the web app, the next CLI command) then load BM25 from disk instead of rebuilding
+            # it; with a Chroma server every replica saves its own from its copy (index/replica.py).
+            refresh_saved_index(self.lexical)
         if progress:
             progress(len(files), len(files), "")
         report.seconds = time.perf_counter() - started
@@ -156,7 +277,6 @@ class Indexer:
         return lambda page, pages: progress(done, total, page_message(page, pages, name))
 
     def remove(self, source: str) -> bool:
-        """Take one document out of every index. Returns False when it was not indexed."""
         record = self.manifest.get(source)
         if record is None:
             return False
@@ -165,15 +285,10 @@ class Indexer:
         self.manifest.forget(source)
         return True
 
-    def _reset(self) -> None:
-        self.vectors.reset()
-        for doc_id in self.lexical.doc_ids():
-            self.lexical.delete_document(doc_id)
-        self.manifest.forget_all()
-
     def _purge(self, doc_id: str) -> None:
-        self.vectors.delete_document(doc_id)
+        # The lexical side first: with a server its record going first means no record ever lacks chunks.
         self.lexical.delete_document(doc_id)
+        self.vectors.delete_document(doc_id)
 
     def _repair(self) -> list[str]:
         """Undo writes a killed run left half-done; returns the sources to index again."""

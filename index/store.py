@@ -14,9 +14,13 @@ from typing import Any, Literal
 
 import chromadb
 import numpy as np
+from chromadb.api import ServerAPI
+from chromadb.api.client import Client as ClientCreator
 from chromadb.api.types import Documents, EmbeddingFunction
 from chromadb.api.types import Embeddings as ChromaEmbeddings
 from chromadb.config import Settings as ChromaSettings
+from chromadb.config import System
+from chromadb.telemetry.product import ProductTelemetryClient
 
 from index.chunking import Chunk
 from index.embedding import SentenceEmbeddings, build_embeddings
@@ -62,37 +66,64 @@ class DenseHit:
 
 
 def open_client(
-    mode: Literal["embedded", "server"], *, path: Path, host: str = "127.0.0.1", port: int = 8000
+    mode: Literal["embedded", "server"], *, path: Path, host: str = "127.0.0.1", port: int = 8000, fresh: bool = False
 ) -> Any:
+    """A Chroma client; ``fresh`` (embedded only) reads the folder anew instead of reusing this process's copy.
+
+    An embedded Chroma loads a collection's HNSW graph once per process and never sees vectors that
+    another process adds later (measured with chromadb 1.5.9: a reader kept answering from the first
+    10 of 30 vectors). Chroma keeps one "system" per folder per process, so a reader that must see
+    another process's writes, and a writer that must not build on a stale graph, each start a system
+    of their own; clients and collections opened before keep working on theirs.
+    """
     settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
     if mode == "server":
         return chromadb.HttpClient(host=host, port=port, settings=settings)
     path.mkdir(parents=True, exist_ok=True)
-    return chromadb.PersistentClient(path=str(path), settings=settings)
+    if not fresh:
+        return chromadb.PersistentClient(path=str(path), settings=settings)
+    settings.persist_directory = str(path)
+    settings.is_persistent = True
+    system = System(settings)
+    system.instance(ProductTelemetryClient)  # type: ignore[type-abstract]  # as chromadb's own client does
+    system.instance(ServerAPI)  # type: ignore[type-abstract]
+    system.start()
+    # Registers this system as the folder's current one: later clients of the folder share it.
+    return ClientCreator.from_system(system)
 
 
 class VectorStore:
-    def __init__(self, client: Any, collection_name: str, embeddings: SentenceEmbeddings) -> None:
+    """One build's chunk vectors (index/storage.py names the collection after the build).
+
+    A reader opens an existing collection (``create=False``), so that a build dropped under it fails
+    loudly instead of coming back empty.
+    """
+
+    def __init__(
+        self, client: Any, collection_name: str, embeddings: SentenceEmbeddings, *, create: bool = True
+    ) -> None:
         self.embeddings = embeddings
         self._client = client
-        self._name = collection_name
-        self.collection = self._open()
+        self.name = collection_name
+        self.collection = self._open(create)
 
-    def _open(self) -> Any:
-        collection = self._client.get_or_create_collection(
-            name=self._name,
-            embedding_function=ChromaEmbeddingFunction(self.embeddings),
-            configuration={"hnsw": {"space": "cosine", "ef_search": SEARCH_EF}},
-        )
-        hnsw = (collection.configuration or {}).get("hnsw") or {}
+    def _open(self, create: bool) -> Any:
+        function = ChromaEmbeddingFunction(self.embeddings)
+        if not create:
+            collection = self._client.get_collection(name=self.name, embedding_function=function)
+        else:
+            collection = self._client.get_or_create_collection(
+                name=self.name,
+                embedding_function=function,
+                configuration={"hnsw": {"space": "cosine", "ef_search": SEARCH_EF}},
+            )
+        # The stored JSON, not ``collection.configuration``: that one rebuilds the embedding function from
+        # its config (loading a second encoder) and fails in a process that never created a collection
+        # (the function is registered with Chroma only on creation), e.g. an app that only reads.
+        hnsw = (collection.configuration_json or {}).get("hnsw") or {}
         if hnsw.get("ef_search") != SEARCH_EF:  # a collection created before the setting
             collection.modify(configuration={"hnsw": {"ef_search": SEARCH_EF}})
         return collection
-
-    def reset(self) -> None:
-        """Drop every vector (a rebuild, or a different embedding model with other dimensions)."""
-        self._client.delete_collection(self._name)
-        self.collection = self._open()
 
     def add(self, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
         for i in range(0, len(chunks), _WRITE_BATCH):

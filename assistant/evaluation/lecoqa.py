@@ -64,11 +64,8 @@ def article_chunk(name: str, text: str) -> Chunk:
 
 
 def write_chunks(ws: Workspace, chunks: Sequence[Chunk]) -> None:
-    """Put chunks straight into both stores of a workspace (no files, no manifest)."""
-    vectors = ws.embeddings.embed_array([c.embedding_text() for c in chunks])
-    ws.vectors.add(chunks, vectors)
-    for chunk in chunks:
-        ws.lexical.replace_document(chunk.doc_id, [chunk], chunk.text)
+    """Put chunks straight into the workspace's index (no files, no manifest)."""
+    ws.indexer.write_chunks(chunks, {chunk.doc_id: chunk.text for chunk in chunks})
 
 
 def lecoqa_metrics(ranked_docs: Sequence[Sequence[str]], questions: Sequence[LecoQuestion]) -> dict[str, float]:

@@ -30,10 +30,7 @@ def default_workspace_factory(
 
 
 def close_workspace(ws: Workspace) -> None:
-    for name in ("lexical", "manifest"):
-        store = ws.__dict__.get(name)
-        if store is not None:
-            store.close()
+    ws.close()
 
 
 @contextmanager

@@ -71,10 +71,10 @@ def test_a_revised_upload_replaces_the_old_version_and_only_the_new_one_answers(
     assert "每月" in text and "每季度" not in text
     # One document in the library, at version 2; the old file is kept in the history folder.
     assert [r.name for r in library.manifest.records()] == ["档案整改方案.txt"]
-    assert versions(library) == {"档案整改方案.txt": 2}
+    assert versions(library.manifest.records(), library.settings) == {"档案整改方案.txt": 2}
     kept = list((library.settings.history_dir / "档案整改方案.txt").iterdir())
     assert [p.read_text(encoding="utf-8") for p in kept] == [PLAN_V1]
-    row = library_table(library.manifest.records(), versions(library)).rows[0]
+    row = library_table(library.manifest.records(), versions(library.manifest.records(), library.settings)).rows[0]
     assert row[LIBRARY_HEADER.index("版本")] == "第 2 版"
 
 

@@ -45,7 +45,9 @@ def test_index_search_and_ask_against_a_chroma_server(
     assert ws.vectors.count() == ws.lexical.count() == first.chunks_written > 0
     assert not (tmp_path / "index" / "chroma").exists(), "server mode must not write an embedded Chroma folder"
     remote = chromadb.HttpClient(host=chroma_server.host, port=chroma_server.port)
-    assert remote.get_collection("flow").count() == first.chunks_written  # the vectors live on the server
+    collection = ws.vectors.name  # the current build's collection: flow-<build>
+    assert collection.startswith("flow-")
+    assert remote.get_collection(collection).count() == first.chunks_written  # the vectors live on the server
 
     hits = ws.searcher.search("第1号往来款项挂账", k=3)
     assert hits and hits[0].chunk.doc == "报告01.txt"
@@ -59,10 +61,10 @@ def test_index_search_and_ask_against_a_chroma_server(
     again = ws.index()
     assert again.counts() == {"added": 0, "updated": 1, "unchanged": 1, "removed": 1, "failed": 0}, again.summary()
     assert all(h.chunk.doc != "报告01.txt" for h in ws.searcher.search("第1号往来款项挂账", k=10))
-    assert remote.get_collection("flow").get(where={"doc": "报告01.txt"}, include=[])["ids"] == []
+    assert remote.get_collection(collection).get(where={"doc": "报告01.txt"}, include=[])["ids"] == []
     texts = " ".join(e.chunk.text for e in ws.lexical.entries())
     assert "第0号长期闲置资产" in texts and "第0号往来款项挂账" not in texts
-    assert ws.vectors.count() == ws.lexical.count() == remote.get_collection("flow").count()
+    assert ws.vectors.count() == ws.lexical.count() == remote.get_collection(collection).count()
 
     # A second client (another process, say the web app) sees the same data through the server.
     other = Workspace(chroma_server.settings(tmp_path / "index", "flow"), embeddings=embeddings)
@@ -81,3 +83,42 @@ def test_chroma_server_stays_on_this_machine(chroma_server: ChromaServer) -> Non
             outside.append(line)
     assert outside == [], "\n".join(outside[:20])
 
+
+# ---------------------------------------------------------------------------------------------
+# Replicas: another index folder (another machine) follows the server; writes stay with one folder
+# ---------------------------------------------------------------------------------------------
+def test_a_replica_copies_only_what_changed_and_cannot_write_unless_it_takes_over(
+    chroma_server: ChromaServer, embeddings: SentenceEmbeddings, tmp_path: Path
+) -> None:
+    import chromadb
+
+    from index.generation import IndexReadOnly
+    from index.replica import ReplicaCache, documents_collection
+
+    docs = write_numbered_reports(tmp_path / "docs", count=3)
+    keeper = Workspace(chroma_server.settings(tmp_path / "keeper", "replicated", docs_dir=docs), embeddings=embeddings)
+    keeper.index()
+    replica = Workspace(chroma_server.settings(tmp_path / "replica", "replicated", docs_dir=docs), embeddings=embeddings)
+    assert store_state(replica).lexical == store_state(keeper).lexical
+    build = replica.generation.build
+    copy = tmp_path / "replica" / "replica" / build
+    assert (copy / "lexical.sqlite").exists() and not (tmp_path / "replica" / "builds").exists()
+
+    # One document changed: the replica's next read copies that one record, not the others.
+    (docs / "报告01.txt").write_text(numbered_report(1).replace("往来款项挂账", "长期闲置资产"), encoding="utf-8")
+    keeper.index()
+    hits = replica.searcher.search("第1号长期闲置资产", k=1)
+    assert hits[0].chunk.doc == "报告01.txt" and "长期闲置资产" in hits[0].chunk.text
+    remote = chromadb.HttpClient(host=chroma_server.host, port=chroma_server.port)
+    records = documents_collection(remote, replica.vectors.name + "-docs", create=False)
+    assert ReplicaCache(copy, records).sync() == 0  # already current: nothing fetched again
+    assert store_state(replica).lexical == store_state(keeper).lexical
+
+    # The replica's folder does not keep this index: incremental writes are refused; a rebuild takes over.
+    with pytest.raises(IndexReadOnly, match="另一台机器"):
+        replica.index()
+    replica.index(rebuild=True)
+    with pytest.raises(IndexReadOnly):
+        keeper.index()
+    assert keeper.generation.build == replica.generation.build != build
+    assert store_state(keeper).lexical == store_state(replica).lexical

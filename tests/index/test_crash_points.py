@@ -21,7 +21,7 @@ import signal
 import subprocess
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -161,6 +161,7 @@ class CrashPoint:
     nth: int
     phase: str = "build"  # build: first index run; update: files changed; purge: files deleted
     write_batch: int | None = None
+    server_target: str = ""  # the same write point against a Chroma server, where it differs
 
 
 CRASH_POINTS = [
@@ -172,7 +173,8 @@ CRASH_POINTS = [
     CrashPoint("lexical-written", "index.lexical:LexicalStore.replace_document", "after", 3),
     CrashPoint("manifest-update", "index.manifest:Manifest.mark_ok", "before", 3),
     CrashPoint("update-chroma-written", "index.store:VectorStore.add", "after", 2, phase="update"),
-    CrashPoint("purge-of-deleted-file", "index.lexical:LexicalStore.delete_document", "before", 1, phase="purge"),
+    CrashPoint("purge-of-deleted-file", "index.lexical:LexicalStore.delete_document", "before", 1, phase="purge",
+               server_target="index.replica:RemoteDocuments.delete_document"),
 ]
 SERVER_CRASH_POINTS = {"chroma-upsert-midway", "manifest-update", "purge-of-deleted-file"}
 
@@ -182,15 +184,20 @@ def index_env(index_dir: Path, extra: dict[str, str] | None = None) -> dict[str,
 
 
 def pending_rows(index_dir: Path) -> int:
+    """Pending manifest rows in every build of the index (the writer's manifests, both modes)."""
     import sqlite3
 
-    with sqlite3.connect(f"file:{index_dir / 'manifest.sqlite'}?mode=ro", uri=True) as db:
-        return int(db.execute("SELECT COUNT(*) FROM files WHERE status = 'pending'").fetchone()[0])
+    count = 0
+    for manifest in index_dir.glob("builds/*/manifest.sqlite"):
+        with sqlite3.connect(f"file:{manifest}?mode=ro", uri=True) as db:
+            count += int(db.execute("SELECT COUNT(*) FROM files WHERE status = 'pending'").fetchone()[0])
+    return count
 
 
 def crash_params() -> list[Any]:
     params = [pytest.param("embedded", p, id=f"embedded-{p.name}") for p in CRASH_POINTS]
-    params += [pytest.param("server", p, id=f"server-{p.name}") for p in CRASH_POINTS if p.name in SERVER_CRASH_POINTS]
+    params += [pytest.param("server", replace(p, target=p.server_target or p.target), id=f"server-{p.name}")
+               for p in CRASH_POINTS if p.name in SERVER_CRASH_POINTS]
     return params
 
 
@@ -235,3 +242,55 @@ def test_kill_at_a_write_point_is_repaired_by_the_next_run(
     assert hit.chunk.doc == "报告03.txt"
     if point.phase == "purge":
         assert all(h.chunk.doc not in ("报告02.txt", "报告05.txt") for h in repaired_ws.searcher.search("报告", k=50))
+
+
+# ---------------------------------------------------------------------------------------------
+# kill -9 of a rebuild midway: the app keeps answering from the old build; the next run finishes
+# ---------------------------------------------------------------------------------------------
+AUDIT_QUESTION = "第2号内部审计多久开展一次？"
+
+
+def test_kill_9_of_a_rebuild_keeps_the_old_build_serving(
+    tmp_path: Path, embeddings: SentenceEmbeddings, indexer_host: IndexerHost
+) -> None:
+    from gradio_client import Client
+
+    from assistant.views import answer_text
+    from tests.servers import running_web_app
+
+    docs = write_numbered_reports(tmp_path / "docs")
+    index_dir = tmp_path / "index"
+    ws = Workspace(Settings(index_dir=index_dir, uploads_dir=tmp_path / "uploads", trash_dir=tmp_path / "trash"),
+                   embeddings=embeddings)
+    ws.index([docs])
+    old = ws.generation
+    # What the rebuild would change: report 02 loses its audit measure.
+    (docs / "报告02.txt").write_text(numbered_report(2, revised=True), encoding="utf-8")
+    argv = ["index", str(docs), "--rebuild", "--quiet"]
+
+    with running_web_app(ws.settings, ws) as url:
+        client = Client(url, verbose=False)
+
+        def ask() -> str:
+            return str(client.predict(AUDIT_QUESTION, [], [], [], "抽取式", api_name="/ask")[2])
+
+        before = ask()
+        assert "每季度开展一次第2号内部审计" in before
+        killed = indexer_host.run(argv, index_env(index_dir), CrashPoint("rebuild", "index.manifest:Manifest.mark_ok",
+                                                                          "before", 4))
+        assert killed["signal"] == signal.SIGKILL
+        pointer = ws.storage.current()
+        assert (pointer.build, pointer.number) == (old.build, old.number) and pointer.next
+        assert ws.storage.builds() == {old.build, pointer.next}  # the half-written build beside the old one
+        assert ask() == before  # still answered from the old build
+
+        assert indexer_host.run(argv, index_env(index_dir)) == {"signal": 0, "code": 0}
+        current = ws.storage.current()
+        assert current.build not in (old.build, pointer.next) and current.previous == old.build
+        assert pointer.next not in ws.storage.builds()  # the killed run's leftovers are gone
+        after = ask()
+
+    clean = Workspace(Settings(index_dir=tmp_path / "clean"), embeddings=embeddings)
+    clean.index([docs])
+    assert_same_as_clean(store_state(ws), store_state(clean))
+    assert after != before and after == answer_text(clean.answerer.answer(AUDIT_QUESTION))

@@ -113,11 +113,11 @@ def test_index_killed_midway_is_repaired_by_the_next_run(tmp_path: Path) -> None
         write(docs / f"r{i:02d}.txt", REPORT_A.replace("财务", f"财务{i}") + REPORT_B * (1 + i % 3))
     index_dir = tmp_path / "index"
     proc = subprocess.Popen(_index_command(index_dir, docs), cwd=PROJECT_ROOT, env=_env(index_dir))
-    manifest = index_dir / "manifest.sqlite"
     deadline = time.monotonic() + 240
     killed_with_pending = False
     while time.monotonic() < deadline and proc.poll() is None:
-        if manifest.exists():
+        manifest = next(index_dir.glob("builds/*/manifest.sqlite"), None)  # the build being written
+        if manifest is not None:
             try:
                 with sqlite3.connect(f"file:{manifest}?mode=ro", uri=True, timeout=1) as db:
                     ok = db.execute("SELECT COUNT(*) FROM files WHERE status='ok'").fetchone()[0]
