@@ -23,7 +23,8 @@ def fmt(value: Any) -> str:
 def format_table(result: Mapping[str, Any]) -> str:
     columns = ("recall@5", "recall@10", "all@10", "mrr@10")
     header = ("system", "recall@5", "recall@10", "all in top 10", "MRR@10")
-    lines = [f"Dev retrieval ({result.get('answerable', '?')} answerable questions, {result.get('docs_dir', '')})", ""]
+    name = Path(str(result.get("questions_path", "dev"))).stem.removesuffix("_questions") or "dev"
+    lines = [f"Retrieval, {name} questions ({result.get('answerable', '?')} answerable, {result.get('docs_dir', '')})", ""]
     rows = [[name, *(fmt(m["overall"][c]) for c in columns)] for name, m in result.get("systems", {}).items()]
     rows += [[f"_{name} (BASELINES.md)_", *(fmt(m[c]) for c in columns)] for name, m in REFERENCE_DEV.items()]
     lines += markdown_table(header, rows)
