@@ -185,7 +185,7 @@ def test_everything_in_process_stays_on_this_machine(tmp_path: Path, monkeypatch
             client = Client(url, verbose=False)
             _, cards, plain, _ = client.predict(QUESTION, [], [], [], "抽取式", api_name="/ask")
             assert "source-card" in cards and "[1]" in plain
-            table, _ = client.predict(MEASURE, None, api_name="/check")
+            table, _, _ = client.predict(MEASURE, None, api_name="/check")
             assert table["data"][0][2] == "已有"
             status, *_ = client.predict(api_name="/reindex")
             assert "未变 2" in status
