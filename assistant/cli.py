@@ -1,4 +1,4 @@
-"""``python -m assistant``: index, search, ask, check, study, ledger, eval — a thin shell over the Workspace.
+"""``python -m assistant``: index, search, ask, check, study, ledger, eval, backup, restore, verify — a thin shell over the Workspace.
 
 Machine interface (stable): ``search --jsonl FILE`` reads lines ``{"id", "question"}`` and writes one
 line per input: ``{"id", "passages": [{"doc", "title", "section", "label", "start", "end", "score",
@@ -6,7 +6,8 @@ line per input: ``{"id", "passages": [{"doc", "title", "section", "label", "star
 
 Exit codes: 0 done; 1 some paths given to ``index`` do not exist; 2 nothing to ask; 3 there is no index
 to read yet (never built, or its first build is running); 4 ``index --no-wait`` found another writer;
-5 with a Chroma server, the index is kept by another machine's folder (see README, 多副本).
+5 with a Chroma server, the index is kept by another machine's folder (see README, 多副本); 6 a backup,
+restore or verify that failed or was refused (the message says why, in Chinese).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Any
 
 from tqdm import tqdm
 
+from assistant.backup import BackupError
 from assistant.retrieval import Passage, SearchFilter
 from assistant.settings import Settings, enforce_offline_environment, get_settings
 from assistant.views import answer_text, jsonl_line, measure_summary, page_note
@@ -31,6 +33,7 @@ from index.lock import IndexBusy, waiting_message
 EXIT_NO_INDEX = 3
 EXIT_BUSY = 4
 EXIT_READ_ONLY = 5
+EXIT_BACKUP = 6
 
 
 def passage_json(p: Passage) -> dict[str, Any]:
@@ -249,6 +252,32 @@ def _eval_files(ws: Workspace, args: argparse.Namespace) -> tuple[Path, Path | N
     return questions, measures
 
 
+def _print_waiting(seconds: int) -> None:
+    print(waiting_message(seconds), file=sys.stderr, flush=True)
+
+
+def cmd_backup(ws: Workspace, args: argparse.Namespace) -> int:
+    from assistant.backup import backup
+
+    print(backup(ws.settings, Path(args.dest), on_wait=_print_waiting).summary())
+    return 0
+
+
+def cmd_restore(ws: Workspace, args: argparse.Namespace) -> int:
+    from assistant.backup import restore
+
+    print(restore(Path(args.src), ws.settings, force=args.force, on_wait=_print_waiting).summary())
+    return 0
+
+
+def cmd_verify(ws: Workspace, args: argparse.Namespace) -> int:
+    from assistant.backup import verify
+
+    report = verify(Path(args.src), ws.settings)
+    print(report.summary())
+    return 0 if report.ok else EXIT_BACKUP
+
+
 def document_texts(ws: Workspace) -> dict[str, str]:
     """File name → cleaned text of every indexed document: the text citations must quote exactly."""
     texts = {}
@@ -312,6 +341,14 @@ def build_parser() -> argparse.ArgumentParser:
     p_eval.add_argument("--measures", help="措施核查评测文件（jsonl，默认 dev_measures.jsonl）；空字符串表示跳过")
     p_eval.add_argument("--no-measures", dest="measures", action="store_const", const="", help="跳过措施核查评测")
 
+    p_backup = sub.add_parser("backup", help="备份索引、上传文件、历史版本和设置（不含密码和密钥），期间照常回答")
+    p_backup.add_argument("dest", help="备份文件夹（不存在或为空）")
+    p_restore = sub.add_parser("restore", help="从备份恢复（先核对全部校验值，再写入）")
+    p_restore.add_argument("src", help="备份文件夹")
+    p_restore.add_argument("--force", action="store_true", help="目标索引不为空时也恢复（原索引移到旁边保留）")
+    p_verify = sub.add_parser("verify", help="检查备份：校验值、索引能否打开并检索")
+    p_verify.add_argument("src", help="备份文件夹")
+
     for p in (p_search, p_ask):
         p.add_argument("--kind", action="append", choices=[k.value for k in DocumentKind], help="文档类别")
         p.add_argument("--doc", action="append", help="只在这些文件名中检索")
@@ -324,7 +361,8 @@ def main(argv: list[str] | None = None, settings: Settings | None = None) -> int
     args = build_parser().parse_args(argv)
     ws = Workspace(settings or get_settings())
     handlers = {"index": cmd_index, "search": cmd_search, "ask": cmd_ask, "check": cmd_check, "study": cmd_study,
-                "ledger": cmd_ledger, "eval": cmd_eval}
+                "ledger": cmd_ledger, "eval": cmd_eval, "backup": cmd_backup, "restore": cmd_restore,
+                "verify": cmd_verify}
     try:
         return handlers[args.command](ws, args)
     except IndexUnavailable as exc:
@@ -336,3 +374,6 @@ def main(argv: list[str] | None = None, settings: Settings | None = None) -> int
     except IndexReadOnly as exc:
         print(exc, file=sys.stderr)
         return EXIT_READ_ONLY
+    except BackupError as exc:
+        print(exc, file=sys.stderr)
+        return EXIT_BACKUP

@@ -327,6 +327,8 @@ class BuildWriter:
         doc_id = doc_id_for(source)
         self.manifest.mark_pending(source, doc_id, digest)
         self._purge(doc_id)
+        if previous and previous.doc_id != doc_id:  # a row moved to a new path by a restore (assistant/backup.py)
+            self._purge(previous.doc_id)
         try:
             document = load_document(path, progress=page_progress)
             chunks = chunk_document(
