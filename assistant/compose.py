@@ -13,7 +13,7 @@ from assistant.citations import Citation, citation_for, is_instruction
 from assistant.signals.question import QuestionAnalysis
 from index.chunking import SECTION_SEPARATOR, Chunk
 from index.kinds import DocumentKind
-from index.text import CJK, sentence_spans
+from index.text import CJK, chinese_number, sentence_spans
 
 # An item must say something: a text of fewer Chinese characters than this (its label aside) is a
 # signature line or a fragment, not an answer. (A measure is quoted whole, so its first sentence —
@@ -113,11 +113,43 @@ def compose(q: QuestionAnalysis, items: Sequence[Item]) -> tuple[str, list[Citat
             documents += 1
             title = group[0].chunk.title.strip()
             body += [f"\n{title}" if title.startswith("《") else f"\n《{title}》", *lines]
-    return "\n".join([intro(q, len(citations), documents), *body]), citations
+    return "\n".join([intro(q, len(citations), documents, _first_cited(items, citations)), *body]), citations
 
 
-def intro(q: QuestionAnalysis, items: int, documents: int) -> str:
+def _first_cited(items: Sequence[Item], citations: Sequence[Citation]) -> Item | None:
+    """The item behind citation [1], the one the answer opens with."""
+    if not citations:
+        return None
+    first = citations[0]
+    return next((i for i in items if i.chunk.start == first.chunk.start and i.chunk.doc_id == first.chunk.doc_id), None)
+
+
+# The markers of items a unit enumerates: （一）…（二）…, 一是…二是…, and numbered lines 1. 2.
+_ENUMERATED = re.compile(
+    r"[（(]([一二三四五六七八九十]{1,3}|\d{1,2})[)）]|(?<![一二三四五六七八九十])([一二三四五六七八九十]{1,3})是"
+    r"|(?:^|\n)\s*(\d{1,2})[.、．]"
+)
+# The measure word a count question asks in (几种 → 种), used when it states the count.
+_COUNT_UNIT = re.compile(r"(?:几|多少)个?(种|类|项|条|个方面|方面|部分|个)")
+
+
+def enumerated(text: str) -> int:
+    """How many items ``text`` enumerates in sequence from the first ((一)(二)(三) → 3); 0 for fewer than two."""
+    expected = 1
+    for match in _ENUMERATED.finditer(text):
+        marker = next(g for g in match.groups() if g)
+        if chinese_number(marker) == expected:
+            expected += 1
+    return expected - 1 if expected > 2 else 0
+
+
+def intro(q: QuestionAnalysis, items: int, documents: int, best: Item | None = None) -> str:
     if q.asks_count:
+        # A count stated by enumeration inside the most relevant unit (an article's （一）…（五）) answers
+        # the question; otherwise the items found are what is counted.
+        if best is not None and (listed := enumerated(best.quote)):
+            unit = m.group(1) if (m := _COUNT_UNIT.search(q.text)) else "项"
+            return f"《{best.chunk.title.strip('《》')}》{_location(best.chunk)}列出 {listed} {unit}（见 [1]）："
         return f"资料中共列出 {items} 项（来自 {documents} 份文件）："
     if items > 1:
         return f"根据资料，共 {items} 项，来自 {documents} 份文件："

@@ -60,3 +60,24 @@ def test_a_count_question_is_answered_with_its_count() -> None:
              for i, n in enumerate("一二三")]
     text, _ = compose(q, items)
     assert text.startswith("资料中共列出 3 项（来自 1 份文件）：")
+
+
+def test_a_count_an_article_enumerates_is_stated_from_the_article() -> None:
+    q = analyse("党内纪律处分分为几种？", idf)
+    article = unit("第八条 对党员的纪律处分种类：\n（一）警告；\n（二）严重警告；\n（三）撤销党内职务；\n（四）留党察看；\n（五）开除党籍。",
+                   label="第八条", doc="纪律处分条例", kind="regulation")
+    other = unit("第十五条 对于受到改组处理的党组织领导机构成员，均自然免职。", label="第十五条", start=300,
+                 doc="纪律处分条例", kind="regulation")
+    text, citations = compose(q, [Item(article, article.text, 0.9), Item(other, other.text, 0.5)])
+    assert text.startswith("《纪律处分条例》第八条列出 5 种（见 [1]）：")
+    assert citations[0].chunk is article
+
+
+def test_enumerations_are_counted_in_sequence_from_the_first() -> None:
+    from assistant.compose import enumerated
+
+    assert enumerated("一是建立台账。二是每月核查。三是通报结果。") == 3
+    assert enumerated("（一）警告；（二）严重警告；") == 2
+    assert enumerated("1.加强领导\n2.压实责任\n3.强化督查") == 3
+    assert enumerated("（三）只有一项，从第三项说起。") == 0  # not a run from the first
+    assert enumerated("本条没有列举。") == 0
