@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import re
 import shutil
+import sqlite3
 import time
 import uuid
 from dataclasses import dataclass
@@ -97,6 +98,27 @@ class ReaderStores:
     def close(self) -> None:
         self.lexical.close()
         self.manifest.close()
+
+
+_SEGMENT_FOLDER = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+
+
+def remove_orphan_segments(chroma: Path) -> list[str]:
+    """Delete the vector folders (``chroma/<segment id>/``) that no segment of Chroma's database names.
+
+    Chroma 1.x deletes a collection's rows but leaves its HNSW folder on disk (chroma-core/chroma#5259),
+    so every rebuild would leave the old build's vectors behind. Called by the writer only (under the
+    writer lock), when nothing is creating a collection.
+    """
+    database = chroma / "chroma.sqlite3"
+    if not database.exists():
+        return []
+    with contextlib.closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True)) as connection:
+        live = {row[0] for row in connection.execute("SELECT id FROM segments")}
+    removed = [p.name for p in chroma.iterdir() if p.is_dir() and _SEGMENT_FOLDER.match(p.name) and p.name not in live]
+    for name in removed:
+        shutil.rmtree(chroma / name, ignore_errors=True)
+    return removed
 
 
 def new_build_id() -> str:
@@ -238,6 +260,8 @@ class IndexStorage:
         for collection in (name, name + DOCUMENTS_SUFFIX):
             with contextlib.suppress(NotFoundError, ValueError):
                 client.delete_collection(collection)
+        if not self.server:
+            remove_orphan_segments(self.root / "chroma")
         if build == LEGACY_BUILD:
             for path in self.root.glob("*.sqlite*"):
                 if path.name.startswith(("lexical.sqlite", "manifest.sqlite")):

@@ -8,8 +8,10 @@ Chroma server) are in tests/test_index_processes.py and tests/index/test_crash_p
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -179,6 +181,12 @@ def test_a_rebuild_serves_the_old_build_until_it_switches(
     assert not (tmp_path / "index" / "builds" / old.build).exists()
     collections = {c.name for c in open_client("embedded", path=tmp_path / "index" / "chroma").list_collections()}
     assert collections == {writer.storage.collection_name(new.build)}
+    # …and its vectors on disk, which Chroma itself leaves behind (chroma-core/chroma#5259)
+    chroma = tmp_path / "index" / "chroma"
+    with contextlib.closing(sqlite3.connect(chroma / "chroma.sqlite3")) as db:
+        live = {row[0] for row in db.execute("SELECT id FROM segments")}
+    folders = {p.name for p in chroma.iterdir() if p.is_dir()}
+    assert folders and folders <= live
 
 
 def _interrupt_on_second_file(monkeypatch: pytest.MonkeyPatch) -> None:
