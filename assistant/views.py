@@ -218,7 +218,7 @@ def study_markdown(pack: StudyPack) -> str:
 
     lines = [f"# {pack.title}", "", f"生成日期：{pack.generated_text}", ""]
     if pack.note:
-        lines += [f"**编者按：**{markdown_escape(pack.note)}", ""]
+        lines += [f"**编者按**：{markdown_escape(pack.note)}", ""]
     lines += ["## 目录", ""]
     for section in pack.sections:
         lines.append(f"- {section.heading}")

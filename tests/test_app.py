@@ -209,6 +209,9 @@ def test_browser_session_over_every_tab(served: tuple[str, Any], tmp_path: Path)
         expect(page.locator("#study-preview")).to_contain_text("编者按", timeout=120_000)
         preview_text = page.locator("#study-preview").inner_text()
         assert preview_text.index("第一部分　内部审计") < preview_text.index("第二部分　财务管理")
+        # Markup is rendered, never shown: the 编者按 is bold, no "**" left on the page.
+        assert "编者按：请各支部结合实际组织学习。" in preview_text and "**" not in preview_text
+        assert page.locator("#study-preview strong", has_text="编者按").count() == 1
         with page.expect_download() as download:
             page.locator("#study-files a[download$='.docx']").first.click()
         docx_path = tmp_path / "pack.docx"

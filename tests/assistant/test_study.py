@@ -98,7 +98,7 @@ def test_the_editor_reviews_the_pack_before_it_is_printed() -> None:
     assert reviewed.title == pack.title  # a blank title keeps the generated one
     assert reviewed.generated_text == "2024年5月" and reviewed.note == "请认真学习。"
     md = study_markdown(reviewed)
-    assert md.index("**编者按：**请认真学习。") < md.index("## 目录")
+    assert md.index("**编者按**：请认真学习。") < md.index("## 目录")
 
 
 def test_chinese_ordinals() -> None:
