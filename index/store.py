@@ -6,6 +6,7 @@ model on first use, which fails (and must never be attempted) on an offline mach
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -92,6 +93,10 @@ def open_client(
     return ClientCreator.from_system(system)
 
 
+# How many times a query that raced a write is tried (index/store.py VectorStore._query).
+QUERY_ATTEMPTS = 4
+
+
 class VectorStore:
     """One build's chunk vectors (index/storage.py names the collection after the build).
 
@@ -169,16 +174,28 @@ class VectorStore:
         scores = (vectors @ self.query_vector(query)[0]) / norms
         return {str(i): float(s) for i, s in zip(got["ids"], scores, strict=True)}
 
+    def _query(self, vector: Any, k: int, where: dict[str, Any] | None) -> Any:
+        """One query; retried when it races a write to the same collection. An incremental write deletes a
+        document's old vectors while a reader's query may be planning over them, and Chroma then fails
+        with "Error finding id" (an InternalError) — a moment later the same query succeeds."""
+        from chromadb.errors import InternalError
+
+        for attempt in range(QUERY_ATTEMPTS):
+            try:
+                return self.collection.query(
+                    query_embeddings=vector, n_results=k, where=where, include=["documents", "metadatas", "distances"]
+                )
+            except InternalError:
+                if attempt == QUERY_ATTEMPTS - 1:
+                    raise
+                time.sleep(0.05 * (attempt + 1))
+        raise AssertionError("unreachable")
+
     def search(self, query: str, k: int, where: dict[str, Any] | None = None) -> list[DenseHit]:
         if self.count() == 0:
             return []
         vector = self.query_vector(query)
-        got = self.collection.query(
-            query_embeddings=vector,
-            n_results=k,
-            where=where,
-            include=["documents", "metadatas", "distances"],
-        )
+        got = self._query(vector, k, where)
         docs = (got["documents"] or [[]])[0]
         metas = (got["metadatas"] or [[]])[0]
         dists = (got["distances"] or [[]])[0]
