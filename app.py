@@ -26,6 +26,10 @@ if TYPE_CHECKING:
 
 enforce_offline_environment()  # before Gradio, LangChain and the encoder are imported
 
+# Gradio passes the signed-in user to a handler whose parameter is annotated ``gr.Request``; it resolves
+# the annotation in this module's namespace, so the name must be defined here.
+import gradio as gr  # noqa: E402
+
 APP_TITLE = "整改通 · 整改材料与法规问答"
 CHINESE_FONTS = ["Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC", "SimHei", "sans-serif"]
 MONO_FONTS = ["Noto Sans Mono CJK SC", "Consolas", "monospace"]
@@ -67,7 +71,8 @@ def warm_up(ws: Any) -> None:
         logging.getLogger(__name__).warning("预加载失败，将在首次提问时重试", exc_info=True)
 
 
-def build_app(settings: Settings, workspace: Any = None) -> Any:
+def build_app(settings: Settings, workspace: Any = None, *, login: bool = False) -> Any:
+    """The page; with ``login`` every event reads as the signed-in user (assistant/web.py)."""
     import gradio as gr
 
     from assistant.web import WebHandlers
@@ -76,15 +81,20 @@ def build_app(settings: Settings, workspace: Any = None) -> Any:
     ws = workspace or Workspace(settings)
     # The page is served at once; the encoder and BM25 load meanwhile, not inside the first question.
     threading.Thread(target=warm_up, args=(ws,), name="warm-up", daemon=True).start()
-    handlers = WebHandlers(ws)
+    handlers = WebHandlers(ws, login=login)
     with gr.Blocks(title=APP_TITLE) as demo:
         gr.Markdown(f"## {APP_TITLE}\n资料只在本机处理，不联网。每条回答都标注出处，可点击 [n] 查看原文。")
         docs = chat_tab(handlers)
         check_tab(handlers)
-        study_tab(handlers)
-        ledger_tab(handlers)
-        library_tab(handlers, demo, docs)
+        study_docs = study_tab(handlers)
+        ledger_doc = ledger_tab(handlers)
+        library_tab(handlers, demo, [docs, study_docs, ledger_doc])
     return demo
+
+
+def user_of(request: Any) -> str | None:
+    """The signed-in user of a Gradio request (None without logins)."""
+    return getattr(request, "username", None) if request is not None else None
 
 
 def shown(handler: Callable[..., Any]) -> Callable[..., Any]:
@@ -120,9 +130,10 @@ def chat_tab(handlers: WebHandlers) -> Any:
     from index.kinds import KIND_LABELS
 
     def ask(message: str, chat: list[Any], questions: list[str], kinds: list[str], docs: list[str],
-            mode: str) -> Iterator[tuple[Any, ...]]:
+            mode: str, request: gr.Request) -> Iterator[tuple[Any, ...]]:
         got = False
-        for turn in handlers.ask(message, chat, questions, kinds, docs, use_llm=mode == "大模型"):
+        for turn in handlers.ask(message, chat, questions, kinds, docs, use_llm=mode == "大模型",
+                                 user=user_of(request)):
             got = True
             if turn.final:
                 yield turn.chat, turn.questions, turn.sources, turn.plain, ""
@@ -169,8 +180,8 @@ def check_tab(handlers: WebHandlers) -> None:
     from assistant.views import CHECK_HEADER
     from assistant.web import table_value
 
-    def check(text: str, upload: str | None) -> tuple[Any, ...]:
-        table, files, details = handlers.check(text, upload)
+    def check(text: str, upload: str | None, request: gr.Request) -> tuple[Any, ...]:
+        table, files, details = handlers.check(text, upload, user=user_of(request))
         return table_value(table), [str(f) for f in files], details
 
     with gr.Tab("措施核查", id="check"):
@@ -187,19 +198,20 @@ def check_tab(handlers: WebHandlers) -> None:
                            api_name="check")
 
 
-def study_tab(handlers: WebHandlers) -> None:
+def study_tab(handlers: WebHandlers) -> Any:
     """学习资料: a theme in; a preview to review (untick excerpts, reorder topics, title, date, 编者按);
     the .docx/.md/.pdf follow the review."""
     import gradio as gr
 
-    def study(theme: str, docs: list[str]) -> tuple[Any, ...]:
-        draft = handlers.study(theme, docs)
+    def study(theme: str, docs: list[str], request: gr.Request) -> tuple[Any, ...]:
+        draft = handlers.study(theme, docs, user=user_of(request))
         return (draft.preview, [str(f) for f in draft.files], draft.pack,
                 gr.update(choices=draft.excerpts, value=[key for _, key in draft.excerpts]), "、".join(draft.topics),
                 draft.pack.title, draft.pack.generated_text)
 
-    def export(pack: Any, keep: list[str], order: str, title: str, date_text: str, note: str) -> tuple[Any, ...]:
-        preview, files = handlers.study_export(pack, keep or [], order, title, date_text, note)
+    def export(pack: Any, keep: list[str], order: str, title: str, date_text: str, note: str,
+               request: gr.Request) -> tuple[Any, ...]:
+        preview, files = handlers.study_export(pack, keep or [], order, title, date_text, note, user=user_of(request))
         return preview, [str(f) for f in files]
 
     with gr.Tab("学习资料", id="study"):
@@ -224,17 +236,18 @@ def study_tab(handlers: WebHandlers) -> None:
                            api_name="study")
         export_button.click(shown(export), [pack, kept, topic_order, pack_title, pack_date, note],
                             [study_preview, study_files], api_name="study_export")
+    return study_docs
 
 
-def ledger_tab(handlers: WebHandlers) -> None:
+def ledger_tab(handlers: WebHandlers) -> Any:
     """整改台账: the measures of the reports, filtered, as a table and an .xlsx."""
     import gradio as gr
 
     from assistant.views import LEDGER_HEADER
     from assistant.web import table_value
 
-    def ledger(doc: str | None, area: str, keyword: str) -> tuple[Any, ...]:
-        table, path = handlers.ledger(doc, area, keyword)
+    def ledger(doc: str | None, area: str, keyword: str, request: gr.Request) -> tuple[Any, ...]:
+        table, path = handlers.ledger(doc, area, keyword, user=user_of(request))
         return table_value(table), str(path)
 
     with gr.Tab("整改台账", id="ledger"):
@@ -247,10 +260,12 @@ def ledger_tab(handlers: WebHandlers) -> None:
         ledger_file = gr.File(label="导出 .xlsx", elem_id="ledger-file")
         ledger_button.click(shown(ledger), [ledger_doc, ledger_area, ledger_keyword], [ledger_table, ledger_file],
                             api_name="ledger")
+    return ledger_doc
 
 
-def library_tab(handlers: WebHandlers, demo: Any, docs: Any) -> None:
-    """资料库: the indexed documents; upload, delete, re-index (each refreshes the lists that name documents)."""
+def library_tab(handlers: WebHandlers, demo: Any, doc_lists: list[Any]) -> None:
+    """资料库: the indexed documents; upload, delete, re-index (each refreshes the lists that name documents,
+    ``doc_lists``: the other tabs' document filters)."""
     import gradio as gr
 
     from assistant.web import table_value
@@ -258,18 +273,22 @@ def library_tab(handlers: WebHandlers, demo: Any, docs: Any) -> None:
     def progress_of(progress: gr.Progress) -> Callable[[int, int, str], None]:
         return lambda done, total, name: progress((done, max(total, 1)), desc=name)
 
-    def refresh_library() -> tuple[Any, ...]:
-        return (table_value(handlers.library()), gr.update(choices=handlers.document_names(), value=None),
-                gr.update(choices=handlers.document_choices()))
+    def refresh_library(request: gr.Request) -> tuple[Any, ...]:
+        user = user_of(request)
+        choices = handlers.document_choices(user)
+        return (table_value(handlers.library(user)), gr.update(choices=handlers.document_names(user), value=None),
+                *(gr.update(choices=choices) for _ in doc_lists))
 
-    def upload(files: list[str] | None, replace: bool, progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:
-        return (handlers.upload(files, progress_of(progress), replace=replace), *refresh_library())
+    def upload(files: list[str] | None, replace: bool, request: gr.Request,
+               progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:
+        status = handlers.upload(files, progress_of(progress), replace=replace, user=user_of(request))
+        return (status, *refresh_library(request))
 
-    def delete(name: str | None, progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:
-        return (handlers.delete(name, progress_of(progress)), *refresh_library())
+    def delete(name: str | None, request: gr.Request, progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:
+        return (handlers.delete(name, progress_of(progress), user=user_of(request)), *refresh_library(request))
 
-    def reindex(progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:
-        return (handlers.reindex(progress_of(progress)), *refresh_library())
+    def reindex(request: gr.Request, progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:
+        return (handlers.reindex(progress_of(progress), user=user_of(request)), *refresh_library(request))
 
     max_mb = handlers.ws.settings.upload_max_mb
     with gr.Tab("资料库", id="library"):
@@ -286,11 +305,11 @@ def library_tab(handlers: WebHandlers, demo: Any, docs: Any) -> None:
                 reindex_button = gr.Button("重新索引", elem_id="reindex-button")
         upload_button = gr.Button("上传并索引", variant="primary", elem_id="upload-button")
         library_status = gr.Textbox(label="处理结果", lines=3, elem_id="library-status")
-        library_outputs = [library_status, library, doomed, docs]
+        library_outputs = [library_status, library, doomed, *doc_lists]
         upload_button.click(shown(upload), [uploads, replace], library_outputs, api_name="upload")
         delete_button.click(shown(delete), [doomed], library_outputs, api_name="delete")
         reindex_button.click(shown(reindex), None, library_outputs, api_name="reindex")
-        demo.load(refresh_library, None, [library, doomed, docs], api_visibility="private")
+        demo.load(refresh_library, None, [library, doomed, *doc_lists], api_visibility="private")
 
 
 def make_theme() -> Any:
@@ -301,13 +320,28 @@ def make_theme() -> Any:
 
 
 def launch(settings: Settings, host: str, port: int, *, block: bool = True) -> Any:
+    from assistant.access import AccessError, has_users
+    from assistant.audit import LOGIN_FAILED, LOGIN_OK
+    from assistant.workspace import Workspace
+
     host = host or "127.0.0.1"  # Gradio would read an empty host from GRADIO_SERVER_NAME, unchecked
-    users = parse_users(settings.web_users.get_secret_value())
-    if not is_loopback(host) and not users:
-        raise SystemExit("对本机以外开放时必须设置登录用户：ZGT_WEB_USERS=\"用户名:密码\"（多个用逗号分隔）")
+    first = parse_users(settings.web_users.get_secret_value())
+    if not is_loopback(host) and not first and not has_users(settings.index_dir):
+        raise SystemExit("对本机以外开放时必须有登录用户：python -m assistant users add 用户名 --role 管理员，"
+                         "或设置 ZGT_WEB_USERS=\"用户名:密码\" 建立第一个管理员")
+    ws = Workspace(settings)
+    try:
+        ws.access.seed(first)  # only while there is no user yet
+    except AccessError as exc:
+        raise SystemExit(f"ZGT_WEB_USERS 无法建立第一个管理员：{exc}") from exc
+    login = not ws.access.empty()
+
+    def audited(name: str | None, ok: bool) -> None:
+        ws.audit.record(name or "（未知用户名）", LOGIN_OK if ok else LOGIN_FAILED)
+
     # A callable rather than the list: failed logins are counted and locked out (assistant/login.py).
-    guard = LoginGuard(users, LoginLimits.from_settings(settings)) if users else None
-    demo = build_app(settings)
+    guard = LoginGuard(ws.access, LoginLimits.from_settings(settings), on_result=audited) if login else None
+    demo = build_app(settings, ws, login=login)
     demo.queue(default_concurrency_limit=4)
     # Said only once the address is allowed: a refused start must not first claim to have started.
     print(f"整改通已启动：http://{host}:{port}", file=sys.stderr)

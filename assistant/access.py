@@ -41,6 +41,20 @@ def _dummy_hash() -> bytes:
     return bcrypt.hashpw(b"not a password", bcrypt.gensalt())
 
 
+def has_users(index_dir: Path) -> bool:
+    """The index folder holds at least one user (read without creating anything)."""
+    path = index_dir / "access.sqlite"
+    if not path.exists():
+        return False
+    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        return bool(db.execute("SELECT COUNT(*) FROM users").fetchone()[0])
+    except sqlite3.OperationalError:
+        return False
+    finally:
+        db.close()
+
+
 class AccessError(Exception):
     """A refused or impossible access request; the message is for the user, in Chinese."""
 

@@ -352,6 +352,42 @@ def cmd_users(ws: Workspace, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_audit(ws: Workspace, args: argparse.Namespace) -> int:
+    if args.action == "verify":
+        report = ws.audit.verify()
+        print(report.summary())
+        return 0 if report.ok else EXIT_ACCESS
+    if not args.file:
+        raise AccessError("请给出导出文件（.xlsx 或 .csv）")
+    path = ws.audit.export(Path(args.file))
+    print(f"已导出审计日志：{path}")
+    return 0
+
+
+# What each command leaves in the audit log (assistant/audit.py): its action, and what it was about.
+def _audited(command: str, args: argparse.Namespace) -> tuple[str, str, str] | None:
+    from assistant import audit
+
+    if command == "ask":
+        return audit.ASK, args.question or f"（问题文件 {args.jsonl}）", ""
+    if command == "search":
+        return audit.SEARCH, args.query or f"（问题文件 {args.jsonl}）", ""
+    if command == "check":
+        return audit.CHECK, "\n".join(args.measure or []) or f"（清单 {args.file or args.jsonl}）", args.out or ""
+    if command == "study":
+        return audit.STUDY, args.theme, args.out
+    if command == "ledger":
+        return audit.LEDGER, " ".join(x for x in (args.doc, args.area, args.keyword) if x), args.out
+    if command == "index":
+        return audit.INDEX, f"知识库：{args.kb or '（不变）'}；" + "、".join(args.paths), ""
+    if command == "kb" and args.action != "list":
+        return audit.KBS, f"{args.action} {args.name or ''}", ""
+    if command == "users" and args.action != "list":
+        return audit.USERS, f"{args.action} {args.name or ''} {args.role if args.action in ('add', 'role') else ''} "\
+                            f"{'、'.join(args.kb or [])}".strip(), ""
+    return None
+
+
 def reader_workspace(ws: Workspace, user: str | None) -> Workspace:
     """The workspace a read command uses: the whole index, or what ``user`` may read."""
     if user is None:
@@ -445,6 +481,10 @@ def build_parser() -> argparse.ArgumentParser:
     p_verify = sub.add_parser("verify", help="检查备份：校验值、索引能否打开并检索")
     p_verify.add_argument("src", help="备份文件夹")
 
+    p_audit = sub.add_parser("audit", help="审计日志：verify 检查校验链是否完整，export FILE 导出（.xlsx 或 .csv）")
+    p_audit.add_argument("action", choices=["verify", "export"])
+    p_audit.add_argument("file", nargs="?", help="导出文件")
+
     for p in (p_search, p_ask, p_check, p_study, p_ledger):
         p.add_argument("--user", help="以该用户的权限读取：只用其有权访问的知识库")
     for p in (p_search, p_ask):
@@ -463,11 +503,15 @@ def main(argv: list[str] | None = None, settings: Settings | None = None) -> int
     ws = Workspace(settings)
     handlers = {"index": cmd_index, "search": cmd_search, "ask": cmd_ask, "check": cmd_check, "study": cmd_study,
                 "ledger": cmd_ledger, "eval": cmd_eval, "backup": cmd_backup, "restore": cmd_restore,
-                "verify": cmd_verify, "kb": cmd_kb, "users": cmd_users}
+                "verify": cmd_verify, "kb": cmd_kb, "users": cmd_users, "audit": cmd_audit}
     try:
         if args.command in READ_COMMANDS:
             ws = reader_workspace(ws, args.user)
-        return handlers[args.command](ws, args)
+        code = handlers[args.command](ws, args)
+        if code == 0 and (audited := _audited(args.command, args)) is not None:
+            action, text, file = audited
+            ws.audit.record(getattr(args, "user", None) or "（命令行）", action, text=text, file=Path(file).name if file else "")
+        return code
     except IndexUnavailable as exc:
         print(exc, file=sys.stderr)
         return EXIT_NO_INDEX

@@ -32,6 +32,7 @@ from langchain_core.language_models.chat_models import BaseChatModel
 
 from assistant.access import AccessStore
 from assistant.answering import Answerer
+from assistant.audit import AuditLog
 from assistant.llm import build_chat_model
 from assistant.retrieval import HybridSearcher, LexicalIndex
 from assistant.scope import ScopedLexicalStore, ScopedManifest
@@ -205,6 +206,13 @@ class Workspace:
         return AccessStore(self.index_dir)
 
     @cached_property
+    def audit(self) -> AuditLog:
+        """The append-only record of who did what (assistant/audit.py)."""
+        if self._whole is not self:
+            return self._whole.audit
+        return AuditLog(self.index_dir)
+
+    @cached_property
     def chat_model(self) -> BaseChatModel | None:
         if self._whole is not self:
             return self._whole.chat_model
@@ -302,8 +310,9 @@ class Workspace:
         """Close the open generation's files (tests and evaluation runs that make many workspaces)."""
         if self._whole is not self:
             return
-        if "access" in self.__dict__:
-            self.__dict__.pop("access").close()
+        for name in ("access", "audit"):
+            if name in self.__dict__:
+                self.__dict__.pop(name).close()
         with self._view_lock:
             if self._view is not None:
                 self._view.lexical.close()
