@@ -212,12 +212,16 @@ class AccessStore:
             self._db.execute("DELETE FROM grants WHERE user = ? AND kb = ?", (user.name, (kb or "").strip()))
 
     def seed(self, pairs: list[tuple[str, str]]) -> list[str]:
-        """The first 管理员 from ``ZGT_WEB_USERS`` when there is no user yet; later the list is ignored."""
+        """The users of ``ZGT_WEB_USERS`` when there is no user yet, so an existing deployment keeps its
+        logins: the first becomes 管理员, the others 使用人员 of the default knowledge base (which held
+        every document before knowledge bases existed). Once there is a user the list is ignored."""
         if not pairs or not self.empty():
             return []
-        name, password = pairs[0]
-        self.add_user(name, password, ADMIN)
-        return [name]
+        for n, (name, password) in enumerate(pairs):
+            self.add_user(name, password, ADMIN if n == 0 else READER)
+            if n:
+                self.grant(name, DEFAULT_KB)
+        return [name for name, _ in pairs]
 
     def verify(self, name: str, password: str) -> bool:
         """The password is this active user's. Costs one bcrypt check whether or not the user exists."""

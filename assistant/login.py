@@ -6,7 +6,7 @@ one password across many names, over all names together. A locked-out attempt is
 the right password. Logs name the user only, never a password.
 
 The names and passwords are the index's users (assistant/access.py: bcrypt hashes, disabled users
-refused); ``ZGT_WEB_USERS`` only seeds the first 管理员 when there is none yet.
+refused); ``ZGT_WEB_USERS`` only seeds them while there is none yet (its first user becomes 管理员).
 """
 
 from __future__ import annotations

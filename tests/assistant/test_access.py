@@ -83,8 +83,9 @@ def test_users_are_added_granted_and_disabled_and_passwords_are_stored_hashed(
 
 def test_an_admin_reads_every_knowledge_base_and_the_first_one_is_seeded_only_once(tmp_path: Path) -> None:
     store = AccessStore(tmp_path)
-    assert store.seed([("admin", "first-password")]) == ["admin"]
+    assert store.seed([("admin", "first-password"), ("li", "li-password")]) == ["admin", "li"]
     assert store.seed([("other", "second-password")]) == []
+    assert store.require_user("li").role == READER and store.readable("li") == ("默认",)
     store.create_kb("局机关")
     assert store.require_user("admin").role == ADMIN
     assert store.readable("admin") == ("默认", "局机关")
