@@ -23,7 +23,7 @@ from pathlib import Path
 LOGIN_OK, LOGIN_FAILED = "登录成功", "登录失败"
 ASK, CHECK, STUDY, LEDGER, SEARCH = "提问", "措施核查", "学习资料", "台账导出", "检索"
 UPLOAD, DELETE, REINDEX, INDEX = "上传", "删除", "重新索引", "索引"
-USERS, KBS = "用户管理", "知识库管理"
+USERS, KBS, AUDIT_EXPORT = "用户管理", "知识库管理", "审计日志导出"
 TEXT_MAX = 2000
 GENESIS = "0" * 64
 HEADER = ("序号", "时间", "用户", "操作", "内容", "涉及文件", "导出文件", "前一行校验值", "校验值")
