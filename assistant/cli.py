@@ -508,7 +508,10 @@ def main(argv: list[str] | None = None, settings: Settings | None = None) -> int
         if args.command in READ_COMMANDS:
             ws = reader_workspace(ws, args.user)
         code = handlers[args.command](ws, args)
-        if code == 0 and (audited := _audited(args.command, args)) is not None:
+        # Reads are recorded for a named --user (the operator reading the whole index on the server, and
+        # the scripts and evaluations that do, are not); changes always are.
+        reads_as_operator = args.command in READ_COMMANDS and not args.user
+        if code == 0 and not reads_as_operator and (audited := _audited(args.command, args)) is not None:
             action, text, file = audited
             ws.audit.record(getattr(args, "user", None) or "（命令行）", action, text=text, file=Path(file).name if file else "")
         return code

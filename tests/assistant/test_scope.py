@@ -198,6 +198,10 @@ def test_a_reader_sees_nothing_of_it_through_the_cli_with_user(
     everything = build_ledger(index)
     assert f"整改台账 {len([r for r in everything if r.doc != SECRET_FILE])} 条" in ledger_line
 
+    # What he asked is in the audit log under his name, with the export's file name.
+    assert index.audit.rows(user="李四", action="提问") and index.audit.rows(user="李四", action="台账导出")
+    assert "ledger.xlsx" in {r.file for r in index.audit.rows(user="李四")}
+
     # An unknown or disabled user reads nothing at all.
     assert main(["ask", QUESTIONS[0], "--user", "nobody"], settings=settings) == 7
     assert "没有这个用户" in capsys.readouterr().err
