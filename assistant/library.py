@@ -10,6 +10,7 @@ progress callback.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import shutil
@@ -136,6 +137,8 @@ def add_files(
             rejected.append(str(exc))
     on_wait = waiting_notice(progress)
     report = ws.indexer.run(saved, progress=progress, on_wait=on_wait, kb=kb) if saved else None
+    if report is not None and ws.kbs is not None:
+        report = own_outcomes(report, saved)
     for old in retired:  # after the new version is indexed, so that a question always finds one of them
         ws.indexer.remove(old.source, on_wait=on_wait)
         try:
@@ -232,4 +235,12 @@ def reindex(ws: Workspace, progress: ProgressCallback | None = None) -> IndexRep
     sources = [Path(r.source) for r in indexed_records(ws) if Path(r.source).is_file()]
     if not sources:
         raise LibraryError("没有可重新索引的文件")
-    return ws.indexer.run(sources, progress=progress, on_wait=waiting_notice(progress))
+    return own_outcomes(ws.indexer.run(sources, progress=progress, on_wait=waiting_notice(progress)), sources)
+
+
+def own_outcomes(report: IndexReport, paths: Sequence[Path]) -> IndexReport:
+    """The report of a run, told to someone who may see only ``paths``: a run also repairs or removes
+    other knowledge bases' documents (a killed run's leftovers, files gone from disk), which he must
+    not learn the names or the number of."""
+    own = {str(p.resolve()) for p in paths}
+    return dataclasses.replace(report, outcomes=[o for o in report.outcomes if o.source in own], repaired=0)

@@ -132,7 +132,8 @@ class LexicalIndex:
         positive = np.flatnonzero(scores > 0)
         order = positive[np.argsort(-scores[positive], kind="stable")]
         hits: list[tuple[Chunk, float]] = []
-        batch = max(k, 16) * (8 if where.active else 1)  # filters reject some: read ahead
+        # Filters reject some: read ahead (knowledge bases are few and large: less).
+        batch = max(k, 16) * (8 if (where.kinds or where.docs or where.section) else 2 if where.active else 1)
         for offset in range(0, len(order), batch):
             ranked = order[offset : offset + batch]
             chunks = self.store.chunks_by_id([index.ids[i] for i in ranked])

@@ -143,7 +143,10 @@ class ScopedView(IndexView):
 
     @cached_property
     def searcher(self) -> HybridSearcher:
-        return replace(self._base.searcher, kbs=self.kbs)
+        # A reader of every knowledge base this generation holds needs no filter (filtering costs a
+        # Chroma metadata scan); the narrowed stores still hold only documents of his knowledge bases.
+        present = {r.kb for r in self._base.manifest.records()}
+        return replace(self._base.searcher, kbs=None if present <= set(self.kbs) else self.kbs)
 
     @cached_property
     def ranked(self) -> RankedSearcher:

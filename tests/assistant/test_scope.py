@@ -125,6 +125,10 @@ def test_searches_filter_by_knowledge_base_on_both_sides(index: Workspace) -> No
     assert {p.chunk.kb for p in index.searcher.search(query, 10, SearchFilter(kbs=("局机关",)))} == {"局机关"}
     narrowed = index.within(["州一中"])
     assert {p.chunk.kb for p in narrowed.searcher.search(query, 20)} == {"州一中"}
+    # A reader of every knowledge base the index holds searches unfiltered, and finds what the whole index does.
+    everyone = index.within(["默认", "法规库", "州一中", "局机关"])
+    assert everyone.searcher.kbs is None
+    assert everyone.searcher.search(query, 10) == index.searcher.search(query, 10)
     # Narrowing further cannot widen: asking a narrowed searcher for another knowledge base finds nothing.
     assert narrowed.searcher.search(query, 10, SearchFilter(kbs=("局机关",))) == []
 
