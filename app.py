@@ -1,4 +1,4 @@
-"""整改通 web app (Gradio): 问答 · 措施核查 · 学习资料 · 整改台账 · 资料库.
+"""整改通 web app (Gradio): 问答 · 措施核查 · 学习资料 · 整改台账 · 资料库 · 管理 (管理员 only).
 
 Only the page layout and the event wiring live here: each event calls a typed handler of
 assistant/web.py, over the same Workspace as the CLI. Offline by construction: no analytics, system
@@ -25,6 +25,10 @@ if TYPE_CHECKING:
     from assistant.web import WebHandlers
 
 enforce_offline_environment()  # before Gradio, LangChain and the encoder are imported
+
+# Gradio passes the signed-in user to a handler whose parameter is annotated ``gr.Request``; it resolves
+# the annotation in this module's namespace, so the name must be defined here.
+import gradio as gr  # noqa: E402
 
 APP_TITLE = "整改通 · 整改材料与法规问答"
 CHINESE_FONTS = ["Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC", "SimHei", "sans-serif"]
@@ -67,7 +71,8 @@ def warm_up(ws: Any) -> None:
         logging.getLogger(__name__).warning("预加载失败，将在首次提问时重试", exc_info=True)
 
 
-def build_app(settings: Settings, workspace: Any = None) -> Any:
+def build_app(settings: Settings, workspace: Any = None, *, login: bool = False) -> Any:
+    """The page; with ``login`` every event reads as the signed-in user (assistant/web.py)."""
     import gradio as gr
 
     from assistant.web import WebHandlers
@@ -76,15 +81,31 @@ def build_app(settings: Settings, workspace: Any = None) -> Any:
     ws = workspace or Workspace(settings)
     # The page is served at once; the encoder and BM25 load meanwhile, not inside the first question.
     threading.Thread(target=warm_up, args=(ws,), name="warm-up", daemon=True).start()
-    handlers = WebHandlers(ws)
+    from assistant.admin import AdminHandlers
+
+    handlers = WebHandlers(ws, login=login)
     with gr.Blocks(title=APP_TITLE) as demo:
         gr.Markdown(f"## {APP_TITLE}\n资料只在本机处理，不联网。每条回答都标注出处，可点击 [n] 查看原文。")
-        docs = chat_tab(handlers)
+        docs, kb_filter = chat_tab(handlers)
         check_tab(handlers)
-        study_tab(handlers)
-        ledger_tab(handlers)
-        library_tab(handlers, demo, docs)
+        study_docs = study_tab(handlers)
+        ledger_doc = ledger_tab(handlers)
+        upload_kb = library_tab(handlers, demo, [docs, study_docs, ledger_doc])
+        admin_tab(AdminHandlers(ws, login=login), demo)
+
+        def refresh_kbs(request: gr.Request) -> tuple[Any, ...]:
+            user = user_of(request)
+            uploadable = handlers.upload_kbs(user)
+            return (gr.update(choices=handlers.kb_choices(user), value=[]),
+                    gr.update(choices=uploadable, value=uploadable[0] if len(uploadable) == 1 else None))
+
+        demo.load(refresh_kbs, None, [kb_filter, upload_kb], api_visibility="private")
     return demo
+
+
+def user_of(request: Any) -> str | None:
+    """The signed-in user of a Gradio request (None without logins)."""
+    return getattr(request, "username", None) if request is not None else None
 
 
 def shown(handler: Callable[..., Any]) -> Callable[..., Any]:
@@ -92,14 +113,16 @@ def shown(handler: Callable[..., Any]) -> Callable[..., Any]:
     still streams it)."""
     import gradio as gr
 
+    from assistant.admin import AdminError
     from assistant.web import UserError
 
+    refused = (UserError, AdminError)
     if inspect.isgeneratorfunction(handler):
         @functools.wraps(handler)
         def stream(*args: Any, **kwargs: Any) -> Iterator[Any]:
             try:
                 yield from handler(*args, **kwargs)
-            except UserError as exc:
+            except refused as exc:
                 raise gr.Error(str(exc)) from exc
         return stream
 
@@ -107,22 +130,23 @@ def shown(handler: Callable[..., Any]) -> Callable[..., Any]:
     def call(*args: Any, **kwargs: Any) -> Any:
         try:
             return handler(*args, **kwargs)
-        except UserError as exc:
+        except refused as exc:
             raise gr.Error(str(exc)) from exc
     return call
 
 
-def chat_tab(handlers: WebHandlers) -> Any:
+def chat_tab(handlers: WebHandlers) -> tuple[Any, Any]:
     """问答: the chat, its sources and the copyable answer. Returns the document filter, which the
-    library tab refreshes."""
+    library tab refreshes, and the knowledge-base filter, which the page fills for the signed-in user."""
     import gradio as gr
 
     from index.kinds import KIND_LABELS
 
     def ask(message: str, chat: list[Any], questions: list[str], kinds: list[str], docs: list[str],
-            mode: str) -> Iterator[tuple[Any, ...]]:
+            mode: str, request: gr.Request, kbs: list[str] | None = None) -> Iterator[tuple[Any, ...]]:
         got = False
-        for turn in handlers.ask(message, chat, questions, kinds, docs, use_llm=mode == "大模型"):
+        for turn in handlers.ask(message, chat, questions, kinds, docs, use_llm=mode == "大模型", kbs=kbs or (),
+                                 user=user_of(request)):
             got = True
             if turn.final:
                 yield turn.chat, turn.questions, turn.sources, turn.plain, ""
@@ -150,16 +174,18 @@ def chat_tab(handlers: WebHandlers) -> Any:
             with gr.Column(scale=2):
                 kinds = gr.CheckboxGroup(list(KIND_LABELS.values()), label="资料类别（不选即全部）")
                 docs = gr.Dropdown(handlers.document_choices(), multiselect=True, label="限定文件（可多选）")
+                kb_filter = gr.CheckboxGroup(handlers.kb_choices(), label="知识库（不选即全部有权限的）",
+                                             elem_id="kb-filter")
                 mode = gr.Radio(["抽取式", "大模型"] if handlers.llm_available else ["抽取式"], value="抽取式",
                                 label="回答方式")
                 sources = gr.HTML("<div class='where'>提问后，引用的原文会显示在这里。</div>",
                                   label="出处", elem_id="sources")
-        ask_inputs = [message, chatbot, questions, kinds, docs, mode]
+        ask_inputs = [message, chatbot, questions, kinds, docs, mode, kb_filter]
         ask_outputs = [chatbot, questions, sources, plain, message]
         send.click(shown(ask), ask_inputs, ask_outputs, api_name="ask")
         message.submit(shown(ask), ask_inputs, ask_outputs, api_visibility="private")
         new.click(new_chat, None, [chatbot, questions, sources, plain, message], api_name="new_chat")
-    return docs
+    return docs, kb_filter
 
 
 def check_tab(handlers: WebHandlers) -> None:
@@ -169,8 +195,8 @@ def check_tab(handlers: WebHandlers) -> None:
     from assistant.views import CHECK_HEADER
     from assistant.web import table_value
 
-    def check(text: str, upload: str | None) -> tuple[Any, ...]:
-        table, files, details = handlers.check(text, upload)
+    def check(text: str, upload: str | None, request: gr.Request) -> tuple[Any, ...]:
+        table, files, details = handlers.check(text, upload, user=user_of(request))
         return table_value(table), [str(f) for f in files], details
 
     with gr.Tab("措施核查", id="check"):
@@ -187,19 +213,20 @@ def check_tab(handlers: WebHandlers) -> None:
                            api_name="check")
 
 
-def study_tab(handlers: WebHandlers) -> None:
+def study_tab(handlers: WebHandlers) -> Any:
     """学习资料: a theme in; a preview to review (untick excerpts, reorder topics, title, date, 编者按);
     the .docx/.md/.pdf follow the review."""
     import gradio as gr
 
-    def study(theme: str, docs: list[str]) -> tuple[Any, ...]:
-        draft = handlers.study(theme, docs)
+    def study(theme: str, docs: list[str], request: gr.Request) -> tuple[Any, ...]:
+        draft = handlers.study(theme, docs, user=user_of(request))
         return (draft.preview, [str(f) for f in draft.files], draft.pack,
                 gr.update(choices=draft.excerpts, value=[key for _, key in draft.excerpts]), "、".join(draft.topics),
                 draft.pack.title, draft.pack.generated_text)
 
-    def export(pack: Any, keep: list[str], order: str, title: str, date_text: str, note: str) -> tuple[Any, ...]:
-        preview, files = handlers.study_export(pack, keep or [], order, title, date_text, note)
+    def export(pack: Any, keep: list[str], order: str, title: str, date_text: str, note: str,
+               request: gr.Request) -> tuple[Any, ...]:
+        preview, files = handlers.study_export(pack, keep or [], order, title, date_text, note, user=user_of(request))
         return preview, [str(f) for f in files]
 
     with gr.Tab("学习资料", id="study"):
@@ -224,17 +251,18 @@ def study_tab(handlers: WebHandlers) -> None:
                            api_name="study")
         export_button.click(shown(export), [pack, kept, topic_order, pack_title, pack_date, note],
                             [study_preview, study_files], api_name="study_export")
+    return study_docs
 
 
-def ledger_tab(handlers: WebHandlers) -> None:
+def ledger_tab(handlers: WebHandlers) -> Any:
     """整改台账: the measures of the reports, filtered, as a table and an .xlsx."""
     import gradio as gr
 
     from assistant.views import LEDGER_HEADER
     from assistant.web import table_value
 
-    def ledger(doc: str | None, area: str, keyword: str) -> tuple[Any, ...]:
-        table, path = handlers.ledger(doc, area, keyword)
+    def ledger(doc: str | None, area: str, keyword: str, request: gr.Request) -> tuple[Any, ...]:
+        table, path = handlers.ledger(doc, area, keyword, user=user_of(request))
         return table_value(table), str(path)
 
     with gr.Tab("整改台账", id="ledger"):
@@ -247,10 +275,12 @@ def ledger_tab(handlers: WebHandlers) -> None:
         ledger_file = gr.File(label="导出 .xlsx", elem_id="ledger-file")
         ledger_button.click(shown(ledger), [ledger_doc, ledger_area, ledger_keyword], [ledger_table, ledger_file],
                             api_name="ledger")
+    return ledger_doc
 
 
-def library_tab(handlers: WebHandlers, demo: Any, docs: Any) -> None:
-    """资料库: the indexed documents; upload, delete, re-index (each refreshes the lists that name documents)."""
+def library_tab(handlers: WebHandlers, demo: Any, doc_lists: list[Any]) -> Any:
+    """资料库: the indexed documents; upload, delete, re-index (each refreshes the lists that name documents,
+    ``doc_lists``: the other tabs' document filters)."""
     import gradio as gr
 
     from assistant.web import table_value
@@ -258,18 +288,22 @@ def library_tab(handlers: WebHandlers, demo: Any, docs: Any) -> None:
     def progress_of(progress: gr.Progress) -> Callable[[int, int, str], None]:
         return lambda done, total, name: progress((done, max(total, 1)), desc=name)
 
-    def refresh_library() -> tuple[Any, ...]:
-        return (table_value(handlers.library()), gr.update(choices=handlers.document_names(), value=None),
-                gr.update(choices=handlers.document_choices()))
+    def refresh_library(request: gr.Request) -> tuple[Any, ...]:
+        user = user_of(request)
+        choices = handlers.document_choices(user)
+        return (table_value(handlers.library(user)), gr.update(choices=handlers.document_names(user), value=None),
+                *(gr.update(choices=choices) for _ in doc_lists))
 
-    def upload(files: list[str] | None, replace: bool, progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:
-        return (handlers.upload(files, progress_of(progress), replace=replace), *refresh_library())
+    def upload(files: list[str] | None, replace: bool, request: gr.Request, kb: str | None = None,
+               progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:
+        status = handlers.upload(files, progress_of(progress), replace=replace, kb=kb or None, user=user_of(request))
+        return (status, *refresh_library(request))
 
-    def delete(name: str | None, progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:
-        return (handlers.delete(name, progress_of(progress)), *refresh_library())
+    def delete(name: str | None, request: gr.Request, progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:
+        return (handlers.delete(name, progress_of(progress), user=user_of(request)), *refresh_library(request))
 
-    def reindex(progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:
-        return (handlers.reindex(progress_of(progress)), *refresh_library())
+    def reindex(request: gr.Request, progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:
+        return (handlers.reindex(progress_of(progress), user=user_of(request)), *refresh_library(request))
 
     max_mb = handlers.ws.settings.upload_max_mb
     with gr.Tab("资料库", id="library"):
@@ -280,17 +314,97 @@ def library_tab(handlers: WebHandlers, demo: Any, docs: Any) -> None:
                                   file_count="multiple", type="filepath", elem_id="upload-files")
                 replace = gr.Checkbox(True, label="同名或同题文件视为修订版：替换旧版本（旧版存入历史，只按新版回答）",
                                       elem_id="upload-replace")
+                upload_kb = gr.Dropdown(handlers.upload_kbs(), label="上传到知识库", elem_id="upload-kb")
             with gr.Column():
                 doomed = gr.Dropdown(handlers.document_names(), label="选择要删除的文件", elem_id="delete-choice")
                 delete_button = gr.Button("删除所选文件", variant="stop", elem_id="delete-button")
                 reindex_button = gr.Button("重新索引", elem_id="reindex-button")
         upload_button = gr.Button("上传并索引", variant="primary", elem_id="upload-button")
         library_status = gr.Textbox(label="处理结果", lines=3, elem_id="library-status")
-        library_outputs = [library_status, library, doomed, docs]
-        upload_button.click(shown(upload), [uploads, replace], library_outputs, api_name="upload")
+        library_outputs = [library_status, library, doomed, *doc_lists]
+        upload_button.click(shown(upload), [uploads, replace, upload_kb], library_outputs, api_name="upload")
         delete_button.click(shown(delete), [doomed], library_outputs, api_name="delete")
         reindex_button.click(shown(reindex), None, library_outputs, api_name="reindex")
-        demo.load(refresh_library, None, [library, doomed, docs], api_visibility="private")
+        demo.load(refresh_library, None, [library, doomed, *doc_lists], api_visibility="private")
+    return upload_kb
+
+
+def admin_tab(admin: Any, demo: Any) -> None:
+    """管理 (管理员 only; shown to them alone, and every handler checks the role itself): users, roles,
+    grants, knowledge bases, and the audit log filtered and exported."""
+    from assistant.access import ROLES
+    from assistant.web import table_value
+
+    def refresh(request: gr.Request) -> tuple[Any, ...]:
+        user = user_of(request)
+        try:
+            table, kbs = admin.users(user), admin.knowledge_bases(user)
+        except Exception:  # not an administrator: the tab stays hidden and empty
+            return gr.update(visible=False), gr.update(), gr.update()
+        return gr.update(visible=True), table_value(table), gr.update(choices=kbs)
+
+    def add(name: str, password: str, role: str, request: gr.Request) -> tuple[Any, ...]:
+        user = user_of(request)
+        return admin.add_user(user, name, password, role), table_value(admin.users(user)), ""
+
+    def activate(name: str, active: bool, request: gr.Request) -> tuple[Any, ...]:
+        user = user_of(request)
+        return admin.set_active(user, name, active), table_value(admin.users(user))
+
+    def grant(name: str, kbs: list[str], request: gr.Request) -> tuple[Any, ...]:
+        user = user_of(request)
+        return admin.grant(user, name, kbs or [], True), table_value(admin.users(user))
+
+    def revoke(name: str, kbs: list[str], request: gr.Request) -> tuple[Any, ...]:
+        user = user_of(request)
+        return admin.grant(user, name, kbs or [], False), table_value(admin.users(user))
+
+    def enable(name: str, request: gr.Request) -> tuple[Any, ...]:
+        return activate(name, True, request)
+
+    def disable(name: str, request: gr.Request) -> tuple[Any, ...]:
+        return activate(name, False, request)
+
+    def create_kb(name: str, request: gr.Request) -> tuple[Any, ...]:
+        user = user_of(request)
+        return admin.create_kb(user, name), gr.update(choices=admin.knowledge_bases(user))
+
+    def audit(who: str, action: str, request: gr.Request) -> tuple[Any, ...]:
+        table, path = admin.audit_rows(user_of(request), who, action)
+        return table_value(table), str(path)
+
+    with gr.Tab("管理", id="admin", visible=not admin.login) as tab:
+        users = gr.Dataframe(wrap=True, interactive=False, elem_id="users-table")
+        with gr.Row():
+            name = gr.Textbox(label="用户名", elem_id="admin-user")
+            password = gr.Textbox(label="初始密码（至少 8 位）", type="password", elem_id="admin-password")
+            role = gr.Dropdown(list(ROLES), value=ROLES[2], label="角色")
+            add_button = gr.Button("添加用户", elem_id="admin-add")
+        with gr.Row():
+            kbs = gr.Dropdown([], multiselect=True, label="知识库", elem_id="admin-kbs")
+            grant_button = gr.Button("授权所选知识库")
+            revoke_button = gr.Button("收回所选知识库")
+            enable_button = gr.Button("启用")
+            disable_button = gr.Button("停用", variant="stop")
+        with gr.Row():
+            new_kb = gr.Textbox(label="新知识库名称", elem_id="admin-new-kb")
+            kb_button = gr.Button("建立知识库")
+        status = gr.Textbox(label="处理结果", elem_id="admin-status")
+        with gr.Accordion("审计日志", open=False):
+            with gr.Row():
+                who = gr.Textbox(label="用户")
+                action = gr.Textbox(label="操作（如 提问、登录失败）")
+                audit_button = gr.Button("查询并导出")
+            audit_table = gr.Dataframe(wrap=True, interactive=False, elem_id="audit-table")
+            audit_file = gr.File(label="导出 .xlsx")
+        add_button.click(shown(add), [name, password, role], [status, users, password], api_name="admin_add_user")
+        grant_button.click(shown(grant), [name, kbs], [status, users], api_name="admin_grant")
+        revoke_button.click(shown(revoke), [name, kbs], [status, users], api_name="admin_revoke")
+        enable_button.click(shown(enable), [name], [status, users], api_name="admin_enable")
+        disable_button.click(shown(disable), [name], [status, users], api_name="admin_disable")
+        kb_button.click(shown(create_kb), [new_kb], [status, kbs], api_name="admin_create_kb")
+        audit_button.click(shown(audit), [who, action], [audit_table, audit_file], api_name="admin_audit")
+        demo.load(refresh, None, [tab, users, kbs], api_visibility="private")
 
 
 def make_theme() -> Any:
@@ -301,13 +415,28 @@ def make_theme() -> Any:
 
 
 def launch(settings: Settings, host: str, port: int, *, block: bool = True) -> Any:
+    from assistant.access import AccessError, has_users
+    from assistant.audit import LOGIN_FAILED, LOGIN_OK
+    from assistant.workspace import Workspace
+
     host = host or "127.0.0.1"  # Gradio would read an empty host from GRADIO_SERVER_NAME, unchecked
-    users = parse_users(settings.web_users.get_secret_value())
-    if not is_loopback(host) and not users:
-        raise SystemExit("对本机以外开放时必须设置登录用户：ZGT_WEB_USERS=\"用户名:密码\"（多个用逗号分隔）")
+    first = parse_users(settings.web_users.get_secret_value())
+    if not is_loopback(host) and not first and not has_users(settings.index_dir):
+        raise SystemExit("对本机以外开放时必须有登录用户：python -m assistant users add 用户名 --role 管理员，"
+                         "或设置 ZGT_WEB_USERS=\"用户名:密码\" 建立第一个管理员")
+    ws = Workspace(settings)
+    try:
+        ws.access.seed(first)  # only while there is no user yet
+    except AccessError as exc:
+        raise SystemExit(f"ZGT_WEB_USERS 无法建立第一个管理员：{exc}") from exc
+    login = not ws.access.empty()
+
+    def audited(name: str | None, ok: bool) -> None:
+        ws.audit.record(name or "（未知用户名）", LOGIN_OK if ok else LOGIN_FAILED)
+
     # A callable rather than the list: failed logins are counted and locked out (assistant/login.py).
-    guard = LoginGuard(users, LoginLimits.from_settings(settings)) if users else None
-    demo = build_app(settings)
+    guard = LoginGuard(ws.access, LoginLimits.from_settings(settings), on_result=audited) if login else None
+    demo = build_app(settings, ws, login=login)
     demo.queue(default_concurrency_limit=4)
     # Said only once the address is allowed: a refused start must not first claim to have started.
     print(f"整改通已启动：http://{host}:{port}", file=sys.stderr)

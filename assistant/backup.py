@@ -4,7 +4,8 @@ A backup folder::
 
     manifest.json      product and pipeline version, time, the build, and size + sha256 of every file
     settings.json      which ZGT_ settings were set, their values with secrets redacted
-    index/             current.json (the pointer), chroma/ and builds/<build>/ of the current build only
+    index/             current.json (the pointer), chroma/ and builds/<build>/ of the current build only;
+                       access.sqlite (knowledge bases, users with password hashes, grants) and audit.sqlite
     uploads/ history/ trash/ docs/   the folders of those settings, as they were
 
 ``backup`` holds the index's writer lock for the whole copy, so no write lands mid-copy while readers
@@ -216,6 +217,10 @@ def _copy_index(storage: IndexStorage, generation: Generation, target: Path) -> 
         target.mkdir(parents=True, exist_ok=True)
         (target / POINTER_FILE).write_text(json.dumps(pointer.to_json()), encoding="utf-8")
     _copy_chroma(storage.root / "chroma", target / "chroma", storage.collection_name(build))
+    # Knowledge bases, users (password hashes only) and grants, and the audit log, which belong to the index.
+    for name in ("access.sqlite", "audit.sqlite"):
+        if (storage.root / name).exists():
+            _copy_sqlite(storage.root / name, target / name)
 
 
 def _copy_chroma(src: Path, dst: Path, collection: str) -> None:

@@ -7,7 +7,12 @@ line per input: ``{"id", "passages": [{"doc", "title", "section", "label", "star
 Exit codes: 0 done; 1 some paths given to ``index`` do not exist; 2 nothing to ask; 3 there is no index
 to read yet (never built, or its first build is running); 4 ``index --no-wait`` found another writer;
 5 with a Chroma server, the index is kept by another machine's folder (see README, 多副本); 6 a backup,
-restore or verify that failed or was refused (the message says why, in Chinese).
+restore or verify that failed or was refused (the message says why, in Chinese); 7 a refused knowledge
+base, user or audit request (unknown or disabled ``--user``, a bad name, a tampered audit log).
+
+``--user NAME`` on the read commands (search, ask, check, study, ledger) reads only the knowledge bases
+that user may read (assistant/access.py); without it the command reads the whole index, as the person
+running it on the server can.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from typing import Any
 
 from tqdm import tqdm
 
+from assistant.access import ROLES, AccessError
 from assistant.backup import BackupError
 from assistant.retrieval import Passage, SearchFilter
 from assistant.settings import Settings, enforce_offline_environment, get_settings
@@ -34,6 +40,8 @@ EXIT_NO_INDEX = 3
 EXIT_BUSY = 4
 EXIT_READ_ONLY = 5
 EXIT_BACKUP = 6
+EXIT_ACCESS = 7
+READ_COMMANDS = ("search", "ask", "check", "study", "ledger")
 
 
 def passage_json(p: Passage) -> dict[str, Any]:
@@ -69,7 +77,8 @@ def cmd_index(ws: Workspace, args: argparse.Namespace) -> int:
     def waiting(seconds: int) -> None:
         print(waiting_message(seconds), file=sys.stderr, flush=True)
 
-    report = ws.index(paths, rebuild=args.rebuild, progress=progress, wait=not args.no_wait, on_wait=waiting)
+    kb = ws.access.require_kb(args.kb) if args.kb else None
+    report = ws.index(paths, rebuild=args.rebuild, progress=progress, wait=not args.no_wait, on_wait=waiting, kb=kb)
     bar.close()
     if args.json:
         print(json.dumps({
@@ -113,8 +122,6 @@ def cmd_search(ws: Workspace, args: argparse.Namespace) -> int:
 
 
 def cmd_ask(ws: Workspace, args: argparse.Namespace) -> int:
-    if args.llm:
-        ws.settings = ws.settings.model_copy(update={"llm_provider": args.llm})
     use_llm = ws.settings.llm_provider != "none"
     where = _filter(args)
     if args.jsonl:
@@ -278,6 +285,119 @@ def cmd_verify(ws: Workspace, args: argparse.Namespace) -> int:
     return 0 if report.ok else EXIT_BACKUP
 
 
+def cmd_kb(ws: Workspace, args: argparse.Namespace) -> int:
+    access = ws.access
+    if args.action == "create":
+        print(f"已建立知识库：{access.create_kb(args.name or '')}")
+    elif args.action == "delete":
+        name = access.require_kb(args.name or "")
+        held = [r.name for r in _records(ws) if r.kb == name]
+        if held:
+            raise AccessError(f"知识库“{name}”中还有 {len(held)} 个文件，请先删除这些文件再删除知识库")
+        access.delete_kb(name)
+        print(f"已删除知识库：{name}")
+    else:
+        counts: dict[str, int] = {}
+        for record in _records(ws):
+            counts[record.kb] = counts.get(record.kb, 0) + 1
+        for name in access.knowledge_bases():
+            print(f"{name}\t{counts.get(name, 0)} 个文件")
+    return 0
+
+
+def _records(ws: Workspace) -> list[Any]:
+    try:
+        return ws.manifest.records()
+    except IndexUnavailable:
+        return []
+
+
+def _password(args: argparse.Namespace) -> str:
+    """A password from the terminal (asked twice) or, for scripts, the first line of standard input."""
+    if sys.stdin.isatty():
+        import getpass
+
+        first = getpass.getpass("密码：")
+        if getpass.getpass("再次输入密码：") != first:
+            raise AccessError("两次输入的密码不一致")
+        return first
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+def cmd_users(ws: Workspace, args: argparse.Namespace) -> int:
+    access = ws.access
+    name = args.name or ""
+    if args.action == "add":
+        user = access.add_user(name, _password(args), args.role)
+        print(f"已添加用户：{user.name}（{user.role}）")
+    elif args.action == "passwd":
+        access.set_password(name, _password(args))
+        print(f"已修改密码：{name}")
+    elif args.action in ("disable", "enable"):
+        access.set_active(name, args.action == "enable")
+        print(f"已{'启用' if args.action == 'enable' else '停用'}用户：{name}")
+    elif args.action in ("grant", "revoke"):
+        if not args.kb:
+            raise AccessError("请用 --kb 指定知识库")
+        for kb in args.kb:
+            (access.grant if args.action == "grant" else access.revoke)(name, kb)
+        print(f"已{'授权' if args.action == 'grant' else '收回'}：{name} → {'、'.join(args.kb)}")
+    elif args.action == "role":
+        access.set_role(name, args.role)
+        print(f"已设置角色：{name} → {args.role}")
+    else:
+        for user in access.users():
+            kbs = "全部" if user.admin else ("、".join(user.kbs) or "（无）")
+            print(f"{user.name}\t{user.role}\t{'启用' if user.active else '停用'}\t{kbs}")
+    return 0
+
+
+def cmd_audit(ws: Workspace, args: argparse.Namespace) -> int:
+    if args.action == "verify":
+        report = ws.audit.verify()
+        print(report.summary())
+        return 0 if report.ok else EXIT_ACCESS
+    if not args.file:
+        raise AccessError("请给出导出文件（.xlsx 或 .csv）")
+    path = ws.audit.export(Path(args.file))
+    print(f"已导出审计日志：{path}")
+    return 0
+
+
+# What each command leaves in the audit log (assistant/audit.py): its action, and what it was about.
+def _audited(command: str, args: argparse.Namespace) -> tuple[str, str, str] | None:
+    from assistant import audit
+
+    if command == "ask":
+        return audit.ASK, args.question or f"（问题文件 {args.jsonl}）", ""
+    if command == "search":
+        return audit.SEARCH, args.query or f"（问题文件 {args.jsonl}）", ""
+    if command == "check":
+        return audit.CHECK, "\n".join(args.measure or []) or f"（清单 {args.file or args.jsonl}）", args.out or ""
+    if command == "study":
+        return audit.STUDY, args.theme, args.out
+    if command == "ledger":
+        return audit.LEDGER, " ".join(x for x in (args.doc, args.area, args.keyword) if x), args.out
+    if command == "index":
+        return audit.INDEX, f"知识库：{args.kb or '（不变）'}；" + "、".join(args.paths), ""
+    if command == "kb" and args.action != "list":
+        return audit.KBS, f"{args.action} {args.name or ''}", ""
+    if command == "users" and args.action != "list":
+        return audit.USERS, f"{args.action} {args.name or ''} {args.role if args.action in ('add', 'role') else ''} "\
+                            f"{'、'.join(args.kb or [])}".strip(), ""
+    return None
+
+
+def reader_workspace(ws: Workspace, user: str | None) -> Workspace:
+    """The workspace a read command uses: the whole index, or what ``user`` may read."""
+    if user is None:
+        return ws
+    found = ws.access.require_user(user)
+    if not found.active:
+        raise AccessError(f"用户已停用：{found.name}")
+    return ws.within(ws.access.readable(found.name))
+
+
 def document_texts(ws: Workspace) -> dict[str, str]:
     """File name → cleaned text of every indexed document: the text citations must quote exactly."""
     texts = {}
@@ -299,6 +419,18 @@ def build_parser() -> argparse.ArgumentParser:
     p_index.add_argument("--no-wait", action="store_true", help="已有索引任务在进行时立即退出，不等待")
     p_index.add_argument("--json", action="store_true", help="以 JSON 输出统计")
     p_index.add_argument("--quiet", action="store_true", help="不显示进度条")
+    p_index.add_argument("--kb", help="放入这个知识库（先用 kb create 建立；默认：已索引的文件不变，新文件放入“默认”）")
+
+    p_kb = sub.add_parser("kb", help="知识库：create 建立、list 列出、delete 删除（须先删除其中的文件）")
+    p_kb.add_argument("action", choices=["create", "list", "delete"])
+    p_kb.add_argument("name", nargs="?", help="知识库名称")
+
+    p_users = sub.add_parser("users", help="用户：add 添加、passwd 改密码、disable/enable 停用/启用、grant/revoke 授权/收回、"
+                                           "role 改角色、list 列出（密码从终端输入，或从标准输入读一行）")
+    p_users.add_argument("action", choices=["add", "passwd", "disable", "enable", "grant", "revoke", "role", "list"])
+    p_users.add_argument("name", nargs="?", help="用户名")
+    p_users.add_argument("--role", choices=list(ROLES), default=ROLES[2], help="角色（默认 使用人员）")
+    p_users.add_argument("--kb", action="append", help="grant/revoke 的知识库（可多次）")
 
     p_search = sub.add_parser("search", help="检索相关段落")
     p_search.add_argument("query", nargs="?", help="问题")
@@ -349,6 +481,12 @@ def build_parser() -> argparse.ArgumentParser:
     p_verify = sub.add_parser("verify", help="检查备份：校验值、索引能否打开并检索")
     p_verify.add_argument("src", help="备份文件夹")
 
+    p_audit = sub.add_parser("audit", help="审计日志：verify 检查校验链是否完整，export FILE 导出（.xlsx 或 .csv）")
+    p_audit.add_argument("action", choices=["verify", "export"])
+    p_audit.add_argument("file", nargs="?", help="导出文件")
+
+    for p in (p_search, p_ask, p_check, p_study, p_ledger):
+        p.add_argument("--user", help="以该用户的权限读取：只用其有权访问的知识库")
     for p in (p_search, p_ask):
         p.add_argument("--kind", action="append", choices=[k.value for k in DocumentKind], help="文档类别")
         p.add_argument("--doc", action="append", help="只在这些文件名中检索")
@@ -359,12 +497,24 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None, settings: Settings | None = None) -> int:
     enforce_offline_environment()
     args = build_parser().parse_args(argv)
-    ws = Workspace(settings or get_settings())
+    settings = settings or get_settings()
+    if args.command == "ask" and args.llm:
+        settings = settings.model_copy(update={"llm_provider": args.llm})
+    ws = Workspace(settings)
     handlers = {"index": cmd_index, "search": cmd_search, "ask": cmd_ask, "check": cmd_check, "study": cmd_study,
                 "ledger": cmd_ledger, "eval": cmd_eval, "backup": cmd_backup, "restore": cmd_restore,
-                "verify": cmd_verify}
+                "verify": cmd_verify, "kb": cmd_kb, "users": cmd_users, "audit": cmd_audit}
     try:
-        return handlers[args.command](ws, args)
+        if args.command in READ_COMMANDS:
+            ws = reader_workspace(ws, args.user)
+        code = handlers[args.command](ws, args)
+        # Reads are recorded for a named --user (the operator reading the whole index on the server, and
+        # the scripts and evaluations that do, are not); changes always are.
+        reads_as_operator = args.command in READ_COMMANDS and not args.user
+        if code == 0 and not reads_as_operator and (audited := _audited(args.command, args)) is not None:
+            action, text, file = audited
+            ws.audit.record(getattr(args, "user", None) or "（命令行）", action, text=text, file=Path(file).name if file else "")
+        return code
     except IndexUnavailable as exc:
         print(exc, file=sys.stderr)
         return EXIT_NO_INDEX
@@ -377,3 +527,6 @@ def main(argv: list[str] | None = None, settings: Settings | None = None) -> int
     except BackupError as exc:
         print(exc, file=sys.stderr)
         return EXIT_BACKUP
+    except AccessError as exc:
+        print(exc, file=sys.stderr)
+        return EXIT_ACCESS

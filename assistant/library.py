@@ -10,6 +10,7 @@ progress callback.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import shutil
@@ -21,6 +22,7 @@ from pathlib import Path
 from assistant.settings import Settings
 from assistant.uploads import UploadRejected, check_upload, read_upload, store_upload
 from assistant.workspace import Workspace
+from index.chunking import DEFAULT_KB
 from index.generation import IndexUnavailable
 from index.lock import WaitNotice, waiting_message
 from index.manifest import FileRecord, content_hash
@@ -70,10 +72,19 @@ def revised_document(records: Sequence[FileRecord], name: str) -> FileRecord | N
     return next((r for r in records if base and base in (base_name(r.name), r.title.strip())), None)
 
 
+def uploads_folder(settings: Settings, kb: str | None) -> Path:
+    """Where uploads to the knowledge base ``kb`` are stored: a folder of its own (the default one's is
+    the uploads folder itself), so that equal names or contents in two knowledge bases never meet."""
+    return settings.uploads_dir if kb in (None, DEFAULT_KB) else settings.uploads_dir / "kb" / str(kb)
+
+
 def add_files(
-    ws: Workspace, files: Sequence[Path], progress: ProgressCallback | None = None, *, replace: bool = False
+    ws: Workspace, files: Sequence[Path], progress: ProgressCallback | None = None, *, replace: bool = False,
+    kb: str | None = None,
 ) -> AddResult:
-    """Store each file under the uploads folder (checked by content) and index the accepted ones.
+    """Store each file under the uploads folder (checked by content) and index the accepted ones, into
+    the knowledge base ``kb`` (None: the default one). ``ws`` narrowed to some knowledge bases
+    (``Workspace.within``) compares and replaces only the documents of those.
 
     A file whose content is already in the library is not added twice. With ``replace``, a file that
     revises an indexed document (same name, or same name/《title》 without 修订稿-style marks) takes its
@@ -85,6 +96,11 @@ def add_files(
     # A replica that does not keep the index refuses before storing anything (index/storage.py).
     ws.storage.check_writer(ws.storage.current(), rebuild=False)
     settings = ws.settings
+    if kb is not None and ws.kbs is not None and kb not in ws.kbs:
+        raise LibraryError(f"无权向知识库“{kb}”上传文件")
+    folder = uploads_folder(settings, kb)
+    if kb is not None:  # only that knowledge base's documents are compared and replaced
+        ws = ws.within([kb])
     max_bytes = settings.upload_max_mb * 1024 * 1024
     saved: list[Path] = []
     retired: list[FileRecord] = []  # replaced by a file of another name: removed once the new one is in
@@ -102,25 +118,27 @@ def add_files(
                 continue
             old = revised_document(records, safe)
             if old is None:
-                saved.append(store_upload(src, settings.uploads_dir, max_bytes))
+                saved.append(store_upload(src, folder, max_bytes))
             elif not replace:
-                saved.append(stored := store_upload(src, settings.uploads_dir, max_bytes))
+                saved.append(stored := store_upload(src, folder, max_bytes))
                 notes.append(f"{src.name} 与已有文件 {old.name} 同名或同题，已另存为 {stored.name}；"
                              "如为修订版，请勾选“替换旧版本”后重新上传")
             else:
                 version = keep_old_version(Path(old.source), safe, settings)
-                if Path(old.source) == (settings.uploads_dir / safe).resolve():
+                if Path(old.source) == (folder / safe).resolve():
                     # Same file in place: the indexer sees new content and swaps the chunks in one write.
                     _overwrite(Path(old.source), src)
                     saved.append(Path(old.source))
                 else:
-                    saved.append(store_upload(src, settings.uploads_dir, max_bytes, name=safe))
+                    saved.append(store_upload(src, folder, max_bytes, name=safe))
                     retired.append(old)
                 notes.append(f"已替换旧版本：{old.name} → {safe}（第 {version + 1} 版，旧版已存入历史）")
         except UploadRejected as exc:
             rejected.append(str(exc))
     on_wait = waiting_notice(progress)
-    report = ws.indexer.run(saved, progress=progress, on_wait=on_wait) if saved else None
+    report = ws.indexer.run(saved, progress=progress, on_wait=on_wait, kb=kb) if saved else None
+    if report is not None and ws.kbs is not None:
+        report = own_outcomes(report, saved)
     for old in retired:  # after the new version is indexed, so that a question always finds one of them
         ws.indexer.remove(old.source, on_wait=on_wait)
         try:
@@ -210,4 +228,19 @@ def library_roots(settings: Settings) -> list[Path]:
 
 
 def reindex(ws: Workspace, progress: ProgressCallback | None = None) -> IndexReport:
-    return ws.indexer.run(library_roots(ws.settings), progress=progress, on_wait=waiting_notice(progress))
+    """Index the library's folders again; ``ws`` narrowed to some knowledge bases re-indexes only their
+    documents (each keeps its knowledge base)."""
+    if ws.kbs is None:
+        return ws.indexer.run(library_roots(ws.settings), progress=progress, on_wait=waiting_notice(progress))
+    sources = [Path(r.source) for r in indexed_records(ws) if Path(r.source).is_file()]
+    if not sources:
+        raise LibraryError("没有可重新索引的文件")
+    return own_outcomes(ws.indexer.run(sources, progress=progress, on_wait=waiting_notice(progress)), sources)
+
+
+def own_outcomes(report: IndexReport, paths: Sequence[Path]) -> IndexReport:
+    """The report of a run, told to someone who may see only ``paths``: a run also repairs or removes
+    other knowledge bases' documents (a killed run's leftovers, files gone from disk), which he must
+    not learn the names or the number of."""
+    own = {str(p.resolve()) for p in paths}
+    return dataclasses.replace(report, outcomes=[o for o in report.outcomes if o.source in own], repaired=0)

@@ -4,6 +4,9 @@ Gradio (6.x) calls its ``auth`` callable with the user name and password only, n
 failures cannot be counted per client address. They are counted per user name and, against guessing
 one password across many names, over all names together. A locked-out attempt is refused even with
 the right password. Logs name the user only, never a password.
+
+The names and passwords are the index's users (assistant/access.py: bcrypt hashes, disabled users
+refused); ``ZGT_WEB_USERS`` only seeds them while there is none yet (its first user becomes 管理员).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Protocol, runtime_checkable
 
 from assistant.settings import Settings
 
@@ -32,6 +36,39 @@ def parse_users(spec: str) -> list[tuple[str, str]]:
         if user and password:
             pairs.append((user, password))
     return pairs
+
+
+@runtime_checkable
+class Credentials(Protocol):
+    """Checks a password (assistant/access.py ``AccessStore``)."""
+
+    def verify(self, name: str, password: str) -> bool: ...
+
+    def known(self, name: str) -> bool: ...
+
+
+class PlainCredentials:
+    """Name/password pairs held in memory (tests and scripts); compared in constant time."""
+
+    def __init__(self, users: Iterable[tuple[str, str]]) -> None:
+        self._passwords = {user: password.encode("utf-8") for user, password in users}
+
+    def __len__(self) -> int:
+        return len(self._passwords)
+
+    def verify(self, name: str, password: str) -> bool:
+        expected = self._passwords.get(name)
+        # Constant time for known and unknown names alike; bytes, as compare_digest takes only ASCII str.
+        matches = hmac.compare_digest(password.encode("utf-8"), expected or _NO_PASSWORD)
+        return matches and expected is not None
+
+    def known(self, name: str) -> bool:
+        return name in self._passwords
+
+
+# Told of each login decided by a password (not of those refused by a lockout): (user name or None
+# when the name is unknown, succeeded).
+LoginListener = Callable[[str | None, bool], None]
 
 
 @dataclass(frozen=True)
@@ -60,9 +97,10 @@ class _Record:
 class LoginGuard:
     """The ``auth`` callable for Gradio: ``guard(username, password) -> bool``. Thread-safe."""
 
-    def __init__(self, users: Iterable[tuple[str, str]], limits: LoginLimits | None = None,
-                 clock: Callable[[], float] = time.monotonic) -> None:
-        self._passwords = {user: password.encode("utf-8") for user, password in users}
+    def __init__(self, users: Iterable[tuple[str, str]] | Credentials, limits: LoginLimits | None = None,
+                 clock: Callable[[], float] = time.monotonic, on_result: LoginListener | None = None) -> None:
+        self._credentials = users if isinstance(users, Credentials) else PlainCredentials(users)
+        self._on_result = on_result
         self.limits = limits or LoginLimits()
         self._clock = clock
         self._lock = threading.Lock()
@@ -71,7 +109,7 @@ class LoginGuard:
         self._all_locked_until = 0.0
 
     def __repr__(self) -> str:
-        return f"LoginGuard(users={len(self._passwords)}, limits={self.limits})"
+        return f"LoginGuard(credentials={type(self._credentials).__name__}, limits={self.limits})"
 
     def __call__(self, username: str, password: str) -> bool:
         now = self._clock()
@@ -85,15 +123,18 @@ class LoginGuard:
             if record is not None and now < record.locked_until:
                 log.warning("登录被拒绝：用户 %s 已锁定，%.0f 秒后解除", shown, record.locked_until - now)
                 return False
-            expected = self._passwords.get(username)
-            # Constant time for known and unknown names alike; bytes, as compare_digest takes only ASCII str.
-            matches = hmac.compare_digest(password.encode("utf-8"), expected or _NO_PASSWORD)
-            if matches and expected is not None:
+        # Outside the lock: a password hash takes a while, other logins need not wait for it.
+        matches = self._credentials.verify(username, password or "")
+        known = self._credentials.known(username)
+        with self._lock:
+            if matches:
                 self._records.pop(username, None)
                 log.info("登录成功：用户 %s", shown)
-                return True
-            self._record_failure(username, shown, now)
-            return False
+            else:
+                self._record_failure(username, shown, now)
+        if self._on_result is not None:
+            self._on_result(username if known else None, matches)
+        return matches
 
     def locked(self, username: str) -> bool:
         now = self._clock()
@@ -103,7 +144,7 @@ class LoginGuard:
 
     def _shown_name(self, username: str) -> str:
         # An unknown name is not echoed: people type their password into the name box by mistake.
-        return repr(username) if username in self._passwords else "（未知用户名）"
+        return repr(username) if self._credentials.known(username) else "（未知用户名）"
 
     def _record_failure(self, username: str, shown: str, now: float) -> None:
         limits = self.limits

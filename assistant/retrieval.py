@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 import numpy as np
@@ -28,16 +28,32 @@ class SearchFilter:
     kinds: tuple[str, ...] = ()  # "report" / "regulation" / "other"
     docs: tuple[str, ...] = ()  # file names
     section: str = ""  # substring of the section path
+    # Knowledge bases: None is every one; an empty tuple is none at all (a reader granted nothing).
+    kbs: tuple[str, ...] | None = None
 
     def accepts(self, chunk: Chunk) -> bool:
         return (
             (not self.kinds or chunk.kind in self.kinds)
             and (not self.docs or chunk.doc in self.docs)
             and (not self.section or self.section in chunk.section)
+            and (self.kbs is None or chunk.kb in self.kbs)
         )
+
+    def within(self, kbs: tuple[str, ...] | None) -> SearchFilter:
+        """This filter narrowed to the knowledge bases ``kbs`` (None: not narrowed)."""
+        if kbs is None:
+            return self
+        return replace(self, kbs=kbs if self.kbs is None else tuple(k for k in self.kbs if k in kbs))
+
+    @property
+    def empty(self) -> bool:
+        """Nothing can pass: no knowledge base is allowed."""
+        return self.kbs is not None and not self.kbs
 
     def chroma_where(self) -> dict[str, Any] | None:
         clauses: list[dict[str, Any]] = []
+        if self.kbs is not None:
+            clauses.append({"kb": {"$in": list(self.kbs)}})
         if self.kinds:
             clauses.append({"kind": {"$in": list(self.kinds)}})
         if self.docs:
@@ -48,7 +64,7 @@ class SearchFilter:
 
     @property
     def active(self) -> bool:
-        return bool(self.kinds or self.docs or self.section)
+        return bool(self.kinds or self.docs or self.section) or self.kbs is not None
 
 
 @dataclass(frozen=True)
@@ -106,6 +122,8 @@ class LexicalIndex:
         return self._current().idf(term)
 
     def search(self, query: str, k: int, where: SearchFilter = SearchFilter()) -> list[tuple[Chunk, float]]:
+        if where.empty:
+            return []
         index = self._current()
         tokens = tokenize_query(expand_query(query))
         if not len(index) or not tokens:
@@ -114,7 +132,8 @@ class LexicalIndex:
         positive = np.flatnonzero(scores > 0)
         order = positive[np.argsort(-scores[positive], kind="stable")]
         hits: list[tuple[Chunk, float]] = []
-        batch = max(k, 16) * (8 if where.active else 1)  # filters reject some: read ahead
+        # Filters reject some: read ahead (knowledge bases are few and large: less).
+        batch = max(k, 16) * (8 if (where.kinds or where.docs or where.section) else 2 if where.active else 1)
         for offset in range(0, len(order), batch):
             ranked = order[offset : offset + batch]
             chunks = self.store.chunks_by_id([index.ids[i] for i in ranked])
@@ -144,8 +163,13 @@ class HybridSearcher:
     lexical_weight: float = 0.7
     candidates: int = 50
     modes: tuple[str, ...] = field(default=("lexical", "dense"))
+    # The knowledge bases this searcher may read (None: all); every search is narrowed to them.
+    kbs: tuple[str, ...] | None = None
 
     def search(self, query: str, k: int = 5, where: SearchFilter = SearchFilter()) -> list[Passage]:
+        where = where.within(self.kbs)
+        if where.empty:
+            return []
         lexical_hits = self.lexical.search(query, self.candidates, where) if "lexical" in self.modes else []
         dense_hits = self._dense(query, where) if "dense" in self.modes else []
         fused: dict[str, dict[str, Any]] = {}

@@ -3,6 +3,12 @@
 app.py lays out the page and wires these handlers to Gradio events; everything here runs and can be
 tested without a server. Handlers raise ``UserError`` with a Chinese message for the page to show.
 Document text is always escaped: a ``*`` redaction or a ``<tag>`` in a report is shown as written.
+
+With logins (``login=True``) every handler takes the signed-in ``user`` and reads through
+``Workspace.within`` his readable knowledge bases (assistant/access.py), looked up once per request;
+upload, delete and re-index need a 维护人员 or 管理员 right on the knowledge base, and each request
+leaves a row in the audit log (assistant/audit.py). Without logins (loopback, one user) the whole
+index is his.
 """
 
 from __future__ import annotations
@@ -17,6 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+from assistant import audit
+from assistant.access import AccessError
 from assistant.answering import Answer
 from assistant.exports import write_check_results, write_ledger, write_study_pack
 from assistant.ledger import build_ledger, filter_rows
@@ -57,8 +65,9 @@ class UserError(Exception):
     """Something the user asked that cannot be done; the message is shown on the page, in Chinese."""
 
 
-# What the index itself may refuse (no index yet; kept by another machine's replica) and the library's refusals.
-_SHOWN = (IndexUnavailable, IndexBusy, IndexReadOnly, LibraryError)
+# What the index itself may refuse (no index yet; kept by another machine's replica), the library's and
+# the access rules' refusals.
+_SHOWN = (IndexUnavailable, IndexBusy, IndexReadOnly, LibraryError, AccessError)
 
 
 def user_errors(handler: Handler) -> Handler:
@@ -222,6 +231,7 @@ def _export_dir(prefix: str) -> Path:
 @dataclass
 class WebHandlers:
     ws: Workspace
+    login: bool = False  # users sign in (assistant/access.py); False: one user on this machine, all rights
 
     @property
     def llm_available(self) -> bool:
@@ -230,31 +240,81 @@ class WebHandlers:
     @property
     def upload_formats(self) -> str:
         return "、".join(suffix.lstrip(".") for suffix in ALLOWED_SUFFIXES)
-    def _records(self) -> list[FileRecord]:
+
+    # -- rights (read once per request) -----------------------------------------------------------
+    def _active(self, user: str | None) -> str:
+        if not user:
+            raise UserError("请先登录")
+        found = self.ws.access.user(user)
+        if found is None or not found.active:
+            raise UserError("账号不存在或已停用，请重新登录")
+        return found.name
+
+    def reader(self, user: str | None) -> Workspace:
+        """The workspace ``user`` reads: narrowed to his knowledge bases (the whole one without logins)."""
+        if not self.login:
+            return self.ws
+        return self.ws.within(self.ws.access.readable(self._active(user)))
+
+    def maintainer(self, user: str | None) -> Workspace:
+        """The workspace ``user`` may change: his maintained knowledge bases; refused for a 使用人员."""
+        if not self.login:
+            return self.ws
+        name = self._active(user)
+        if self.ws.access.require_user(name).admin:
+            return self.ws  # every knowledge base, and new files in the library's folders
+        kbs = self.ws.access.maintainable(name)
+        if not kbs:
+            raise UserError("无权上传、删除或重新索引文件（需要维护人员或管理员权限）")
+        return self.ws.within(kbs)
+
+    def _audit(self, user: str | None, action: str, *, text: str = "", docs: Sequence[str] = (),
+               file: str = "") -> None:
+        self.ws.audit.record(user if self.login else None, action, text=text, docs=docs, file=file)
+
+    def _records(self, user: str | None = None) -> list[FileRecord]:
         try:
-            return self.ws.manifest.records()
-        except IndexUnavailable:  # no index yet: empty lists (asking says why)
+            return self.reader(user).manifest.records()
+        except (IndexUnavailable, UserError):  # no index yet, or nobody signed in: empty lists
             return []
 
-    def document_choices(self) -> list[str]:
-        return sorted({r.name for r in self._records() if r.status == "ok"})
+    def document_choices(self, user: str | None = None) -> list[str]:
+        return sorted({r.name for r in self._records(user) if r.status == "ok"})
 
-    def document_names(self) -> list[str]:
-        return [r.name for r in self._records()]
+    def document_names(self, user: str | None = None) -> list[str]:
+        return [r.name for r in self._records(user)]
+
+    def kb_choices(self, user: str | None = None) -> list[str]:
+        """The knowledge bases ``user`` may read (to narrow a question to some of them)."""
+        try:
+            kbs = self.reader(user).kbs
+        except UserError:
+            return []
+        return list(kbs) if kbs is not None else self.ws.access.knowledge_bases()
+
+    def upload_kbs(self, user: str | None = None) -> list[str]:
+        """The knowledge bases ``user`` may upload to."""
+        try:
+            kbs = self.maintainer(user).kbs
+        except UserError:
+            return []
+        return list(kbs) if kbs is not None else self.ws.access.knowledge_bases()
 
     # -- 问答 -------------------------------------------------------------------------------------
     @user_errors
     def ask(
         self, message: str, chat: Sequence[ChatMessage], questions: Sequence[str], kinds: Sequence[str],
-        docs: Sequence[str], use_llm: bool,
+        docs: Sequence[str], use_llm: bool, kbs: Sequence[str] = (), *, user: str | None = None,
     ) -> Iterator[ChatTurn]:
-        """Streams the chat as the answer grows; the last turn is final (sources, copyable text)."""
+        """Streams the chat as the answer grows; the last turn is final (sources, copyable text).
+        ``kbs`` narrows the question to some of the user's knowledge bases (none ticked: all of his)."""
         message = (message or "").strip()
         if not message:
             return
+        ws = self.reader(user)
         asked = [*chat, {"role": "user", "content": html.escape(message)}]
-        where = SearchFilter(kinds=kind_codes(kinds or ()), docs=tuple(docs or ()))
-        answerer = self.ws.answerer
+        where = SearchFilter(kinds=kind_codes(kinds or ()), docs=tuple(docs or ()), kbs=tuple(kbs) if kbs else None)
+        answerer = ws.answerer
         if use_llm and self.llm_available:
             stream = answerer.stream(message, history=questions, where=where)
         else:
@@ -264,6 +324,8 @@ class WebHandlers:
             yield ChatTurn([*asked, {"role": "assistant", "content": answer_markdown(answer)}])
         if answer is None:
             return
+        self._audit(user, audit.ASK, text=message,
+                    docs=[c.chunk.doc for c in answer.citations] + [p.chunk.doc for p in answer.related])
         yield ChatTurn(
             [*asked, {"role": "assistant", "content": answer_markdown(answer)}],
             final=True,
@@ -274,7 +336,8 @@ class WebHandlers:
 
     # -- 措施核查 ---------------------------------------------------------------------------------
     @user_errors
-    def check(self, text: str, upload: str | None) -> tuple[Table, list[Path], str]:
+    def check(self, text: str, upload: str | None, *, user: str | None = None) -> tuple[Table, list[Path], str]:
+        ws = self.reader(user)
         measures = [line.strip() for line in (text or "").splitlines() if line.strip()]
         if upload:
             try:
@@ -283,31 +346,38 @@ class WebHandlers:
                 raise UserError(f"无法读取上传的清单：{exc}") from exc
         if not measures:
             raise UserError("请输入措施（每行一条）或上传整改清单")
-        with self.ws.pinned():
-            results = check_measures(self.ws, measures)
+        with ws.pinned():
+            results = check_measures(ws, measures)
         out = _export_dir("check")
         files = [write_check_results(results, out / f"措施核查结果{suffix}") for suffix in (".xlsx", ".csv")]
+        self._audit(user, audit.CHECK, text="\n".join(measures),
+                    docs=[m.chunk.doc for r in results for m in r.matches[:1]], file=files[0].name)
         return check_table(results), files, check_details(results)
 
     # -- 学习资料 ---------------------------------------------------------------------------------
     @user_errors
-    def study(self, theme: str, docs: Sequence[str]) -> StudyDraft:
+    def study(self, theme: str, docs: Sequence[str], *, user: str | None = None) -> StudyDraft:
         """The pack to review: its preview, its excerpts (all ticked), its topics in order, and files."""
+        ws = self.reader(user)
         theme = (theme or "").strip()
         if not theme:
             raise UserError("请输入学习主题，例如：财务管理与内部审计")
-        with self.ws.pinned():
-            pack = build_study_pack(self.ws, theme, docs=list(docs or []) or None)
+        with ws.pinned():
+            pack = build_study_pack(ws, theme, docs=list(docs or []) or None)
         choices = [(excerpt_choice(e), excerpt_key(e)) for e in pack.excerpts]
-        return StudyDraft(pack, escape_tags(study_markdown(pack)), choices,
-                          [s.topic for s in pack.sections], write_study_pack(pack, _export_dir("study")))
+        files = write_study_pack(pack, _export_dir("study"))
+        self._audit(user, audit.STUDY, text=theme, docs=[e.doc for e in pack.excerpts],
+                    file=files[0].name if files else "")
+        return StudyDraft(pack, escape_tags(study_markdown(pack)), choices, [s.topic for s in pack.sections], files)
 
     @user_errors
     def study_export(
-        self, pack: StudyPack, keep: Sequence[str], order: str, title: str, date_text: str, note: str
+        self, pack: StudyPack, keep: Sequence[str], order: str, title: str, date_text: str, note: str,
+        *, user: str | None = None,
     ) -> tuple[str, list[Path]]:
         """The pack as reviewed: ticked excerpts, topics in the given order (、-separated), the editor's
         title, date and 编者按; .docx, .md and (with LibreOffice) .pdf."""
+        self.reader(user)  # a user disabled since the pack was made exports nothing
         if pack is None:
             raise UserError("请先生成学习资料")
         topics = [t.strip() for t in re.split(r"[、，,\s]+", order or "") if t.strip()]
@@ -316,32 +386,53 @@ class WebHandlers:
 
     # -- 整改台账 ---------------------------------------------------------------------------------
     @user_errors
-    def ledger(self, doc: str | None, area: str, keyword: str) -> tuple[Table, Path]:
+    def ledger(self, doc: str | None, area: str, keyword: str, *, user: str | None = None) -> tuple[Table, Path]:
         """The rows on screen, and a workbook: an overview, then one sheet per source document."""
-        with self.ws.pinned():
-            rows = build_ledger(self.ws)
+        ws = self.reader(user)
+        with ws.pinned():
+            rows = build_ledger(ws)
         rows = filter_rows(rows, doc=doc or None, area=area or None, keyword=keyword or None)
-        return ledger_table(rows), write_ledger(rows, _export_dir("ledger") / "整改台账.xlsx")
+        path = write_ledger(rows, _export_dir("ledger") / "整改台账.xlsx")
+        self._audit(user, audit.LEDGER, text=" ".join(x for x in (doc or "", area, keyword) if x),
+                    docs=[r.doc for r in rows], file=path.name)
+        return ledger_table(rows), path
 
     # -- 资料库 -----------------------------------------------------------------------------------
-    def library(self) -> Table:
-        records = self._records()
+    def library(self, user: str | None = None) -> Table:
+        records = self._records(user)
         return library_table(records, versions(records, self.ws.settings))
 
     @user_errors
     def upload(
-        self, files: Sequence[str] | None, progress: ProgressCallback | None = None, *, replace: bool = True
+        self, files: Sequence[str] | None, progress: ProgressCallback | None = None, *, replace: bool = True,
+        kb: str | None = None, user: str | None = None,
     ) -> str:
-        """Adds the files; with ``replace`` a revised version takes the place of the document it revises."""
-        return add_files(self.ws, [Path(f) for f in files or ()], progress, replace=replace).summary()
+        """Adds the files to the knowledge base ``kb``; with ``replace`` a revised version takes the place
+        of the document it revises (in the same knowledge base)."""
+        ws = self.maintainer(user)
+        if kb:
+            kb = self.ws.access.require_kb(kb)
+        elif ws.kbs is not None:  # a 维护人员 names the knowledge base unless he keeps only one
+            if len(ws.kbs) != 1:
+                raise UserError("请选择要上传到的知识库")
+            kb = ws.kbs[0]
+        paths = [Path(f) for f in files or ()]
+        summary = add_files(ws, paths, progress, replace=replace, kb=kb or None).summary()
+        self._audit(user, audit.UPLOAD, text=f"知识库：{kb or '默认'}", docs=[p.name for p in paths])
+        return summary
 
     @user_errors
-    def delete(self, name: str | None, progress: ProgressCallback | None = None) -> str:
-        return remove_document(self.ws, name or "", progress)
+    def delete(self, name: str | None, progress: ProgressCallback | None = None, *, user: str | None = None) -> str:
+        result = remove_document(self.maintainer(user), name or "", progress)
+        self._audit(user, audit.DELETE, docs=[name or ""])
+        return result
 
     @user_errors
-    def reindex(self, progress: ProgressCallback | None = None) -> str:
-        return reindex(self.ws, progress).summary()
+    def reindex(self, progress: ProgressCallback | None = None, *, user: str | None = None) -> str:
+        ws = self.maintainer(user)
+        summary = reindex(ws, progress).summary()
+        self._audit(user, audit.REINDEX, text="、".join(ws.kbs) if ws.kbs is not None else "全部")
+        return summary
 
 
 def table_value(table: Table) -> dict[str, Any]:

@@ -9,14 +9,19 @@ server) with the generation the workspace has open, and opens the new one when a
 this one) has written since. One request keeps the set of objects it started with, so a rebuild that
 switches mid-request never mixes two builds in one answer. With no index yet, ``IndexUnavailable``
 says so in Chinese.
+
+``Workspace.within(kbs)`` is the same workspace narrowed to some knowledge bases (a reader's rights,
+assistant/access.py): every store, searcher and answerer it hands out sees only their documents
+(assistant/scope.py). It shares the encoder, the stores and the open generation with the whole one.
 """
 
 from __future__ import annotations
 
+import copy
 import logging
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from functools import cached_property
@@ -25,9 +30,12 @@ from typing import TYPE_CHECKING
 
 from langchain_core.language_models.chat_models import BaseChatModel
 
+from assistant.access import AccessStore
 from assistant.answering import Answerer
+from assistant.audit import AuditLog
 from assistant.llm import build_chat_model
 from assistant.retrieval import HybridSearcher, LexicalIndex
+from assistant.scope import ScopedLexicalStore, ScopedManifest
 from assistant.settings import Settings
 from assistant.signals.relevance import RankedSearcher
 from assistant.units import UnitReader
@@ -54,10 +62,20 @@ class IndexView:
         self.lexical: LexicalStore = stores.lexical
         self.manifest: Manifest = stores.manifest
         self._ws = ws
+        self._scoped: dict[tuple[str, ...], IndexView] = {}
+        self._scoped_lock = threading.Lock()
 
     @property
     def key(self) -> tuple[str, int]:
         return self.generation.build, self.generation.number
+
+    def within(self, kbs: tuple[str, ...]) -> IndexView:
+        """This generation as a reader of the knowledge bases ``kbs`` sees it (made once per set)."""
+        with self._scoped_lock:
+            view = self._scoped.get(kbs)
+            if view is None:
+                view = self._scoped[kbs] = ScopedView(self, kbs)
+            return view
 
     @cached_property
     def vectors(self) -> VectorStore:
@@ -104,6 +122,37 @@ class IndexView:
         return ledger_from_chunks((e.chunk for e in self.lexical.entries()), load_text=self.lexical.document_text)
 
 
+class ScopedView(IndexView):
+    """A generation narrowed to some knowledge bases: its stores, searchers and answerer see only their
+    documents; the encoder, the vectors and the BM25 arrays are the whole view's."""
+
+    def __init__(self, base: IndexView, kbs: tuple[str, ...]) -> None:  # no super(): nothing is opened
+        self.generation = base.generation
+        self._ws = base._ws
+        self._base = base
+        self.kbs = kbs
+        self.manifest = ScopedManifest(base.manifest, kbs)
+        self.lexical = ScopedLexicalStore(base.lexical, {r.doc_id for r in self.manifest.records()}, kbs)
+
+    def within(self, kbs: tuple[str, ...]) -> IndexView:
+        return self._base.within(tuple(k for k in kbs if k in self.kbs))
+
+    @cached_property
+    def vectors(self) -> VectorStore:
+        return self._base.vectors
+
+    @cached_property
+    def searcher(self) -> HybridSearcher:
+        # A reader of every knowledge base this generation holds needs no filter (filtering costs a
+        # Chroma metadata scan); the narrowed stores still hold only documents of his knowledge bases.
+        present = {r.kb for r in self._base.manifest.records()}
+        return replace(self._base.searcher, kbs=None if present <= set(self.kbs) else self.kbs)
+
+    @cached_property
+    def ranked(self) -> RankedSearcher:
+        return replace(self._base.ranked, base=self.searcher)
+
+
 class Workspace:
     def __init__(self, settings: Settings, *, embeddings: SentenceEmbeddings | None = None) -> None:
         self.settings = settings
@@ -112,6 +161,19 @@ class Workspace:
         self._view: IndexView | None = None
         self._view_lock = threading.Lock()
         self._pinned = threading.local()
+        self.kbs: tuple[str, ...] | None = None  # the knowledge bases it reads; None: all
+        self._whole = self
+
+    def within(self, kbs: Sequence[str] | None) -> Workspace:
+        """This workspace narrowed to the knowledge bases ``kbs`` (None: the whole index)."""
+        whole = self._whole
+        if kbs is None:
+            return whole if self.kbs is None else self
+        allowed = tuple(dict.fromkeys(k for k in kbs if self.kbs is None or k in self.kbs))
+        narrowed = copy.copy(whole)  # shares settings, locks and whatever is already loaded
+        narrowed.kbs = allowed
+        narrowed._whole = whole
+        return narrowed
 
     @property
     def index_dir(self) -> Path:
@@ -119,27 +181,53 @@ class Workspace:
 
     @cached_property
     def embeddings(self) -> SentenceEmbeddings:
+        if self._whole is not self:
+            return self._whole.embeddings
         s = self.settings
         return build_embeddings(s.embedding_model, threads=s.embedding_threads, batch_size=s.embedding_batch_size)
 
     @cached_property
     def storage(self) -> IndexStorage:
+        if self._whole is not self:
+            return self._whole.storage
         s = self.settings
         return IndexStorage(StorageConfig(self.index_dir, s.chroma_collection, s.chroma_mode, s.chroma_host, s.chroma_port))
 
     @cached_property
     def indexer(self) -> Indexer:
+        if self._whole is not self:
+            return self._whole.indexer
         s = self.settings
         options = ChunkingOptions(s.chunk_max_chars, s.chunk_min_chars, s.chunk_overlap_chars)
         return Indexer(self.storage, self.embeddings, options)
 
     @cached_property
+    def access(self) -> AccessStore:
+        """Knowledge bases, users and grants of this index (assistant/access.py)."""
+        if self._whole is not self:
+            return self._whole.access
+        return AccessStore(self.index_dir)
+
+    @cached_property
+    def audit(self) -> AuditLog:
+        """The append-only record of who did what (assistant/audit.py)."""
+        if self._whole is not self:
+            return self._whole.audit
+        return AuditLog(self.index_dir)
+
+    @cached_property
     def chat_model(self) -> BaseChatModel | None:
+        if self._whole is not self:
+            return self._whole.chat_model
         return build_chat_model(self.settings)
 
     # -- reading: the current generation ------------------------------------------------------------------
     def view(self) -> IndexView:
-        """The index's current generation, opened (again) when the pointer moved since the last call."""
+        """The index's current generation, opened (again) when the pointer moved since the last call;
+        narrowed to this workspace's knowledge bases."""
+        if self._whole is not self:
+            assert self.kbs is not None
+            return self._whole.view().within(self.kbs)
         pinned: IndexView | None = getattr(self._pinned, "view", None)
         if pinned is not None:
             return pinned
@@ -156,6 +244,11 @@ class Workspace:
     def pinned(self) -> Iterator[IndexView]:
         """Within the block, this thread reads one generation: a request that reads the index several
         times (a measure check, a study pack, the ledger) never mixes two generations."""
+        if self._whole is not self:
+            assert self.kbs is not None
+            with self._whole.pinned() as whole:
+                yield whole.within(self.kbs)
+            return
         if getattr(self._pinned, "view", None) is not None:  # nested: keep the outer pin
             yield self._pinned.view
             return
@@ -218,6 +311,11 @@ class Workspace:
 
     def close(self) -> None:
         """Close the open generation's files (tests and evaluation runs that make many workspaces)."""
+        if self._whole is not self:
+            return
+        for name in ("access", "audit"):
+            if name in self.__dict__:
+                self.__dict__.pop(name).close()
         with self._view_lock:
             if self._view is not None:
                 self._view.lexical.close()
@@ -233,8 +331,9 @@ class Workspace:
         progress: ProgressCallback | None = None,
         wait: bool = True,
         on_wait: WaitNotice | None = None,
+        kb: str | None = None,
     ) -> IndexReport:
         return self.indexer.run(
-            paths or [self.settings.docs_dir], rebuild=rebuild, progress=progress, wait=wait, on_wait=on_wait
+            paths or [self.settings.docs_dir], rebuild=rebuild, progress=progress, wait=wait, on_wait=on_wait, kb=kb
         )
 

@@ -14,6 +14,9 @@ from index.structure import PARAGRAPH, Unit, analyze, extract_titles, trim_span
 from index.text import sentence_breaks
 
 SECTION_SEPARATOR = " › "
+# The knowledge base a document belongs to when none is named: indexes built before knowledge bases
+# existed, and every ``index`` run without ``--kb``.
+DEFAULT_KB = "默认"
 TITLES_SEPARATOR = "|"
 
 _SOFT_BREAKS = "，、,：:"
@@ -34,6 +37,7 @@ class Chunk:
     titles: tuple[str, ...]  # 《…》 titles the text mentions, with the brackets
     ordinal: int  # position of the chunk in its document
     ocr: bool = False  # some of its text was recognised from a scan (it may hold recognition errors)
+    kb: str = DEFAULT_KB  # the knowledge base of its document: who may read it (assistant/access.py)
 
     @property
     def id(self) -> str:
@@ -71,6 +75,7 @@ class Chunk:
             "titles": TITLES_SEPARATOR.join(self.titles),
             "ordinal": self.ordinal,
             "ocr": self.ocr,
+            "kb": self.kb,
         }
 
     @classmethod
@@ -91,6 +96,7 @@ class Chunk:
             titles=tuple(t for t in titles.split(TITLES_SEPARATOR) if t),
             ordinal=int(meta["ordinal"]),
             ocr=bool(meta.get("ocr", False)),  # metadata written before OCR existed has no such key
+            kb=str(meta.get("kb") or DEFAULT_KB),  # nor before knowledge bases existed
         )
 
 
@@ -101,8 +107,10 @@ def chunk_document(
     max_chars: int = 400,
     min_chars: int = 60,
     overlap_chars: int = 60,
+    kb: str = DEFAULT_KB,
 ) -> list[Chunk]:
-    """Split a loaded document into structure-following chunks (see index/structure.py)."""
+    """Split a loaded document into structure-following chunks (see index/structure.py), tagged with
+    the knowledge base ``kb``."""
     structure = analyze(doc)
     spans: list[tuple[int, int, Unit]] = []
     for group in _merge_short_paragraphs(list(structure.units), min_chars):
@@ -110,13 +118,13 @@ def chunk_document(
         for start, end in _split_span(doc.text, first.start, group[-1].end, max_chars, overlap_chars):
             spans.append((start, end, first))
     return [
-        _make_chunk(doc, doc_id, structure.kind, unit, start, end, ordinal)
+        _make_chunk(doc, doc_id, structure.kind, unit, start, end, ordinal, kb)
         for ordinal, (start, end, unit) in enumerate(spans)
     ]
 
 
 def _make_chunk(
-    doc: LoadedDocument, doc_id: str, kind: str, unit: Unit, start: int, end: int, ordinal: int
+    doc: LoadedDocument, doc_id: str, kind: str, unit: Unit, start: int, end: int, ordinal: int, kb: str
 ) -> Chunk:
     text = doc.text[start:end]
     path = (*unit.headings, unit.label) if unit.label else unit.headings
@@ -134,6 +142,7 @@ def _make_chunk(
         titles=extract_titles(text),
         ordinal=ordinal,
         ocr=doc.from_ocr(start, end),
+        kb=kb,
     )
 
 

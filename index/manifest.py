@@ -13,6 +13,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from index.chunking import DEFAULT_KB
+
 OK, PENDING, FAILED = "ok", "pending", "failed"
 
 
@@ -40,6 +42,7 @@ class FileRecord:
     chunks: int
     error: str
     indexed_at: float
+    kb: str = DEFAULT_KB  # the knowledge base the document belongs to
 
     @property
     def name(self) -> str:
@@ -50,6 +53,7 @@ class Manifest:
     def __init__(self, path: Path, *, readonly: bool = False) -> None:
         if readonly:  # a reader never writes (see LexicalStore)
             self._db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+            self._columns = self._select_columns()
             return
         path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(str(path), check_same_thread=False)
@@ -61,32 +65,31 @@ class Manifest:
             "error TEXT NOT NULL DEFAULT '', indexed_at REAL NOT NULL DEFAULT 0)"
         )
         self._db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        if "kb" not in self._table_columns():  # a manifest written before knowledge bases existed
+            self._db.execute(f"ALTER TABLE files ADD COLUMN kb TEXT NOT NULL DEFAULT '{DEFAULT_KB}'")
         self._db.commit()
+        self._columns = self._select_columns()
+
+    def _table_columns(self) -> set[str]:
+        return {row[1] for row in self._db.execute("PRAGMA table_info(files)")}
+
+    def _select_columns(self) -> str:
+        kb = "kb" if "kb" in self._table_columns() else f"'{DEFAULT_KB}'"
+        return f"source, doc_id, content_hash, status, title, kind, chunks, error, indexed_at, {kb}"
 
     def close(self) -> None:
         self._db.close()
 
     def records(self) -> list[FileRecord]:
-        rows = self._db.execute(
-            "SELECT source, doc_id, content_hash, status, title, kind, chunks, error, indexed_at "
-            "FROM files ORDER BY source"
-        )
+        rows = self._db.execute(f"SELECT {self._columns} FROM files ORDER BY source")
         return [FileRecord(*row) for row in rows]
 
     def get(self, source: str) -> FileRecord | None:
-        row = self._db.execute(
-            "SELECT source, doc_id, content_hash, status, title, kind, chunks, error, indexed_at "
-            "FROM files WHERE source = ?",
-            (source,),
-        ).fetchone()
+        row = self._db.execute(f"SELECT {self._columns} FROM files WHERE source = ?", (source,)).fetchone()
         return FileRecord(*row) if row else None
 
     def by_doc_id(self, doc_id: str) -> FileRecord | None:
-        row = self._db.execute(
-            "SELECT source, doc_id, content_hash, status, title, kind, chunks, error, indexed_at "
-            "FROM files WHERE doc_id = ?",
-            (doc_id,),
-        ).fetchone()
+        row = self._db.execute(f"SELECT {self._columns} FROM files WHERE doc_id = ?", (doc_id,)).fetchone()
         return FileRecord(*row) if row else None
 
     def put(self, record: FileRecord) -> None:
@@ -94,17 +97,19 @@ class Manifest:
         with self._db:
             self._db.execute(
                 "INSERT OR REPLACE INTO files (source, doc_id, content_hash, status, title, kind, chunks, error, "
-                "indexed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "indexed_at, kb) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (record.source, record.doc_id, record.content_hash, record.status, record.title, record.kind,
-                 record.chunks, record.error, record.indexed_at),
+                 record.chunks, record.error, record.indexed_at, record.kb),
             )
 
-    def mark_pending(self, source: str, doc_id: str, digest: str) -> None:
+    def mark_pending(self, source: str, doc_id: str, digest: str, kb: str | None = None) -> None:
+        """``kb`` None keeps the row's knowledge base (the default one for a new row)."""
         with self._db:
             self._db.execute(
-                "INSERT INTO files (source, doc_id, content_hash, status) VALUES (?, ?, ?, ?) "
-                "ON CONFLICT(source) DO UPDATE SET content_hash = excluded.content_hash, status = ?",
-                (source, doc_id, digest, PENDING, PENDING),
+                "INSERT INTO files (source, doc_id, content_hash, status, kb) VALUES (?, ?, ?, ?, ?) "
+                "ON CONFLICT(source) DO UPDATE SET content_hash = excluded.content_hash, status = ?, "
+                "kb = COALESCE(?, kb)",
+                (source, doc_id, digest, PENDING, kb or DEFAULT_KB, PENDING, kb),
             )
 
     def mark_ok(self, source: str, *, title: str, kind: str, chunks: int) -> None:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Literal
 
 from index.bm25 import refresh_saved_index
-from index.chunking import Chunk, chunk_document
+from index.chunking import DEFAULT_KB, Chunk, chunk_document
 from index.embedding import SentenceEmbeddings
 from index.generation import Generation
 from index.lexical import LexicalStore
@@ -28,8 +28,9 @@ from index.storage import IndexStorage, WriterStores, new_build_id
 
 # Bump when chunking or cleaning changes what a file turns into: every file is then re-indexed.
 # 4: document texts in the store; 5: OCR, OFD, spreadsheets, chunks carry ``ocr``; 6: the reference kind;
-# 7: builds and a generation pointer (index/storage.py), document records on a Chroma server.
-PIPELINE_VERSION = "7"
+# 7: builds and a generation pointer (index/storage.py), document records on a Chroma server;
+# 8: chunks and document records carry their knowledge base (``kb``).
+PIPELINE_VERSION = "8"
 
 Status = Literal["added", "updated", "unchanged", "removed", "failed"]
 STATUS_LABELS: dict[str, str] = {
@@ -139,18 +140,21 @@ class Indexer:
         progress: ProgressCallback | None = None,
         wait: bool = True,
         on_wait: WaitNotice | None = None,
+        kb: str | None = None,
     ) -> IndexReport:
         """Index ``paths`` (incrementally, or into a new build with ``rebuild``); ``IndexBusy`` when another
-        writer is running and ``wait`` is False."""
+        writer is running and ``wait`` is False. The files go into the knowledge base ``kb``; with None,
+        a file already indexed keeps its knowledge base and a new one goes into the default one."""
         with writer_lock(self.storage.root, wait=wait, on_wait=on_wait):
             current = self.storage.current()
             self.storage.check_writer(current, rebuild=rebuild)
-            build, carried = self._target(current, rebuild)
+            build, carried, known = self._target(current, rebuild)
             self._drop_unused(self.storage.current(), build)
             stores = self.storage.writer(build, self.embeddings)
             try:
                 writer = BuildWriter(stores, self.options)
-                report = writer.run([*paths, *carried], fingerprint=self.fingerprint, progress=progress)
+                report = writer.run([*paths, *carried], fingerprint=self.fingerprint, progress=progress,
+                                    kb=kb, kb_of=known)
             finally:
                 stores.close()
             self.storage.publish(self.storage.current().published(build, self.storage.writer_id()))
@@ -195,25 +199,28 @@ class Indexer:
                 stores.close()
             self.storage.publish(self.storage.current().published(build, self.storage.writer_id()))
 
-    def _target(self, current: Generation, rebuild: bool) -> tuple[str, list[Path]]:
-        """The build to write into, and the files a pipeline change carries over from the current one."""
+    def _target(self, current: Generation, rebuild: bool) -> tuple[str, list[Path], dict[str, str]]:
+        """The build to write into, the files a pipeline change carries over from the current one, and
+        the knowledge base of each document of the current build that a new build must keep."""
         if not rebuild and current.ready and self._fingerprint_of(current.build) == self.fingerprint:
-            return current.build, []
+            return current.build, [], {}
         if not rebuild and not current.ready and current.next and self._fingerprint_of(current.next) == self.fingerprint:
             # A first build a killed run left: nothing serves yet, so it is resumed (its pending rows
             # repaired) rather than started over. A killed *re*build is dropped instead: the current
             # build keeps serving and the next run writes into it.
-            return current.next, []
+            return current.next, [], {}
         build = new_build_id()
         # Recorded before anything is written: a reader can say a first build is running, and the next
         # writer knows what a killed run left behind.
         self.storage.publish(replace(current, next=build))
-        if rebuild or not current.ready:
-            return build, []
+        if not current.ready:
+            return build, [], {}
         # The pipeline changed: every document of the current build is indexed again, not only ``paths``.
+        # A rebuild indexes ``paths`` only; either way a document keeps its knowledge base.
         manifest = Manifest(self.storage.folder(current.build) / "manifest.sqlite", readonly=True)
         try:
-            return build, [Path(r.source) for r in manifest.records() if Path(r.source).is_file()]
+            known = {r.source: r.kb for r in manifest.records() if Path(r.source).is_file()}
+            return build, [] if rebuild else [Path(s) for s in known], known
         finally:
             manifest.close()
 
@@ -243,23 +250,31 @@ class BuildWriter:
         self.lexical = stores.lexical
         self.manifest = stores.manifest
         self.options = options
+        self._kb_of: dict[str, str] = {}  # source → knowledge base, for documents written again
 
-    def run(self, paths: Sequence[Path], *, fingerprint: str, progress: ProgressCallback | None = None) -> IndexReport:
+    def run(
+        self, paths: Sequence[Path], *, fingerprint: str, progress: ProgressCallback | None = None,
+        kb: str | None = None, kb_of: Mapping[str, str] | None = None,
+    ) -> IndexReport:
+        """``kb``: the knowledge base of every file of ``paths``; None keeps each document's own (its row
+        here, else ``kb_of``, else the default one)."""
         started = time.perf_counter()
         report = IndexReport()
         self.manifest.set_meta("fingerprint", fingerprint)
+        self._kb_of = dict(kb_of or {})
         redo = self._repair()
         report.repaired = len(redo)
 
         files = discover(paths)
         wanted = {str(p) for p in files}
+        named = set(wanted) if kb is not None else set()
         files += [Path(s) for s in redo if s not in wanted and Path(s).is_file()]
         for i, path in enumerate(files):
             page_progress: PageProgress | None = None
             if progress:
                 progress(i, len(files), path.name)
                 page_progress = self._page_progress(progress, i, len(files), path.name)
-            outcome, chars = self._index_file(path, page_progress)
+            outcome, chars = self._index_file(path, page_progress, kb if str(path) in named else None)
             report.outcomes.append(outcome)
             report.characters += chars
         report.outcomes += self._purge_missing(wanted)
@@ -295,6 +310,7 @@ class BuildWriter:
         records = self.manifest.records()
         redo = []
         for record in records:
+            self._kb_of.setdefault(record.source, record.kb)  # a document redone keeps its knowledge base
             if record.status == PENDING:
                 self._purge(record.doc_id)
                 self.manifest.forget(record.source)
@@ -314,18 +330,21 @@ class BuildWriter:
                 redo.append(record.source)
         return redo
 
-    def _index_file(self, path: Path, page_progress: PageProgress | None = None) -> tuple[FileOutcome, int]:
+    def _index_file(
+        self, path: Path, page_progress: PageProgress | None = None, kb: str | None = None
+    ) -> tuple[FileOutcome, int]:
         source = str(path)
         try:
             digest = content_hash(path)
         except OSError as exc:
             return FileOutcome(source, "failed", reason=f"无法读取文件：{exc.strerror or exc}"), 0
         previous = self.manifest.get(source)
-        if previous and previous.status == OK and previous.content_hash == digest:
+        kb = kb or (previous.kb if previous else None) or self._kb_of.get(source) or DEFAULT_KB
+        if previous and previous.status == OK and previous.content_hash == digest and previous.kb == kb:
             return FileOutcome(source, "unchanged", previous.chunks), 0
         status: Status = "updated" if previous and previous.status == OK else "added"
         doc_id = doc_id_for(source)
-        self.manifest.mark_pending(source, doc_id, digest)
+        self.manifest.mark_pending(source, doc_id, digest, kb)
         self._purge(doc_id)
         if previous and previous.doc_id != doc_id:  # a row moved to a new path by a restore (assistant/backup.py)
             self._purge(previous.doc_id)
@@ -337,6 +356,7 @@ class BuildWriter:
                 max_chars=self.options.max_chars,
                 min_chars=self.options.min_chars,
                 overlap_chars=self.options.overlap_chars,
+                kb=kb,
             )
             if not chunks:
                 raise LoadError(path, "没有可索引的文字")

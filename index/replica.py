@@ -28,7 +28,7 @@ import numpy as np
 from chromadb.api.types import Documents, EmbeddingFunction, Embeddings
 
 from index.bm25 import refresh_saved_index
-from index.chunking import Chunk
+from index.chunking import DEFAULT_KB, Chunk
 from index.lexical import LexicalStore, chunk_tokens
 from index.lock import writer_lock
 from index.manifest import OK, FileRecord, Manifest
@@ -89,6 +89,7 @@ class RemoteDocuments:
             "content_hash": row.content_hash if row else "",
             "title": chunks[0].title if chunks else "",
             "kind": chunks[0].kind if chunks else "",
+            "kb": chunks[0].kb if chunks else DEFAULT_KB,
             "chunks": len(chunks),
             "indexed_at": time.time(),
             "revision": uuid.uuid4().hex,
@@ -187,6 +188,7 @@ class ReplicaCache:
             source=str(meta.get("source", doc_id)), doc_id=doc_id, content_hash=str(meta.get("content_hash", "")),
             status=OK, title=str(meta.get("title", "")), kind=str(meta.get("kind", "")),
             chunks=int(meta.get("chunks", len(chunks))), error="", indexed_at=float(meta.get("indexed_at", 0.0)),
+            kb=str(meta.get("kb") or DEFAULT_KB),
         ))
 
 

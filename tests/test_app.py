@@ -22,6 +22,8 @@ from assistant.settings import PROJECT_ROOT
 from assistant.views import CHECK_HEADER
 from assistant.workspace import Workspace
 from index.loaders import load_document
+from tests.assistant import test_scope as scoped
+from tests.assistant.test_scope import MEASURES, QUESTIONS, SECRET_FILE, file_text, leaks
 from tests.servers import free_port
 
 SCREENSHOTS = PROJECT_ROOT / "artifacts" / "screenshots"
@@ -253,3 +255,92 @@ def test_browser_session_over_every_tab(served: tuple[str, Any], tmp_path: Path)
 
     outside = [u for u in requests if urlparse(u).hostname not in ("127.0.0.1",) and not u.startswith(("data:", "blob:"))]
     assert requests and outside == []
+
+
+# ---------------------------------------------------------------------------------------------
+# With logins: every endpoint reads as the signed-in user
+# ---------------------------------------------------------------------------------------------
+# The knowledge-base index and its secret document, as tests/assistant/test_scope.py builds them.
+index = scoped.index
+secret = scoped.secret
+
+
+@pytest.fixture(scope="module")
+def served_with_logins(index: Workspace) -> Iterator[str]:
+    """The app over the knowledge-base index of tests/assistant/test_scope.py, users signing in."""
+    from assistant.login import LoginGuard
+
+    demo = app.build_app(index.settings, workspace=index, login=True)
+    demo.queue()
+    port = free_port()
+    app.serve(demo, "127.0.0.1", port, auth=LoginGuard(index.access))
+    try:
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        demo.close()
+
+
+def test_api_with_logins_shows_a_reader_nothing_of_a_knowledge_base_he_is_not_granted(
+    served_with_logins: str, secret: set[str]
+) -> None:
+    from gradio_client import Client, handle_file
+    from gradio_client.exceptions import AppError
+
+    client = Client(served_with_logins, auth=("李四", "reader-password-1"), verbose=False)
+    shown: list[str] = []
+    for question in QUESTIONS[:3]:
+        chat, cards, plain, _ = client.predict(question, [], [], [], "抽取式", api_name="/ask")
+        shown += [str(chat[-1]["content"]), cards, plain]
+    table, files, details = client.predict("\n".join(MEASURES), None, api_name="/check")
+    shown += [str(table), details, *(file_text(Path(f)) for f in files)]
+    ledger, ledger_file = client.predict(None, "", "", api_name="/ledger")
+    shown += [str(ledger), file_text(Path(ledger_file))]
+    preview, study_files, *_ = client.predict("巡察整改与问题清单", [], api_name="/study")
+    shown += [preview, *(file_text(Path(f)) for f in study_files)]
+    found = {i: hit for i, text in enumerate(shown) if (hit := leaks(text, secret))}
+    assert not found, found
+
+    upload = Path(files[0]).with_name("读者上传.txt")
+    upload.write_text("一、加强档案管理\n（一）一是建立档案数字化台账。\n", encoding="utf-8")
+    for call in (
+        # Naming the secret document or knowledge base in a filter is refused: they are not his choices.
+        lambda: client.predict(QUESTIONS[0], [], [], [SECRET_FILE], "抽取式", api_name="/ask"),
+        lambda: client.predict(QUESTIONS[0], [], [], [], "抽取式", ["局机关"], api_name="/ask"),
+        lambda: client.predict(SECRET_FILE, "", "", api_name="/ledger"),
+        lambda: client.predict("巡察整改", [SECRET_FILE], api_name="/study"),
+        lambda: client.predict([handle_file(str(upload))], True, "局机关", api_name="/upload"),
+        lambda: client.predict(SECRET_FILE, api_name="/delete"),
+        lambda: client.predict(api_name="/reindex"),
+        lambda: client.predict("王五", "new-password-1", "管理员", api_name="/admin_add_user"),
+        lambda: client.predict("李四", ["局机关"], api_name="/admin_grant"),
+        lambda: client.predict("", "", api_name="/admin_audit"),
+    ):
+        with pytest.raises(AppError):
+            call()
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="Debian chromium is not installed (scripts/test.sh installs it)")
+def test_browser_with_logins_signs_in_and_shows_only_readable_documents(
+    served_with_logins: str, secret: set[str]
+) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(served_with_logins)
+        page.fill("input[type='text']", "李四")
+        page.fill("input[type='password']", "reader-password-1")
+        page.keyboard.press("Enter")
+        expect(page.locator("#question-box textarea")).to_be_visible(timeout=60_000)
+        expect(page.locator("#kb-filter")).to_contain_text("州一中", timeout=60_000)
+        assert "局机关" not in page.locator("#kb-filter").inner_text()
+        assert page.get_by_role("tab", name="管理").count() == 0  # not an administrator
+        page.fill("#question-box textarea", QUESTIONS[1])
+        page.click("#ask-button")
+        expect(page.locator("#plain-answer textarea")).not_to_have_value("", timeout=120_000)
+        page.get_by_role("tab", name="资料库").click()
+        expect(page.locator("#library-table")).to_contain_text("中国共产党巡视工作条例", timeout=60_000)
+        text = page.locator("body").inner_text()
+        browser.close()
+    assert not leaks(text, secret), leaks(text, secret)

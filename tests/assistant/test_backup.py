@@ -24,6 +24,7 @@ from assistant.settings import PROJECT_ROOT
 from assistant.workspace import Workspace
 from index.embedding import SentenceEmbeddings
 from index.lock import LOCK_FILE, writer_active
+from index.pipeline import PIPELINE_VERSION
 from tests.conftest import DOCS_SRC, EVAL_DIR, make_workspace
 
 # A part of docs_src/ that the dev questions below are about, small enough to index twice in a test.
@@ -275,7 +276,7 @@ def test_backup_from_an_older_pipeline_restores_and_is_reindexed(
     db_path = small_copy / "index" / "builds" / build / "manifest.sqlite"
     db = sqlite3.connect(db_path)
     fingerprint = db.execute("SELECT value FROM meta WHERE key = 'fingerprint'").fetchone()[0]
-    db.execute("UPDATE meta SET value = ? WHERE key = 'fingerprint'", (fingerprint.replace("v7|", "v6|"),))
+    db.execute("UPDATE meta SET value = ? WHERE key = 'fingerprint'", (fingerprint.replace(f"v{PIPELINE_VERSION}|", "v6|"),))
     db.commit()
     db.close()
     name = f"index/builds/{build}/manifest.sqlite"

@@ -172,3 +172,28 @@ def test_scan_progress_per_page_and_ocr_flag_in_both_stores(workspace: Workspace
     assert all(meta["ocr"] is True for meta in stored["metadatas"] or [])
     hits = workspace.searcher.search("第二页保密检查", k=3)
     assert hits[0].chunk.doc == "扫描件.pdf" and hits[0].chunk.ocr and hits[0].chunk.page == 2
+
+
+def test_documents_carry_their_knowledge_base_and_keep_it_when_indexed_again(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    a = write(tmp_path / "docs" / "a.txt", REPORT_A)
+    b = write(tmp_path / "school" / "b.txt", REPORT_B)
+    workspace.index([a.parent])
+    workspace.index([b.parent], kb="州一中")
+    kbs = {r.name: r.kb for r in workspace.manifest.records()}
+    assert kbs == {"a.txt": "默认", "b.txt": "州一中"}
+    chunks = {e.chunk.doc: e.chunk.kb for e in workspace.lexical.entries()}
+    assert chunks == {"a.txt": "默认", "b.txt": "州一中"}
+    metas = workspace.vectors.collection.get(include=["metadatas"])["metadatas"]
+    assert {(m["doc"], m["kb"]) for m in metas} == {("a.txt", "默认"), ("b.txt", "州一中")}
+
+    # Indexed again without --kb (a re-index of every folder), or rebuilt: it stays where it is.
+    again = workspace.index([a.parent, b.parent])
+    assert again.counts()["unchanged"] == 2
+    workspace.index([a.parent, b.parent], rebuild=True)
+    assert {r.name: r.kb for r in workspace.manifest.records()} == kbs
+    # Moved to another knowledge base by naming it: its chunks are written again with the new tag.
+    moved = workspace.index([b], kb="局机关")
+    assert moved.counts()["updated"] == 1
+    assert {e.chunk.kb for e in workspace.lexical.entries() if e.chunk.doc == "b.txt"} == {"局机关"}

@@ -1,0 +1,86 @@
+"""Knowledge-base filtering cost: ``python bench/kb_filter_benchmark.py [--kbs 1 10 50] [--out FILE.json]``.
+
+The corpus (docs_src/) is indexed once per count of knowledge bases, its documents dealt round-robin
+into them; then the dev questions are searched (``searcher.search``, k=10) and answered (extractive)
+as today's single corpus (no filter) and as a reader granted every knowledge base (the widest filter:
+Chroma ``where`` with every name, BM25 filtered, stores narrowed) and half of them. Prints p50/p95 in
+milliseconds; the issue's budget is +20 % at p95 over the single corpus.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from any folder
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+import numpy as np  # noqa: E402
+
+from assistant.evaluation.data import load_questions  # noqa: E402
+from assistant.settings import PROJECT_ROOT, Settings, enforce_offline_environment  # noqa: E402
+from assistant.workspace import Workspace  # noqa: E402
+from index.embedding import build_embeddings  # noqa: E402
+from index.pipeline import discover  # noqa: E402
+
+
+def timed(run: Callable[[str], Any], questions: list[str]) -> dict[str, float]:
+    for q in questions:  # warm-up: every query's vector cached, so each reading is timed alike
+        run(q)
+    times = []
+    for q in questions:
+        started = time.perf_counter()
+        run(q)
+        times.append((time.perf_counter() - started) * 1000)
+    return {"p50": float(np.percentile(times, 50)), "p95": float(np.percentile(times, 95))}
+
+
+def main() -> int:
+    enforce_offline_environment()
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--kbs", type=int, nargs="+", default=[1, 10, 50])
+    parser.add_argument("--out")
+    args = parser.parse_args()
+    settings = Settings()
+    questions = [q.question for q in load_questions(settings.dev_questions)]
+    embeddings = build_embeddings(settings.embedding_model)
+    files = discover([PROJECT_ROOT / "docs_src"])
+    results: dict[str, Any] = {}
+    for count in args.kbs:
+        with tempfile.TemporaryDirectory(prefix="zgt-kbbench-") as tmp:
+            ws = Workspace(settings.model_copy(update={"index_dir": Path(tmp) / "index"}), embeddings=embeddings)
+            names = [f"kb{i:02d}" for i in range(count)]
+            for i, name in enumerate(names):
+                share = files[i::count]
+                if share:
+                    ws.index(share, kb=name)
+            views = {"single corpus (no filter)": ws, "every knowledge base": ws.within(names),
+                     "half of them": ws.within(names[: max(1, count // 2)])}
+            row = {}
+            for label, view in views.items():
+                row[label] = {
+                    "search": timed(lambda q, v=view: v.searcher.search(q, 10), questions),
+                    "answer": timed(lambda q, v=view: v.answerer.answer(q), questions),
+                }
+            results[str(count)] = row
+            ws.close()
+    print("| KBs | reading | search p50 / p95 (ms) | answer p50 / p95 (ms) |")
+    print("|---|---|---|---|")
+    for count, row in results.items():
+        for label, r in row.items():
+            s, a = r["search"], r["answer"]
+            print(f"| {count} | {label} | {s['p50']:.0f} / {s['p95']:.0f} | {a['p50']:.0f} / {a['p95']:.0f} |")
+    if args.out:
+        Path(args.out).write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
