@@ -40,6 +40,7 @@ from assistant.settings import Settings
 from index.embedding import SentenceEmbeddings
 from index.generation import LEGACY_BUILD, POINTER_FILE, Generation
 from index.lock import LOCK_FILE, WaitNotice, writer_lock
+from index.manifest import content_hash
 from index.pipeline import PIPELINE_VERSION
 from index.storage import IndexStorage, StorageConfig
 
@@ -70,14 +71,6 @@ def product_version() -> str:
 
 def _version_key(version: str) -> tuple[int, ...]:
     return tuple(int(n) for n in re.findall(r"\d+", version.split("+")[0])[:4])
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _files(root: Path) -> Iterator[Path]:
@@ -260,7 +253,7 @@ def _drop_collections(folder: Path, names: set[str]) -> None:
 
 def _write_manifest(staging: Path, settings: Settings, generation: Generation) -> dict[str, dict[str, Any]]:
     files = {
-        path.relative_to(staging).as_posix(): {"size": path.stat().st_size, "sha256": _sha256(path)}
+        path.relative_to(staging).as_posix(): {"size": path.stat().st_size, "sha256": content_hash(path)}
         for path in _files(staging)
     }
     manifest = {
@@ -316,7 +309,7 @@ def file_problems(src: Path, manifest: dict[str, Any]) -> list[str]:
         path = src / name
         if not path.is_file():
             problems.append(f"缺少文件：{name}")
-        elif path.stat().st_size != expected.get("size") or _sha256(path) != expected.get("sha256"):
+        elif path.stat().st_size != expected.get("size") or content_hash(path) != expected.get("sha256"):
             problems.append(f"文件已被改动：{name}")
     for path in _files(src):
         name = path.relative_to(src).as_posix()

@@ -41,6 +41,14 @@ EXIT_BUSY = 4
 EXIT_READ_ONLY = 5
 EXIT_BACKUP = 6
 EXIT_ACCESS = 7
+# What the index, the backup and the access rules may refuse, each said in Chinese, with its exit code.
+_EXIT_CODES: dict[type[Exception], int] = {
+    IndexUnavailable: EXIT_NO_INDEX,
+    IndexBusy: EXIT_BUSY,
+    IndexReadOnly: EXIT_READ_ONLY,
+    BackupError: EXIT_BACKUP,
+    AccessError: EXIT_ACCESS,
+}
 READ_COMMANDS = ("search", "ask", "check", "study", "ledger")
 
 
@@ -515,18 +523,6 @@ def main(argv: list[str] | None = None, settings: Settings | None = None) -> int
             action, text, file = audited
             ws.audit.record(getattr(args, "user", None) or "（命令行）", action, text=text, file=Path(file).name if file else "")
         return code
-    except IndexUnavailable as exc:
+    except tuple(_EXIT_CODES) as exc:
         print(exc, file=sys.stderr)
-        return EXIT_NO_INDEX
-    except IndexBusy as exc:
-        print(exc, file=sys.stderr)
-        return EXIT_BUSY
-    except IndexReadOnly as exc:
-        print(exc, file=sys.stderr)
-        return EXIT_READ_ONLY
-    except BackupError as exc:
-        print(exc, file=sys.stderr)
-        return EXIT_BACKUP
-    except AccessError as exc:
-        print(exc, file=sys.stderr)
-        return EXIT_ACCESS
+        return next(code for kind, code in _EXIT_CODES.items() if isinstance(exc, kind))
