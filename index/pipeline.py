@@ -217,12 +217,19 @@ class Indexer:
             return build, [], {}
         # The pipeline changed: every document of the current build is indexed again, not only ``paths``.
         # A rebuild indexes ``paths`` only; either way a document keeps its knowledge base.
-        manifest = Manifest(self.storage.folder(current.build) / "manifest.sqlite", readonly=True)
+        # The current build's records: this folder's manifest, or — for a replica taking the index over
+        # with a Chroma server — its synced copy of the records on the server.
+        local = self.storage.folder(current.build) / "manifest.sqlite"
+        stores = None if local.exists() else self.storage.reader(current)
+        manifest = stores.manifest if stores is not None else Manifest(local, readonly=True)
         try:
             known = {r.source: r.kb for r in manifest.records() if Path(r.source).is_file()}
             return build, [] if rebuild else [Path(s) for s in known], known
         finally:
-            manifest.close()
+            if stores is not None:
+                stores.close()
+            else:
+                manifest.close()
 
     def _fingerprint_of(self, build: str) -> str | None:
         path = self.storage.folder(build) / "manifest.sqlite"

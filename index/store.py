@@ -6,6 +6,7 @@ model on first use, which fails (and must never be attempted) on an offline mach
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -93,8 +94,10 @@ def open_client(
     return ClientCreator.from_system(system)
 
 
+logger = logging.getLogger(__name__)
+
 # How many times a query that raced a write is tried (index/store.py VectorStore._query).
-QUERY_ATTEMPTS = 4
+QUERY_ATTEMPTS = 7  # waits 0.05 · 2^n s: about 3 s in all
 
 
 class VectorStore:
@@ -175,9 +178,11 @@ class VectorStore:
         return {str(i): float(s) for i, s in zip(got["ids"], scores, strict=True)}
 
     def _query(self, vector: Any, k: int, where: dict[str, Any] | None) -> Any:
-        """One query; retried when it races a write to the same collection. An incremental write deletes a
-        document's old vectors while a reader's query may be planning over them, and Chroma then fails
-        with "Error finding id" (an InternalError) — a moment later the same query succeeds."""
+        """One query, retried while it races a write to the same collection. An incremental write deletes a
+        document's old vectors while a reader's query may be planning over them, and Chroma then fails with
+        "Error finding id" (an InternalError) until the write settles. If it still fails after about three
+        seconds, the dense side gives nothing for this query (the keyword side still answers) rather than
+        failing the question."""
         from chromadb.errors import InternalError
 
         for attempt in range(QUERY_ATTEMPTS):
@@ -185,20 +190,21 @@ class VectorStore:
                 return self.collection.query(
                     query_embeddings=vector, n_results=k, where=where, include=["documents", "metadatas", "distances"]
                 )
-            except InternalError:
+            except InternalError as exc:
                 if attempt == QUERY_ATTEMPTS - 1:
-                    raise
-                time.sleep(0.05 * (attempt + 1))
-        raise AssertionError("unreachable")
+                    logger.warning("向量检索与写入冲突，本次只用关键词检索：%s", exc)
+                    return {}
+                time.sleep(0.05 * 2**attempt)
+        return {}
 
     def search(self, query: str, k: int, where: dict[str, Any] | None = None) -> list[DenseHit]:
         if self.count() == 0:
             return []
         vector = self.query_vector(query)
         got = self._query(vector, k, where)
-        docs = (got["documents"] or [[]])[0]
-        metas = (got["metadatas"] or [[]])[0]
-        dists = (got["distances"] or [[]])[0]
+        docs = (got.get("documents") or [[]])[0]
+        metas = (got.get("metadatas") or [[]])[0]
+        dists = (got.get("distances") or [[]])[0]
         return [
             DenseHit(Chunk.from_metadata(text, dict(meta)), 1.0 - float(dist))
             for text, meta, dist in zip(docs, metas, dists, strict=True)
