@@ -39,17 +39,29 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-# ---------------------------------------------------------------------------------------------
-# strace: every connect()/sendto()/sendmsg() system call of a process tree
-# ---------------------------------------------------------------------------------------------
-def stop_process(process: subprocess.Popen[Any]) -> None:
-    """Terminate a server started by a test; kill it if it has not exited within 20 s."""
-    process.terminate()
+def stop_process(process: subprocess.Popen[Any], *, group: bool = False) -> None:
+    """Terminate a server started by a test (with ``group``, its whole process group: one started in a
+    session of its own, such as a shell script and its children); kill it if it has not exited within 20 s."""
+    if process.poll() is not None:
+        return
+
+    def signal_it(sig: signal.Signals) -> None:
+        if group:
+            os.killpg(process.pid, sig)
+        else:
+            process.send_signal(sig)
+
+    signal_it(signal.SIGTERM)
     try:
         process.wait(timeout=20)
     except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout=10)
+        signal_it(signal.SIGKILL)
+        process.wait(timeout=20)
+
+
+# ---------------------------------------------------------------------------------------------
+# strace: every connect()/sendto()/sendmsg() system call of a process tree
+# ---------------------------------------------------------------------------------------------
 
 
 def strace_works() -> bool:
@@ -116,13 +128,7 @@ def running_chroma_server(folder: Path) -> Iterator[ChromaServer]:
             time.sleep(0.25)
         yield ChromaServer("127.0.0.1", port, log, trace)
     finally:
-        if server.poll() is None:
-            os.killpg(server.pid, signal.SIGTERM)
-            try:
-                server.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(server.pid, signal.SIGKILL)
-                server.wait(timeout=20)
+        stop_process(server, group=True)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -6,14 +6,32 @@ import io
 from pathlib import Path
 
 import docx
+import pytest
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen import canvas
 
-from index.loaders import HeadingHint, LoadedDocument
+from index.loaders import HeadingHint, LoadedDocument, LoadError, load_document
 
 PDF_FONT = "STSong-Light"  # a CID font every PDF reader knows: no font file needed
+
+
+# ---------------------------------------------------------------------------------------------
+# Files on disk and what loading them refuses
+# ---------------------------------------------------------------------------------------------
+def write(tmp_path: Path, name: str, data: bytes) -> Path:
+    path = tmp_path / name
+    path.write_bytes(data)
+    return path
+
+
+def load_error(path: Path) -> LoadError:
+    """The error loading ``path`` raises; it always names the file first."""
+    with pytest.raises(LoadError) as info:
+        load_document(path)
+    assert str(info.value).startswith(f"{path.name}: ")
+    return info.value
 
 
 # ---------------------------------------------------------------------------------------------

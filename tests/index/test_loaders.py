@@ -19,11 +19,11 @@ from docx.enum.style import WD_STYLE_TYPE
 from pypdf import PageObject, PdfReader, PdfWriter
 
 import index.loaders.word as word
-from index.loaders import LoadedDocument, LoadError, load_document
+from index.loaders import LoadedDocument, load_document
 from index.loaders.document import EMPTY_FILE, NOT_TEXT
 from index.loaders.pdf import SCANNED_PDF, UNDECODABLE_PDF
 from index.loaders.word import NO_LIBREOFFICE
-from tests.index.documents import write_pdf, write_scanned_pdf
+from tests.index.documents import load_error, write, write_pdf, write_scanned_pdf
 
 CHINESE = (
     "教育局党组关于巡察反馈问题整改情况的通报\n"
@@ -35,17 +35,6 @@ CORPUS_DIRS = [SHARED / "corpus" / "reports", SHARED / "corpus" / "regulations"]
 EVAL_FILES = [SHARED / "eval" / "dev_questions.jsonl", SHARED / "eval" / "dev_measures.jsonl"]
 
 
-def write(tmp_path: Path, name: str, data: bytes) -> Path:
-    path = tmp_path / name
-    path.write_bytes(data)
-    return path
-
-
-def load_error(path: Path) -> LoadError:
-    with pytest.raises(LoadError) as info:
-        load_document(path)
-    assert str(info.value).startswith(f"{path.name}: ")
-    return info.value
 
 
 # ---------------------------------------------------------------- text encodings

@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 
 from index.chunking import chunk_document
-from index.loaders import LoadError, load_document
+from index.loaders import load_document
 from index.loaders.ofd import ENCRYPTED_OFD, NO_TEXT_OFD, NOT_OFD
 from index.structure import ARTICLE, MEASURE, analyze
+from tests.index.documents import load_error, write
 from tests.index.ofd_files import SIZE, OfdPage, ofd_bytes
 
 TITLE = "关于巡察反馈问题整改情况的通报"
@@ -23,16 +24,6 @@ MEASURES = (
 RULES = ["第一条　为了规范巡察整改工作，制定本办法。", "第二条　本办法适用于全县各单位。", "第三条　各单位党组织承担整改主体责任。"]
 
 
-def write(tmp_path: Path, name: str, data: bytes) -> Path:
-    path = tmp_path / name
-    path.write_bytes(data)
-    return path
-
-
-def load_error(path: Path) -> LoadError:
-    with pytest.raises(LoadError) as info:
-        load_document(path)
-    return info.value
 
 
 @pytest.mark.parametrize("absolute", [False, True], ids=["relative-locations", "absolute-locations"])

@@ -11,6 +11,7 @@ from index.chunking import chunk_document
 from index.loaders import LoadedDocument, LoadError, load_document
 from index.loaders.spreadsheet import EMPTY_TABLE, ENCRYPTED_XLSX, LEGACY_XLS, NOT_XLSX
 from index.structure import ROW, analyze
+from tests.index.documents import load_error, write
 from tests.index.spreadsheets import encrypted_xlsx_bytes, workbook_bytes, xlsx_bytes
 
 HEADER = ["序号", "问题", "整改措施", "责任单位", "整改时限", "完成情况"]
@@ -25,20 +26,10 @@ LEDGER = [
 LEDGER_MERGES = ["A1:F1", "A4:A5", "B4:B5"]  # the title across the sheet; 序号 and 问题 over two rows
 
 
-def write(tmp_path: Path, name: str, data: bytes) -> Path:
-    path = tmp_path / name
-    path.write_bytes(data)
-    return path
-
 
 def rows(document: LoadedDocument) -> list[tuple[str, tuple[str, ...], str]]:
     return [(u.label, u.headings, document.text[u.start : u.end]) for u in analyze(document).units]
 
-
-def load_error(path: Path) -> LoadError:
-    with pytest.raises(LoadError) as info:
-        load_document(path)
-    return info.value
 
 
 def test_ledger_rows_become_self_describing_units(tmp_path: Path) -> None:
