@@ -96,6 +96,7 @@ def compose(q: QuestionAnalysis, items: Sequence[Item]) -> tuple[str, list[Citat
     first line is of the items actually cited."""
     body: list[str] = []
     citations: list[Citation] = []
+    first: Item | None = None  # the item behind [1], the one the answer opens with
     documents = 0
     for group in _document_order(q, items):
         lines = []
@@ -104,6 +105,7 @@ def compose(q: QuestionAnalysis, items: Sequence[Item]) -> tuple[str, list[Citat
             if citation is None:
                 continue
             citations.append(citation)
+            first = first or item
             where = _location(item.chunk)
             # The location is set apart in 【】, which ends a claim for the citation check: its numbers
             # ("2.加强组织领导…") are not the quote's figures.
@@ -113,15 +115,7 @@ def compose(q: QuestionAnalysis, items: Sequence[Item]) -> tuple[str, list[Citat
             documents += 1
             title = group[0].chunk.title.strip()
             body += [f"\n{title}" if title.startswith("《") else f"\n《{title}》", *lines]
-    return "\n".join([intro(q, len(citations), documents, _first_cited(items, citations)), *body]), citations
-
-
-def _first_cited(items: Sequence[Item], citations: Sequence[Citation]) -> Item | None:
-    """The item behind citation [1], the one the answer opens with."""
-    if not citations:
-        return None
-    first = citations[0]
-    return next((i for i in items if i.chunk.start == first.chunk.start and i.chunk.doc_id == first.chunk.doc_id), None)
+    return "\n".join([intro(q, len(citations), documents, first), *body]), citations
 
 
 # The markers of items a unit enumerates: （一）…（二）…, 一是…二是…, and numbered lines 1. 2.
