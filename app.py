@@ -104,8 +104,16 @@ def build_app(settings: Settings, workspace: Any = None, *, login: bool = False)
 
 
 def user_of(request: Any) -> str | None:
-    """The signed-in user of a Gradio request (None without logins)."""
-    return getattr(request, "username", None) if request is not None else None
+    """The signed-in user of a Gradio request (None without logins, or once his session has ended); the
+    request counts as activity for the session's idle time (assistant/sessions.py)."""
+    from assistant.sessions import SessionBook
+
+    user = getattr(request, "username", None) if request is not None else None
+    if user:
+        book = getattr(getattr(getattr(request, "request", None), "app", None), "tokens", None)
+        if isinstance(book, SessionBook):
+            book.touch(request.cookies)
+    return user
 
 
 def shown(handler: Callable[..., Any]) -> Callable[..., Any]:
@@ -436,17 +444,34 @@ def launch(settings: Settings, host: str, port: int, *, block: bool = True) -> A
 
     # A callable rather than the list: failed logins are counted and locked out (assistant/login.py).
     guard = LoginGuard(ws.access, LoginLimits.from_settings(settings), on_result=audited) if login else None
+    sessions = session_book(settings, ws) if login else None
+    if settings.audit_retention_days:
+        from assistant.audit import keep_pruning
+
+        keep_pruning(ws.audit, settings.audit_retention_days)
     demo = build_app(settings, ws, login=login)
     demo.queue(default_concurrency_limit=4)
     # Said only once the address is allowed: a refused start must not first claim to have started.
     print(f"整改通已启动：http://{host}:{port}", file=sys.stderr)
-    return serve(demo, host, port, auth=guard, block=block)
+    return serve(demo, host, port, auth=guard, sessions=sessions, block=block)
 
 
-def serve(demo: Any, host: str, port: int, *, auth: Any = None, block: bool = False) -> Any:
+def session_book(settings: Settings, ws: Any) -> Any:
+    """Sessions that end after ``ZGT_SESSION_IDLE_MINUTES`` idle, and at once for a disabled user."""
+    from assistant.sessions import SessionBook
+
+    def active(name: str) -> bool:
+        found = ws.access.user(name)
+        return found is not None and found.active
+
+    return SessionBook(settings.session_idle_minutes * 60, active)
+
+
+def serve(demo: Any, host: str, port: int, *, auth: Any = None, sessions: Any = None, block: bool = False) -> Any:
     """Serve a built app: the page options (theme, CSS, language, no outside links) in one place, so
-    the tests serve exactly what users get."""
-    return demo.launch(
+    the tests serve exactly what users get. ``sessions`` (a SessionBook) replaces Gradio's own.
+    Returns the app, to ``close()`` when not blocking."""
+    demo.launch(
         server_name=host,
         server_port=port,
         auth=auth,
@@ -456,12 +481,19 @@ def serve(demo: Any, host: str, port: int, *, auth: Any = None, block: bool = Fa
         css=CSS,
         head=HEAD,
         footer_links=[],
-        prevent_thread_lock=not block,
+        prevent_thread_lock=True,
         quiet=True,
         ssr_mode=False,
         pwa=False,
         mcp_server=False,
     )
+    if sessions is not None:
+        for token, user in list(demo.server_app.tokens.items()):  # anyone who signed in meanwhile
+            sessions[token] = user
+        demo.server_app.tokens = sessions
+    if block:
+        demo.block_thread()
+    return demo
 
 
 def main(argv: list[str] | None = None) -> int:

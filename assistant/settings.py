@@ -80,6 +80,11 @@ class Settings(BaseSettings):
     login_lockout_seconds: float = Field(default=300.0, gt=0)
     login_global_max_failures: int = Field(default=50, ge=1)
     upload_max_mb: int = 50
+    # A signed-in session with no question, check, export or upload for this long is signed out (0: never).
+    session_idle_minutes: float = Field(default=30.0, ge=0)
+    # Audit rows older than this many days are pruned (at app start and by `audit prune`), leaving a
+    # signed checkpoint row; 0 keeps every row.
+    audit_retention_days: int = Field(default=0, ge=0)
 
     # Evaluation: the shared gold data (dev set, benchmarks) beside the checkout.
     shared_dir: Path = PROJECT_ROOT.parent / "shared"

@@ -244,7 +244,7 @@ class WebHandlers:
     # -- rights (read once per request) -----------------------------------------------------------
     def _active(self, user: str | None) -> str:
         if not user:
-            raise UserError("请先登录")
+            raise UserError("未登录或登录已超时，请刷新页面重新登录")
         found = self.ws.access.user(user)
         if found is None or not found.active:
             raise UserError("账号不存在或已停用，请重新登录")

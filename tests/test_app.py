@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -273,10 +274,61 @@ def served_with_logins(index: Workspace) -> Iterator[str]:
     demo = app.build_app(index.settings, workspace=index, login=True)
     demo.queue()
     port = free_port()
-    app.serve(demo, "127.0.0.1", port, auth=LoginGuard(index.access))
+    app.serve(demo, "127.0.0.1", port, auth=LoginGuard(index.access), sessions=app.session_book(index.settings, index))
     try:
         yield f"http://127.0.0.1:{port}/"
     finally:
+        demo.close()
+
+
+def test_a_session_ends_after_its_idle_time_and_when_its_user_is_disabled(index: Workspace) -> None:
+    """Events keep a session alive; idleness or a disabled account signs it out: the page asks for the
+    password again (Gradio's /login_check) and events are refused."""
+    import httpx
+    from gradio_client import Client
+    from gradio_client.exceptions import AppError
+
+    from assistant.login import LoginGuard
+
+    settings = index.settings.model_copy(update={"session_idle_minutes": 10 / 60})  # 10 s
+    demo = app.build_app(settings, workspace=index, login=True)
+    demo.queue()
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/"
+    app.serve(demo, "127.0.0.1", port, auth=LoginGuard(index.access), sessions=app.session_book(settings, index))
+
+    def signed_in_page() -> httpx.Client:
+        page = httpx.Client(base_url=url, timeout=60)
+        response = page.post("/login", data={"username": "李四", "password": "reader-password-1"})
+        assert response.status_code == 200, response.text
+        return page
+
+    def ledger(client: Client) -> Any:
+        return client.predict(None, "", "", api_name="/ledger")
+
+    try:
+        client = Client(url, auth=("李四", "reader-password-1"), verbose=False)
+        page = signed_in_page()
+        assert page.get("/gradio_api/login_check").status_code == 200
+        for _ in range(3):  # 18 s in all, never 10 s without an event
+            ledger(client)
+            time.sleep(6)
+        ledger(client)
+        assert page.get("/gradio_api/login_check").status_code == 401  # the page's own session had no events
+
+        time.sleep(11)
+        with pytest.raises((AppError, ValueError, httpx.HTTPError)):
+            ledger(client)
+
+        client = Client(url, auth=("李四", "reader-password-1"), verbose=False)
+        page = signed_in_page()
+        ledger(client)
+        index.access.set_active("李四", False)
+        assert page.get("/gradio_api/login_check").status_code == 401
+        with pytest.raises((AppError, ValueError, httpx.HTTPError)):
+            ledger(client)
+    finally:
+        index.access.set_active("李四", True)
         demo.close()
 
 
@@ -317,6 +369,32 @@ def test_api_with_logins_shows_a_reader_nothing_of_a_knowledge_base_he_is_not_gr
     ):
         with pytest.raises(AppError):
             call()
+
+
+def test_an_index_copied_elsewhere_still_asks_for_a_password(
+    index: Workspace, secret: set[str], tmp_path: Path
+) -> None:
+    """The users and grants travel inside the index folder: started over a copy on loopback, with no
+    ZGT_WEB_USERS, the app still signs people in and still narrows a reader to his knowledge bases."""
+    import httpx
+    from gradio_client import Client
+    from gradio_client.exceptions import AuthenticationError
+
+    copy = Path(shutil.copytree(index.settings.index_dir, tmp_path / "copied-index"))
+    settings = index.settings.model_copy(update={"index_dir": copy, "web_users": app.get_settings().web_users})
+    port = free_port()
+    demo = app.launch(settings, "127.0.0.1", port, block=False)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        assert httpx.get(url + "gradio_api/login_check").status_code == 401
+        with pytest.raises(AuthenticationError, match="Please login"):
+            Client(url, verbose=False)
+        assert httpx.post(url + "login", data={"username": "李四", "password": "wrong-password"}).status_code == 400
+        reader = Client(url, auth=("李四", "reader-password-1"), verbose=False)
+        table, path = reader.predict(None, "", "", api_name="/ledger")
+        assert not leaks(str(table) + file_text(Path(path)), secret)
+    finally:
+        demo.close()
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="Debian chromium is not installed (scripts/test.sh installs it)")
