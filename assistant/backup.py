@@ -214,6 +214,9 @@ def _copy_index(storage: IndexStorage, generation: Generation, target: Path) -> 
     for name in ("access.sqlite", "audit.sqlite"):
         if (storage.root / name).exists():
             _copy_sqlite(storage.root / name, target / name)
+    # The key that signs the audit log's prune checkpoints: without it a pruned log would not verify.
+    if (storage.root / "audit.key").exists():
+        _copy_file(storage.root / "audit.key", target / "audit.key")
 
 
 def _copy_chroma(src: Path, dst: Path, collection: str) -> None:

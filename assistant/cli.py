@@ -365,6 +365,14 @@ def cmd_audit(ws: Workspace, args: argparse.Namespace) -> int:
         report = ws.audit.verify()
         print(report.summary())
         return 0 if report.ok else EXIT_ACCESS
+    if args.action == "prune":
+        days = args.days or ws.settings.audit_retention_days
+        if days <= 0:
+            raise AccessError("请用 --days 给出保留天数，或设置 ZGT_AUDIT_RETENTION_DAYS")
+        removed = ws.audit.prune(days, user="（命令行）")
+        print(f"已清理 {days} 天以前的审计记录 {removed} 条，并写入签名的清理记录" if removed
+              else f"没有 {days} 天以前的审计记录")
+        return 0
     if not args.file:
         raise AccessError("请给出导出文件（.xlsx 或 .csv）")
     path = ws.audit.export(Path(args.file))
@@ -489,9 +497,11 @@ def build_parser() -> argparse.ArgumentParser:
     p_verify = sub.add_parser("verify", help="检查备份：校验值、索引能否打开并检索")
     p_verify.add_argument("src", help="备份文件夹")
 
-    p_audit = sub.add_parser("audit", help="审计日志：verify 检查校验链是否完整，export FILE 导出（.xlsx 或 .csv）")
-    p_audit.add_argument("action", choices=["verify", "export"])
+    p_audit = sub.add_parser("audit", help="审计日志：verify 检查校验链是否完整，export FILE 导出（.xlsx 或 .csv），"
+                                           "prune 清理超过保留天数的记录（留下签名的清理记录）")
+    p_audit.add_argument("action", choices=["verify", "export", "prune"])
     p_audit.add_argument("file", nargs="?", help="导出文件")
+    p_audit.add_argument("--days", type=float, help="prune：保留天数（默认 ZGT_AUDIT_RETENTION_DAYS）")
 
     for p in (p_search, p_ask, p_check, p_study, p_ledger):
         p.add_argument("--user", help="以该用户的权限读取：只用其有权访问的知识库")
