@@ -378,8 +378,8 @@ def admin_tab(admin: Any, demo: Any) -> None:
         return admin.create_kb(user, name), gr.update(choices=admin.knowledge_bases(user))
 
     def audit(who: str, action: str, request: gr.Request) -> tuple[Any, ...]:
-        table, path = admin.audit_rows(user_of(request), who, action)
-        return table_value(table), str(path)
+        table, paths, verified = admin.audit_rows(user_of(request), who, action)
+        return table_value(table), [str(p) for p in paths], verified
 
     with gr.Tab("管理", id="admin", visible=not admin.login) as tab:
         users = gr.Dataframe(wrap=True, interactive=False, elem_id="users-table")
@@ -404,14 +404,15 @@ def admin_tab(admin: Any, demo: Any) -> None:
                 action = gr.Textbox(label="操作（如 提问、登录失败）")
                 audit_button = gr.Button("查询并导出")
             audit_table = gr.Dataframe(wrap=True, interactive=False, elem_id="audit-table")
-            audit_file = gr.File(label="导出 .xlsx")
+            audit_file = gr.File(label="导出（.xlsx、.csv）", file_count="multiple")
         add_button.click(shown(add), [name, password, role], [status, users, password], api_name="admin_add_user")
         grant_button.click(shown(grant), [name, kbs], [status, users], api_name="admin_grant")
         revoke_button.click(shown(revoke), [name, kbs], [status, users], api_name="admin_revoke")
         enable_button.click(shown(enable), [name], [status, users], api_name="admin_enable")
         disable_button.click(shown(disable), [name], [status, users], api_name="admin_disable")
         kb_button.click(shown(create_kb), [new_kb], [status, kbs], api_name="admin_create_kb")
-        audit_button.click(shown(audit), [who, action], [audit_table, audit_file], api_name="admin_audit")
+        audit_button.click(shown(audit), [who, action], [audit_table, audit_file, status],
+                           api_name="admin_audit")
         demo.load(refresh, None, [tab, users, kbs], api_visibility="private")
 
 

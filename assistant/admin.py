@@ -93,12 +93,14 @@ class AdminHandlers:
             raise AdminError(str(exc)) from exc
         return self._done(admin, audit.KBS, f"create {created}", f"已建立知识库：{created}")
 
-    def audit_rows(self, user: str | None, who: str = "", action: str = "") -> tuple[Table, Path]:
-        """The newest rows (filtered by user and action) on screen, and all of them as .xlsx."""
+    def audit_rows(self, user: str | None, who: str = "", action: str = "") -> tuple[Table, list[Path], str]:
+        """The newest rows (filtered by user and action) on screen, all of them as .xlsx and .csv, and
+        whether the hash chain holds."""
         self._admin(user)
         log = self.ws.audit
         rows = log.rows(user=(who or "").strip(), action=(action or "").strip(), limit=AUDIT_SHOWN)
         table = Table("审计日志", audit.HEADER[:7], [r.cells()[:7] for r in reversed(rows)], (6, 20, 12, 10, 60, 40, 24))
-        path = log.export(Path(tempfile.mkdtemp(prefix="zgt-audit-")) / "审计日志.xlsx")
-        self.ws.audit.record(user if self.login else None, audit.AUDIT_EXPORT, file=path.name)
-        return table, path
+        folder = Path(tempfile.mkdtemp(prefix="zgt-audit-"))
+        paths = [log.export(folder / "审计日志.xlsx"), log.export(folder / "审计日志.csv")]
+        self.ws.audit.record(user if self.login else None, audit.AUDIT_EXPORT, file="、".join(p.name for p in paths))
+        return table, paths, log.verify().summary()

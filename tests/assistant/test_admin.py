@@ -52,8 +52,10 @@ def test_an_admin_manages_users_grants_and_knowledge_bases_and_reads_the_audit_l
         admin.set_active("admin", "admin", False)
     admin.set_active("admin", "王五", False)
     assert not admin.ws.access.verify("王五", "new-password-1")
-    table, path = admin.audit_rows("admin", who="admin", action="用户管理")
+    table, (xlsx, csv), verified = admin.audit_rows("admin", who="admin", action="用户管理")
     assert [row[4] for row in table.rows][:2] == ["disable 王五", "revoke 王五 州一中"]
-    cells = [c for row in load_workbook(path).active.iter_rows(values_only=True) for c in row]
+    cells = [c for row in load_workbook(xlsx).active.iter_rows(values_only=True) for c in row]
     assert "add 王五 使用人员" in cells and not any("new-password-1" in str(c) for c in cells)
+    assert "add 王五 使用人员" in csv.read_text(encoding="utf-8-sig") and csv.suffix == ".csv"
+    assert "校验链完整" in verified
     assert admin.ws.audit.verify().ok

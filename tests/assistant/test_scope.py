@@ -211,6 +211,33 @@ def test_a_reader_sees_nothing_of_it_through_the_cli_with_user(
     assert "没有这个用户" in capsys.readouterr().err
 
 
+def test_a_grant_changing_while_he_works_applies_whole_requests_never_half_of_one(index: Workspace) -> None:
+    """An administrator grants and revokes 局机关 over and over while 李四 exports the ledger: each
+    ledger holds his old rights' rows or his new rights' rows, never a mix; and both happen."""
+    import threading
+
+    handlers = WebHandlers(index, login=True)
+    everything = build_ledger(index)
+    without = len([r for r in everything if r.doc != SECRET_FILE])
+    stop = threading.Event()
+
+    def toggle() -> None:
+        while not stop.is_set():
+            index.access.grant("李四", "局机关")
+            index.access.revoke("李四", "局机关")
+
+    toggler = threading.Thread(target=toggle)
+    toggler.start()
+    try:
+        counts = [len(handlers.ledger(None, "", "", user="李四")[0].rows) for _ in range(40)]
+    finally:
+        stop.set()
+        toggler.join()
+    assert set(index.access.readable("李四")) == set(ALLOWED)
+    assert set(counts) <= {without, len(everything)}, counts
+    assert set(counts) == {without, len(everything)}, "the toggling never showed in 40 requests"
+
+
 def test_roles_upload_delete_and_reindex_only_where_granted(index: Workspace, tmp_path: Path) -> None:
     handlers = WebHandlers(index, login=True)
     upload = tmp_path / "州一中整改方案.txt"
