@@ -1,14 +1,16 @@
-"""``python -m assistant``: index, search, ask, check, study, ledger, eval, backup, restore, verify — a thin shell over the Workspace.
+"""``python -m assistant``: index, add, remove, search, ask, check, study, ledger, eval, backup, restore, verify — a thin shell over the Workspace.
 
 Machine interface (stable): ``search --jsonl FILE`` reads lines ``{"id", "question"}`` and writes one
 line per input: ``{"id", "passages": [{"doc", "title", "section", "label", "start", "end", "score",
 "text"}]}`` where ``doc`` is the source file's name.
 
-Exit codes: 0 done; 1 some paths given to ``index`` do not exist; 2 nothing to ask; 3 there is no index
+Exit codes: 0 done; 1 some paths given to ``index`` do not exist, or some files given to ``add`` were not
+accepted; 2 nothing to ask; 3 there is no index
 to read yet (never built, or its first build is running); 4 ``index --no-wait`` found another writer;
 5 with a Chroma server, the index is kept by another machine's folder (see README, 多副本); 6 a backup,
 restore or verify that failed or was refused (the message says why, in Chinese); 7 a refused knowledge
-base, user or audit request (unknown or disabled ``--user``, a bad name, a tampered audit log).
+base, user or audit request (unknown or disabled ``--user``, a bad name, a tampered audit log); 8 a refused
+library change (``remove`` of a document not in the library, ``add`` with no file).
 
 ``--user NAME`` on the read commands (search, ask, check, study, ledger) reads only the knowledge bases
 that user may read (assistant/access.py); without it the command reads the whole index, as the person
@@ -28,6 +30,7 @@ from tqdm import tqdm
 
 from assistant.access import ROLES, AccessError
 from assistant.backup import BackupError
+from assistant.library import LibraryError, add_files, remove_document
 from assistant.retrieval import Passage, SearchFilter
 from assistant.settings import Settings, enforce_offline_environment, get_settings
 from assistant.views import answer_text, jsonl_line, measure_summary, page_note
@@ -41,6 +44,7 @@ EXIT_BUSY = 4
 EXIT_READ_ONLY = 5
 EXIT_BACKUP = 6
 EXIT_ACCESS = 7
+EXIT_LIBRARY = 8
 # What the index, the backup and the access rules may refuse, each said in Chinese, with its exit code.
 _EXIT_CODES: dict[type[Exception], int] = {
     IndexUnavailable: EXIT_NO_INDEX,
@@ -48,6 +52,7 @@ _EXIT_CODES: dict[type[Exception], int] = {
     IndexReadOnly: EXIT_READ_ONLY,
     BackupError: EXIT_BACKUP,
     AccessError: EXIT_ACCESS,
+    LibraryError: EXIT_LIBRARY,
 }
 READ_COMMANDS = ("search", "ask", "check", "study", "ledger")
 
@@ -98,6 +103,20 @@ def cmd_index(ws: Workspace, args: argparse.Namespace) -> int:
     else:
         print(report.summary())
     return 1 if missing else 0
+
+
+def cmd_add(ws: Workspace, args: argparse.Namespace) -> int:
+    """Files into the library as the web app's 资料库 takes them: stored in the uploads folder, checked
+    by content, a revised version replacing the old one (kept in the history folder) with ``--replace``."""
+    kb = ws.access.require_kb(args.kb) if args.kb else None
+    result = add_files(ws, [Path(p) for p in args.files], replace=args.replace, kb=kb)
+    print(result.summary())
+    return 1 if result.rejected else 0
+
+
+def cmd_remove(ws: Workspace, args: argparse.Namespace) -> int:
+    print(remove_document(ws, args.name))
+    return 0
 
 
 def cmd_search(ws: Workspace, args: argparse.Namespace) -> int:
@@ -394,6 +413,10 @@ def _audited(command: str, args: argparse.Namespace) -> tuple[str, str, str] | N
         return audit.STUDY, args.theme, args.out
     if command == "ledger":
         return audit.LEDGER, " ".join(x for x in (args.doc, args.area, args.keyword) if x), args.out
+    if command == "add":
+        return audit.UPLOAD, f"知识库：{args.kb or '默认'}；" + "、".join(Path(f).name for f in args.files), ""
+    if command == "remove":
+        return audit.DELETE, args.name, ""
     if command == "index":
         return audit.INDEX, f"知识库：{args.kb or '（不变）'}；" + "、".join(args.paths), ""
     if command == "kb" and args.action != "list":
@@ -435,6 +458,13 @@ def build_parser() -> argparse.ArgumentParser:
     p_index.add_argument("--no-wait", action="store_true", help="已有索引任务在进行时立即退出，不等待")
     p_index.add_argument("--json", action="store_true", help="以 JSON 输出统计")
     p_index.add_argument("--quiet", action="store_true", help="不显示进度条")
+    p_add = sub.add_parser("add", help="把文件加入资料库（同网页“资料库”上传：存入上传目录并索引）")
+    p_add.add_argument("files", nargs="+", help="文件")
+    p_add.add_argument("--kb", help="放入这个知识库（默认“默认”）")
+    p_add.add_argument("--replace", action="store_true",
+                       help="修订版替换旧版本（同名或去掉“修订稿”等字样后同名），旧文件移入历史目录")
+    p_remove = sub.add_parser("remove", help="从资料库删除一个文件（移入回收目录）")
+    p_remove.add_argument("name", help="文件名（资料库列表中的名称）")
     p_index.add_argument("--kb", help="放入这个知识库（先用 kb create 建立；默认：已索引的文件不变，新文件放入“默认”）")
 
     p_kb = sub.add_parser("kb", help="知识库：create 建立、list 列出、delete 删除（须先删除其中的文件）")
@@ -521,7 +551,7 @@ def main(argv: list[str] | None = None, settings: Settings | None = None) -> int
     ws = Workspace(settings)
     handlers = {"index": cmd_index, "search": cmd_search, "ask": cmd_ask, "check": cmd_check, "study": cmd_study,
                 "ledger": cmd_ledger, "eval": cmd_eval, "backup": cmd_backup, "restore": cmd_restore,
-                "verify": cmd_verify, "kb": cmd_kb, "users": cmd_users, "audit": cmd_audit}
+                "verify": cmd_verify, "kb": cmd_kb, "add": cmd_add, "remove": cmd_remove, "users": cmd_users, "audit": cmd_audit}
     try:
         if args.command in READ_COMMANDS:
             ws = reader_workspace(ws, args.user)

@@ -122,7 +122,7 @@ def add_files(
             elif not replace:
                 saved.append(stored := store_upload(src, folder, max_bytes))
                 notes.append(f"{src.name} 与已有文件 {old.name} 同名或同题，已另存为 {stored.name}；"
-                             "如为修订版，请勾选“替换旧版本”后重新上传")
+                             "如为修订版，请勾选“替换旧版本”后重新上传（命令行：add --replace）")
             else:
                 version = keep_old_version(Path(old.source), safe, settings)
                 if Path(old.source) == (folder / safe).resolve():

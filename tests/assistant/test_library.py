@@ -140,3 +140,29 @@ def test_a_scanned_report_answers_with_its_page_and_says_the_text_was_recognised
     assert answer.found and answer.citations, [p.chunk.text for p in answer.related]
     assert "第1页（扫描件识别）" in citation_line(answer.citations[0])
     assert "第1页（扫描件识别）" in source_cards(answer)
+
+
+def test_the_cli_adds_replaces_and_removes_as_the_web_library_does(
+    library: Workspace, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from assistant import cli
+
+    settings = library.settings
+    assert cli.main(["add", str(write(tmp_path / "in1", "档案整改方案.txt", PLAN_V1))], settings=settings) == 0
+    assert "索引完成：新增 1" in capsys.readouterr().out
+    assert cli.main(["add", "--replace", str(write(tmp_path / "in2", "档案整改方案.txt", PLAN_V2))],
+                    settings=settings) == 0
+    assert "已替换旧版本" in capsys.readouterr().out
+    assert cli.main(["ask", "档案安全检查多久开展一次？"], settings=settings) == 0
+    answer = capsys.readouterr().out
+    assert "每月" in answer and "每季度" not in answer
+    assert [p.read_text(encoding="utf-8") for p in (settings.history_dir / "档案整改方案.txt").iterdir()] == [PLAN_V1]
+
+    assert cli.main(["add", str(tmp_path / "没有这个文件.txt")], settings=settings) == 1
+    assert "没有这个文件.txt" in capsys.readouterr().out
+    assert cli.main(["remove", "没有的.txt"], settings=settings) == cli.EXIT_LIBRARY
+    assert "没有的.txt" in capsys.readouterr().err
+    assert cli.main(["remove", "档案整改方案.txt"], settings=settings) == 0
+    assert cli.main(["audit", "export", str(tmp_path / "audit.csv")], settings=settings) == 0
+    log = (tmp_path / "audit.csv").read_text(encoding="utf-8-sig")
+    assert "上传" in log and "删除" in log and "档案整改方案.txt" in log
