@@ -1,9 +1,13 @@
-"""The project's own eval set (``eval/``): 241 questions and 98 measure checks written from docs_src/,
-split once into ``tune`` and ``test`` by a fixed seed.
+"""The project's own eval set (``eval/``): questions and measure checks written from docs_src/, split into
+``tune`` and ``test`` by fixed seeds.
 
 Everything that is tuned or trained (thresholds, weights, the learned signals of assistant/signals/)
 reads only ``tune`` (plus the shared dev set); ``test`` is read to report. ``python -m
-assistant.evaluation.eval_sets`` writes the split file; it is committed and never re-drawn.
+assistant.evaluation.eval_sets`` drew the first split (seed ``SEED``); it is committed and never re-drawn.
+Items written later are added as a *batch* by ``--extend``: only ids not yet in the split are drawn (own
+seed, same stratification), and every earlier assignment stays as it was. ``split.json`` keeps the union
+under ``questions``/``measures`` (what ``split_ids``/``records`` read), the first seed under ``seed``,
+and each later batch (its seed and its own tune/test ids) under ``batches``.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ import argparse
 import json
 import random
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -24,7 +28,10 @@ QUESTIONS = EVAL_DIR / "questions.jsonl"
 MEASURES = EVAL_DIR / "measures.jsonl"
 SPLIT = EVAL_DIR / "split.json"
 SEED = 20261201
+EXTEND_SEED = 20261202  # the second batch (b-001…b-100); a later batch takes the next unused seed
 TEST_SHARE = 0.5
+WHATS = ("questions", "measures")
+KEYS = {"questions": "kind", "measures": "type"}  # the stratum of each kind of item
 
 Split = Literal["tune", "test"]
 
@@ -44,13 +51,86 @@ def _stratified(records: Sequence[dict[str, Any]], key: str, rng: random.Random)
     return {name: sorted(ids) for name, ids in split.items()}
 
 
-def make_split(seed: int = SEED) -> dict[str, Any]:
+def _read(what: str) -> list[dict[str, Any]]:
+    return read_jsonl(QUESTIONS if what == "questions" else MEASURES)
+
+
+def _draw(items: Mapping[str, Sequence[dict[str, Any]]], seed: int) -> dict[str, dict[str, list[str]]]:
+    """One draw: questions, then measures, from one generator (the order ``make_split`` always used)."""
     rng = random.Random(seed)
-    return {
-        "seed": seed,
-        "questions": _stratified(read_jsonl(QUESTIONS), "kind", rng),
-        "measures": _stratified(read_jsonl(MEASURES), "type", rng),
+    return {what: _stratified(items[what], KEYS[what], rng) for what in WHATS}
+
+
+def make_split(
+    seed: int = SEED,
+    questions: Sequence[dict[str, Any]] | None = None,
+    measures: Sequence[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """A whole new split of the given records (default: every record in ``eval/``)."""
+    items = {
+        "questions": _read("questions") if questions is None else questions,
+        "measures": _read("measures") if measures is None else measures,
     }
+    return {"seed": seed, **_draw(items, seed)}
+
+
+def assigned_ids(split: dict[str, Any], what: str) -> set[str]:
+    return {i for part in split[what].values() for i in part}
+
+
+def seeds(split: dict[str, Any]) -> list[int]:
+    """Every seed the split file was drawn with, first batch first."""
+    return [int(split["seed"])] + [int(b["seed"]) for b in split.get("batches", [])]
+
+
+def extend_split(
+    split: dict[str, Any],
+    seed: int,
+    questions: Sequence[dict[str, Any]] | None = None,
+    measures: Sequence[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """The split with one more batch: the records whose ids are not yet assigned, drawn by ``seed``.
+
+    Ids already in the split are never drawn again (asking for that raises); their assignment is
+    copied unchanged. Raises ``ValueError`` when nothing is new or the seed was used before.
+    """
+    if seed in seeds(split):
+        raise ValueError(f"种子 {seed} 已用过：每批用新的种子")
+    records = {
+        "questions": _read("questions") if questions is None else questions,
+        "measures": _read("measures") if measures is None else measures,
+    }
+    new = {
+        what: [r for r in records[what] if str(r["id"]) not in assigned_ids(split, what)] for what in WHATS
+    }
+    if not any(new.values()):
+        raise ValueError("没有未划分的新条目")
+    batch = _draw(new, seed)
+    for what in WHATS:  # refuse to re-assign: the batch holds only ids the split does not have
+        again = assigned_ids({what: batch[what]}, what) & assigned_ids(split, what)
+        if again:
+            raise ValueError(f"{what} 已划分，不能重新划分：{sorted(again)}")
+    out: dict[str, Any] = {"seed": split["seed"]}
+    for what in WHATS:
+        out[what] = {part: sorted(split[what][part] + batch[what][part]) for part in ("tune", "test")}
+    out["batches"] = [*split.get("batches", []), {"seed": seed, **batch}]
+    return out
+
+
+def redraw(split: dict[str, Any]) -> dict[str, Any]:
+    """The split file reproduced from its seeds: the first batch from ``seed``, each later batch from its
+    own seed over its own ids (so a committed split can be checked against its seeds)."""
+    later = {what: {i for b in split.get("batches", []) for i in assigned_ids(b, what)} for what in WHATS}
+    first = {
+        what: [r for r in _read(what) if str(r["id"]) in assigned_ids(split, what) - later[what]]
+        for what in WHATS
+    }
+    out = make_split(int(split["seed"]), first["questions"], first["measures"])
+    for b in split.get("batches", []):
+        ids = {what: assigned_ids(b, what) for what in WHATS}
+        mine = {what: [r for r in _read(what) if str(r["id"]) in ids[what]] for what in WHATS}
+        out = extend_split(out, int(b["seed"]), mine["questions"], mine["measures"])
+    return out
 
 
 def split_ids(what: Literal["questions", "measures"], split: Split) -> set[str]:
@@ -75,16 +155,47 @@ def split_file(what: Literal["questions", "measures"], split: Split, folder: Pat
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m assistant.evaluation.eval_sets", description="划分 tune/test")
-    parser.add_argument("--seed", type=int, default=SEED)
+    parser = argparse.ArgumentParser(
+        prog="python -m assistant.evaluation.eval_sets", description="划分 tune/test"
+    )
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=None,
+        help=f"种子（首次划分默认 {SEED}，--extend 默认 {EXTEND_SEED} 或下一个未用的）",
+    )
     parser.add_argument("--force", action="store_true", help="重新划分（会改变 test，只应做一次）")
+    parser.add_argument(
+        "--extend", action="store_true", help="只划分尚未划分的新条目（新的一批），已有的划分不变"
+    )
     args = parser.parse_args(argv)
-    if SPLIT.exists() and not args.force:
-        print(f"{SPLIT} 已存在：划分只做一次，不再重抽")
+    if args.extend:
+        if not SPLIT.exists():
+            print(f"{SPLIT} 不存在：先做首次划分")
+            return 1
+        current = json.loads(SPLIT.read_text(encoding="utf-8"))
+        seed = args.seed if args.seed is not None else max(EXTEND_SEED, max(seeds(current)) + 1)
+        try:
+            split = extend_split(current, seed)
+        except ValueError as err:
+            print(err)
+            return 1
+        SPLIT.write_text(json.dumps(split, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        for what in WHATS:
+            print(
+                what,
+                "新增",
+                {name: len(ids) for name, ids in split["batches"][-1][what].items()},
+                "种子",
+                seed,
+            )
         return 0
-    split = make_split(args.seed)
+    if SPLIT.exists() and not args.force:
+        print(f"{SPLIT} 已存在：划分只做一次，不再重抽（新条目用 --extend）")
+        return 0
+    split = make_split(SEED if args.seed is None else args.seed)
     SPLIT.write_text(json.dumps(split, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    for what in ("questions", "measures"):
+    for what in WHATS:
         print(what, {name: len(ids) for name, ids in split[what].items()})
     return 0
 

@@ -1,5 +1,5 @@
-"""The eval set is what its README says: exact gold quotes, a split drawn once, nothing shared between
-tune and test."""
+"""The eval set is what its README says: exact gold quotes, a split drawn once and only extended by later
+batches, nothing shared between tune and test."""
 
 from __future__ import annotations
 
@@ -10,7 +10,17 @@ from collections import Counter
 import pytest
 
 from assistant.evaluation.data import read_jsonl
-from assistant.evaluation.eval_sets import MEASURES, QUESTIONS, SPLIT, make_split, records
+from assistant.evaluation.eval_sets import (
+    MEASURES,
+    QUESTIONS,
+    SEED,
+    SPLIT,
+    assigned_ids,
+    extend_split,
+    make_split,
+    records,
+    redraw,
+)
 from index.loaders import load_document
 from tests.conftest import DOCS_SRC
 
@@ -46,7 +56,7 @@ def test_labels_agree_with_gold() -> None:
 
 def test_the_split_is_the_committed_one_and_disjoint() -> None:
     committed = json.loads(SPLIT.read_text(encoding="utf-8"))
-    assert committed == make_split(committed["seed"])  # reproducible from its seed
+    assert committed == redraw(committed)  # reproducible from its seeds, batch by batch
     for what in ("questions", "measures"):
         tune, test = set(committed[what]["tune"]), set(committed[what]["test"])
         assert not tune & test
@@ -60,3 +70,53 @@ def test_each_split_holds_every_kind() -> None:
         assert set(kinds) == {"fact", "list", "count", "regulation", "cross-doc", "unanswerable"}
         types = Counter(r["type"] for r in records("measures", split))
         assert len(types) == 9 and sum(n for t, n in types.items() if not t.startswith("positive")) >= 20
+
+
+def _first_batch(split: dict) -> dict:
+    later = {
+        what: {i for b in split.get("batches", []) for i in assigned_ids(b, what)}
+        for what in ("questions", "measures")
+    }
+    return {
+        what: {part: set(ids) - later[what] for part, ids in split[what].items()}
+        for what in ("questions", "measures")
+    }
+
+
+def test_the_first_batch_is_the_one_drawn_before_any_extension() -> None:
+    """241 questions and 98 measures (g-/r-/m- ids) drawn with seed 20261201, as committed before the b- batch."""
+    committed = json.loads(SPLIT.read_text(encoding="utf-8"))
+    assert committed["seed"] == SEED
+    first = _first_batch(committed)
+    assert {p: len(ids) for p, ids in first["questions"].items()} == {"tune": 119, "test": 122}
+    assert {p: len(ids) for p, ids in first["measures"].items()} == {"tune": 47, "test": 51}
+    assert all(i[:2] in ("g-", "r-") for ids in first["questions"].values() for i in ids)
+    old = [
+        r
+        for r in read_jsonl(QUESTIONS)
+        if str(r["id"]) in first["questions"]["tune"] | first["questions"]["test"]
+    ]
+    alone = make_split(SEED, old, read_jsonl(MEASURES))  # the draw made when only these existed
+    assert {
+        what: {p: set(ids) for p, ids in alone[what].items()} for what in ("questions", "measures")
+    } == first
+    assert [b["seed"] for b in committed["batches"]] == [20261202]
+    assert all(i.startswith("b-") for ids in committed["batches"][0]["questions"].values() for i in ids)
+
+
+def test_extending_keeps_every_assignment_and_refuses_to_redraw() -> None:
+    committed = json.loads(SPLIT.read_text(encoding="utf-8"))
+    questions = read_jsonl(QUESTIONS)
+    new = [{"id": f"x-{n:03d}", "kind": kind} for n, kind in enumerate(["fact", "list", "unanswerable"] * 4)]
+    extended = extend_split(committed, 99, [*questions, *new], read_jsonl(MEASURES))
+    for what in ("questions", "measures"):
+        for part in ("tune", "test"):
+            assert set(committed[what][part]) <= set(extended[what][part])
+    batch = extended["batches"][-1]
+    assert assigned_ids(batch, "questions") == {r["id"] for r in new} and not assigned_ids(batch, "measures")
+    drawn = Counter(r["kind"] for r in new if r["id"] in batch["questions"]["test"])
+    assert drawn == {"fact": 2, "list": 2, "unanswerable": 2}  # half of each kind
+    with pytest.raises(ValueError):  # nothing new: the committed ids are never drawn again
+        extend_split(committed, 99, questions, read_jsonl(MEASURES))
+    with pytest.raises(ValueError):  # a seed already used
+        extend_split(committed, SEED, [*questions, *new], read_jsonl(MEASURES))
