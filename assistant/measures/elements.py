@@ -181,19 +181,33 @@ def _negated_tokens(text: str) -> list[Token]:
     """Verbs and action words under a negation: 不再出席, 未及时追回, 尚未完成."""
     out = []
     pending = 0  # tokens a negation may still reach over
+    in_phrase = False  # inside a prepositional phrase between the negation and its verb
     for tok in pos_tokens(mask_titles(text)):
         if tok.word in NEGATION_WORDS:
-            pending = 3
+            pending, in_phrase = 3, False
+            continue
+        if in_phrase and (tok.flag == "x" or tok.word in PHRASE_ENDS):
+            pending, in_phrase = 0, False
             continue
         if tok.word in ACTION_CLASS_OF or (tok.flag.startswith("v") and len(tok.word) >= 2):
             if pending:
                 out.append(tok)
-            pending = 0
+            # inside the phrase a verb may be a noun's modifier (按约定, 从培训经费中): the negation goes on
+            pending = pending - 1 if in_phrase else 0
         elif pending and (tok.flag.startswith(("d", "u", "a", "c")) or tok.word in ("再", "会", "能", "得")):
             pending -= 1  # 不 + 再 + 出席, 未 + 及时 + 追回: the negation carries over adverbs
+        elif pending and tok.flag.startswith("p"):
+            # 尚未 + 向施工单位 + 发函, 没有 + 对往来款项 + 审计: the negation is of the verb after the phrase
+            pending, in_phrase = PHRASE_REACH, True
+        elif pending and in_phrase and tok.flag.startswith(("n", "r", "m", "q", "j", "f", "v")):
+            pending -= 1
         else:
             pending = 0
     return out
+
+
+PHRASE_REACH = 6  # tokens of a prepositional phrase a negation reaches over to its verb
+PHRASE_ENDS = frozenset({"的", "已", "已经", "并", "但"})  # a new statement begins: the negation stops
 
 
 def extract_numbers(text: str) -> list[tuple[str, str]]:
