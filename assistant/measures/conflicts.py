@@ -98,7 +98,8 @@ def role_conflicts(measure: Elements, span: Elements) -> list[Conflict]:
     did not audit)."""
     conflicts = []
     clauses_ = _sub_clause_spans(span.text)
-    for actor in measure.actors:
+    # a group of people is as often who a measure is for (补充紧缺学科教师) as who does it: bodies and posts only
+    for actor in measure.orgs + measure.roles:
         if not any(orgs_match(actor, o) for o in span.actors):
             continue  # not mentioned at all: other checks
         words = clause_words(measure.text, actor.start, drop=actor.name)
