@@ -332,7 +332,7 @@ def _group_modifier(tok: Token) -> bool:
     w = tok.word
     return (
         len(w) >= 2 and CJK.match(w[0]) is not None and w not in FUNCTION_VERBS
-        and not tok.flag.startswith(("v", "d", "p", "c", "u", "r", "x"))
+        and not tok.flag.startswith(("v", "d", "p", "c", "u", "r", "x", "m", "q", "t"))
     )
 
 
