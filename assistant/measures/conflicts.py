@@ -98,7 +98,8 @@ def role_conflicts(measure: Elements, span: Elements) -> list[Conflict]:
     did not audit)."""
     conflicts = []
     clauses_ = _sub_clause_spans(span.text)
-    for actor in measure.actors:
+    # a group of people is as often who a measure is for (补充紧缺学科教师) as who does it: bodies and posts only
+    for actor in measure.orgs + measure.roles:
         if not any(orgs_match(actor, o) for o in span.actors):
             continue  # not mentioned at all: other checks
         words = clause_words(measure.text, actor.start, drop=actor.name)
@@ -225,9 +226,11 @@ def number_conflicts(measure: Elements, span: Elements) -> list[Conflict]:
     clause's numbers count ("对17名新提任干部谈话，对4名新任职干部提醒": 提醒 goes with 4名). A count the span
     does not state at all is unsupported, except 一 (一个县, 一所学校 are how people say "a county")."""
     conflicts = []
-    span_clauses = sub_clauses(span.text)
+    span_clauses = [item for clause in sub_clauses(span.text) for item in _counted_items(clause)]
     for (value, unit), at in dict.fromkeys(zip(measure.numbers, _starts(measure), strict=True)):
-        words = clause_words(measure.text, at)
+        start, end = _sub_clause_bounds(measure.text, at)
+        item = next(i for i in _counted_items(measure.text[start:end], at - start) if i)
+        words = clause_words(item, 0)
         values = [v for v, u in span.numbers if u == unit]
         bound = _bound_clause(words, [c for c in span_clauses if any(u == unit for _, u in extract_numbers(c))])
         if bound is not None:
@@ -238,6 +241,23 @@ def number_conflicts(measure: Elements, span: Elements) -> list[Conflict]:
         elif not values and value != "1":
             conflicts.append(Conflict("number", f"{value}{unit}", "未写明该数量"))
     return list(dict.fromkeys(conflicts))
+
+
+def _counted_items(clause: str, at: int | None = None) -> list[str]:
+    """A clause listing counts ("34人低职高聘、14人高职低聘") split into its items, each a clause of its own
+    for what its number counts; with ``at`` only the item holding that position. A clause with one count
+    stays whole ("选派教师、干部10名")."""
+    items = clause.split("、")
+    if sum(bool(extract_numbers(i)) for i in items) < 2:
+        return [clause]
+    if at is None:
+        return items
+    offset = 0
+    for item in items:
+        if offset <= at < offset + len(item):
+            return [item]
+        offset += len(item) + 1
+    return [clause]
 
 
 def _starts(el: Elements) -> tuple[int, ...]:

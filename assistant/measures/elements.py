@@ -18,6 +18,8 @@ from assistant.measures.lexicon import (
     FREQUENCY_ONCE,
     FUNCTION_VERBS,
     GENERIC_ORG_PREFIX,
+    GROUP,
+    GROUP_HEADS,
     LEADING_FUNCTION,
     NEGATION_WORDS,
     NOT_ORG,
@@ -33,6 +35,7 @@ from assistant.measures.lexicon import (
     ROLE_SUFFIX,
     TOTAL_SCOPE,
 )
+from assistant.vocabulary import canonical_text
 from index.text import CJK, chinese_number, clause_ids
 
 TITLE = re.compile(r"《[^》]*》")
@@ -100,12 +103,13 @@ class Elements:
     negated: tuple[str, ...] = ()  # verbs under a negation: 不再出席 → 出席
     verbs: tuple[str, ...] = ()  # every verb, negated or not
     roles: tuple[Org, ...] = ()  # posts: 党委书记, 校长, 监察室主任 (family PERSON)
+    groups: tuple[Org, ...] = ()  # groups of people: 中层干部, 一线教师, 辅导员 (family GROUP)
     changes: tuple[tuple[str, str], ...] = ()  # 由甲调整为乙 → (甲, 乙)
     number_starts: tuple[int, ...] = ()  # where each of ``numbers`` starts in ``text``
 
     @property
     def actors(self) -> tuple[Org, ...]:
-        return self.orgs + self.roles
+        return self.orgs + self.roles + self.groups
 
 
 def _org_family(word: str) -> str | None:
@@ -181,19 +185,33 @@ def _negated_tokens(text: str) -> list[Token]:
     """Verbs and action words under a negation: 不再出席, 未及时追回, 尚未完成."""
     out = []
     pending = 0  # tokens a negation may still reach over
+    in_phrase = False  # inside a prepositional phrase between the negation and its verb
     for tok in pos_tokens(mask_titles(text)):
         if tok.word in NEGATION_WORDS:
-            pending = 3
+            pending, in_phrase = 3, False
+            continue
+        if in_phrase and (tok.flag == "x" or tok.word in PHRASE_ENDS):
+            pending, in_phrase = 0, False
             continue
         if tok.word in ACTION_CLASS_OF or (tok.flag.startswith("v") and len(tok.word) >= 2):
             if pending:
                 out.append(tok)
-            pending = 0
+            # inside the phrase a verb may be a noun's modifier (按约定, 从培训经费中): the negation goes on
+            pending = pending - 1 if in_phrase else 0
         elif pending and (tok.flag.startswith(("d", "u", "a", "c")) or tok.word in ("再", "会", "能", "得")):
             pending -= 1  # 不 + 再 + 出席, 未 + 及时 + 追回: the negation carries over adverbs
+        elif pending and tok.flag.startswith("p"):
+            # 尚未 + 向施工单位 + 发函, 没有 + 对往来款项 + 审计: the negation is of the verb after the phrase
+            pending, in_phrase = PHRASE_REACH, True
+        elif pending and in_phrase and tok.flag.startswith(("n", "r", "m", "q", "j", "f", "v")):
+            pending -= 1
         else:
             pending = 0
     return out
+
+
+PHRASE_REACH = 6  # tokens of a prepositional phrase a negation reaches over to its verb
+PHRASE_ENDS = frozenset({"的", "已", "已经", "并", "但"})  # a new statement begins: the negation stops
 
 
 def extract_numbers(text: str) -> list[tuple[str, str]]:
@@ -269,6 +287,7 @@ def extract_elements(text: str) -> Elements:
         negated=tuple(negated),
         verbs=tuple(verbs),
         roles=tuple(extract_roles(text)),
+        groups=tuple(extract_groups(text)),
         changes=tuple((m.group(1), m.group(2)) for m in CHANGE.finditer(text)),
         number_starts=tuple(at for _, _, at in numbers),
     )
@@ -290,6 +309,31 @@ def extract_roles(text: str) -> list[Org]:
             start = prefix.start() if prefix else start
         roles.append(Org(masked[start : m.end()], masked[start : m.end()], PERSON, start, m.end()))
     return roles
+
+
+def extract_groups(text: str) -> list[Org]:
+    """Groups of people named in ``text``, with the one word before that says which (中层 + 干部, 一线 + 教师,
+    研究生 + 导师); the word as a whole when it ends in the group (中层干部)."""
+    tokens = pos_tokens(mask_titles(text))
+    groups = []
+    for i, tok in enumerate(tokens):
+        head = next((h for h in GROUP_HEADS if tok.word.endswith(h)), None)
+        if head is None or not tok.flag.startswith(("n", "j")):
+            continue
+        start = tok.start
+        if tok.word == head and i > 0 and _group_modifier(tokens[i - 1]):
+            start = tokens[i - 1].start
+        name = text[start : tok.end]
+        groups.append(Org(name, canonical_text(name), GROUP, start, tok.end))
+    return groups
+
+
+def _group_modifier(tok: Token) -> bool:
+    w = tok.word
+    return (
+        len(w) >= 2 and CJK.match(w[0]) is not None and w not in FUNCTION_VERBS
+        and not tok.flag.startswith(("v", "d", "p", "c", "u", "r", "x", "m", "q", "t"))
+    )
 
 
 def _subsequence(short: str, long: str) -> bool:

@@ -90,6 +90,10 @@ PERSON = "人"
 ROLE = re.compile(
     r"副?(?:书记|校长|院长|局长|厅长|处长|部长|科长|主任|组长|主席)|(?:校|院|局|厅|州|县|市)领导|班子成员"
 )
+# Groups of people a measure is done by or for (中层干部, 一线教师, 辅导员): one group is not another, even
+# where every other word of the sentence agrees.
+GROUP = "人群"
+GROUP_HEADS = frozenset({"干部", "辅导员", "班主任", "导师", "教师", "老师", "教职工", "职工", "党员"})
 ROLE_PREFIX = re.compile(r"(?:党委|纪委|党组|党支部|支部|党总支)$")
 ROLE_NOT_AFTER = re.compile(r"(?:负责制|办公会|信箱|热线|职责)")
 

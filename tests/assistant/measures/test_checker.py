@@ -85,6 +85,14 @@ VARIANTS: list[tuple[str, bool, str, str]] = [
     ("南开大学制定全州校园防欺凌工作方案", False, "", "bureau measure attributed to Nankai"),
     ("全州所有幼儿园都已建立工会组织", False, "", "scope: 帮助和指导幼儿园建立工会"),
     ("给46所学校建设公能素质教室，10支队伍开展寒假支教", False, "", "detail: 暑期"),
+    # written from the reports for the negation, count-list and group-of-people checks (none is an eval item)
+    ("业主公司尚未向施工单位发函要求退回款项", False, "", "negation over a prepositional phrase: 已2次发函"),
+    ("2021年以来34人低职高聘、14人高职低聘", True, "34人低职高聘，14人高职低聘", "counts listed with 、"),
+    ("2021年以来14人低职高聘，34人高职低聘", False, "", "counts swapped"),
+    ("巡视以来各学院组织辅导员开展600余场次政治理论学习", False, "", "group of people: 一线教师"),
+    ("邀请时代楷模曲建武教授与班主任交流", False, "", "group of people: 辅导员"),
+    ("通过公开招聘、校园引才、签约公费师范生等方式补充紧缺学科老师", True, "补充紧缺学科教师", "group as who it is for"),
+    ("中层干部带头听讲思政课，确保任务要求完成到位", False, "", "group of people against a post: 校领导"),
 ]
 
 
@@ -98,6 +106,8 @@ def variant_results(corpus_workspace: Workspace) -> dict[str, MeasureResult]:
 KNOWN_MISSES = {
     "words scattered over two sentences": "the verdict model retrained on the current index (threshold 0.80) gives "
                                           "the 师德大讲堂 span p=0.82 and calls it exists",
+    "group of people against a post: 校领导": "校领导 is a post (family 人) and 中层干部 a group (family 人群): "
+                                          "families do not compete, so no conflict is found",
 }
 
 

@@ -80,6 +80,10 @@ def test_scope_negation_and_direction_elements() -> None:
     assert el.total_scope == ("全部",) and el.region_scope == ("全州",)
     assert "出席" in extract_elements("纪委书记不再出席党委常委会会议").negated
     assert "追回" in extract_elements("多付工程款未及时追回").negated
+    assert "发函" in extract_elements("尚未向施工单位发函").negated
+    assert "支付" not in extract_elements("未按约定的期限，已支付尾款").negated  # 已 begins a new statement
+    assert [g.name for g in extract_elements("组织研究生导师和中层干部学习").groups] == ["研究生导师", "中层干部"]
+    assert [g.name for g in extract_elements("每年组织一次教师培训").groups] == ["教师"]  # 一次 says how often
     assert extract_elements("由“民考民”调整为“民考普”").changes == (("民考民", "民考普"),)
 
 
@@ -131,6 +135,14 @@ def test_scope_negation_and_direction_elements() -> None:
         ("每所学校都建立了党支部", "全州学校党组织实现全覆盖（单独建立党支部*个、成立联合党支部*个）。", {"scope"}),
         ("12名新提任干部都参加了集体谈话", "对12名新提任干部开展集体谈话。", set()),
         ("局里每个星期四集中学习", "机关干部每周周四开展集中学习。", set()),
+        # a negation reaches over a prepositional phrase to its verb
+        ("尚未向施工单位发函催款", "业主公司已2次发函至施工单位催款。", {"negation"}),
+        # counts listed with 、 each go with their own item
+        ("8人低职高聘、3人高职低聘", "8人低职高聘，3人高职低聘。", set()),
+        ("3人低职高聘、8人高职低聘", "8人低职高聘，3人高职低聘。", {"number"}),
+        # a group of people is not another group; 老师 and 教师 are one
+        ("组织辅导员开展政治理论学习", "各学院组织一线教师开展政治理论学习。", {"actor"}),
+        ("组织一线老师开展政治理论学习", "各学院组织一线教师开展政治理论学习。", set()),
     ],
 )
 def test_element_conflicts(measure: str, source: str, expected: set[str]) -> None:
