@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 # A written number: digits, or Chinese numerals that start with a digit word (not a bare 万/亿 unit).
 _NUM = r"(?:\d+(?:\.\d+)?|[零〇一二两三四五六七八九十百千半][零〇一二两三四五六七八九十百千万亿半]*)"
+_ORDINAL = r"(?<!第)(?<![\d零〇一二两三四五六七八九十百千])"  # not 第…, and the number's first character
 _UNIT_WORDS = "项条个次种类件名人所批份门位届年月日天周元万元亿元倍处家场篇本台辆套户间级"
 
 _PATTERNS: dict[str, re.Pattern[str]] = {
@@ -25,9 +26,10 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
     ),
     "money": re.compile(_NUM + r"\s*(?:万|亿)?元"),
     "percent": re.compile(_NUM + r"\s*[%％]|百分之" + _NUM),
-    "quantity": re.compile(_NUM + rf"\s*(?:余|多)?\s*[{_UNIT_WORDS}]"),
+    # An ordinal (第八条, 第三次) numbers one thing: it states no quantity or count.
+    "quantity": re.compile(_ORDINAL + _NUM + rf"\s*(?:余|多)?\s*[{_UNIT_WORDS}]"),
     "count": re.compile(
-        rf"{_NUM}\s*(?:余|多)?\s*[项条种类个方面部分]|(?:[（(][一二三四五六七八九十\d]{{1,2}}[)）]|[一二三四五六七八九十]+是)"
+        rf"{_ORDINAL}{_NUM}\s*(?:余|多)?\s*[项条种类个方面部分]|(?:[（(][一二三四五六七八九十\d]{{1,2}}[)）]|[一二三四五六七八九十]+是)"
     ),
     "person": re.compile(r"书记|校长|组长|主任|局长|厅长|部长|处长|院长|负责人|领导|同志|委员"),
     "body": re.compile(r"部门|机关|机构|委员会|政府|法院|检察院|组织部|纪委|监委|办公室|中心|小组|党组|党委"),

@@ -50,3 +50,14 @@ def test_how_often_is_stated_by_a_frequency_not_by_a_deadline() -> None:
     assert often.stated_in("建立访问日志每周核查制度") and often.stated_in("每季度至少召开一次")
     assert often.stated_in("口令一年两次更换") and often.stated_in("按月通报")
     assert not often.stated_in("于2026年3月15日前完成口令更换")  # a deadline says when, not how often
+
+
+def test_an_ordinal_numbers_one_thing_and_states_no_quantity_or_count() -> None:
+    """"第二十五条" is the article's number: an article that gives no figure does not answer "多少"."""
+    how_much = asked_fact("中小学老师的教龄津贴每个月能拿多少？")
+    how_many = asked_fact("教师法规定教师享有哪几项权利？")
+    assert how_much is not None and how_many is not None
+    for fact in (how_much, how_many):
+        assert not fact.stated_in("第二十五条 中小学教师和职业学校教师享受教龄津贴和其他津贴")
+        assert not fact.stated_in("第三次会议审议通过")
+    assert how_much.stated_in("共修缮12项") and how_many.stated_in("教师享有下列3项权利")
