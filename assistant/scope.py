@@ -54,7 +54,10 @@ class ScopedLexicalStore(LexicalStore):
         pass
 
     def _admits(self, chunk: Chunk) -> bool:
-        return chunk.doc_id in self._allowed and chunk.kb in self.kbs
+        return self._admits_row(chunk.doc_id, chunk.kb)
+
+    def _admits_row(self, doc_id: str, kb: str) -> bool:
+        return doc_id in self._allowed and kb in self.kbs
 
     def chunks_by_id(self, ids: Sequence[str]) -> dict[str, Chunk]:
         return {i: c for i, c in self._base.chunks_by_id(ids).items() if self._admits(c)}

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from index.chunking import Chunk
+from index.chunking import DEFAULT_KB, Chunk
 from index.text import tokenize
 
 
@@ -116,6 +116,28 @@ class LexicalStore:
         finally:
             db.close()
         return version, rows
+
+    def chunk_kbs(self) -> tuple[str, dict[str, str]]:
+        """(version, {chunk id: knowledge base}) read in one transaction: which chunks a filter on
+        knowledge bases admits, without parsing every chunk (SQLite reads the one field)."""
+        db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)  # as token_snapshot: its own connection
+        try:
+            with db:
+                db.execute("BEGIN")
+                version = _version(db)
+                # Chunks written before knowledge bases existed have no "kb": they are in the default one.
+                rows = db.execute(
+                    "SELECT id, doc_id, COALESCE(NULLIF(json_extract(meta, '$.kb'), ''), ?) FROM chunks",
+                    (DEFAULT_KB,),
+                )
+                kbs = {str(chunk_id): str(kb) for chunk_id, doc_id, kb in rows if self._admits_row(doc_id, kb)}
+        finally:
+            db.close()
+        return version, kbs
+
+    def _admits_row(self, doc_id: str, kb: str) -> bool:
+        """Whether this store shows a chunk of ``doc_id`` in ``kb`` (every one; a narrowed store fewer)."""
+        return True
 
     def chunks_by_id(self, ids: Sequence[str]) -> dict[str, Chunk]:
         """The chunks with these ids that still exist (a deleted one is simply absent)."""

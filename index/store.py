@@ -177,7 +177,7 @@ class VectorStore:
         scores = (vectors @ self.query_vector(query)[0]) / norms
         return {str(i): float(s) for i, s in zip(got["ids"], scores, strict=True)}
 
-    def _query(self, vector: Any, k: int, where: dict[str, Any] | None) -> Any:
+    def _query(self, vector: Any, k: int, where: dict[str, Any] | None, ids: Sequence[str] | None) -> Any:
         """One query, retried while it races a write to the same collection. An incremental write deletes a
         document's old vectors while a reader's query may be planning over them, and Chroma then fails with
         "Error finding id" (an InternalError) until the write settles. If it still fails after about three
@@ -188,7 +188,8 @@ class VectorStore:
         for attempt in range(QUERY_ATTEMPTS):
             try:
                 return self.collection.query(
-                    query_embeddings=vector, n_results=k, where=where, include=["documents", "metadatas", "distances"]
+                    query_embeddings=vector, n_results=k, where=where, ids=None if ids is None else list(ids),
+                    include=["documents", "metadatas", "distances"],
                 )
             except InternalError as exc:
                 if attempt == QUERY_ATTEMPTS - 1:
@@ -197,11 +198,14 @@ class VectorStore:
                 time.sleep(0.05 * 2**attempt)
         return {}
 
-    def search(self, query: str, k: int, where: dict[str, Any] | None = None) -> list[DenseHit]:
-        if self.count() == 0:
+    def search(
+        self, query: str, k: int, where: dict[str, Any] | None = None, *, ids: Sequence[str] | None = None
+    ) -> list[DenseHit]:
+        """The ``k`` chunks nearest the query that match ``where`` and, given ``ids``, are among them."""
+        if self.count() == 0 or (ids is not None and not ids):
             return []
         vector = self.query_vector(query)
-        got = self._query(vector, k, where)
+        got = self._query(vector, k, where, ids)
         docs = (got.get("documents") or [[]])[0]
         metas = (got.get("metadatas") or [[]])[0]
         dists = (got.get("distances") or [[]])[0]

@@ -13,7 +13,9 @@ import io
 import json
 import shutil
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 from openpyxl import load_workbook
@@ -21,9 +23,10 @@ from openpyxl import load_workbook
 from assistant.access import ADMIN, MAINTAINER, READER
 from assistant.cli import main
 from assistant.ledger import build_ledger
-from assistant.retrieval import SearchFilter
+from assistant.retrieval import HybridSearcher, LexicalIndex, SearchFilter
 from assistant.web import UserError, WebHandlers
 from assistant.workspace import Workspace
+from index.chunking import Chunk
 from index.embedding import SentenceEmbeddings
 from tests.conftest import DOCS_SRC, make_workspace
 
@@ -131,6 +134,64 @@ def test_searches_filter_by_knowledge_base_on_both_sides(index: Workspace) -> No
     assert everyone.searcher.search(query, 10) == index.searcher.search(query, 10)
     # Narrowing further cannot widen: asking a narrowed searcher for another knowledge base finds nothing.
     assert narrowed.searcher.search(query, 10, SearchFilter(kbs=("局机关",))) == []
+
+
+class RankThenFilter(LexicalIndex):
+    """The lexical side as a clean filtered search: rank every chunk, keep the granted ones."""
+
+    def search(self, query: str, k: int, where: SearchFilter = SearchFilter()) -> list[tuple[Chunk, float]]:
+        everything = super().search(query, self.store.count())
+        return [(c, s) for c, s in everything if where.accepts(c)][:k]
+
+
+class ChromaWhere(HybridSearcher):
+    """The dense side as a clean filtered search: Chroma's ``where`` on "kb"."""
+
+    def _dense(self, query: str, where: SearchFilter) -> list[Any]:
+        hits = self.vectors.search(query, self.candidates * (4 if where.section else 1), where.chroma_where())
+        return [h for h in hits if where.accepts(h.chunk)][: self.candidates]
+
+
+GRANTS = [("法规库",), ("州一中",), ("局机关",), ("法规库", "州一中"), ("州一中", "局机关"), ("局机关", "法规库")]
+FILTERS = [SearchFilter(), SearchFilter(kinds=("regulation",)), SearchFilter(kinds=("report",), section="一、")]
+
+
+def test_a_partial_grant_finds_exactly_what_a_clean_filtered_search_finds(index: Workspace) -> None:
+    whole = index.searcher
+    clean = ChromaWhere(RankThenFilter(whole.lexical.store), whole.vectors)
+    questions = [*QUESTIONS, *MEASURES, "审计发现的问题如何整改", "巡视工作条例规定了哪些巡视方式"]
+    compared = 0
+    for grant in GRANTS:
+        searcher = index.within(grant).searcher
+        assert searcher.kbs == grant  # a partial grant: filtered, not the whole index's unfiltered search
+        for where in FILTERS:
+            for question in questions:
+                found = searcher.search(question, 10, where)
+                assert found == replace(clean, kbs=grant).search(question, 10, where), (grant, where, question)
+                assert all(p.chunk.kb in grant for p in found)
+                compared += bool(found)
+    assert compared > 100  # most searches found something to compare
+
+
+def test_no_store_hands_out_a_chunk_of_another_knowledge_base(index: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
+    query = "州委第一巡察组巡察反馈问题整改清单"
+    grant = ("州一中", "法规库")
+    secret_doc = next(r.doc_id for r in index.manifest.records() if r.name == SECRET_FILE)
+    hidden = {c.id for c in index.lexical.chunks_of(secret_doc)}
+    scope = index.searcher.lexical.scope(grant)
+    assert scope.ids and not hidden & set(scope.ids)
+    assert all(h.chunk.kb in grant for h in index.vectors.search(query, 1000, ids=scope.ids))
+    # A narrowed store's map of knowledge bases holds its own chunks only.
+    assert set(index.within(grant).lexical.chunk_kbs()[1].values()) == set(grant)
+    # Even if the map of knowledge bases were wrong (read before a document moved), every chunk is checked
+    # against the store as it is before it is returned.
+    store = index.lexical
+    version, kbs = store.chunk_kbs()
+    monkeypatch.setattr(store, "chunk_kbs", lambda: (version, dict.fromkeys(kbs, "州一中")))
+    misled = HybridSearcher(LexicalIndex(store), index.vectors, kbs=grant)
+    assert hidden <= set(misled.lexical.scope(grant).ids)
+    found = misled.search(query, 50) + misled.search(QUESTIONS[0], 50)
+    assert found and all(p.chunk.kb in grant for p in found)
 
 
 def test_a_reader_sees_nothing_of_a_knowledge_base_he_is_not_granted_through_the_web_handlers(
