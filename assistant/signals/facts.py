@@ -61,6 +61,12 @@ class AskedFact:
         return bool(_PATTERNS[self.kind].search(text))
 
 
+def fact_question_spans(question: str) -> list[tuple[int, int]]:
+    """Where the question words that ask for a fact stand ("由谁来", "什么时候", "哪个部门"): they say
+    what kind of answer is wanted, not what it is about."""
+    return [m.span() for _, pattern in _QUESTIONS for m in pattern.finditer(question)]
+
+
 def asked_fact(question: str) -> AskedFact | None:
     for kind, pattern in _QUESTIONS:
         if pattern.search(question):

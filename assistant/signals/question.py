@@ -17,7 +17,7 @@ from functools import lru_cache
 import jieba
 import jieba.posseg as posseg
 
-from assistant.signals.facts import AskedFact, asked_fact
+from assistant.signals.facts import AskedFact, asked_fact, fact_question_spans
 from assistant.vocabulary import has_official_form
 from index.text import STOPWORDS, is_punctuation
 
@@ -124,6 +124,7 @@ def content_words(text: str) -> list[tuple[str, str]]:
     """(word, tag) of the words of ``text`` that can name a topic. Words inside the question's form
     (哪些…措施, 怎么整改, 多少项) say what kind of answer is wanted, not what it is about."""
     form = [m.span() for pattern in (_LIST, _COUNT, _MEASURES, _COMPARE, _FRAME) for m in pattern.finditer(text)]
+    form += fact_question_spans(text)
     words = []
     position = 0
     for word, tag in _tagged(text):

@@ -18,6 +18,14 @@ def test_pointing_words_and_the_questions_form_are_not_its_topic() -> None:
     assert [t.text for t in q.key_terms] == ["安全"]
 
 
+def test_the_words_that_ask_for_a_fact_are_not_its_topic() -> None:
+    """"什么时候", "哪个部门" say a date or a body is wanted; the documents answer with the date or the body."""
+    when = analyse("巡视整改情况什么时候公开？", idf)
+    assert "时候" not in {t.text for t in when.terms} and when.fact is not None and when.fact.kind == "date"
+    body = analyse("问题线索移交给哪个部门？", idf)
+    assert "部门" not in {t.text for t in body.terms} and {"线索", "移交"} <= {t.text for t in body.terms}
+
+
 def test_a_compound_weighs_no_more_than_its_rarest_part() -> None:
     q = analyse("哪些整改措施涉及财务管理？", idf)
     weights = {t.text: t.weight for t in q.terms}
