@@ -43,11 +43,7 @@ _QUESTIONS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("duration", re.compile(r"多久|多长时间|多少天|几天|几个月|多少个月|几年|期限|时限|多长|期间多长")),
     ("money", re.compile(r"多少钱|金额|多少元|多少万|多少亿|费率|经费.{0,4}多少|资金.{0,4}多少|预算.{0,6}多少")),
     ("percent", re.compile(r"百分之几|比例是多少|占比|多少个百分点|增长多少|率.{0,3}多少|多少%")),
-    # …or "how" + an adjective (多高, 多大), or a noun that names an amount — any X额 (名额, 总额, 限额)
-    # or a count of units (人数, 次数, 户数) — as keyword questions carry no question word at all
-    ("quantity", re.compile(
-        r"多少|几(?:项|条|个|次|种|类|件|名|人|所|批|份|门|位|级|轮|处|家)|多[高大重远宽深]"
-        r"|[\u4e00-\u9fff]额|[人次户件总个]数")),
+    ("quantity", re.compile(r"多少|几(?:项|条|个|次|种|类|件|名|人|所|批|份|门|位|级|轮|处|家)")),
     ("person", re.compile(r"是谁|哪位|谁来|谁担任|由谁|哪些人|什么人")),
     ("body", re.compile(r"向哪|哪个部门|哪些部门|哪里|什么部门|哪个机关|哪个单位|哪些单位|由哪")),
 )
