@@ -92,6 +92,13 @@ class Manifest:
         row = self._db.execute(f"SELECT {self._columns} FROM files WHERE doc_id = ?", (doc_id,)).fetchone()
         return FileRecord(*row) if row else None
 
+    def with_content(self, digest: str) -> list[FileRecord]:
+        """The indexed documents whose file has exactly this content."""
+        rows = self._db.execute(
+            f"SELECT {self._columns} FROM files WHERE content_hash = ? AND status = ? ORDER BY source", (digest, OK)
+        )
+        return [FileRecord(*row) for row in rows]
+
     def put(self, record: FileRecord) -> None:
         """Write a whole row (a replica copies the rows of the documents it holds)."""
         with self._db:

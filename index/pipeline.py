@@ -32,11 +32,12 @@ from index.storage import IndexStorage, WriterStores, new_build_id
 # 8: chunks and document records carry their knowledge base (``kb``).
 PIPELINE_VERSION = "8"
 
-Status = Literal["added", "updated", "unchanged", "removed", "failed"]
+Status = Literal["added", "updated", "unchanged", "duplicate", "removed", "failed"]
 STATUS_LABELS: dict[str, str] = {
     "added": "新增",
     "updated": "更新",
     "unchanged": "未变",
+    "duplicate": "重复",
     "removed": "删除",
     "failed": "失败",
 }
@@ -79,6 +80,7 @@ class IndexReport:
         if self.repaired:
             lines.append(f"修复了上次中断留下的 {self.repaired} 个文档")
         lines += [f"  失败：{Path(o.source).name}：{o.reason}" for o in self.outcomes if o.status == "failed"]
+        lines += [f"  重复：{Path(o.source).name}：{o.reason}" for o in self.outcomes if o.status == "duplicate"]
         return "\n".join(lines)
 
 
@@ -349,6 +351,15 @@ class BuildWriter:
         kb = kb or (previous.kb if previous else None) or self._kb_of.get(source) or DEFAULT_KB
         if previous and previous.status == OK and previous.content_hash == digest and previous.kb == kb:
             return FileOutcome(source, "unchanged", previous.chunks), 0
+        # The same file under another path of the same knowledge base (a copy in a second folder) would
+        # answer every question twice. In another knowledge base it is kept: its readers need it too.
+        twin = next((r for r in self.manifest.with_content(digest)
+                     if r.source != source and r.kb == kb and Path(r.source).is_file()), None)
+        if twin is not None:
+            if previous is not None:  # this path's old content is no longer on disk
+                self.remove(source)
+            reason = f"与已索引的 {Path(twin.source).name} 内容相同，未重复索引"
+            return FileOutcome(source, "duplicate", reason=reason), 0
         status: Status = "updated" if previous and previous.status == OK else "added"
         doc_id = doc_id_for(source)
         self.manifest.mark_pending(source, doc_id, digest, kb)

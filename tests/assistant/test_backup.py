@@ -210,7 +210,8 @@ def test_backup_during_rebuild_and_questions_restores_the_same_answers(
     sources = [r.source for r in restored.manifest.records()]
     assert sources and all(Path(s).is_relative_to(restored.settings.docs_dir.resolve()) for s in sources)
     again = restored.index()
-    assert again.counts() == {"added": 0, "updated": 0, "unchanged": len(SUBSET) + 1, "removed": 0, "failed": 0}
+    assert again.counts() == {"added": 0, "updated": 0, "unchanged": len(SUBSET) + 1, "duplicate": 0, "removed": 0,
+                            "failed": 0}
     restored.close()
     original.close()
 

@@ -59,7 +59,7 @@ def test_index_search_and_ask_against_a_chroma_server(
     (docs / "报告00.txt").write_text(numbered_report(0).replace("往来款项挂账", "长期闲置资产"), encoding="utf-8")
     (docs / "报告01.txt").unlink()
     again = ws.index()
-    assert again.counts() == {"added": 0, "updated": 1, "unchanged": 1, "removed": 1, "failed": 0}, again.summary()
+    assert again.counts() == {"added": 0, "updated": 1, "unchanged": 1, "duplicate": 0, "removed": 1, "failed": 0}, again.summary()
     assert all(h.chunk.doc != "报告01.txt" for h in ws.searcher.search("第1号往来款项挂账", k=10))
     assert remote.get_collection(collection).get(where={"doc": "报告01.txt"}, include=[])["ids"] == []
     texts = " ".join(e.chunk.text for e in ws.lexical.entries())

@@ -38,8 +38,29 @@ def test_first_run_adds_then_unchanged_files_are_skipped(workspace: Workspace, t
     assert workspace.vectors.count() == workspace.lexical.count() == first.chunks_written > 0
 
     second = workspace.index([docs])
-    assert second.counts() == {"added": 0, "updated": 0, "unchanged": 2, "removed": 0, "failed": 0}
+    assert second.counts() == {"added": 0, "updated": 0, "unchanged": 2, "duplicate": 0, "removed": 0, "failed": 0}
     assert second.chunks_written == 0
+
+
+def test_the_same_file_in_a_second_folder_is_not_indexed_twice(workspace: Workspace, tmp_path: Path) -> None:
+    original = write(tmp_path / "局机关" / "a.txt", REPORT_A)
+    copy = write(tmp_path / "备份" / "a（副本）.txt", REPORT_A)
+    assert workspace.index([original.parent]).counts()["added"] == 1
+    report = workspace.index([original.parent, copy.parent])
+    assert report.counts()["unchanged"] == 1 and report.counts()["duplicate"] == 1
+    assert "a（副本）.txt：与已索引的 a.txt 内容相同，未重复索引" in report.summary()
+    assert [r.source for r in workspace.manifest.records()] == [str(original)]
+    hits = workspace.searcher.search("往来款项挂账", k=5)
+    assert len({h.chunk.doc_id for h in hits}) == 1
+
+    # The copy edited becomes a document of its own; edited back to the original, it leaves again.
+    write(copy, REPORT_A.replace("往来款项挂账", "长期闲置资产"))
+    assert workspace.index([original.parent, copy.parent]).counts()["added"] == 1
+    write(copy, REPORT_A)
+    again = workspace.index([original.parent, copy.parent])
+    assert again.counts()["duplicate"] == 1
+    assert [r.source for r in workspace.manifest.records()] == [str(original)]
+    assert all("长期闲置资产" not in e.chunk.text for e in workspace.lexical.entries())
 
 
 def test_changed_file_replaces_its_chunks(workspace: Workspace, tmp_path: Path) -> None:
@@ -68,12 +89,13 @@ def test_deleted_file_leaves_no_chunk_anywhere(workspace: Workspace, tmp_path: P
     assert all(h.chunk.doc != "b.txt" for h in workspace.searcher.search("保密承诺书", k=10))
 
 
-def test_same_content_at_two_paths_is_kept_twice(workspace: Workspace, tmp_path: Path) -> None:
-    write(tmp_path / "docs" / "x" / "通报.txt", REPORT_A)
-    write(tmp_path / "docs" / "y" / "通报.txt", REPORT_A)
-    report = workspace.index([tmp_path / "docs"])
-    assert report.counts()["added"] == 2
-    assert len(workspace.lexical.doc_ids()) == 2
+def test_the_same_file_in_two_knowledge_bases_is_kept_in_each(workspace: Workspace, tmp_path: Path) -> None:
+    workspace.access.create_kb("州一中")
+    write(tmp_path / "局机关" / "保密法.txt", REPORT_B)
+    write(tmp_path / "州一中" / "保密法.txt", REPORT_B)
+    assert workspace.index([tmp_path / "局机关"]).counts()["added"] == 1
+    assert workspace.index([tmp_path / "州一中"], kb="州一中").counts()["added"] == 1
+    assert sorted(r.kb for r in workspace.manifest.records()) == ["州一中", "默认"]
 
 
 def test_broken_file_fails_alone_with_its_reason(workspace: Workspace, tmp_path: Path) -> None:
