@@ -398,11 +398,11 @@ def admin_tab(admin: Any, demo: Any) -> None:
             new_kb = gr.Textbox(label="新知识库名称", elem_id="admin-new-kb")
             kb_button = gr.Button("建立知识库")
         status = gr.Textbox(label="处理结果", elem_id="admin-status")
-        with gr.Accordion("审计日志", open=False):
+        with gr.Accordion("审计日志", open=False, elem_id="audit-log"):
             with gr.Row():
-                who = gr.Textbox(label="用户")
-                action = gr.Textbox(label="操作（如 提问、登录失败）")
-                audit_button = gr.Button("查询并导出")
+                who = gr.Textbox(label="用户", elem_id="audit-user")
+                action = gr.Textbox(label="操作（如 提问、登录失败）", elem_id="audit-action")
+                audit_button = gr.Button("查询并导出", elem_id="audit-button")
             audit_table = gr.Dataframe(wrap=True, interactive=False, elem_id="audit-table")
             audit_file = gr.File(label="导出（.xlsx、.csv）", file_count="multiple")
         add_button.click(shown(add), [name, password, role], [status, users, password], api_name="admin_add_user")

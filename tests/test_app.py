@@ -422,3 +422,30 @@ def test_browser_with_logins_signs_in_and_shows_only_readable_documents(
         text = page.locator("body").inner_text()
         browser.close()
     assert not leaks(text, secret), leaks(text, secret)
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="Debian chromium is not installed (scripts/test.sh installs it)")
+def test_browser_an_admin_adds_a_user_and_reads_it_in_the_audit_log(served_with_logins: str) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(served_with_logins)
+        page.fill("input[type='text']", "admin")
+        page.fill("input[type='password']", "admin-password-1")
+        page.keyboard.press("Enter")
+        page.get_by_role("tab", name="管理").click()
+        expect(page.locator("#users-table")).to_contain_text("李四", timeout=60_000)
+        page.fill("#admin-user textarea, #admin-user input", "赵六")
+        page.fill("#admin-password input, #admin-password textarea", "zhao-password-1")
+        page.click("#admin-add")
+        expect(page.locator("#admin-status textarea")).to_have_value("已添加用户：赵六（使用人员）", timeout=60_000)
+        expect(page.locator("#users-table")).to_contain_text("赵六")
+        page.locator("#audit-log").get_by_text("审计日志").first.click()
+        page.fill("#audit-action textarea, #audit-action input", "用户管理")
+        page.click("#audit-button")
+        expect(page.locator("#audit-table")).to_contain_text("add 赵六 使用人员", timeout=60_000)
+        expect(page.locator("#admin-status textarea")).to_have_value(re.compile("审计日志完好"), timeout=60_000)
+        page.screenshot(path=str(SCREENSHOTS / "admin.png"), full_page=True)
+        browser.close()
