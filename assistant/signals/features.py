@@ -68,9 +68,11 @@ def passage_features(q: QuestionAnalysis, passage: Passage, rank: int, cosine: f
         (q.coverage(s) for s in text_sentences if q.fact is not None and q.fact.stated_in(s)), default=0.0
     )
     if q.fact is not None and q.fact.stated_in(text):
-        # stated in the passage but not in the sentence that names the topic (an article's enumerated
-        # items, a figure in the next sentence): weaker evidence, still evidence
-        fact_sentence = max(fact_sentence, 0.5 * q.coverage(context))
+        # stated in the passage but not in the sentence that names the topic (a figure in the next
+        # sentence): weaker evidence, still evidence. A count is different: its value is the list of
+        # items, which by nature runs over several sentences after the one that names the topic.
+        weight = 1.0 if q.fact.kind == "count" else 0.5
+        fact_sentence = max(fact_sentence, weight * q.coverage(context))
     missing = sum(t.weight for t in q.missing(context)) / q.total_weight if q.terms else 0.0
     report = chunk.kind == DocumentKind.REPORT
     regulation = chunk.kind == DocumentKind.REGULATION

@@ -1,0 +1,36 @@
+"""Passage features: how much of the question a passage covers, and whether it states the fact asked."""
+
+from __future__ import annotations
+
+from assistant.retrieval import Passage
+from assistant.signals.features import passage_features
+from assistant.signals.question import analyse
+from index.chunking import Chunk
+
+ARTICLE = "第八条 对党员的纪律处分种类：\n（一）警告；\n（二）严重警告；\n（三）撤销党内职务；\n（四）留党察看；\n（五）开除党籍。"
+
+
+def idf(term: str) -> float:
+    return 2.0
+
+
+def article(text: str) -> Passage:
+    chunk = Chunk(doc_id="d1", doc="中国共产党纪律处分条例.md", title="中国共产党纪律处分条例", kind="regulation",
+                  section="第二章 › 第八条", label="第八条", start=0, end=len(text), text=text, page=None, titles=(),
+                  ordinal=0)
+    return Passage(chunk, 1.0)
+
+
+def test_a_count_is_stated_by_the_items_an_article_enumerates_after_naming_its_topic() -> None:
+    """The items follow the sentence that names the topic: for a count they are the answer itself, not the
+    weaker evidence of a figure somewhere else in the passage."""
+    count = analyse("党内纪律处分分为几种？", idf)
+    features = passage_features(count, article(ARTICLE), 1, 0.5)
+    assert features["fact_stated"] == 1.0
+    assert features["fact_sentence"] == features["cover_context"] > 0.5
+
+    # A quantity written elsewhere in the passage than the sentence about the topic is weaker evidence.
+    amount = analyse("纪律处分的罚款是多少元？", idf)
+    text = "第九条 纪律处分的种类见第八条。\n对违纪所得，应当收缴，共计12万元。"
+    weaker = passage_features(amount, article(text), 1, 0.5)
+    assert weaker["fact_stated"] == 1.0 and 0 < weaker["fact_sentence"] < weaker["cover_context"]
