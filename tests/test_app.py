@@ -6,6 +6,7 @@ Screenshots of each tab are kept under artifacts/screenshots/ for people to look
 
 from __future__ import annotations
 
+import contextlib
 import re
 import shutil
 import time
@@ -397,19 +398,28 @@ def test_an_index_copied_elsewhere_still_asks_for_a_password(
         demo.close()
 
 
+@contextlib.contextmanager
+def signed_in(pw: Any, url: str, user: str, password: str) -> Iterator[Any]:
+    """A browser page signed in to the app through its login form."""
+    browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+    try:
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(url)
+        page.fill("input[type='text']", user)
+        page.fill("input[type='password']", password)
+        page.keyboard.press("Enter")
+        yield page
+    finally:
+        browser.close()
+
+
 @pytest.mark.skipif(CHROMIUM is None, reason="Debian chromium is not installed (scripts/test.sh installs it)")
 def test_browser_with_logins_signs_in_and_shows_only_readable_documents(
     served_with_logins: str, secret: set[str]
 ) -> None:
     from playwright.sync_api import expect, sync_playwright
 
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.goto(served_with_logins)
-        page.fill("input[type='text']", "李四")
-        page.fill("input[type='password']", "reader-password-1")
-        page.keyboard.press("Enter")
+    with sync_playwright() as pw, signed_in(pw, served_with_logins, "李四", "reader-password-1") as page:
         expect(page.locator("#question-box textarea")).to_be_visible(timeout=60_000)
         expect(page.locator("#kb-filter")).to_contain_text("州一中", timeout=60_000)
         assert "局机关" not in page.locator("#kb-filter").inner_text()
@@ -420,7 +430,6 @@ def test_browser_with_logins_signs_in_and_shows_only_readable_documents(
         page.get_by_role("tab", name="资料库").click()
         expect(page.locator("#library-table")).to_contain_text("中国共产党巡视工作条例", timeout=60_000)
         text = page.locator("body").inner_text()
-        browser.close()
     assert not leaks(text, secret), leaks(text, secret)
 
 
@@ -428,13 +437,7 @@ def test_browser_with_logins_signs_in_and_shows_only_readable_documents(
 def test_browser_an_admin_adds_a_user_and_reads_it_in_the_audit_log(served_with_logins: str) -> None:
     from playwright.sync_api import expect, sync_playwright
 
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.goto(served_with_logins)
-        page.fill("input[type='text']", "admin")
-        page.fill("input[type='password']", "admin-password-1")
-        page.keyboard.press("Enter")
+    with sync_playwright() as pw, signed_in(pw, served_with_logins, "admin", "admin-password-1") as page:
         page.get_by_role("tab", name="管理").click()
         expect(page.locator("#users-table")).to_contain_text("李四", timeout=60_000)
         page.fill("#admin-user textarea, #admin-user input", "赵六")
@@ -448,4 +451,3 @@ def test_browser_an_admin_adds_a_user_and_reads_it_in_the_audit_log(served_with_
         expect(page.locator("#audit-table")).to_contain_text("add 赵六 使用人员", timeout=60_000)
         expect(page.locator("#admin-status textarea")).to_have_value(re.compile("审计日志完好"), timeout=60_000)
         page.screenshot(path=str(SCREENSHOTS / "admin.png"), full_page=True)
-        browser.close()
