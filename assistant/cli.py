@@ -99,6 +99,7 @@ def cmd_index(ws: Workspace, args: argparse.Namespace) -> int:
             "chunks_written": report.chunks_written,
             "seconds": round(report.seconds, 3),
             "failed": [{"file": o.source, "reason": o.reason} for o in report.outcomes if o.status == "failed"],
+            "duplicates": [{"file": o.source, "reason": o.reason} for o in report.outcomes if o.status == "duplicate"],
         }, ensure_ascii=False))
     else:
         print(report.summary())

@@ -71,11 +71,15 @@ def test_index_reports_counts_as_json(workspace: Workspace, tmp_path: Path, caps
     docs.mkdir()
     (docs / "a.txt").write_text("一、一是建立台账。二是定期督查。\n", encoding="utf-8")
     (docs / "scan.pdf").write_bytes(b"%PDF-1.4 broken")
+    (docs / "z-copy").mkdir()
+    (docs / "z-copy" / "a.txt").write_bytes((docs / "a.txt").read_bytes())
     code, out = run(["index", str(docs), "--json", "--quiet"], workspace, capsys)
     summary = json.loads(out)
     assert code == 0
     assert summary["counts"]["added"] == 1 and summary["counts"]["failed"] == 1
     assert summary["failed"][0]["file"].endswith("scan.pdf") and summary["failed"][0]["reason"]
+    assert summary["counts"]["duplicate"] == 1 and summary["duplicates"][0]["file"].endswith("z-copy/a.txt")
+    assert "与已索引的 a.txt 内容相同" in summary["duplicates"][0]["reason"]
 
 
 def test_check_a_whole_list_from_a_spreadsheet_into_a_workbook(
