@@ -386,16 +386,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
 
     args.workdir.mkdir(parents=True, exist_ok=True)
-    header = {"cpu_count": os.cpu_count(), "load_average_at_start": os.getloadavg()[0]}
+    from results import machine, save_json
+
+    start = machine()
     results = [measure(size, args.workdir, args) for size in args.sizes]
-    header["load_average_at_end"] = os.getloadavg()[0]
+    header = {"cpu_count": start["cpu_count"], "load_average_at_start": start["load_average"],
+              "load_average_at_end": machine()["load_average"]}
     print(f"CPUs {header['cpu_count']}, load average {header['load_average_at_start']:.1f} at start, "
           f"{header['load_average_at_end']:.1f} at end\n")
     print(markdown(results))
     if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(json.dumps({**header, "results": results}, ensure_ascii=False, indent=2) + "\n")
-        print(f"\nJSON: {args.out}")
+        save_json(args.out, {**header, "results": results})
     return 0
 
 

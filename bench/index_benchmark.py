@@ -9,7 +9,6 @@ JSON with ``--out``.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import resource
 import sys
@@ -166,9 +165,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     result = run(docs, args.questions, args.repeat)
     print(markdown(result))
     if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-        print(f"\nJSON: {args.out}")
+        from results import save_json
+
+        save_json(args.out, result)
     return 0
 
 

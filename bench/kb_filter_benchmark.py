@@ -13,7 +13,6 @@ single corpus. ``--audit-rows N`` also writes N rows to a fresh audit log and ti
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import tempfile
@@ -90,7 +89,9 @@ def main() -> int:
         print(f"\naudit log, {args.audit_rows} rows: append {results['audit']['append_ms']:.2f} ms per row, "
               f"verify {results['audit']['verify_s']:.2f} s")
     if args.out:
-        Path(args.out).write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
+        from results import save_json
+
+        save_json(args.out, results)
     return 0
 
 

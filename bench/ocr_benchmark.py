@@ -29,7 +29,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from any folder
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # before any Hugging Face import: never look a model up online
 
-from assistant.evaluation import DEV_QUESTIONS, covers, load_questions  # noqa: E402
+from assistant.evaluation.data import covers, load_questions  # noqa: E402
 from assistant.settings import PROJECT_ROOT, Settings  # noqa: E402
 from assistant.workspace import Workspace  # noqa: E402
 from index.embedding import SentenceEmbeddings, build_embeddings  # noqa: E402
@@ -158,7 +158,7 @@ def long_scan(workdir: Path, dpi: int, pages: int) -> dict[str, Any]:
 
 
 def retrieval(workdir: Path, dpi: int, embeddings: SentenceEmbeddings) -> dict[str, Any]:
-    questions = [q for q in load_questions(DEV_QUESTIONS) if any(g.doc == BUREAU.name for g in q.gold)]
+    questions = [q for q in load_questions(Settings().dev_questions) if any(g.doc == BUREAU.name for g in q.gold)]
     data, _ = scan_pdf([BUREAU], dpi)
     results: dict[str, Any] = {"questions": len(questions), "gold_quotes": sum(
         1 for q in questions for g in q.gold if g.doc == BUREAU.name)}
@@ -212,7 +212,9 @@ def main(argv: list[str] | None = None) -> int:
     figures["load_average_at_end"] = [round(x, 1) for x in os.getloadavg()]
     print(json.dumps({k: v for k, v in figures.items() if k.startswith("load")}), flush=True)
     if args.out:
-        Path(args.out).write_text(json.dumps(figures, ensure_ascii=False, indent=1), encoding="utf-8")
+        from results import save_json
+
+        save_json(args.out, figures)
     return 0
 
 

@@ -15,7 +15,6 @@ With the first two nothing leaves the machine.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import socket
 import statistics
@@ -233,8 +232,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     result = run(args)
     print(format_table(result))
     if args.out:
-        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.out).write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        from results import save_json
+
+        save_json(args.out, result)
     return 0
 
 

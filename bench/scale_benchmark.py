@@ -236,13 +236,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     results = []
     for size in args.chunks:
         results.append(measure(size, args.workdir, args.repeat, args.skip_index))
-    header = {"cpu_count": os.cpu_count(), "load_average": os.getloadavg()[0]}
+    from results import machine, save_json
+
+    header = machine()
     print(f"CPUs {header['cpu_count']}, load average at end {header['load_average']:.1f}\n")
     print(markdown(results))
     if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(json.dumps({**header, "results": results}, ensure_ascii=False, indent=2) + "\n")
-        print(f"\nJSON: {args.out}")
+        save_json(args.out, {**header, "results": results})
     return 0
 
 
