@@ -18,15 +18,16 @@ assistant/access.py): every store, searcher and answerer it hands out sees only 
 from __future__ import annotations
 
 import copy
+import functools
 import logging
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from langchain_core.language_models.chat_models import BaseChatModel
 
@@ -52,6 +53,7 @@ if TYPE_CHECKING:
     from assistant.ledger import LedgerRow
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 class IndexView:
@@ -153,6 +155,17 @@ class ScopedView(IndexView):
         return replace(self._base.ranked, base=self.searcher)
 
 
+def shared_with_whole(make: Callable[[Workspace], T]) -> cached_property[T]:
+    """A cached property that a narrowed workspace takes from the whole one: one encoder, one storage,
+    one access and audit database per index, however many readers narrow it."""
+
+    def get(ws: Workspace) -> T:
+        return getattr(ws._whole, make.__name__) if ws._whole is not ws else make(ws)
+
+    functools.update_wrapper(get, make)
+    return cached_property(get)
+
+
 class Workspace:
     def __init__(self, settings: Settings, *, embeddings: SentenceEmbeddings | None = None) -> None:
         self.settings = settings
@@ -179,46 +192,34 @@ class Workspace:
     def index_dir(self) -> Path:
         return self.settings.index_dir
 
-    @cached_property
+    @shared_with_whole
     def embeddings(self) -> SentenceEmbeddings:
-        if self._whole is not self:
-            return self._whole.embeddings
         s = self.settings
         return build_embeddings(s.embedding_model, threads=s.embedding_threads, batch_size=s.embedding_batch_size)
 
-    @cached_property
+    @shared_with_whole
     def storage(self) -> IndexStorage:
-        if self._whole is not self:
-            return self._whole.storage
         s = self.settings
         return IndexStorage(StorageConfig(self.index_dir, s.chroma_collection, s.chroma_mode, s.chroma_host, s.chroma_port))
 
-    @cached_property
+    @shared_with_whole
     def indexer(self) -> Indexer:
-        if self._whole is not self:
-            return self._whole.indexer
         s = self.settings
         options = ChunkingOptions(s.chunk_max_chars, s.chunk_min_chars, s.chunk_overlap_chars)
         return Indexer(self.storage, self.embeddings, options)
 
-    @cached_property
+    @shared_with_whole
     def access(self) -> AccessStore:
         """Knowledge bases, users and grants of this index (assistant/access.py)."""
-        if self._whole is not self:
-            return self._whole.access
         return AccessStore(self.index_dir)
 
-    @cached_property
+    @shared_with_whole
     def audit(self) -> AuditLog:
         """The append-only record of who did what (assistant/audit.py)."""
-        if self._whole is not self:
-            return self._whole.audit
         return AuditLog(self.index_dir)
 
-    @cached_property
+    @shared_with_whole
     def chat_model(self) -> BaseChatModel | None:
-        if self._whole is not self:
-            return self._whole.chat_model
         return build_chat_model(self.settings)
 
     # -- reading: the current generation ------------------------------------------------------------------
