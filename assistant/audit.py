@@ -21,12 +21,13 @@ import contextlib
 import hashlib
 import hmac
 import json
+import logging
 import os
 import secrets
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,6 +38,7 @@ UPLOAD, DELETE, REINDEX, INDEX = "上传", "删除", "重新索引", "索引"
 USERS, KBS, AUDIT_EXPORT, PRUNE = "用户管理", "知识库管理", "审计日志导出", "审计日志清理"
 TEXT_MAX = 2000
 GENESIS = "0" * 64
+log = logging.getLogger(__name__)
 _NO_CHANGE = ("CREATE TRIGGER IF NOT EXISTS audit_no_{name} BEFORE {verb} ON audit "
               "BEGIN SELECT RAISE(ABORT, '审计日志只能追加'); END")
 HEADER = ("序号", "时间", "用户", "操作", "内容", "涉及文件", "导出文件", "前一行校验值", "校验值")
@@ -103,21 +105,26 @@ class AuditLog:
     def close(self) -> None:
         self._db.close()
 
-    def record(self, user: str | None, action: str, *, text: str = "", docs: Sequence[str] = (), file: str = "") -> None:
-        """Append one row (one writer at a time across processes: the chain must not fork)."""
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator[None]:
+        """One write transaction, one writer at a time across processes: the chain must not fork."""
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
             try:
-                self._append(user, action, (text or "")[:TEXT_MAX], docs, file)
-                self._db.execute("COMMIT")
+                yield
             except BaseException:
                 self._db.execute("ROLLBACK")
                 raise
+            self._db.execute("COMMIT")
+
+    def record(self, user: str | None, action: str, *, text: str = "", docs: Sequence[str] = (), file: str = "") -> None:
+        """Append one row."""
+        with self._writing():
+            self._append(user, action, (text or "")[:TEXT_MAX], docs, file)
 
     def _append(self, user: str | None, action: str, text: str, docs: Sequence[str] = (), file: str = "") -> None:
+        # A prune always keeps the newest row, so numbering goes on after it.
         last = self._db.execute("SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1").fetchone()
-        # After a prune that removed every row, numbering goes on from the checkpoint's (passed in as
-        # the only row left, so ``last`` is never None then).
         row = AuditRow(
             id=(last[0] + 1) if last else 1, at=self._clock(), user=user or "（本机）", action=action,
             text=text, docs=tuple(dict.fromkeys(docs)), file=file, prev=last[1] if last else GENESIS, hash="",
@@ -135,32 +142,25 @@ class AuditLog:
             raise ValueError("days must be positive")
         cutoff = self._clock() - days * 86400
         key = self._key()
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                found = self._db.execute(
-                    "SELECT id, hash FROM audit WHERE id = (SELECT MAX(id) FROM audit WHERE at < ?)", (cutoff,)
-                ).fetchone()
-                if found is None:
-                    self._db.execute("ROLLBACK")
-                    return 0
-                through, through_hash = int(found[0]), str(found[1])
-                removed = self._db.execute("SELECT COUNT(*) FROM audit WHERE id <= ?", (through,)).fetchone()[0]
-                last = self._db.execute("SELECT MAX(id) FROM audit").fetchone()[0]
-                if last == through:
-                    # Every row is old: the newest stays, so the checkpoint has a row to follow.
-                    through, removed = through - 1, removed - 1
-                    through_hash = self._db.execute("SELECT prev FROM audit WHERE id = ?", (last,)).fetchone()[0]
-                if removed > 0:
-                    self._db.execute("DROP TRIGGER audit_no_delete")
-                    self._db.execute("DELETE FROM audit WHERE id <= ?", (through,))
-                    self._db.execute(_NO_CHANGE.format(verb="DELETE", name="delete"))
-                    self._append(user, PRUNE, Checkpoint(through, through_hash, removed, cutoff).signed(key))
-                self._db.execute("COMMIT")
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-        return int(removed)
+        with self._writing():
+            found = self._db.execute(
+                "SELECT id, hash FROM audit WHERE id = (SELECT MAX(id) FROM audit WHERE at < ?)", (cutoff,)
+            ).fetchone()
+            if found is None:
+                return 0
+            through, through_hash = int(found[0]), str(found[1])
+            removed = int(self._db.execute("SELECT COUNT(*) FROM audit WHERE id <= ?", (through,)).fetchone()[0])
+            last = self._db.execute("SELECT MAX(id) FROM audit").fetchone()[0]
+            if last == through:
+                # Every row is old: the newest stays, so the checkpoint has a row to follow.
+                through, removed = through - 1, removed - 1
+                through_hash = self._db.execute("SELECT prev FROM audit WHERE id = ?", (last,)).fetchone()[0]
+            if removed > 0:
+                self._db.execute("DROP TRIGGER audit_no_delete")
+                self._db.execute("DELETE FROM audit WHERE id <= ?", (through,))
+                self._db.execute(_NO_CHANGE.format(verb="DELETE", name="delete"))
+                self._append(user, PRUNE, Checkpoint(through, through_hash, removed, cutoff).signed(key))
+        return removed
 
     def _key(self) -> bytes:
         """The checkpoint signing key, made on first use, readable by the log's owner only."""
@@ -228,18 +228,17 @@ class AuditLog:
         return write_table(Table("审计日志", HEADER, rows, (6, 20, 12, 10, 60, 40, 24, 20, 20)), path)
 
 
-def keep_pruning(log: AuditLog, days: float, every_seconds: float = 86400.0) -> threading.Thread:
+def keep_pruning(audit: AuditLog, days: float, every_seconds: float = 86400.0) -> threading.Thread:
     """Prunes now and then once a day, in a daemon thread: the web app runs for months."""
-    import logging
 
     def run() -> None:
         while True:
             try:
-                removed = log.prune(days, user="（保留期限）")
+                removed = audit.prune(days, user="（保留期限）")
                 if removed:
-                    logging.getLogger(__name__).info("审计日志：已清理 %d 条超过 %s 天的记录", removed, days)
+                    log.info("审计日志：已清理 %d 条超过 %s 天的记录", removed, days)
             except Exception:  # a locked or full disk: try again tomorrow, the app keeps serving
-                logging.getLogger(__name__).warning("审计日志清理失败", exc_info=True)
+                log.warning("审计日志清理失败", exc_info=True)
             time.sleep(every_seconds)
 
     thread = threading.Thread(target=run, name="audit-retention", daemon=True)
