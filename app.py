@@ -108,9 +108,9 @@ def user_of(request: Any) -> str | None:
     request counts as activity for the session's idle time (assistant/sessions.py)."""
     from assistant.sessions import SessionBook
 
-    user = getattr(request, "username", None) if request is not None else None
-    if user:
-        book = getattr(getattr(getattr(request, "request", None), "app", None), "tokens", None)
+    user = getattr(request, "username", None)
+    if user:  # Gradio's session table is its app's ``tokens`` (a SessionBook when sessions expire)
+        book = getattr(getattr(request.request, "app", None), "tokens", None)
         if isinstance(book, SessionBook):
             book.touch(request.cookies)
     return user

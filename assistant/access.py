@@ -80,6 +80,11 @@ def _check_password(password: str) -> bytes:
     return data
 
 
+def _check_role(role: str) -> None:
+    if role not in ROLES:
+        raise AccessError(f"角色只能是：{'、'.join(ROLES)}")
+
+
 @dataclass(frozen=True)
 class User:
     name: str
@@ -174,8 +179,7 @@ class AccessStore:
 
     def add_user(self, name: str, password: str, role: str = READER) -> User:
         name = check_name(name, "用户名")
-        if role not in ROLES:
-            raise AccessError(f"角色只能是：{'、'.join(ROLES)}")
+        _check_role(role)
         hashed = bcrypt.hashpw(_check_password(password), bcrypt.gensalt())
         with self._lock, self._db:
             if self._db.execute("SELECT 1 FROM users WHERE name = ?", (name,)).fetchone():
@@ -191,8 +195,7 @@ class AccessStore:
 
     def set_role(self, name: str, role: str) -> None:
         user = self.require_user(name)
-        if role not in ROLES:
-            raise AccessError(f"角色只能是：{'、'.join(ROLES)}")
+        _check_role(role)
         with self._lock, self._db:
             self._db.execute("UPDATE users SET role = ? WHERE name = ?", (role, user.name))
 

@@ -62,14 +62,6 @@ class SessionBook(dict[str, str]):
                 if name.startswith("access-token") and super().get(token) is not None:
                     self._last[token] = self._clock()
 
-    def end_user(self, user: str) -> int:
-        """Ends every session of ``user`` (disabled, or his password changed); returns how many."""
-        with self._lock:
-            tokens = [t for t, u in super().items() if u == user]
-            for token in tokens:
-                self._drop(token)
-            return len(tokens)
-
     def _expired(self, token: str) -> bool:
         if self.idle_seconds <= 0:
             return False

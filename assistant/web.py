@@ -286,16 +286,16 @@ class WebHandlers:
 
     def kb_choices(self, user: str | None = None) -> list[str]:
         """The knowledge bases ``user`` may read (to narrow a question to some of them)."""
-        try:
-            kbs = self.reader(user).kbs
-        except UserError:
-            return []
-        return list(kbs) if kbs is not None else self.ws.access.knowledge_bases()
+        return self._kb_names(self.reader, user)
 
     def upload_kbs(self, user: str | None = None) -> list[str]:
         """The knowledge bases ``user`` may upload to."""
+        return self._kb_names(self.maintainer, user)
+
+    def _kb_names(self, rights: Callable[[str | None], Workspace], user: str | None) -> list[str]:
+        """The knowledge bases of the workspace ``rights`` gives ``user`` (none when he has none)."""
         try:
-            kbs = self.maintainer(user).kbs
+            kbs = rights(user).kbs
         except UserError:
             return []
         return list(kbs) if kbs is not None else self.ws.access.knowledge_bases()
