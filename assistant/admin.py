@@ -13,10 +13,9 @@ from pathlib import Path
 
 from assistant import audit
 from assistant.access import AccessError
-from assistant.views import Table
+from assistant.views import Table, users_table
 from assistant.workspace import Workspace
 
-USERS_HEADER = ("用户名", "角色", "状态", "可访问的知识库")
 AUDIT_SHOWN = 500  # the newest rows on screen; the export holds them all
 
 
@@ -43,9 +42,7 @@ class AdminHandlers:
 
     def users(self, user: str | None) -> Table:
         self._admin(user)
-        rows = [[u.name, u.role, "启用" if u.active else "停用", "全部" if u.admin else ("、".join(u.kbs) or "（无）")]
-                for u in self.ws.access.users()]
-        return Table("用户", USERS_HEADER, rows, (16, 10, 8, 40))
+        return users_table(self.ws.access.users())
 
     def knowledge_bases(self, user: str | None) -> list[str]:
         self._admin(user)

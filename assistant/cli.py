@@ -33,7 +33,7 @@ from assistant.backup import BackupError
 from assistant.library import LibraryError, add_files, remove_document
 from assistant.retrieval import Passage, SearchFilter
 from assistant.settings import Settings, enforce_offline_environment, get_settings
-from assistant.views import answer_text, jsonl_line, measure_summary, page_note
+from assistant.views import answer_text, jsonl_line, measure_summary, page_note, users_table
 from assistant.workspace import Workspace
 from index.generation import IndexReadOnly, IndexUnavailable
 from index.kinds import DocumentKind
@@ -374,9 +374,8 @@ def cmd_users(ws: Workspace, args: argparse.Namespace) -> int:
         access.set_role(name, args.role)
         print(f"已设置角色：{name} → {args.role}")
     else:
-        for user in access.users():
-            kbs = "全部" if user.admin else ("、".join(user.kbs) or "（无）")
-            print(f"{user.name}\t{user.role}\t{'启用' if user.active else '停用'}\t{kbs}")
+        for row in users_table(access.users()).rows:
+            print("\t".join(row))
     return 0
 
 

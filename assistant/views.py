@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from index.kinds import KIND_LABELS, plain_title
 
 if TYPE_CHECKING:
+    from assistant.access import User
     from assistant.answering import Answer
     from assistant.citations import Citation
     from assistant.ledger import LedgerRow
@@ -181,6 +182,16 @@ def ledger_overview(rows: Sequence[LedgerRow]) -> Table:
 
 LIBRARY_HEADER = ("标题", "文件", "类别", "版本", "片段数", "索引时间", "状态")
 _STATUS_LABELS = {"ok": "已索引", "failed": "失败", "pending": "处理中"}
+
+
+USERS_HEADER = ("用户名", "角色", "状态", "可访问的知识库")
+
+
+def users_table(users: Sequence[User]) -> Table:
+    """The users, their roles, whether they may sign in, and what they read (a 管理员 reads everything)."""
+    rows = [[u.name, u.role, "启用" if u.active else "停用", "全部" if u.admin else ("、".join(u.kbs) or "（无）")]
+            for u in users]
+    return Table("用户", USERS_HEADER, rows, (16, 10, 8, 40))
 
 
 def library_table(records: Sequence[FileRecord], versions: Mapping[str, int] | None = None) -> Table:
