@@ -10,11 +10,23 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 # A written number: digits, or Chinese numerals that start with a digit word (not a bare 万/亿 unit).
 _NUM = r"(?:\d+(?:\.\d+)?|[零〇一二两三四五六七八九十百千半][零〇一二两三四五六七八九十百千万亿半]*)"
 _ORDINAL = r"(?<!第)(?<![\d零〇一二两三四五六七八九十百千])"  # not 第…, and the number's first character
 _UNIT_WORDS = "项条个次种类件名人所批份门位届年月日天周元万元亿元倍处家场篇本台辆套户间级"
+# Measure words a question can ask a quantity in (多少名, 几轮, 多少平方米): the answer gives its figure
+# in the same measure. Longest first, so 平方米 is not read as 米. 个 is the general measure word: it
+# fits any figure, on either side.
+_MEASURE_WORDS = sorted(
+    (*_UNIT_WORDS, "轮", "册", "张", "页", "部", "座", "栋", "亩", "吨", "米", "平方米", "公里", "学时", "课时", "学分", "人次"),
+    key=len,
+    reverse=True,
+)
+_MEASURE = "|".join(_MEASURE_WORDS)
+# Measure words that count the same things: people are counted in 人, 名 or 位.
+_SAME_MEASURE = (frozenset("人名位"),)
 
 _PATTERNS: dict[str, re.Pattern[str]] = {
     "date": re.compile(r"\d{4}\s*年(?:\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?)?|\d{1,2}\s*月\s*\d{1,2}\s*日|[一二三四五六七八九十]+月[一二三四五六七八九十]+日"),
@@ -40,7 +52,9 @@ _QUESTIONS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("count", re.compile(r"哪几|几种|几类|几个方面|几部分|几方面|几项|几条|多少项|多少条|多少种|多少类|一共列了")),
     ("date", re.compile(r"哪天|哪一天|哪日|何时|什么时候|什么时间|哪年|哪一年|几月|几号|哪一届|从哪届|日期|时间点|落款")),
     ("frequency", re.compile(r"(?:多久|多长时间|几天|几个月|几年)[^，。？?]{0,10}(?:一次|一回)|每隔多久|频次|频率|多久开展|多久召开")),
-    ("duration", re.compile(r"多久|多长时间|多少天|几天|几个月|多少个月|几年|期限|时限|多长|期间多长")),
+    ("duration", re.compile(
+        r"多久|多长时间|(?:多少|几)个?(?:小时|分钟|天|日|周|星期|工作日|个月|月)|几年|期限|时限|多长|期间多长"
+    )),
     ("money", re.compile(r"多少钱|金额|多少元|多少万|多少亿|费率|经费.{0,4}多少|资金.{0,4}多少|预算.{0,6}多少")),
     ("percent", re.compile(r"百分之几|比例是多少|占比|多少个百分点|增长多少|率.{0,3}多少|多少%")),
     ("quantity", re.compile(r"多少|几(?:项|条|个|次|种|类|件|名|人|所|批|份|门|位|级|轮|处|家)")),
@@ -49,16 +63,30 @@ _QUESTIONS: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 
 
+_ASKED_MEASURE = re.compile(rf"(?:多少|几)(?:个)?({_MEASURE})")
+
+
 @dataclass(frozen=True)
 class AskedFact:
     kind: str  # count | date | duration | frequency | money | percent | quantity | person | body
+    measure: str = ""  # the measure word a quantity is asked in (多少名 → 名); "" when any will do
 
     def stated_in(self, text: str) -> bool:
         """Whether ``text`` writes out a value of this kind (a redacted ``*`` is not a value). A count is
-        stated by a number of items or by enumerated items; "when" is answered by a date or a time limit."""
+        stated by a number of items or by enumerated items; "when" is answered by a date or a time limit;
+        a quantity asked in a measure word (多少名, 几轮) by a figure in that measure."""
         if self.kind == "date" and _PATTERNS["duration"].search(text):
             return True
+        if self.kind == "quantity" and self.measure:
+            return bool(_quantity_in(self.measure).search(text))
         return bool(_PATTERNS[self.kind].search(text))
+
+
+@lru_cache(maxsize=64)
+def _quantity_in(measure: str) -> re.Pattern[str]:
+    same = next((group for group in _SAME_MEASURE if measure in group), frozenset((measure,)))
+    words = "|".join(sorted(same | {"个"}, key=len, reverse=True))
+    return re.compile(rf"{_ORDINAL}{_NUM}\s*(?:余|多)?\s*(?:{words})")
 
 
 def fact_question_spans(question: str) -> list[tuple[int, int]]:
@@ -70,5 +98,9 @@ def fact_question_spans(question: str) -> list[tuple[int, int]]:
 def asked_fact(question: str) -> AskedFact | None:
     for kind, pattern in _QUESTIONS:
         if pattern.search(question):
-            return AskedFact(kind)
+            if kind != "quantity":
+                return AskedFact(kind)
+            asked = _ASKED_MEASURE.search(question)
+            measure = asked.group(1) if asked else ""
+            return AskedFact(kind, "" if measure == "个" else measure)
     return None

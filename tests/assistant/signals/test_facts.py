@@ -61,3 +61,27 @@ def test_an_ordinal_numbers_one_thing_and_states_no_quantity_or_count() -> None:
         assert not fact.stated_in("第二十五条 中小学教师和职业学校教师享受教龄津贴和其他津贴")
         assert not fact.stated_in("第三次会议审议通过")
     assert how_much.stated_in("共修缮12项") and how_many.stated_in("教师享有下列3项权利")
+
+
+def test_a_quantity_asked_in_a_measure_word_is_stated_in_that_measure() -> None:
+    """"问责了多少人" is not answered by "一届任期内": the figure must count what was asked about."""
+    people = asked_fact("学校纪委问责了多少人？")
+    rounds = asked_fact("中央巡视一年几轮？")
+    area = asked_fact("办公用房的面积标准是多少平方米？")
+    assert people is not None and rounds is not None and area is not None
+    assert people.stated_in("共问责处级干部3名") and people.stated_in("问责12人")
+    assert not people.stated_in("整改项目12项")
+    assert rounds.stated_in("每年开展两轮巡视") and not rounds.stated_in("一届任期内全面巡视")
+    assert area.stated_in("不超过18平方米") and not area.stated_in("围墙18米")
+
+
+def test_the_general_measure_word_fits_any_figure() -> None:
+    left = asked_fact("还剩几个项目没整改完？")
+    assert left is not None and left.kind == "quantity"
+    assert left.stated_in("尚有3项未完成") and left.stated_in("尚有3个项目未完成")
+
+
+@pytest.mark.parametrize("question", ["每天锻炼不少于几小时？", "会议开多少分钟？", "要提前多少天申请？", "学习几周？"])
+def test_how_many_hours_days_or_weeks_asks_for_a_duration(question: str) -> None:
+    fact = asked_fact(question)
+    assert fact is not None and fact.kind == "duration"
