@@ -39,7 +39,8 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
     "money": re.compile(_NUM + r"\s*(?:万|亿)?元"),
     "percent": re.compile(_NUM + r"\s*[%％]|百分之" + _NUM),
     # An ordinal (第八条, 第三次) numbers one thing: it states no quantity or count.
-    "quantity": re.compile(_ORDINAL + _NUM + rf"\s*(?:余|多)?\s*[{_UNIT_WORDS}]"),
+    # 1000万人, 12项, 90%: a plain 多少 is answered by any written figure, a share included.
+    "quantity": re.compile(_ORDINAL + _NUM + rf"\s*(?:余|多)?\s*(?:万|亿)?\s*(?:[{_UNIT_WORDS}]|[%％])|百分之" + _NUM),
     "count": re.compile(
         rf"{_ORDINAL}{_NUM}\s*(?:余|多)?\s*[项条种类个方面部分]|(?:[（(][一二三四五六七八九十\d]{{1,2}}[)）]|[一二三四五六七八九十]+是)"
     ),
@@ -86,7 +87,7 @@ class AskedFact:
 def _quantity_in(measure: str) -> re.Pattern[str]:
     same = next((group for group in _SAME_MEASURE if measure in group), frozenset((measure,)))
     words = "|".join(sorted(same | {"个"}, key=len, reverse=True))
-    return re.compile(rf"{_ORDINAL}{_NUM}\s*(?:余|多)?\s*(?:{words})")
+    return re.compile(rf"{_ORDINAL}{_NUM}\s*(?:余|多)?\s*(?:万|亿)?\s*(?:{words})")
 
 
 def fact_question_spans(question: str) -> list[tuple[int, int]]:

@@ -63,6 +63,14 @@ def test_an_ordinal_numbers_one_thing_and_states_no_quantity_or_count() -> None:
     assert how_much.stated_in("共修缮12项") and how_many.stated_in("教师享有下列3项权利")
 
 
+def test_a_plain_how_many_is_answered_by_any_written_figure() -> None:
+    """Millions of people and a share are figures too ("超过1170万人", "90%以上")."""
+    how_many = asked_fact("预计当年高校毕业生有多少？")
+    assert how_many is not None and how_many.kind == "quantity"
+    assert how_many.stated_in("预计今年高校毕业生超过1170万人") and how_many.stated_in("提高到90%以上")
+    assert not how_many.stated_in("高校毕业生就业工作")
+
+
 def test_a_quantity_asked_in_a_measure_word_is_stated_in_that_measure() -> None:
     """"问责了多少人" is not answered by "一届任期内": the figure must count what was asked about."""
     people = asked_fact("学校纪委问责了多少人？")
