@@ -84,7 +84,8 @@ def _first_batch(split: dict) -> dict:
 
 
 def test_the_first_batch_is_the_one_drawn_before_any_extension() -> None:
-    """241 questions and 98 measures (g-/r-/m- ids) drawn with seed 20261201, as committed before the b- batch."""
+    """241 questions and 98 measures (g-/r-/m- ids) drawn with seed 20261201, as committed before the b- batch;
+    the later batches (b-, then c-/n-) each have their own seed."""
     committed = json.loads(SPLIT.read_text(encoding="utf-8"))
     assert committed["seed"] == SEED
     first = _first_batch(committed)
@@ -96,12 +97,18 @@ def test_the_first_batch_is_the_one_drawn_before_any_extension() -> None:
         for r in read_jsonl(QUESTIONS)
         if str(r["id"]) in first["questions"]["tune"] | first["questions"]["test"]
     ]
-    alone = make_split(SEED, old, read_jsonl(MEASURES))  # the draw made when only these existed
+    old_measures = [
+        r for r in read_jsonl(MEASURES) if str(r["id"]) in first["measures"]["tune"] | first["measures"]["test"]
+    ]
+    alone = make_split(SEED, old, old_measures)  # the draw made when only these existed
     assert {
         what: {p: set(ids) for p, ids in alone[what].items()} for what in ("questions", "measures")
     } == first
-    assert [b["seed"] for b in committed["batches"]] == [20261202]
+    assert [b["seed"] for b in committed["batches"]] == [20261202, 20261203]
     assert all(i.startswith("b-") for ids in committed["batches"][0]["questions"].values() for i in ids)
+    third = committed["batches"][1]
+    assert all(i.startswith("c-") for ids in third["questions"].values() for i in ids)
+    assert all(i.startswith("n-") for ids in third["measures"].values() for i in ids)
 
 
 def test_extending_keeps_every_assignment_and_refuses_to_redraw() -> None:
