@@ -26,6 +26,7 @@ FEATURES: tuple[str, ...] = (
     # does not state at all (a figure, a frequency, a body)
     "gap_to_top",  # similarity of the closest span minus this span's
     "top_conflicted",  # the closest span is another one and conflicts with the measure
+    "unknown",  # share of the measure's content words that no indexed document uses
 )
 
 
@@ -43,6 +44,7 @@ def span_features(signals: Sequence[Signals]) -> list[dict[str, float]]:
             "conflicts": float(len(sig.conflicts)),
             "gap_to_top": top.similarity - sig.similarity,
             "top_conflicted": float(bool(top.conflicts) and top is not sig),
+            "unknown": sig.unknown,
         }
         for sig in signals
     ]

@@ -78,6 +78,7 @@ class Signals:
     conflicts: tuple[Conflict, ...] = ()
     missing: tuple[str, ...] = ()  # distinctive measure words the span does not have
     probability: float = 0.0  # the verdict model's probability that the span states the measure
+    unknown: float = 0.0  # share of the measure's content words no indexed document uses
 
     @property
     def unsupported(self) -> tuple[Conflict, ...]:

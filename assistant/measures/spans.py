@@ -78,6 +78,13 @@ class SpanReader:
             words[w] = 1.0 if idf >= unseen - 1e-9 else min(max(idf, 1.0), 8.0)
         return words
 
+    def unknown_share(self, measure: str) -> float:
+        """Share of the measure's content words that no indexed document uses: a topic the reports never
+        name (食品安全 in a library without it) leaves the rest of the measure to match something else."""
+        words = self.content_words(measure)
+        unseen = self.idf("\x00")
+        return sum(self.idf(w) >= unseen - 1e-9 for w in words) / len(words) if words else 0.0
+
     def content_bigrams(self, measure: str) -> set[str]:
         """Character bigrams inside runs of content words (filler words and punctuation break a run)."""
         plain = NUMBER.sub(" ", FREQUENCY_ONCE.sub(" ", FREQUENCY.sub(" ", measure)))
@@ -156,12 +163,13 @@ class SpanReader:
         ranked = sorted(range(len(spans)), key=lambda i: -(0.35 * lexical[i][0] + 0.15 * lexical[i][1] + 0.3 * lexical[i][2]))
         embedded = ranked[: self.embed_top]
         cosines = dict(zip(embedded, self._cosines(measure, [spans[i].focus for i in embedded]), strict=True))
+        unknown = self.unknown_share(measure)
         out = []
         for i, (cov, compact, big, missing) in enumerate(lexical):
             cos = cosines.get(i, 0.0)
             cos_part = min(max((cos - 0.25) / 0.5, 0.0), 1.0)
             similarity = 0.35 * cov + 0.15 * compact + 0.3 * big + 0.2 * cos_part
-            out.append(Signals(cov, compact, big, cos, similarity, (), missing))
+            out.append(Signals(cov, compact, big, cos, similarity, (), missing, unknown=unknown))
         return out
 
     def _cosines(self, measure: str, spans: list[tuple[str, ...]]) -> list[float]:
