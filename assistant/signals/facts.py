@@ -60,22 +60,30 @@ _QUESTIONS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("percent", re.compile(r"百分之几|比例是多少|占比|多少个百分点|增长多少|率.{0,3}多少|多少%")),
     ("quantity", re.compile(r"多少|几(?:项|条|个|次|种|类|件|名|人|所|批|份|门|位|级|轮|处|家)")),
     ("person", re.compile(r"是谁|哪位|谁来|谁担任|由谁|哪些人|什么人")),
-    ("body", re.compile(r"向哪|哪个部门|哪些部门|哪里|什么部门|哪个机关|哪个单位|哪些单位|由哪")),
+    ("body", re.compile(r"向哪|哪个部门|哪些部门|哪里|什么部门|哪个机关|哪个单位|哪些单位|由哪|哪一?级")),
 )
 
 
 _ASKED_MEASURE = re.compile(rf"(?:多少|几)(?:个)?({_MEASURE})")
+# How fine a date is asked: 哪天 wants the day (a bare 2021年 does not say it), 几月 the month.
+_ASKED_DAY = re.compile(r"哪天|哪一天|哪日|几号|几月几日|哪月哪日")
+_ASKED_MONTH = re.compile(r"几月|哪个月|哪月")
+_DAY = re.compile(r"\d{1,2}\s*月\s*\d{1,2}\s*[日号]|[一二三四五六七八九十]+月[一二三四五六七八九十]+[日号]")
+_MONTH = re.compile(r"(?<![*＊])\s*(?:\d{1,2}|[一二三四五六七八九十]{1,2})\s*月(?!份?[*＊])")
 
 
 @dataclass(frozen=True)
 class AskedFact:
     kind: str  # count | date | duration | frequency | money | percent | quantity | person | body
-    measure: str = ""  # the measure word a quantity is asked in (多少名 → 名); "" when any will do
+    # what a quantity is asked in (多少名 → 名) or how fine a date (哪天 → 日, 几月 → 月); "" when any will do
+    measure: str = ""
 
     def stated_in(self, text: str) -> bool:
         """Whether ``text`` writes out a value of this kind (a redacted ``*`` is not a value). A count is
         stated by a number of items or by enumerated items; "when" is answered by a date or a time limit;
         a quantity asked in a measure word (多少名, 几轮) by a figure in that measure."""
+        if self.kind == "date" and self.measure:
+            return bool((_DAY if self.measure == "日" else _MONTH).search(text))
         if self.kind == "date" and _PATTERNS["duration"].search(text):
             return True
         if self.kind == "quantity" and self.measure:
@@ -99,6 +107,8 @@ def fact_question_spans(question: str) -> list[tuple[int, int]]:
 def asked_fact(question: str) -> AskedFact | None:
     for kind, pattern in _QUESTIONS:
         if pattern.search(question):
+            if kind == "date":
+                return AskedFact(kind, "日" if _ASKED_DAY.search(question) else "月" if _ASKED_MONTH.search(question) else "")
             if kind != "quantity":
                 return AskedFact(kind)
             asked = _ASKED_MEASURE.search(question)

@@ -33,7 +33,8 @@ def test_a_redacted_value_is_not_a_stated_value() -> None:
     assert amount.stated_in("教育经费达12.5亿元") and not amount.stated_in("教育经费达*.*亿元")
     when = asked_fact("是哪天进驻的？")
     assert when is not None and when.stated_in("2021年5月8日进驻") and not when.stated_in("*年*月*日进驻")
-    assert when.stated_in("应当在一个月内公开")  # "when" is also answered by a time limit
+    when_at_all = asked_fact("什么时候公开？")
+    assert when_at_all is not None and when_at_all.stated_in("应当在一个月内公开")  # answered by a time limit too
 
 
 def test_a_count_is_stated_by_a_number_or_by_enumerated_items() -> None:
@@ -93,3 +94,20 @@ def test_the_general_measure_word_fits_any_figure() -> None:
 def test_how_many_hours_days_or_weeks_asks_for_a_duration(question: str) -> None:
     fact = asked_fact(question)
     assert fact is not None and fact.kind == "duration"
+
+
+def test_which_day_is_stated_by_a_day_not_by_a_year() -> None:
+    """"哪天召开" is not answered by "2021年召开", nor by a redacted "*月*日"; "什么时候" is answered by either."""
+    day = asked_fact("人才工作会议是哪天召开的？")
+    month = asked_fact("是几月印发的？")
+    when = asked_fact("什么时候公开？")
+    assert day is not None and month is not None and when is not None
+    assert day.stated_in("2021年5月8日召开") and day.stated_in("5月8号召开")
+    assert not day.stated_in("2021年召开") and not day.stated_in("*月*日至*日")
+    assert month.stated_in("2021年5月印发") and not month.stated_in("2021年印发")
+    assert when.stated_in("2021年召开") and when.stated_in("反馈后一个月内")
+
+
+def test_which_level_asks_for_a_body() -> None:
+    level = asked_fact("年度任务安排要报哪一级党组织备案？")
+    assert level is not None and level.kind == "body"
