@@ -41,8 +41,10 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
     # An ordinal (第八条, 第三次) numbers one thing: it states no quantity or count.
     # 1000万人, 12项, 90%: a plain 多少 is answered by any written figure, a share included.
     "quantity": re.compile(_ORDINAL + _NUM + rf"\s*(?:余|多)?\s*(?:万|亿)?\s*(?:[{_UNIT_WORDS}]|[%％])|百分之" + _NUM),
+    # a number of items, enumerated items, or three or more named in a row (党风廉政建设、意识形态工作、基层党建工作)
     "count": re.compile(
         rf"{_ORDINAL}{_NUM}\s*(?:余|多)?\s*[项条种类个方面部分]|(?:[（(][一二三四五六七八九十\d]{{1,2}}[)）]|[一二三四五六七八九十]+是)"
+        r"|[^、，。；：\s]{2,}、[^、，。；：\s]{2,}、[^、，。；：\s]{2,}"
     ),
     "person": re.compile(r"书记|校长|组长|主任|局长|厅长|部长|处长|院长|负责人|领导|同志|委员"),
     "body": re.compile(r"部门|机关|机构|委员会|政府|法院|检察院|组织部|纪委|监委|办公室|中心|小组|党组|党委"),

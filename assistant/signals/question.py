@@ -149,6 +149,19 @@ def _only_form(word: str) -> bool:
     return not rest
 
 
+# A question that asks something of its own (怎么样, 哪些, 吗): it does not inherit what the earlier one asked.
+_OWN_QUESTION = re.compile(r"什么|怎么|怎样|如何|哪|谁|几|多少|多久|多长|吗|是否|有没有|能不能|可不可以|要不要")
+
+
+def _asked_fact(current: str, context: str) -> AskedFact | None:
+    """The fact the question asks for; an elliptical follow-up ("那记过呢？") asks what the earlier
+    question asked, one with its own question words ("那慕课平台上的情况怎么样？") does not."""
+    fact = asked_fact(current)
+    if fact is not None or not context or _OWN_QUESTION.search(current):
+        return fact
+    return asked_fact(context)
+
+
 def analyse(question: str, idf: Callable[[str], float], history: Sequence[str] = ()) -> QuestionAnalysis:
     """The question's terms and form; a follow-up's earlier question adds its terms at half weight."""
     current, context = follow_up(question, history)
@@ -168,7 +181,7 @@ def analyse(question: str, idf: Callable[[str], float], history: Sequence[str] =
     return QuestionAnalysis(
         text=question,
         terms=tuple(terms.values()),
-        fact=asked_fact(question),
+        fact=_asked_fact(current, context),
         asks_list=bool(_LIST.search(question)),
         asks_count=bool(_COUNT.search(question)),
         asks_measures=bool(_MEASURES.search(question)) and not _RULES.search(question),

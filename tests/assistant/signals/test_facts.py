@@ -111,3 +111,11 @@ def test_which_day_is_stated_by_a_day_not_by_a_year() -> None:
 def test_which_level_asks_for_a_body() -> None:
     level = asked_fact("年度任务安排要报哪一级党组织备案？")
     assert level is not None and level.kind == "body"
+
+
+def test_three_things_named_in_a_row_state_a_count() -> None:
+    """"统筹党风廉政建设、意识形态工作、基层党建工作等方面考核" answers "统筹哪几方面"; two do not make a list."""
+    count = asked_fact("考核要统筹哪几方面？")
+    assert count is not None and count.kind == "count"
+    assert count.stated_in("统筹党风廉政建设、意识形态工作、基层党建工作等方面考核")
+    assert not count.stated_in("统筹党风廉政建设和意识形态工作")

@@ -52,3 +52,13 @@ def test_a_follow_up_leans_on_the_question_before_it() -> None:
     q = analyse("那对党的领导干部个人呢？", idf, history)
     weights = {t.text: t.weight for t in q.terms}
     assert weights["干部"] > weights["问责"]  # the earlier question counts at half weight
+
+
+def test_an_elliptical_follow_up_asks_what_the_earlier_question_asked() -> None:
+    """"那记大过呢？" after "警告的处分期多长？" still asks for a period; a follow-up that asks its own question
+    ("那慕课平台上的情况怎么样？" after "…各有多少？") does not inherit the earlier question's figure."""
+    earlier = "警告处分的处分期多长？"
+    same = analyse("那记大过呢？", idf, [earlier])
+    assert same.fact is not None and same.fact.kind == "duration"
+    own = analyse("那思政课放到慕课平台上的情况怎么样？", idf, ["校领导听思政课、讲思政课各有多少？"])
+    assert own.fact is None
