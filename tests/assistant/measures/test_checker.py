@@ -104,6 +104,8 @@ def variant_results(corpus_workspace: Workspace) -> dict[str, MeasureResult]:
 
 # Known misses of the current verdict model, kept as failing expectations (strict: a fix makes them pass).
 KNOWN_MISSES = {
+    "words scattered over two sentences": "borderline: the verdict model retrained with batch 3 and the 已/筹备 status "
+                                          "rule gives the 师德大讲堂 span p=0.81 (threshold 0.75) and calls it exists",
     "group of people against a post: 校领导": "校领导 is a post (family 人) and 中层干部 a group (family 人群): "
                                           "families do not compete, so no conflict is found",
 }
@@ -193,3 +195,22 @@ def test_a_topic_no_document_names_is_a_signal_of_its_own(corpus_workspace: Work
     (real,) = check_measures(corpus_workspace, ["帮助和指导幼儿园建立工会"])
     assert nearby.matches and nearby.matches[0].signals.unknown >= 0.4
     assert real.matches and real.matches[0].signals.unknown == 0.0
+
+
+def test_a_measure_said_done_is_not_the_one_being_prepared(corpus_workspace: Workspace) -> None:
+    """南开's report says the 院长培训班 is 正在筹备 and the 人才工作会议 积极筹备召开: a measure saying they were
+    held (已举办, 已召开) contradicts it; the 党委书记培训班, which was held, still matches."""
+    held, prepared, done = check_measures(
+        corpus_workspace, ["已召开学校人才工作会议，明确人才队伍总体规划", "已举办院长培训班", "已举办党委书记培训班"]
+    )
+    for result in (held, prepared):
+        assert not result.exists
+        assert any(c.kind == "status" for m in result.matches[:1] for c in m.signals.conflicts), result.explanation
+    assert done.exists
+
+
+@pytest.mark.xfail(strict=True, reason="the report's 下一步 section plans 召开学校人才工作会议 without 筹备 or 将: "
+                                       "the section, not the sentence, says it is not done yet")
+def test_a_plan_in_the_next_steps_section_is_not_done(corpus_workspace: Workspace) -> None:
+    (held,) = check_measures(corpus_workspace, ["已召开学校人才工作会议"])
+    assert not held.exists
