@@ -89,6 +89,7 @@ ROLE_SUFFIX = re.compile(r"(书记|副书记|主任|局长|处长|部长|科长|
 PERSON = "人"
 ROLE = re.compile(
     r"副?(?:书记|校长|院长|局长|厅长|处长|部长|科长|主任|组长|主席)|(?:校|院|局|厅|州|县|市)领导|班子成员"
+    r"|(?<=[委组])(?:委员|常委)(?!会)"  # 纪委委员, 党委常委: a member of the body is a post
 )
 # Groups of people a measure is done by or for (中层干部, 一线教师, 辅导员): one group is not another, even
 # where every other word of the sentence agrees.

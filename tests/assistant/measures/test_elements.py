@@ -50,6 +50,9 @@ def test_posts_keep_their_body() -> None:
     ]
     assert [r.name for r in extract_roles("党委书记任组长、校长任副组长")] == ["党委书记", "组长", "校长", "副组长"]
     assert [r.name for r in extract_roles("坚持党组织领导的校长负责制")] == []
+    # a member of a body is a post; the body itself (委员会, 常委会) is not
+    assert [r.name for r in extract_roles("派出由纪委委员带队的检查组")] == ["纪委委员"]
+    assert extract_roles("成立纪律检查委员会，党委常委会研究") == []
 
 
 def test_org_matching_tolerates_qualifiers_but_not_another_body() -> None:
@@ -105,6 +108,8 @@ def test_scope_negation_and_direction_elements() -> None:
         ("监察室主任出席党委常委会会议", "纪委书记作为会议监督员出席党委常委会会议、监察室主任作为会议监督员出席校长办公会议。",
          {"person"}),
         ("由校长担任领导小组组长", "党委书记担任巡视工作领导小组组长。", {"person"}),
+        ("由校领导带队的检查组开展实地检查", "派出由纪委委员带队的10个检查组开展实地检查。", {"person"}),
+        ("由纪委委员带队的检查组开展实地检查", "派出由纪委委员带队的10个检查组开展实地检查。", set()),
         ("民族班由民考普调整为民考民", "将民族班由“民考民”调整为“民考普”。", {"action"}),
         ("借调人员已全部退回原单位", "借调人员全部返回原单位工作。", set()),
         # a 所有 about something else does not support 全部
