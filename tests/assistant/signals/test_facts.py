@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.signals.facts import asked_fact
+from assistant.signals.facts import AskedFact, asked_fact
+
+
+def asked(question: str) -> AskedFact:
+    """The fact ``question`` asks for; every question here asks for one."""
+    fact = asked_fact(question)
+    assert fact is not None, question
+    return fact
 
 
 @pytest.mark.parametrize(
@@ -66,18 +73,16 @@ def test_an_ordinal_numbers_one_thing_and_states_no_quantity_or_count() -> None:
 
 def test_a_plain_how_many_is_answered_by_any_written_figure() -> None:
     """Millions of people and a share are figures too ("超过1170万人", "90%以上")."""
-    how_many = asked_fact("预计当年高校毕业生有多少？")
-    assert how_many is not None and how_many.kind == "quantity"
+    how_many = asked("预计当年高校毕业生有多少？")
+    assert how_many.kind == "quantity"
     assert how_many.stated_in("预计今年高校毕业生超过1170万人") and how_many.stated_in("提高到90%以上")
     assert not how_many.stated_in("高校毕业生就业工作")
 
 
 def test_a_quantity_asked_in_a_measure_word_is_stated_in_that_measure() -> None:
     """"问责了多少人" is not answered by "一届任期内": the figure must count what was asked about."""
-    people = asked_fact("学校纪委问责了多少人？")
-    rounds = asked_fact("中央巡视一年几轮？")
-    area = asked_fact("办公用房的面积标准是多少平方米？")
-    assert people is not None and rounds is not None and area is not None
+    people, rounds = asked("学校纪委问责了多少人？"), asked("中央巡视一年几轮？")
+    area = asked("办公用房的面积标准是多少平方米？")
     assert people.stated_in("共问责处级干部3名") and people.stated_in("问责12人")
     assert not people.stated_in("整改项目12项")
     assert rounds.stated_in("每年开展两轮巡视") and not rounds.stated_in("一届任期内全面巡视")
@@ -85,23 +90,19 @@ def test_a_quantity_asked_in_a_measure_word_is_stated_in_that_measure() -> None:
 
 
 def test_the_general_measure_word_fits_any_figure() -> None:
-    left = asked_fact("还剩几个项目没整改完？")
-    assert left is not None and left.kind == "quantity"
+    left = asked("还剩几个项目没整改完？")
+    assert left.kind == "quantity"
     assert left.stated_in("尚有3项未完成") and left.stated_in("尚有3个项目未完成")
 
 
 @pytest.mark.parametrize("question", ["每天锻炼不少于几小时？", "会议开多少分钟？", "要提前多少天申请？", "学习几周？"])
 def test_how_many_hours_days_or_weeks_asks_for_a_duration(question: str) -> None:
-    fact = asked_fact(question)
-    assert fact is not None and fact.kind == "duration"
+    assert asked(question).kind == "duration"
 
 
 def test_which_day_is_stated_by_a_day_not_by_a_year() -> None:
     """"哪天召开" is not answered by "2021年召开", nor by a redacted "*月*日"; "什么时候" is answered by either."""
-    day = asked_fact("人才工作会议是哪天召开的？")
-    month = asked_fact("是几月印发的？")
-    when = asked_fact("什么时候公开？")
-    assert day is not None and month is not None and when is not None
+    day, month, when = asked("人才工作会议是哪天召开的？"), asked("是几月印发的？"), asked("什么时候公开？")
     assert day.stated_in("2021年5月8日召开") and day.stated_in("5月8号召开")
     assert not day.stated_in("2021年召开") and not day.stated_in("*月*日至*日")
     assert month.stated_in("2021年5月印发") and not month.stated_in("2021年印发")
@@ -109,13 +110,12 @@ def test_which_day_is_stated_by_a_day_not_by_a_year() -> None:
 
 
 def test_which_level_asks_for_a_body() -> None:
-    level = asked_fact("年度任务安排要报哪一级党组织备案？")
-    assert level is not None and level.kind == "body"
+    assert asked("年度任务安排要报哪一级党组织备案？").kind == "body"
 
 
 def test_three_things_named_in_a_row_state_a_count() -> None:
     """"统筹党风廉政建设、意识形态工作、基层党建工作等方面考核" answers "统筹哪几方面"; two do not make a list."""
-    count = asked_fact("考核要统筹哪几方面？")
-    assert count is not None and count.kind == "count"
+    count = asked("考核要统筹哪几方面？")
+    assert count.kind == "count"
     assert count.stated_in("统筹党风廉政建设、意识形态工作、基层党建工作等方面考核")
     assert not count.stated_in("统筹党风廉政建设和意识形态工作")
