@@ -71,7 +71,7 @@ _ASKED_MEASURE = re.compile(rf"(?:多少|几)(?:个)?({_MEASURE})")
 _ASKED_DAY = re.compile(r"哪天|哪一天|哪日|几号|几月几日|哪月哪日")
 _ASKED_MONTH = re.compile(r"几月|哪个月|哪月")
 _DAY = re.compile(r"\d{1,2}\s*月\s*\d{1,2}\s*[日号]|[一二三四五六七八九十]+月[一二三四五六七八九十]+[日号]")
-_MONTH = re.compile(r"(?<![*＊])\s*(?:\d{1,2}|[一二三四五六七八九十]{1,2})\s*月(?!份?[*＊])")
+_MONTH = re.compile(r"(?:\d{1,2}|[一二三四五六七八九十]{1,2})\s*月")  # 2021年5月, 5月*日: the month is given
 
 
 @dataclass(frozen=True)

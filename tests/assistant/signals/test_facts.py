@@ -105,7 +105,8 @@ def test_which_day_is_stated_by_a_day_not_by_a_year() -> None:
     day, month, when = asked("人才工作会议是哪天召开的？"), asked("是几月印发的？"), asked("什么时候公开？")
     assert day.stated_in("2021年5月8日召开") and day.stated_in("5月8号召开")
     assert not day.stated_in("2021年召开") and not day.stated_in("*月*日至*日")
-    assert month.stated_in("2021年5月印发") and not month.stated_in("2021年印发")
+    assert month.stated_in("2021年5月印发") and month.stated_in("5月*日印发") and not month.stated_in("2021年印发")
+    assert not month.stated_in("*月*日印发") and not month.stated_in("三个月内印发")
     assert when.stated_in("2021年召开") and when.stated_in("反馈后一个月内")
 
 
