@@ -135,10 +135,16 @@ def content_words(text: str) -> list[tuple[str, str]]:
             continue
         if len(w) < 2 and not w.isdigit():
             continue
-        if any(a <= start and end <= b for a, b in form) or _only_form(w):
+        if any(a <= start and end <= b for a, b in form) or _only_form(w) or _points_to_a_place(w):
             continue
         words.append((w, tag))
     return words
+
+
+def _points_to_a_place(word: str) -> bool:
+    """局里, 校里, 县里: one character naming a kind of place and the locative 里 point at "our" place the way
+    这里 does; the documents name it (教育局, 我局), never so. (A unit of length, 公里, is a measure word.)"""
+    return len(word) == 2 and word.endswith("里") and word != "公里"
 
 
 def _only_form(word: str) -> bool:

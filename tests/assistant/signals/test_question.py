@@ -62,3 +62,10 @@ def test_an_elliptical_follow_up_asks_what_the_earlier_question_asked() -> None:
     assert same.fact is not None and same.fact.kind == "duration"
     own = analyse("那思政课放到慕课平台上的情况怎么样？", idf, ["校领导听思政课、讲思政课各有多少？"])
     assert own.fact is None
+
+
+def test_a_place_named_by_pointing_is_not_a_topic() -> None:
+    """局里/校里 point at the staff's own unit as 这里 does; no document calls the bureau 局里, so as a
+    required term it would refuse every question a clerk asks that way."""
+    q = analyse("局里这次在安全方面做了哪些整改？", idf)
+    assert {t.text for t in q.terms} == {"安全"}
