@@ -32,6 +32,8 @@ _COUNT = re.compile(r"多少(?:项|条|个|次|种|类|件|名|所|批|份)|几(
 _MEASURES = re.compile(r"整改|措施|举措|做了|做法|怎么抓|怎么做|如何做|采取|落实|推进")
 _RULES = re.compile(r"规定|条例|法律|法规|准则|办法|细则|第.{1,4}条|处分|处理|责任|要求|应当|可以|不得|能不能|允许")
 _COMPARE = re.compile(r"分别|各自|异同|区别|不同|相同|比较|对比|两份|两个|都")
+# Words that say what the question is about (涉及财务管理, 有关保密): they frame the topic, never name it.
+_ABOUT = re.compile(r"涉及|有关|关于|针对|围绕|关乎|相关")
 # The frame around a count or a length ("分为几种", "一共有多少项", "由哪几部分组成", "多长时间") and a
 # yes-no verb ("算不算", "要不要"): the documents answer with the items or the figure, not these words.
 _FRAME = re.compile(
@@ -123,7 +125,7 @@ def _tagged(text: str) -> tuple[tuple[str, str], ...]:
 def content_words(text: str) -> list[tuple[str, str]]:
     """(word, tag) of the words of ``text`` that can name a topic. Words inside the question's form
     (哪些…措施, 怎么整改, 多少项) say what kind of answer is wanted, not what it is about."""
-    form = [m.span() for pattern in (_LIST, _COUNT, _MEASURES, _COMPARE, _FRAME) for m in pattern.finditer(text)]
+    form = [m.span() for pattern in (_LIST, _COUNT, _MEASURES, _COMPARE, _FRAME, _ABOUT) for m in pattern.finditer(text)]
     form += fact_question_spans(text)
     words = []
     position = 0

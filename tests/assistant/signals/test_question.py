@@ -33,6 +33,12 @@ def test_a_compound_weighs_no_more_than_its_rarest_part() -> None:
     assert q.asks_list and {t.text for t in q.key_terms} == {"财务管理", "财务"}
 
 
+def test_words_that_say_what_a_question_is_about_are_not_its_topic() -> None:
+    """"涉及", "有关", "针对" frame the topic: a small library that never says 涉及 still answers the question."""
+    assert {t.text for t in analyse("哪些整改措施涉及财务管理？", idf).terms} == {"财务管理", "财务", "管理"}
+    assert not {"有关", "涉及", "针对"} & {t.text for t in analyse("针对保密工作有关问题", idf).terms}
+
+
 def test_coverage_is_the_share_of_term_weight_found() -> None:
     q = analyse("保密承诺书签了吗", idf)
     assert q.coverage("组织干部职工签订保密承诺书") > q.coverage("开展保密自查") > 0
