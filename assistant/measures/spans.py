@@ -78,10 +78,9 @@ class SpanReader:
             words[w] = 1.0 if idf >= unseen - 1e-9 else min(max(idf, 1.0), 8.0)
         return words
 
-    def unknown_share(self, measure: str) -> float:
-        """Share of the measure's content words that no indexed document uses: a topic the reports never
+    def unknown_share(self, words: dict[str, float]) -> float:
+        """Share of the measure's content ``words`` that no indexed document uses: a topic the reports never
         name (食品安全 in a library without it) leaves the rest of the measure to match something else."""
-        words = self.content_words(measure)
         unseen = self.idf("\x00")
         return sum(self.idf(w) >= unseen - 1e-9 for w in words) / len(words) if words else 0.0
 
@@ -163,7 +162,7 @@ class SpanReader:
         ranked = sorted(range(len(spans)), key=lambda i: -(0.35 * lexical[i][0] + 0.15 * lexical[i][1] + 0.3 * lexical[i][2]))
         embedded = ranked[: self.embed_top]
         cosines = dict(zip(embedded, self._cosines(measure, [spans[i].focus for i in embedded]), strict=True))
-        unknown = self.unknown_share(measure)
+        unknown = self.unknown_share(words)
         out = []
         for i, (cov, compact, big, missing) in enumerate(lexical):
             cos = cosines.get(i, 0.0)
