@@ -25,8 +25,8 @@ _MEASURE_WORDS = sorted(
     reverse=True,
 )
 _MEASURE = "|".join(_MEASURE_WORDS)
-# Measure words that count the same things: people are counted in 人, 名 or 位.
-_SAME_MEASURE = (frozenset("人名位"),)
+# People are counted in 人, 名 or 位 alike.
+_PEOPLE = frozenset("人名位")
 
 _PATTERNS: dict[str, re.Pattern[str]] = {
     "date": re.compile(r"\d{4}\s*年(?:\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?)?|\d{1,2}\s*月\s*\d{1,2}\s*日|[一二三四五六七八九十]+月[一二三四五六七八九十]+日"),
@@ -95,8 +95,8 @@ class AskedFact:
 
 @lru_cache(maxsize=64)
 def _quantity_in(measure: str) -> re.Pattern[str]:
-    same = next((group for group in _SAME_MEASURE if measure in group), frozenset((measure,)))
-    words = "|".join(sorted(same | {"个"}, key=len, reverse=True))
+    same = _PEOPLE if measure in _PEOPLE else {measure}
+    words = "|".join(sorted({*same, "个"}, key=len, reverse=True))
     return re.compile(rf"{_ORDINAL}{_NUM}\s*(?:余|多)?\s*(?:万|亿)?\s*(?:{words})")
 
 

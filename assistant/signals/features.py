@@ -67,7 +67,8 @@ def passage_features(q: QuestionAnalysis, passage: Passage, rank: int, cosine: f
     fact_sentence = max(
         (q.coverage(s) for s in text_sentences if q.fact is not None and q.fact.stated_in(s)), default=0.0
     )
-    if q.fact is not None and q.fact.stated_in(text):
+    stated = q.fact is not None and q.fact.stated_in(text)
+    if q.fact is not None and stated:
         # stated in the passage but not in the sentence that names the topic (a figure in the next
         # sentence): weaker evidence, still evidence. A count is different: its value is the list of
         # items, which by nature runs over several sentences after the one that names the topic.
@@ -91,7 +92,7 @@ def passage_features(q: QuestionAnalysis, passage: Passage, rank: int, cosine: f
         "cover_title": q.coverage(chunk.title),
         "missing_weight": missing,
         "fact_asked": float(q.fact is not None),
-        "fact_stated": float(q.fact is not None and q.fact.stated_in(text)),
+        "fact_stated": float(stated),
         "fact_sentence": fact_sentence,
         "report": float(report),
         "regulation": float(regulation),
