@@ -14,6 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from sklearn.metrics import roc_auc_score
+
 from assistant.evaluation.data import Question, covers_gold, load_questions
 from assistant.evaluation.eval_sets import split_file
 from assistant.settings import Settings, enforce_offline_environment, get_settings
@@ -128,17 +130,8 @@ def fit_answerable(oof: Sequence[Example], c: float) -> tuple[LogisticModel, dic
     # the threshold trades answering against refusing; the AUC says how well the two are told apart at all
     report = {"questions": len(oof), "unanswerable": labels.count(0), "threshold": threshold,
               "cv_answer_rate": round(answer_rate, 4), "cv_refusal": round(refusal, 4),
-              "cv_auc": round(_auc(held, labels), 4)}
+              "cv_auc": round(float(roc_auc_score(labels, held)), 4)}
     return replace(model, threshold=threshold), report
-
-
-def _auc(scores: Sequence[float], labels: Sequence[int]) -> float:
-    """Probability that an answerable question scores above an unanswerable one (ties count half)."""
-    pos = [s for s, y in zip(scores, labels, strict=True) if y]
-    neg = [s for s, y in zip(scores, labels, strict=True) if not y]
-    if not pos or not neg:
-        return 0.0
-    return sum((p > n) + 0.5 * (p == n) for p in pos for n in neg) / (len(pos) * len(neg))
 
 
 def _selection_scores(oof: Sequence[Example], selection: Selection) -> tuple[float, float, float]:
