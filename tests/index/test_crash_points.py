@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import os
 import re
-import select
+import selectors
 import signal
 import subprocess
 import sys
@@ -128,7 +128,10 @@ class IndexerHost:
         assert self.process.stdin is not None and self.process.stdout is not None
         self.process.stdin.write(json.dumps(job) + "\n")
         self.process.stdin.flush()
-        ready, _, _ = select.select([self.process.stdout], [], [], SUBPROCESS_TIMEOUT)
+        # A selector, not select.select: the test process may hold more than 1024 descriptors by now.
+        with selectors.DefaultSelector() as selector:
+            selector.register(self.process.stdout, selectors.EVENT_READ)
+            ready = selector.select(SUBPROCESS_TIMEOUT)
         assert ready, f"indexer run timed out:\n{self.log.read_text(errors='replace')[-3000:]}"
         line = self.process.stdout.readline()
         assert line, f"indexer host died:\n{self.log.read_text(errors='replace')[-3000:]}"
