@@ -238,15 +238,14 @@ def _copy_chroma(src: Path, dst: Path, collection: str) -> None:
 
 def _drop_collections(folder: Path, names: set[str]) -> None:
     """Remove other builds' collections from the copy through Chroma itself (its schema is not ours)."""
-    from index.store import open_client
+    from index.store import close_client, open_client
 
     client = open_client("embedded", path=folder, fresh=True)
     try:
         for name in names:
             client.delete_collection(name)
     finally:
-        with contextlib.suppress(Exception):
-            client.close()
+        close_client(client)
     db = sqlite3.connect(str(folder / CHROMA_DB))
     try:
         db.execute("VACUUM")  # the dropped collections' pages would otherwise stay in the file

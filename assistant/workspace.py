@@ -319,6 +319,8 @@ class Workspace:
                 self.__dict__.pop(name).close()
         with self._view_lock:
             if self._view is not None:
+                if "vectors" in self._view.__dict__:  # opened on first use (a cached property)
+                    self._view.vectors.close()
                 self._view.lexical.close()
                 self._view.manifest.close()
                 self._view = None

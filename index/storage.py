@@ -86,6 +86,7 @@ class WriterStores:
     manifest: Manifest
 
     def close(self) -> None:
+        self.vectors.close()
         self.lexical.close()
         self.manifest.close()
 

@@ -18,6 +18,7 @@ import chromadb
 import numpy as np
 from chromadb.api import ServerAPI
 from chromadb.api.client import Client as ClientCreator
+from chromadb.api.shared_system_client import SharedSystemClient
 from chromadb.api.types import Documents, EmbeddingFunction
 from chromadb.api.types import Embeddings as ChromaEmbeddings
 from chromadb.config import Settings as ChromaSettings
@@ -94,6 +95,25 @@ def open_client(
     return ClientCreator.from_system(system)
 
 
+def close_client(client: Any) -> None:
+    """Release an embedded client's Chroma system: its database handle and graph files.
+
+    Chroma keeps the latest system of each folder registered for the life of the process, so without this
+    a process that opens many index folders (tests, evaluation, backups) keeps every one's files open
+    until it runs out of descriptors. A system still registered as the folder's current one is forgotten
+    first, so the next client of the folder starts afresh instead of reaching a stopped one. A server
+    client holds no files and is left alone.
+    """
+    system = getattr(getattr(client, "_server", None), "_system", None)
+    if not isinstance(system, System) or not system.settings.is_persistent:
+        return
+    folder = system.settings.persist_directory
+    if SharedSystemClient._identifier_to_system.get(folder) is system:
+        del SharedSystemClient._identifier_to_system[folder]
+        SharedSystemClient._identifier_to_refcount.pop(folder, None)
+    system.stop()
+
+
 logger = logging.getLogger(__name__)
 
 # How many times a query that raced a write is tried (index/store.py VectorStore._query).
@@ -132,6 +152,10 @@ class VectorStore:
         if hnsw.get("ef_search") != SEARCH_EF:  # a collection created before the setting
             collection.modify(configuration={"hnsw": {"ef_search": SEARCH_EF}})
         return collection
+
+    def close(self) -> None:
+        """Release the files of this store's embedded Chroma system; the store is unusable afterwards."""
+        close_client(self._client)
 
     def add(self, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
         for i in range(0, len(chunks), _WRITE_BATCH):

@@ -9,6 +9,7 @@ Chroma server) are in tests/test_index_processes.py and tests/index/test_crash_p
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import signal
 import sqlite3
@@ -287,3 +288,36 @@ def test_an_index_of_the_previous_layout_answers_then_upgrades_keeping_every_doc
     assert not any((root / name).exists() for name in ("lexical.sqlite", "manifest.sqlite", "bm25"))
     names = {c.name for c in open_client("embedded", path=root / "chroma").list_collections()}
     assert "zhenggaitong" not in names
+
+
+# ---------------------------------------------------------------------------------------------
+# Open files: a process that opens many index folders must not keep them all open
+# ---------------------------------------------------------------------------------------------
+def files_open_under(folder: Path) -> list[str]:
+    """What this process holds open inside ``folder`` (Linux: /proc/self/fd)."""
+    held = []
+    for fd in Path("/proc/self/fd").iterdir():
+        with contextlib.suppress(OSError):
+            target = os.readlink(fd)
+            if target.startswith(str(folder)):
+                held.append(target)
+    return held
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc")
+def test_a_closed_workspace_leaves_none_of_its_index_files_open(tmp_path: Path, embeddings: SentenceEmbeddings) -> None:
+    root = tmp_path / "index"
+    ws = make_workspace(root, embeddings)
+    ws.index([write_numbered_reports(tmp_path / "docs", count=3)])
+    assert "保密承诺书" in answer_text(ws.answerer.answer(QUESTION))  # the vectors are open now
+    assert any("/chroma/" in f for f in files_open_under(root))
+
+    ws.close()
+    gc.collect()  # what close() does not release by itself (memory-mapped BM25 arrays) goes with its objects
+    assert files_open_under(root) == []
+
+    again = make_workspace(root, embeddings)  # the folder opens afresh after a close
+    try:
+        assert "保密承诺书" in answer_text(again.answerer.answer(QUESTION))
+    finally:
+        again.close()
