@@ -47,6 +47,8 @@ class Answer:
     removed_citations: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     mode: str = "extractive"
+    # the answerability model's probability that the documents answer the question (refused below its threshold)
+    confidence: float = 0.0
 
     def to_json(self, id: str | None = None) -> dict[str, Any]:
         return {
@@ -58,6 +60,7 @@ class Answer:
             "standalone_question": self.standalone_question,
             "removed_citations": self.removed_citations,
             "mode": self.mode,
+            "confidence": round(self.confidence, 4),
             "timings": {k: round(v, 4) for k, v in self.timings.items()},
         }
 
@@ -158,6 +161,7 @@ class Answerer:
             citations=citations,
             standalone_question=q.text,
             timings={"retrieval": retrieval_seconds, "total": time.perf_counter() - started},
+            confidence=judgement.probability,
         )
 
     def _not_found(
@@ -174,6 +178,7 @@ class Answerer:
             question=question, text=text, found=False, citations=[], related=related,
             standalone_question=q.text,
             timings={"retrieval": retrieval_seconds, "total": time.perf_counter() - started},
+            confidence=judgement.probability,
         )
 
     # -- LLM mode ---------------------------------------------------------------------------------
@@ -200,7 +205,8 @@ class Answerer:
                 if not first_token:
                     first_token = time.perf_counter() - started
                 draft += str(piece.content)
-                yield Answer(question, draft, True, [], standalone_question=q.text, mode="llm")
+                yield Answer(question, draft, True, [], standalone_question=q.text, mode="llm",
+                             confidence=judgement.probability)
                 if time.perf_counter() - started > self.llm_timeout:
                     failure = f"超过 {self.llm_timeout:.0f} 秒未完成"
                     break
@@ -215,10 +221,10 @@ class Answerer:
             note = f"大模型未能生成（{failure or '没有可用的内容'}），以下为原文摘录：\n"
             removed = lead.removed if lead else []
             yield Answer(question, note + text, True, citations, standalone_question=q.text,
-                         removed_citations=removed, timings=timings, mode="llm")
+                         removed_citations=removed, timings=timings, mode="llm", confidence=judgement.probability)
             return
         yield Answer(question, f"{lead.text}\n\n{text}", True, citations, standalone_question=q.text,
-                     removed_citations=lead.removed, timings=timings, mode="llm")
+                     removed_citations=lead.removed, timings=timings, mode="llm", confidence=judgement.probability)
 
     def prompt(self, q: QuestionAnalysis, citations: Sequence[Citation]) -> list[BaseMessage]:
         """Only the selected evidence: each item's sentences about the question, numbered as the answer

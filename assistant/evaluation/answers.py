@@ -1,6 +1,6 @@
 """Answer-level evaluation: are citations valid and on target, and does the assistant refuse honestly?
 
-Definitions (tested in tests/assistant/test_answer_evaluation.py):
+Definitions (tested in tests/assistant/evaluation/test_answers.py):
 - citation validity: the quote occurs in its document's cleaned text exactly at [start, end).
 - citation precision: share of citations, over answered answerable questions, whose cited chunk covers
   one of the question's gold quotes (README coverage rule, same file). A citation of a passage that
@@ -8,6 +8,8 @@ Definitions (tested in tests/assistant/test_answer_evaluation.py):
 - citation recall: share of gold quotes, over answerable questions, covered by some cited chunk.
 - refusal accuracy: share of unanswerable questions answered with found=false.
 - answer rate: share of answerable questions answered with found=true.
+- answerability AUC: the chance that an answerable question gets a higher answerability probability
+  (``Answer.confidence``) than an unanswerable one.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+from sklearn.metrics import roc_auc_score
 
 from assistant.answering import Answer, Answerer
 from assistant.citations import Citation
@@ -32,6 +36,7 @@ class AnswerScore:
     gold_covered: float  # share of the question's gold quotes covered by a cited chunk
     kind: str = ""
     repeated_quotes: int = 0  # citations whose quote another citation of the answer already shows
+    confidence: float = 0.0  # the answerability model's probability (Answer.confidence)
 
 
 def citation_is_valid(citation: Citation, document_texts: Mapping[str, str]) -> bool:
@@ -58,6 +63,7 @@ def score_answer(answer: Answer, question: Question, document_texts: Mapping[str
             if question.gold else 0.0
         ),
         repeated_quotes=len(answer.citations) - len({c.quote for c in answer.citations}),
+        confidence=answer.confidence,
     )
 
 
@@ -74,6 +80,12 @@ def summarise(scores: Sequence[AnswerScore]) -> dict[str, Any]:
         "citation_recall": sum(s.gold_covered for s in answerable) / len(answerable) if answerable else 0.0,
         "answer_rate": sum(s.found for s in answerable) / len(answerable) if answerable else 0.0,
         "refusal_accuracy": sum(not s.found for s in unanswerable) / len(unanswerable) if unanswerable else 1.0,
+        # how well the answerability model tells the two kinds apart, whatever its threshold: steadier than
+        # the answer-rate/refusal pair, which a threshold trades against each other
+        "answerability_auc": (
+            float(roc_auc_score([s.answerable for s in scores], [s.confidence for s in scores]))
+            if answerable and unanswerable else None
+        ),
         "repeated_quotes": sum(s.repeated_quotes for s in scores),
         "recall_by_kind": {
             kind: sum(s.gold_covered for s in answerable if s.kind == kind) / n
@@ -102,6 +114,8 @@ def format_answer_table(summary: Mapping[str, Any]) -> str:
         ("citation recall (gold quotes cited)", f"{summary['citation_recall']:.3f}"),
         ("answer rate (answerable)", f"{summary['answer_rate']:.3f}"),
         ("refusal accuracy (unanswerable)", f"{summary['refusal_accuracy']:.3f}"),
+        ("answerability AUC (any threshold)", "—" if summary.get("answerability_auc") is None
+         else f"{summary['answerability_auc']:.3f}"),
         ("citations", str(summary["citations"])),
         ("quotes shown twice in one answer", str(summary["repeated_quotes"])),
     ]

@@ -46,3 +46,17 @@ def test_summary_counts_refusals_and_answers() -> None:
     assert summary["answer_rate"] == 1.0 and summary["refusal_accuracy"] == 1.0
     worse = summarise([score_answer(wrongly_answered, UNANSWERABLE, texts)])
     assert worse["refusal_accuracy"] == 0.0 and worse["wrongly_answered"] == ["q2"]
+
+
+def test_answerability_auc_ranks_confidences_whatever_the_threshold() -> None:
+    texts = {"通报.txt": DOC_TEXT}
+    sure = Answer("内部审计怎么做的？", "……", True, [], confidence=0.9)
+    doubtful = Answer("内部审计怎么做的？", "资料中未找到……", False, [], confidence=0.4)
+    unsure = Answer("组长是谁？", "资料中未找到……", False, [], confidence=0.3)
+    overconfident = Answer("组长是谁？", "……", True, [], confidence=0.95)
+
+    apart = summarise([score_answer(a, q, texts) for a, q in ((sure, QUESTION), (doubtful, QUESTION), (unsure, UNANSWERABLE))])
+    assert apart["answerability_auc"] == 1.0  # every answerable question above every unanswerable one
+    mixed = summarise([score_answer(a, q, texts) for a, q in ((sure, QUESTION), (overconfident, UNANSWERABLE))])
+    assert mixed["answerability_auc"] == 0.0
+    assert summarise([score_answer(sure, QUESTION, texts)])["answerability_auc"] is None  # one kind only
