@@ -18,7 +18,7 @@ from assistant.signals.relevance import Scored
 # Evidence only: whether a question asks for a value is not itself a reason to refuse it. Nothing that
 # counts on several relevant passages (a mean over the top three): a library of one short report holds
 # one passage that answers, and the judgement must not depend on how much else is indexed.
-ANSWERABLE_FEATURES = ("top", "cover_text", "fact_gap", "missing")
+ANSWERABLE_FEATURES = ("top", "cover_text", "fact_gap", "fact_drop", "missing")
 TOP = 5
 
 
@@ -28,13 +28,18 @@ def question_features(pool: Sequence[Scored]) -> dict[str, float]:
         return dict.fromkeys(ANSWERABLE_FEATURES, 0.0)
     probabilities = [s.probability for s in top]
     fact_asked = top[0].features["fact_asked"]
+    fact_sentence = max(s.features["fact_sentence"] for s in top)
     return {
         "top": probabilities[0],
         "top3": sum(probabilities[:3]) / len(probabilities[:3]),
         "cover_text": max(s.features["cover_text"] for s in top),
         "cover_sentence": max(s.features["cover_sentence"] for s in top),
         "fact_asked": fact_asked,
-        "fact_gap": fact_asked * (1.0 - max(s.features["fact_sentence"] for s in top)),
+        "fact_gap": fact_asked * (1.0 - fact_sentence),
+        # How much less of the question the best sentence that states the fact holds than the best sentence
+        # at all. fact_gap alone also falls with every paraphrased word (签合同 for 签订合同), which the
+        # model then reads as a missing fact; the drop is zero when the best-matching sentence states it.
+        "fact_drop": fact_asked * max(0.0, max(s.features["cover_sentence"] for s in top) - fact_sentence),
         "missing": min(s.features["missing_weight"] for s in top),
     }
 
