@@ -23,6 +23,8 @@ from assistant.vocabulary import has_synonym
 from index.chunking import Chunk
 from index.text import CJK, clauses, sentence_spans
 
+_QUOTE_MARKS = re.compile(r"[《》〈〉“”‘’\"]")
+
 
 def comparable_sentences(text: str) -> list[tuple[int, int]]:
     """Sentence spans with enough Chinese to be a measure (at least four characters)."""
@@ -66,7 +68,7 @@ class SpanReader:
         """Content words of the measure with their weight (idf, bounded so no word dominates)."""
         words: dict[str, float] = {}
         unseen = self.idf("\x00")  # the weight of a word the corpus never uses
-        plain = re.sub(r"[《》〈〉“”\"]", " ", measure)  # a title the user quotes is still the topic
+        plain = _QUOTE_MARKS.sub(" ", measure)  # a title the user quotes is still the topic
         plain = NUMBER.sub(" ", FREQUENCY_ONCE.sub(" ", FREQUENCY.sub(" ", plain)))
         for word in jieba.lcut(plain):
             w = word.strip()
@@ -103,6 +105,8 @@ class SpanReader:
         word counts in part when its own parts are found."""
         if not words:
             return 0.0, ()
+        # A report quotes terms (由“民考民”调整为“民考普”) that a measure writes bare (由民考民调整为民考普).
+        text = _QUOTE_MARKS.sub("", text)
         total = sum(words.values())
         got = 0.0
         missing = []

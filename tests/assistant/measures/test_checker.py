@@ -104,8 +104,6 @@ def variant_results(corpus_workspace: Workspace) -> dict[str, MeasureResult]:
 
 # Known misses of the current verdict model, kept as failing expectations (strict: a fix makes them pass).
 KNOWN_MISSES = {
-    "words scattered over two sentences": "borderline: the verdict model retrained with batch 3 and the 已/筹备 status "
-                                          "rule gives the 师德大讲堂 span p=0.81 (threshold 0.75) and calls it exists",
     "group of people against a post: 校领导": "校领导 is a post (family 人) and 中层干部 a group (family 人群): "
                                           "families do not compete, so no conflict is found",
 }
