@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from assistant.cli import main
+from assistant.signals.model import load_model
 from assistant.workspace import Workspace
 
 
@@ -134,3 +135,12 @@ def test_ledger_exports_the_filtered_rows(
     assert book.sheetnames[0] == "总览" and len(book.sheetnames) >= 2
     cells = [c for sheet in book.worksheets[1:] for row in sheet.iter_rows(values_only=True) for c in row]
     assert any("内部审计" in str(c) for c in cells)
+
+
+def test_ask_json_says_how_sure_the_answerability_model_is(
+    corpus_workspace: Workspace, capsys: pytest.CaptureFixture[str]
+) -> None:
+    answered = json.loads(run(["ask", "巡视组反馈后多久要报送整改情况？", "--json"], corpus_workspace, capsys)[1])
+    refused = json.loads(run(["ask", "州委第一巡察组的组长是谁？", "--json"], corpus_workspace, capsys)[1])
+    threshold = load_model("answerable").threshold
+    assert answered["confidence"] >= threshold > refused["confidence"] >= 0.0
