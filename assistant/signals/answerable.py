@@ -37,7 +37,7 @@ def question_features(pool: Sequence[Scored]) -> dict[str, float]:
         "fact_asked": fact_asked,
         "fact_gap": fact_asked * (1.0 - fact_sentence),
         # How much less of the question the best sentence that states the fact holds than the best sentence
-        # at all. fact_gap alone also falls with every paraphrased word (签合同 for 签订合同), which the
+        # at all. fact_gap alone also grows with every paraphrased word (签合同 for 签订合同), which the
         # model then reads as a missing fact; the drop is zero when the best-matching sentence states it.
         "fact_drop": fact_asked * max(0.0, max(s.features["cover_sentence"] for s in top) - fact_sentence),
         "missing": min(s.features["missing_weight"] for s in top),
