@@ -137,10 +137,18 @@ def content_words(text: str) -> list[tuple[str, str]]:
             continue
         if len(w) < 2 and not w.isdigit():
             continue
-        if any(a <= start and end <= b for a, b in form) or _only_form(w) or _points_to_a_place(w):
+        if any(a <= start and end <= b for a, b in form) or _only_form(w) or _points_to_a_place(w) or _asks(w):
             continue
         words.append((w, tag))
     return words
+
+
+# Question words inside a longer word jieba keeps whole (由谁来, 怎么办, 有没有): the word asks, it names nothing.
+_QUESTION_WORD = re.compile(r"什么|怎么|怎样|如何|哪|谁|多少|多久|多长|是否|有没有|能不能|可不可以|要不要")
+
+
+def _asks(word: str) -> bool:
+    return bool(_QUESTION_WORD.search(word))
 
 
 def _points_to_a_place(word: str) -> bool:

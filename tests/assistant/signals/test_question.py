@@ -26,6 +26,17 @@ def test_the_words_that_ask_for_a_fact_are_not_its_topic() -> None:
     assert "部门" not in {t.text for t in body.terms} and {"线索", "移交"} <= {t.text for t in body.terms}
 
 
+def test_a_word_that_holds_a_question_word_asks_and_names_nothing() -> None:
+    """jieba keeps 由谁来, 怎么办 and 有没有 whole; the documents never write them, so counting them as
+    missing would refuse a plain question."""
+    who = analyse("会计人员调岗离职办交接，由谁来监交？", idf)
+    assert "由谁来" not in {t.text for t in who.terms} and {"监交", "交接"} <= {t.text for t in who.terms}
+    how = analyse("学生对学校给的处分不服，按教育法可以怎么办？", idf)
+    assert "怎么办" not in {t.text for t in how.terms} and "不服" in {t.text for t in how.terms}
+    whether = analyse("局党组有没有专门听过整改进展的汇报？", idf)
+    assert "有没有" not in {t.text for t in whether.terms} and "汇报" in {t.text for t in whether.terms}
+
+
 def test_a_compound_weighs_no_more_than_its_rarest_part() -> None:
     q = analyse("哪些整改措施涉及财务管理？", idf)
     weights = {t.text: t.weight for t in q.terms}
