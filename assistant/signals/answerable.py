@@ -18,7 +18,7 @@ from assistant.signals.relevance import Scored
 # Evidence only: whether a question asks for a value is not itself a reason to refuse it. Nothing that
 # counts on several relevant passages (a mean over the top three): a library of one short report holds
 # one passage that answers, and the judgement must not depend on how much else is indexed.
-ANSWERABLE_FEATURES = ("top", "cover_text", "fact_gap", "fact_drop", "missing")
+ANSWERABLE_FEATURES = ("top", "cover_text", "fact_gap", "fact_drop", "missing", "fact_key_gap")
 TOP = 5
 
 
@@ -41,6 +41,8 @@ def question_features(pool: Sequence[Scored]) -> dict[str, float]:
         # model then reads as a missing fact; the drop is zero when the best-matching sentence states it.
         "fact_drop": fact_asked * max(0.0, max(s.features["cover_sentence"] for s in top) - fact_sentence),
         "missing": min(s.features["missing_weight"] for s in top),
+        # no top passage writes the asked fact in a sentence that names the topic
+        "fact_key_gap": fact_asked * (1.0 - max(s.features["fact_key"] for s in top)),
     }
 
 

@@ -75,6 +75,11 @@ def passage_features(q: QuestionAnalysis, passage: Passage, rank: int, cosine: f
         weight = 1.0 if q.fact.kind == "count" else 0.5
         fact_sentence = max(fact_sentence, weight * q.coverage(context))
     missing = sum(t.weight for t in q.missing(context)) / q.total_weight if q.terms else 0.0
+    # the asked kind of fact written out in a sentence that names the question's topic (a date in a
+    # sentence about another meeting is no answer to "when was the 人才 meeting")
+    fact_key = float(q.fact is not None and any(q.fact.stated_in(s) and _names_topic(q, s) for s in text_sentences))
+    if q.fact is not None and q.fact.kind == "count" and stated:
+        fact_key = max(fact_key, float(_names_topic(q, context)))
     report = chunk.kind == DocumentKind.REPORT
     regulation = chunk.kind == DocumentKind.REGULATION
     return {
@@ -94,6 +99,7 @@ def passage_features(q: QuestionAnalysis, passage: Passage, rank: int, cosine: f
         "fact_asked": float(q.fact is not None),
         "fact_stated": float(stated),
         "fact_sentence": fact_sentence,
+        "fact_key": fact_key,
         "report": float(report),
         "regulation": float(regulation),
         "measure_unit": float(is_measure_label(chunk.label)),
@@ -107,6 +113,10 @@ def passage_features(q: QuestionAnalysis, passage: Passage, rank: int, cosine: f
         "key_text": q.key_coverage(text),
         "key_context": q.key_coverage(context),
     }
+
+
+def _names_topic(q: QuestionAnalysis, text: str) -> bool:
+    return not q.key_terms or q.key_coverage(text) > 0
 
 
 def add_pool_features(pool: list[dict[str, float]], docs: list[str]) -> None:

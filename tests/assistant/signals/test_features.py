@@ -34,3 +34,12 @@ def test_a_count_is_stated_by_the_items_an_article_enumerates_after_naming_its_t
     text = "第九条 纪律处分的种类见第八条。\n对违纪所得，应当收缴，共计12万元。"
     weaker = passage_features(amount, article(text), 1, 0.5)
     assert weaker["fact_stated"] == 1.0 and 0 < weaker["fact_sentence"] < weaker["cover_context"]
+
+
+def test_a_date_counts_as_the_answer_only_in_a_sentence_that_names_the_topic() -> None:
+    """"人才工作会议是哪天召开的？": a passage dating another meeting writes a date, not this one."""
+    when = analyse("人才工作会议是哪天召开的？", lambda t: {"人才": 5.0}.get(t, 2.0))
+    other = "9月2日，巡视工作领导小组召开集中反馈会议。学校加强人才队伍建设。"
+    this = "学校于5月12日召开人才工作会议，部署人才引进工作。"
+    assert passage_features(when, article(other), 1, 0.5)["fact_key"] == 0.0
+    assert passage_features(when, article(this), 1, 0.5)["fact_key"] == 1.0
