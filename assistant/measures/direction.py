@@ -9,14 +9,17 @@ sent to a clearly different destination is a wrong destination.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
 from assistant.measures.elements import Token, bigrams, mask_titles, pos_tokens
 from assistant.measures.lexicon import (
+    FLOW_GO_VERBS,
     FLOW_LINKS,
     FLOW_OBJECT_MARKS,
     FLOW_ORIGIN_MARKS,
+    FLOW_SEND_VERBS,
     FLOW_SKIP,
     FLOW_VERBS,
     FLOW_VERBS_DIRECT,
@@ -144,7 +147,44 @@ def _clause_flows(tokens: list[Token]) -> list[Flow]:
         target, _ = _phrase(tokens, after)
         if thing and target:
             flows.append(Flow(thing, target, "".join(t.word for t in tokens[i:after]), origin=False))
+    return flows + _subject_flows(tokens, used)
+
+
+def _subject_flows(tokens: list[Token], used: set[int]) -> list[Flow]:
+    """Moves whose start is the clause's subject, unmarked: 甲已2次发函至乙 (甲 sends), and 让甲到乙锻炼
+    (甲 goes)."""
+    flows = []
+    for i, tok in enumerate(tokens):
+        if i in used:
+            continue
+        if tok.word in FLOW_SEND_VERBS and i + 1 < len(tokens) and tokens[i + 1].word in FLOW_LINKS | {"至"}:
+            after, origin = i + 2, True
+        elif tok.word in FLOW_GO_VERBS and _is_verb(tok) and i > 0 and _goes(tokens[i - 1]):
+            after, origin = i + 1, False
+        else:
+            continue
+        subject = _phrase_before(tokens, i)
+        target, _ = _phrase(tokens, after)
+        if subject and target:
+            flows.append(Flow(subject, target, "".join(t.word for t in tokens[i:after]), origin=origin))
     return flows
+
+
+def _goes(tok: Token) -> bool:
+    """A noun right before a bare 到 is who goes (让教师到乡镇); a move verb jieba tags as a noun (选派到)
+    makes 到 its link instead."""
+    return tok.flag.startswith("n") and tok.word not in FLOW_VERBS | FLOW_VERBS_DIRECT
+
+
+def _phrase_before(tokens: list[Token], end: int) -> str:
+    """The noun phrase that ends before ``end``, past the counts, times and adverbs in between (已2次)."""
+    k = end
+    while k > 0 and tokens[k - 1].flag.startswith(("m", "q", "t", "d")):
+        k -= 1
+    start = k
+    while start > 0 and _in_bare_phrase(tokens[start - 1]):
+        start -= 1
+    return _clean("".join(t.word for t in tokens[start:k]))
 
 
 def _in_bare_phrase(tok: Token) -> bool:
@@ -211,3 +251,33 @@ def _alignments(f: Flow, g: Flow) -> tuple[float, float]:
     direct = min(place_similarity(f.source, g.source), place_similarity(f.target, g.target))
     crossed = min(place_similarity(f.source, g.target), place_similarity(f.target, g.source))
     return direct, crossed
+
+
+# 先甲，再乙: the measure states an order of steps
+_SEQUENCE = re.compile(r"先(?P<first>[^，。；;]+?)[，,]?\s*(?:然后|之后|随后|再|后)(?P<then>[^。；;]+)")
+
+
+def _nouns(text: str) -> set[str]:
+    return {t.word for t in pos_tokens(text) if t.flag.startswith(("n", "j")) and len(t.word) >= 2}
+
+
+def _clause_at(text: str, at: int) -> str:
+    start = max((text.rfind(p, 0, at) for p in "，,。；;"), default=-1) + 1
+    ends = [e for e in (text.find(p, at) for p in "，,。；;") if e >= 0]
+    return text[start : min(ends, default=len(text))]
+
+
+def order_conflicts(measure: str, span: str) -> list[Conflict]:
+    """A measure that says 先甲再乙 against a sentence that tells 乙 before 甲 (a report narrates its
+    steps in the order they were taken): the nouns only one step names are the steps' marks."""
+    found = _SEQUENCE.search(measure)
+    if found is None:
+        return []
+    first, then = _nouns(found["first"]), _nouns(found["then"])
+    first, then = first - then, then - first
+    at_first = sorted((span.find(w), w) for w in first if w in span)
+    at_then = sorted((span.find(w), w) for w in then if w in span)
+    if at_first and at_then and at_then[-1][0] < at_first[0][0]:
+        then_clause, first_clause = (_clause_at(span, at[0][0]) for at in (at_then, at_first))
+        return [Conflict("order", found.group(0), f"先“{then_clause}”，后“{first_clause}”")]
+    return []

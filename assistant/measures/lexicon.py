@@ -140,6 +140,10 @@ FLOW_VERBS_DIRECT = frozenset(
     """移交 移送 转交 交由 交给 报送 上报 呈报 划入 并入 纳入 调入 转入 收归 下放 调回 退回 返回 调往 派往 送往
     转办 调出""".split()
 )
+# Who sends to whom: 甲发函至乙 (the subject is where the move starts), and who goes where: 让甲到乙锻炼,
+# 选派甲赴乙 (a bare verb of going, the subject is what moves).
+FLOW_SEND_VERBS = frozenset({"发函", "致函", "去函", "行文", "来函"})
+FLOW_GO_VERBS = frozenset({"到", "赴", "去"})
 FLOW_SKIP = frozenset({"　", "“", "”", "‘", "’", "了", "*"})
 
 # Whether a thing is done: a measure that says it is (已完成, 已全部完成退付, 已召开) against a sentence that

@@ -123,6 +123,14 @@ def test_scope_negation_and_direction_elements() -> None:
         ("问题线索移交组织部门", "问题线索移交纪检监察部门，干部考察材料移交组织部门。", {"direction"}),
         ("借调人员由原单位调到局机关工作", "借调人员全部返回原单位工作。", {"direction"}),
         ("推动管理重心上移", "推动管理重心下移，向基层放权。", {"action"}),
+        # the sender is the subject (甲发函至乙), the one who goes is the subject of a bare 到
+        ("由学校发函给出版社，要求退还多收的书款", "出版社已3次发函至学校要求退还书款。", {"direction"}),
+        ("由出版社发函给学校，要求退还多收的书款", "出版社已3次发函至学校要求退还书款。", set()),
+        ("从乡镇选调青年教师到县城学校任教", "组织县城学校青年教师到乡镇支教。", {"direction"}),
+        ("选派县城学校青年教师到乡镇支教", "组织县城学校青年教师到乡镇支教。", set()),
+        # 先甲再乙 against a sentence that tells 乙 first
+        ("采购方案先经局长办公会审议，再报财政局备案", "采购方案已报财政局备案，并经局长办公会审议通过。", {"order"}),
+        ("采购方案先报财政局备案，再经局长办公会审议", "采购方案已报财政局备案，并经局长办公会审议通过。", set()),
         # done against under way; a grade; "there is none"; details that exclude each other
         ("剩余5个项目已完成验收", "剩余5个项目正在办理验收手续。", {"status"}),
         ("为纪委配备正处级纪检员", "为纪委配备副处级纪检员1名。", {"rank"}),
@@ -226,3 +234,14 @@ def test_every_one_claims() -> None:
     assert extract_elements("全州每所民办幼儿园都已单独建立党支部").total_scope == ("每所", "都")
     assert extract_elements("每个星期四集中学习").total_scope == ()
     assert extract_elements("各县均选派党建工作指导员").total_scope == ("均",)
+
+
+def test_an_order_conflict_tells_the_clerk_which_step_the_source_takes_first() -> None:
+    (conflict,) = element_conflicts(
+        extract_elements("采购方案先经局长办公会审议，再报财政局备案"),
+        extract_elements("采购方案已报财政局备案，并经局长办公会审议通过。"),
+    )
+    assert conflict.label == "顺序颠倒"
+    assert conflict.message == (
+        "顺序不一致：措施为“先经局长办公会审议，再报财政局备案”，原文先“采购方案已报财政局备案”，后“并经局长办公会审议通过”"
+    )
