@@ -30,12 +30,13 @@ from assistant.measures.conflicts import (
     scope_conflicts,
     status_conflicts,
 )
-from assistant.measures.direction import extract_flows, flow_conflicts
+from assistant.measures.direction import extract_flows, flow_conflicts, order_conflicts
 from assistant.measures.elements import extract_elements
 from assistant.measures.features import span_features
 from assistant.measures.judge import combine_verdicts, parse_judge_reply
 from assistant.measures.results import (
     ABSENT,
+    CONTRADICTIONS,
     EXISTS,
     PARTIAL,
     VERDICT_LABELS,
@@ -128,6 +129,7 @@ class MeasureChecker:
             *attribution_conflicts(measure, unnamed, source, self.documents),
             *action_conflicts(mine, focus),
             *flow_conflicts(extract_flows(measure), extract_flows(span.text)),
+            *order_conflicts(measure, span.text),
             *number_conflicts(mine, whole),
             *rank_conflicts(mine, whole),
             *detail_conflicts(mine, whole),
@@ -158,10 +160,13 @@ class MeasureChecker:
         return result
 
     def decide(self, judged: list[Judged]) -> tuple[str, Judged]:
-        """``exists`` on the most probable span when the model says so; otherwise the closest span decides
-        between ``partial`` and ``absent``."""
-        likely = max(judged, key=lambda pair: pair[1].probability)
-        if likely[1].probability >= self.verdict_model.threshold:
+        """``exists`` on the most probable span that does not contradict the measure, when the model says
+        so; otherwise the closest span decides between ``partial`` and ``absent``."""
+        # a sentence that says the opposite (reversed move or order, opposite action, negation) is no
+        # evidence that the measure exists, however close its words
+        sound = [pair for pair in judged if not any(c.kind in CONTRADICTIONS for c in pair[1].conflicts)]
+        likely = max(sound, key=lambda pair: pair[1].probability, default=None)
+        if likely is not None and likely[1].probability >= self.verdict_model.threshold:
             return EXISTS, likely
         closest = judged[0]
         if max(sig.coverage for _, sig in judged) >= self.partial_coverage:

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 import jieba
 
-from assistant.measures.direction import extract_flows, flow_conflicts
+from assistant.measures.direction import extract_flows, flow_conflicts, order_conflicts
 from assistant.measures.elements import Action, Elements, Org, extract_numbers, orgs_match, pos_tokens
 from assistant.measures.lexicon import (
     ABSENCE_WORDS,
@@ -44,6 +44,7 @@ def element_conflicts(measure: Elements, span: Elements) -> list[Conflict]:
     return [
         *actor_conflicts(measure, span),
         *flow_conflicts(extract_flows(measure.text), extract_flows(span.text)),
+        *order_conflicts(measure.text, span.text),
         *action_conflicts(measure, span),
         *number_conflicts(measure, span),
         *frequency_conflicts(measure, span),

@@ -12,14 +12,17 @@ _DIFFERENCE_LABELS = {
     "actor": "单位不同", "person": "人员不同", "document": "主体不同", "action": "动作不同",
     "direction": "方向相反", "number": "数量不同", "frequency": "频次不同", "scope": "范围扩大",
     "negation": "肯定否定相反", "status": "完成情况不同", "rank": "级别不同", "detail": "细节不同",
+    "order": "顺序颠倒",
 }
+# Conflicts that say the opposite of the measure, not merely something else.
+CONTRADICTIONS = frozenset({"direction", "order", "action", "negation"})
 VERDICT_LABELS = {EXISTS: "已有", PARTIAL: "部分相似", ABSENT: "未找到"}
 
 
 @dataclass(frozen=True)
 class Conflict:
     kind: str  # "actor" | "person" | "document" | "action" | "direction" | "number" | "frequency" | "scope"
-    # | "negation" | "status" | "rank" | "detail"
+    # | "negation" | "status" | "rank" | "detail" | "order"
     measure_value: str
     source_value: str
 
@@ -45,6 +48,8 @@ class Conflict:
             return f"主体不一致：措施称“{m}”，而相近内容出自《{s}》"
         if self.kind == "direction":
             return f"方向不一致：措施为“{m}”，原文为“{s}”"
+        if self.kind == "order":
+            return f"顺序不一致：措施为“{m}”，原文{s}"
         if self.kind == "detail":
             return f"细节不一致：措施为“{m}”，原文为“{s}”"
         if self.kind == "rank":
