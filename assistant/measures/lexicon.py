@@ -69,6 +69,7 @@ ORG_FAMILIES: tuple[tuple[str, str], ...] = (
     ("委员会", "委"), ("常委会", "委"), ("办公室", "办"), ("研究室", "室"), ("领导小组", "小组"),
     ("中心", "中心"), ("政府", "政府"), ("党组", "党组"), ("党委", "委"), ("纪委", "委"), ("支部", "支部"),
     ("局", "局"), ("厅", "局"), ("处", "处"), ("部", "部"), ("办", "办"), ("科", "科"), ("室", "室"), ("委", "委"),
+    ("集团", "企业"), ("公司", "企业"),
 )
 # Words ending like a body that are not one: checked against the end of the suffix-bearing word.
 NOT_ORG_TAILS = frozenset(
