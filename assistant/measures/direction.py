@@ -26,7 +26,7 @@ from assistant.measures.lexicon import (
 )
 from assistant.measures.results import Conflict
 from assistant.vocabulary import canonical_text
-from index.text import CLAUSE_BREAK
+from index.text import CLAUSE_BREAK, clause_ids
 
 SAME = 0.5  # share of the shorter phrase's character pairs two names of one place share at least
 DIFFERENT = 0.34  # ... and two names of different places share at most (in between: undecided)
@@ -262,9 +262,8 @@ def _nouns(text: str) -> set[str]:
 
 
 def _clause_at(text: str, at: int) -> str:
-    start = max((text.rfind(p, 0, at) for p in "，,。；;"), default=-1) + 1
-    ends = [e for e in (text.find(p, at) for p in "，,。；;") if e >= 0]
-    return text[start : min(ends, default=len(text))]
+    ids = clause_ids(text)
+    return CLAUSE_BREAK.sub("", "".join(ch for ch, i in zip(text, ids, strict=True) if i == ids[at]))
 
 
 def order_conflicts(measure: str, span: str) -> list[Conflict]:
