@@ -139,11 +139,7 @@ def _clause_flows(tokens: list[Token]) -> list[Flow]:
             after = i + 2  # 分发至, 发放到
         else:
             continue
-        # 甲移交乙: the thing is the noun phrase right before the verb
-        k = i
-        while k > 0 and _in_bare_phrase(tokens[k - 1]):
-            k -= 1
-        thing = _clean("".join(t.word for t in tokens[k:i]))
+        thing = _phrase_before(tokens, i)  # 甲移交乙: the thing is the noun phrase right before the verb
         target, _ = _phrase(tokens, after)
         if thing and target:
             flows.append(Flow(thing, target, "".join(t.word for t in tokens[i:after]), origin=False))
@@ -163,7 +159,7 @@ def _subject_flows(tokens: list[Token], used: set[int]) -> list[Flow]:
             after, origin = i + 1, False
         else:
             continue
-        subject = _phrase_before(tokens, i)
+        subject = _phrase_before(tokens, i, past_counts=True)
         target, _ = _phrase(tokens, after)
         if subject and target:
             flows.append(Flow(subject, target, "".join(t.word for t in tokens[i:after]), origin=origin))
@@ -176,10 +172,11 @@ def _goes(tok: Token) -> bool:
     return tok.flag.startswith("n") and tok.word not in FLOW_VERBS | FLOW_VERBS_DIRECT
 
 
-def _phrase_before(tokens: list[Token], end: int) -> str:
-    """The noun phrase that ends before ``end``, past the counts, times and adverbs in between (已2次)."""
+def _phrase_before(tokens: list[Token], end: int, *, past_counts: bool = False) -> str:
+    """The bare noun phrase that ends right before ``end`` or, with ``past_counts``, before the counts,
+    times and adverbs in between (业主公司已2次发函)."""
     k = end
-    while k > 0 and tokens[k - 1].flag.startswith(("m", "q", "t", "d")):
+    while past_counts and k > 0 and tokens[k - 1].flag.startswith(("m", "q", "t", "d")):
         k -= 1
     start = k
     while start > 0 and _in_bare_phrase(tokens[start - 1]):

@@ -63,10 +63,9 @@ def passage_features(q: QuestionAnalysis, passage: Passage, rank: int, cosine: f
     context = f"{chunk.title} {chunk.section} {text}"
     text_sentences = sentences(text)
     best_sentence = max((q.coverage(s) for s in text_sentences), default=0.0)
+    stating = [s for s in text_sentences if q.fact is not None and q.fact.stated_in(s)]
     # the asked kind of fact written out in a sentence that is about the question
-    fact_sentence = max(
-        (q.coverage(s) for s in text_sentences if q.fact is not None and q.fact.stated_in(s)), default=0.0
-    )
+    fact_sentence = max((q.coverage(s) for s in stating), default=0.0)
     stated = q.fact is not None and q.fact.stated_in(text)
     if q.fact is not None and stated:
         # stated in the passage but not in the sentence that names the topic (a figure in the next
@@ -77,7 +76,7 @@ def passage_features(q: QuestionAnalysis, passage: Passage, rank: int, cosine: f
     missing = sum(t.weight for t in q.missing(context)) / q.total_weight if q.terms else 0.0
     # the asked kind of fact written out in a sentence that names the question's topic (a date in a
     # sentence about another meeting is no answer to "when was the 人才 meeting")
-    fact_key = float(q.fact is not None and any(q.fact.stated_in(s) and _names_topic(q, s) for s in text_sentences))
+    fact_key = float(any(_names_topic(q, s) for s in stating))
     if q.fact is not None and q.fact.kind == "count" and stated:
         fact_key = max(fact_key, float(_names_topic(q, context)))
     report = chunk.kind == DocumentKind.REPORT

@@ -166,7 +166,7 @@ def _only_form(word: str) -> bool:
 
 
 # A question that asks something of its own (怎么样, 哪些, 吗): it does not inherit what the earlier one asked.
-_OWN_QUESTION = re.compile(r"什么|怎么|怎样|如何|哪|谁|几|多少|多久|多长|吗|是否|有没有|能不能|可不可以|要不要")
+_OWN_QUESTION = re.compile(_QUESTION_WORD.pattern + "|几|吗")
 
 
 def _asked_fact(current: str, context: str) -> AskedFact | None:
