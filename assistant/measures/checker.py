@@ -36,7 +36,6 @@ from assistant.measures.features import span_features
 from assistant.measures.judge import combine_verdicts, parse_judge_reply
 from assistant.measures.results import (
     ABSENT,
-    CONTRADICTIONS,
     EXISTS,
     PARTIAL,
     VERDICT_LABELS,
@@ -162,9 +161,9 @@ class MeasureChecker:
     def decide(self, judged: list[Judged]) -> tuple[str, Judged]:
         """``exists`` on the most probable span that does not contradict the measure, when the model says
         so; otherwise the closest span decides between ``partial`` and ``absent``."""
-        # a sentence that says the opposite (reversed move or order, opposite action, negation) is no
-        # evidence that the measure exists, however close its words
-        sound = [pair for pair in judged if not any(c.kind in CONTRADICTIONS for c in pair[1].conflicts)]
+        # a sentence that says the opposite (reversed move or order, opposite action, negation) or states
+        # another number or frequency is no evidence that the measure exists, however close its words
+        sound = [pair for pair in judged if not any(c.contradicts for c in pair[1].conflicts)]
         likely = max(sound, key=lambda pair: pair[1].probability, default=None)
         if likely is not None and likely[1].probability >= self.verdict_model.threshold:
             return EXISTS, likely

@@ -16,6 +16,9 @@ _DIFFERENCE_LABELS = {
 }
 # Conflicts that say the opposite of the measure, not merely something else.
 CONTRADICTIONS = frozenset({"direction", "order", "action", "negation"})
+# Conflicts over a value both texts state (43个 against 34个, 每月 against 每季度): the source says another
+# thing, not merely less. A value the source leaves unstated is not one.
+STATED_VALUES = frozenset({"number", "frequency"})
 VERDICT_LABELS = {EXISTS: "已有", PARTIAL: "部分相似", ABSENT: "未找到"}
 
 
@@ -29,6 +32,11 @@ class Conflict:
     @property
     def unsupported(self) -> bool:
         return self.source_value.startswith(("未写明", "原文未提及"))
+
+    @property
+    def contradicts(self) -> bool:
+        """The source says otherwise: the opposite, or another value for the same thing."""
+        return self.kind in CONTRADICTIONS or (self.kind in STATED_VALUES and not self.unsupported)
 
     @property
     def label(self) -> str:

@@ -9,7 +9,10 @@ import pytest
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
 from assistant.measures import MeasureChecker, MeasureResult, check_measures
+from assistant.measures.checker import workspace_checker
+from assistant.measures.results import Conflict
 from assistant.retrieval import SearchFilter
+from assistant.signals.model import LogisticModel
 from assistant.views import measure_summary
 from assistant.workspace import Workspace
 from tests.conftest import EVAL_DIR
@@ -212,3 +215,21 @@ def test_a_measure_said_done_is_not_the_one_being_prepared(corpus_workspace: Wor
 def test_a_plan_in_the_next_steps_section_is_not_done(corpus_workspace: Workspace) -> None:
     (held,) = check_measures(corpus_workspace, ["已召开学校人才工作会议"])
     assert not held.exists
+
+
+def test_a_sentence_stating_another_number_is_no_evidence_whatever_the_model_says(corpus_workspace: Workspace) -> None:
+    """南开's report: 相关工作典型经验12次被…简报摘编. A measure copying it with 21次 is another fact, however close the
+    words: even a verdict model that read nothing but word coverage could not make it `exists`. A count the
+    sentence does not state at all (no number there) is only unsupported, and does not block the match."""
+    words_only = LogisticModel("measure_verdict", ("coverage",), (0.5,), (0.1,), (10.0,), 0.0, threshold=0.5)
+    checker = workspace_checker(corpus_workspace, model=words_only)
+    copied = checker.check("相关工作典型经验12次被党中央、教育部、天津市党史学习教育简报摘编")
+    other = checker.check("相关工作典型经验21次被党中央、教育部、天津市党史学习教育简报摘编")
+    assert copied.exists
+    assert not other.exists
+    closest = other.matches[0].signals
+    assert closest.probability >= words_only.threshold  # the model alone would have said exists
+    assert [c.message for c in closest.conflicts if c.contradicts] == ["数量不一致：措施为“21次”，原文为“12次”"]
+    assert not Conflict("number", "3个", "未写明该数量").contradicts
+    assert not Conflict("frequency", "每月", "未写明频次").contradicts
+    assert Conflict("frequency", "每月", "每季度").contradicts
