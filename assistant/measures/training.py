@@ -41,17 +41,20 @@ class Row:
     span: str  # doc:start-end of the span
     label: int  # the span states the measure (covers a gold quote of an existing item)
     features: dict[str, float]
+    # the span contradicts the measure (Conflict.contradicts): the checker never takes it as evidence, so
+    # neither does the cross-validation; not a model feature
+    contradicts: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return {
             "item": self.item, "exists": self.exists, "span": self.span, "label": self.label,
-            "features": {k: round(v, 6) for k, v in self.features.items()},
+            "features": {k: round(v, 6) for k, v in self.features.items()}, "contradicts": self.contradicts,
         }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Row:
         return cls(str(data["item"]), bool(data["exists"]), str(data["span"]), int(data["label"]),
-                   {k: float(v) for k, v in data["features"].items()})
+                   {k: float(v) for k, v in data["features"].items()}, bool(data.get("contradicts", False)))
 
 
 def training_items(dev_measures: Path) -> list[dict[str, Any]]:
@@ -73,11 +76,12 @@ def item_rows(checker: MeasureChecker, item: dict[str, Any]) -> list[Row]:
     judged = checker.judge_spans(str(item["measure"]), score=False)
     gold = gold_quotes(item)
     rows = []
-    for (span, _), feats in zip(judged, span_features([sig for _, sig in judged]), strict=True):
+    for (span, sig), feats in zip(judged, span_features([sig for _, sig in judged]), strict=True):
         hit = bool(item["exists"]) and any(covers_gold((span.chunk.doc, span.text), g) for g in gold)
         key = f"{span.chunk.doc}:{span.chunk.start + span.offset}-{span.chunk.start + span.offset + len(span.text)}"
         # rounded as stored, so that refitting the stored rows gives exactly this model
-        rows.append(Row(str(item["id"]), bool(item["exists"]), key, int(hit), {k: round(v, 6) for k, v in feats.items()}))
+        rows.append(Row(str(item["id"]), bool(item["exists"]), key, int(hit), {k: round(v, 6) for k, v in feats.items()},
+                        any(c.contradicts for c in sig.conflicts)))
     if not rows:  # nothing retrieved: the item still counts (as "not found")
         rows.append(Row(str(item["id"]), bool(item["exists"]), "", 0, dict.fromkeys(FEATURES, 0.0)))
     return rows
@@ -101,12 +105,22 @@ def fit(rows: Sequence[Row], c: float = C) -> LogisticModel:
                         class_weight=None)
 
 
+def _evidence(model: LogisticModel, rows: Sequence[Row]) -> tuple[float, bool]:
+    """(probability, is gold) of the most probable span that does not contradict the measure, as
+    ``MeasureChecker.decide`` takes it; (0.0, False) when every span contradicts it."""
+    sound = [r for r in rows if not r.contradicts]
+    if not sound:
+        return 0.0, False
+    best = max(sound, key=lambda r: model.probability(r.features))
+    return model.probability(best.features), best.label == 1
+
+
 def item_outcome(model: LogisticModel, rows: Sequence[Row], threshold: float) -> tuple[bool, bool]:
     """(verdict right, verdict and location right) for one item's rows."""
-    best = max(rows, key=lambda r: model.probability(r.features))
-    said_exists = model.probability(best.features) >= threshold
+    probability, located = _evidence(model, rows)
+    said_exists = probability >= threshold
     right = said_exists == rows[0].exists
-    return right, right and (not said_exists or not rows[0].exists or best.label == 1)
+    return right, right and (not said_exists or not rows[0].exists or located)
 
 
 def best_threshold(scored: Sequence[tuple[float, bool, bool]]) -> float:
@@ -130,8 +144,8 @@ def best_threshold(scored: Sequence[tuple[float, bool, bool]]) -> float:
 def _scored(model: LogisticModel, groups: Sequence[Sequence[Row]]) -> list[tuple[float, bool, bool]]:
     out = []
     for rows in groups:
-        best = max(rows, key=lambda r: model.probability(r.features))
-        out.append((model.probability(best.features), rows[0].exists, best.label == 1))
+        probability, located = _evidence(model, rows)
+        out.append((probability, rows[0].exists, located))
     return out
 
 

@@ -3,6 +3,8 @@ its features reproduce on the real index, and the threshold and cross-validation
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from assistant.evaluation.eval_sets import split_ids
@@ -106,6 +108,16 @@ def test_item_outcome_needs_the_gold_span_on_top() -> None:
     assert item_outcome(model, gold_on_top, 0.5) == (True, True)
     assert item_outcome(model, other_on_top, 0.5) == (True, False)
     assert item_outcome(model, [_row("c", False, 0, 0.9)], 0.5) == (False, False)
+
+
+def test_a_contradicting_span_is_no_evidence_in_cross_validation_either() -> None:
+    """As the checker decides: the closest span that says otherwise (43个 against 34个) is passed over."""
+    model = LogisticModel("m", ("coverage",), (0.0,), (1.0,), (10.0,), -5.0, 0.5)
+    other_number = replace(_row("d", False, 0, 0.95), contradicts=True)
+    assert item_outcome(model, [other_number, _row("d", False, 0, 0.2)], 0.5) == (True, True)
+    assert item_outcome(model, [other_number], 0.5) == (True, True)
+    gold_behind = [replace(_row("e", True, 0, 0.95), contradicts=True), _row("e", True, 1, 0.8)]
+    assert item_outcome(model, gold_behind, 0.5) == (True, True)
 
 
 def test_leave_one_out_holds_each_item_out() -> None:
