@@ -70,6 +70,8 @@ ORG_FAMILIES: tuple[tuple[str, str], ...] = (
     ("中心", "中心"), ("政府", "政府"), ("党组", "党组"), ("党委", "委"), ("纪委", "委"), ("支部", "支部"),
     ("局", "局"), ("厅", "局"), ("处", "处"), ("部", "部"), ("办", "办"), ("科", "科"), ("室", "室"), ("委", "委"),
     ("集团", "企业"), ("公司", "企业"),
+    # 组织部门, 纪检监察部门, 人才工作专门机构: a body named by its function
+    ("部门", "部门"), ("机构", "部门"),
 )
 # Words ending like a body that are not one: checked against the end of the suffix-bearing word.
 NOT_ORG_TAILS = frozenset(
@@ -82,7 +84,8 @@ NOT_ORG_TAILS = frozenset(
 # Generic mentions that name no particular body.
 NOT_ORG = frozenset(
     """局 处 部 办 科 室 委 厅 中心 常委 党委 委员会 政府 各级政府 地方政府 人民政府 支部 党支部 办公室 本部
-    局机关 机关""".split()
+    局机关 机关 部门 相关部门 有关部门 职能部门 相关职能部门 有关职能部门 各部门 各职能部门 主管部门 业务部门
+    机构 相关机构 有关机构 专门机构 各机构 部门机构 职能机构""".split()
 )
 LEADING_FUNCTION = frozenset("经并由在向对将把被从与和及为给让同")
 GENERIC_ORG_PREFIX = re.compile(r"^(?:\*?[州省市县区]|我|本|该|各|校|学校)(?=..)")
