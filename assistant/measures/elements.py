@@ -17,6 +17,7 @@ from assistant.measures.lexicon import (
     FREQUENCY,
     FREQUENCY_ONCE,
     FUNCTION_VERBS,
+    FUNCTIONAL,
     GENERIC_ORG_PREFIX,
     GROUP,
     GROUP_HEADS,
@@ -342,11 +343,16 @@ def _subsequence(short: str, long: str) -> bool:
 
 
 def orgs_match(a: Org, b: Org) -> bool:
-    """Same body: equal cores, or the shorter core's characters appear in order in the longer one
-    (职业学校 ~ 职业技术学校, 纪委 ~ 学校纪委, 编办 ~ 机构编制委员会办公室)."""
+    """Same body: equal cores, a body named by its function and one whose name holds it (财政部门 ~ 州财政局),
+    or the shorter core's characters appear in order in the longer one (职业学校 ~ 职业技术学校, 纪委 ~ 学校纪委,
+    编办 ~ 机构编制委员会办公室)."""
     x, y = sorted((a.core, b.core), key=len)
     if x == y:
         return True
+    for one, other in ((a, b), (b, a)):
+        function = FUNCTIONAL.sub("", one.core)
+        if function != one.core and len(function) >= 2 and function in other.core:
+            return True
     if a.family != b.family or ("副" in y) != ("副" in x):  # 组长 is not 副组长
         return False
     return x[-1] == y[-1] and _subsequence(x, y)

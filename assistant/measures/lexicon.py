@@ -73,6 +73,8 @@ ORG_FAMILIES: tuple[tuple[str, str], ...] = (
     # 组织部门, 纪检监察部门, 人才工作专门机构: a body named by its function
     ("部门", "部门"), ("机构", "部门"),
 )
+# A body named by its function is any body whose name holds that function: 财政部门 ~ 州财政局, 组织部门 ~ 党委组织部.
+FUNCTIONAL = re.compile(r"(?:部门|机构)$")
 # Words ending like a body that are not one: checked against the end of the suffix-bearing word.
 NOT_ORG_TAILS = frozenset(
     """干部 全部 内部 外部 局部 各部 细部 基部 底部 顶部 头部 东部 西部 南部 北部 中部 俱乐部 大局 全局 当局

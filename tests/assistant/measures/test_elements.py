@@ -62,6 +62,17 @@ def test_org_matching_tolerates_qualifiers_but_not_another_body() -> None:
     assert not orgs_match(x, y)
 
 
+def test_a_department_named_by_its_function_is_a_body() -> None:
+    """组织部门 and 纪检监察部门 are two bodies; 财政部门 is whichever body holds 财政 in its name (州财政局); 相关部门
+    and 职能部门 name none."""
+    (organisation,), (discipline,) = extract_orgs("由组织部门督查"), extract_orgs("由纪检监察部门督查")
+    assert not orgs_match(organisation, discipline)
+    assert kinds("由组织部门开展专项督查", "由纪检监察部门开展专项督查") == {"actor"}
+    (finance,), (bureau,) = extract_orgs("协调财政部门"), extract_orgs("会同州财政局")
+    assert orgs_match(finance, bureau) and orgs_match(bureau, finance)
+    assert extract_orgs("督促相关部门和有关职能部门整改") == []
+
+
 def test_numbers_with_units_and_redaction() -> None:
     assert extract_numbers("配备副处级纪检员1名，增配3名优秀正科级纪检干部") == [("1", "名"), ("3", "名")]
     assert extract_numbers("开展*次集中学习，提高*元") == [("*", "次"), ("*", "元")]
