@@ -29,6 +29,7 @@ from assistant.measures.lexicon import (
     ORG_FAMILIES,
     PERIOD_NORMAL,
     PERSON,
+    POST_TITLE,
     REGION_SCOPE,
     ROLE,
     ROLE_NOT_AFTER,
@@ -354,6 +355,9 @@ def orgs_match(a: Org, b: Org) -> bool:
         if function != one.core and len(function) >= 2 and function in other.core:
             return True
     if a.family != b.family or ("副" in y) != ("副" in x):  # 组长 is not 副组长
+        return False
+    titles = [POST_TITLE.search(o.core) for o in (a, b)] if a.family == PERSON else []
+    if all(titles) and len({t.group() for t in titles if t}) > 1:  # 部长 is not 组长
         return False
     return x[-1] == y[-1] and _subsequence(x, y)
 

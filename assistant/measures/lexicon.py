@@ -91,6 +91,8 @@ NOT_ORG = frozenset(
 )
 LEADING_FUNCTION = frozenset("经并由在向对将把被从与和及为给让同")
 GENERIC_ORG_PREFIX = re.compile(r"^(?:\*?[州省市县区]|我|本|该|各|校|学校)(?=..)")
+# The title a post ends in: 党委组织部部长 is a 部长, not a 组长, though 组…长 stand in it in order.
+POST_TITLE = re.compile(r"(?:书记|校长|院长|局长|厅长|处长|部长|科长|主任|组长|主席|委员|领导|成员)$")
 ROLE_SUFFIX = re.compile(r"(书记|副书记|主任|局长|处长|部长|科长|厅长|组长|主席|委员)$")
 PERSON = "人"
 ROLE = re.compile(

@@ -60,6 +60,12 @@ def test_org_matching_tolerates_qualifiers_but_not_another_body() -> None:
     assert orgs_match(a, b) and not orgs_match(a, c)
     (x,), (y,) = extract_roles("组长"), extract_roles("副组长")
     assert not orgs_match(x, y)
+    # a post is its title: 组…长 stand in order in 党委组织部部长, but a 部长 is not a 组长
+    (head,), (leader,) = extract_roles("党委组织部部长"), extract_roles("组长")
+    assert not orgs_match(head, leader)
+    (secretary,), (same,) = extract_roles("纪委书记"), extract_roles("学校纪委书记")
+    assert orgs_match(secretary, same)
+    assert kinds("成立由党委组织部部长任组长的工作小组", "成立纪委书记任组长的工作小组") == {"person"}
 
 
 def test_a_department_named_by_its_function_is_a_body() -> None:
