@@ -155,14 +155,14 @@ FLOW_GO_VERBS = frozenset({"到", "赴", "去"})
 FLOW_SKIP = frozenset({"　", "“", "”", "‘", "’", "了", "*"})
 
 # Whether a thing is done: a measure that says it is (已完成, 已全部完成退付, 已召开) against a sentence that
-# says it is still under way, being prepared or not done (正在办理, 尚未完成, 积极筹备召开). 已 before a verb
-# is the perfective (已举办); 已有/已是 state what is, not what was done.
+# says it is still under way, being prepared or explored, or not done (正在办理, 尚未完成, 积极筹备召开,
+# 研究探索…做法). 已 before a verb is the perfective (已举办); 已有/已是 state what is, not what was done.
 DONE = re.compile(
     r"(?:已经?|均已|全部|已全部)(?:全部)?(?:完成|办结|落实到位|整改到位|结清|到位|实现)|完成了|^完成"
     r"|(?<![而早])已经?(?![有是经])(?=[\u4e00-\u9fff])"
 )
 PENDING = re.compile(
-    r"正在|尚未|尚在|仍在|有待|待办|未完成|未能完成|未整改|未办结|未到位|正抓紧|推迟|延期|暂缓|筹备|准备|拟于|拟将"
+    r"正在|尚未|尚在|仍在|有待|待办|未完成|未能完成|未整改|未办结|未到位|正抓紧|推迟|延期|暂缓|筹备|准备|拟于|拟将|探索"
 )
 
 # "has no …": 无专人对接, 没有专职保密员 (the existence of the thing is denied).

@@ -153,6 +153,10 @@ def test_scope_negation_and_direction_elements() -> None:
         ("采购方案先报财政局备案，再经局长办公会审议", "采购方案已报财政局备案，并经局长办公会审议通过。", set()),
         # done against under way; a grade; "there is none"; details that exclude each other
         ("剩余5个项目已完成验收", "剩余5个项目正在办理验收手续。", {"status"}),
+        ("已形成家校沟通和课后辅导工作的具体做法", "研究探索家校沟通和课后辅导工作的具体做法。", {"status"}),
+        # another department, or a post with another title, heads it
+        ("由组织部门开展专项督查", "由纪检监察部门开展专项督查。", {"actor"}),
+        ("由财政部门提高后勤人员工资", "州财政局提高后勤人员工资。", set()),
         ("为纪委配备正处级纪检员", "为纪委配备副处级纪检员1名。", {"rank"}),
         ("食堂已安排专人负责采购", "食堂无专人负责采购。", {"negation"}),
         ("利用寒假开展教师培训", "利用暑期开展教师培训。", {"detail"}),
