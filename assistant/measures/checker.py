@@ -29,6 +29,7 @@ from assistant.measures.conflicts import (
     role_conflicts,
     scope_conflicts,
     status_conflicts,
+    swap_conflicts,
 )
 from assistant.measures.direction import extract_flows, flow_conflicts, order_conflicts
 from assistant.measures.elements import extract_elements
@@ -135,6 +136,7 @@ class MeasureChecker:
             *frequency_conflicts(mine, whole),
             *scope_conflicts(mine, focus),
             *status_conflicts(mine, whole),
+            *swap_conflicts(mine, focus),
         ]
         return tuple(dict.fromkeys(found))
 

@@ -53,6 +53,7 @@ def element_conflicts(measure: Elements, span: Elements) -> list[Conflict]:
         *rank_conflicts(measure, span),
         *role_conflicts(measure, span),
         *detail_conflicts(measure, span),
+        *swap_conflicts(measure, span),
     ]
 
 
@@ -268,6 +269,59 @@ def _starts(el: Elements) -> tuple[int, ...]:
 def sub_clauses(text: str) -> list[str]:
     """Clauses, with brackets as breaks too: "实现全覆盖（单独建立党支部*个…）" says two things."""
     return [c for c in SUB_CLAUSE_BREAK.split(text) if c.strip()]
+
+
+# Parts of a sentence that each say who does what: 、 too ("专门机构主抓、相关部门分工配合").
+_PART_BREAK = re.compile(r"[，,。！？；!?;：:\n（）()、]")
+
+
+def _parts(text: str) -> list[str]:
+    return [p for p in _PART_BREAK.split(text) if p.strip()]
+
+
+def _part_words(part: str) -> dict[str, bool]:
+    """The part's content words, each with whether it is a verb (the part's predicate); a long word's
+    search-mode pieces (职能部门 → 部门) stand for it too."""
+    words: dict[str, bool] = {}
+    for tok in pos_tokens(part):
+        for w in {tok.word, *jieba.lcut_for_search(tok.word)}:
+            if len(w) >= 2 and w not in FILLER and CJK.match(w[0]):
+                words[w] = tok.flag.startswith("v")
+    return words
+
+
+def swap_conflicts(measure: Elements, span: Elements) -> list[Conflict]:
+    """Two parts of the measure that keep their predicates in the span but trade their doers or objects:
+    "相关部门主抓、专门机构分工配合" against "专门机构主抓、相关部门分工配合". Only words that stand in one part of
+    each text count, so a word both parts repeat (人才工作) binds nothing, and only nouns may trade places
+    while only verbs stay put, so a list told in another order (定密、涉密人员 against 涉密人员、定密) is no swap."""
+    mine, theirs = _parts(measure.text), _parts(span.text)
+    in_mine, in_theirs = _placed([_part_words(p) for p in mine]), _placed([_part_words(p) for p in theirs])
+    cells: dict[tuple[int, int], set[tuple[str, bool]]] = {}
+    for w in in_mine.keys() & in_theirs.keys():
+        (i, verb), (k, _) = in_mine[w], in_theirs[w]
+        cells.setdefault((i, k), set()).add((w, verb))
+    rows, cols = sorted({i for i, _ in cells}), sorted({k for _, k in cells})
+    for i in rows:
+        for j in (r for r in rows if r > i):
+            for k in cols:
+                for m in (c for c in cols if c != k):
+                    stay = [cells.get((i, k), set()), cells.get((j, m), set())]
+                    trade = [cells.get((i, m), set()), cells.get((j, k), set())]
+                    if all(stay) and all(trade) and all(verb for c in stay for _, verb in c) and not any(
+                        verb for c in trade for _, verb in c
+                    ):
+                        return [Conflict("direction", f"{mine[i]}，{mine[j]}", f"{theirs[k]}，{theirs[m]}")]
+    return []
+
+
+def _placed(parts: list[dict[str, bool]]) -> dict[str, tuple[int, bool]]:
+    """word → (its part, is a verb), for the words that stand in exactly one part."""
+    seen: dict[str, list[tuple[int, bool]]] = {}
+    for i, words in enumerate(parts):
+        for w, verb in words.items():
+            seen.setdefault(w, []).append((i, verb))
+    return {w: at[0] for w, at in seen.items() if len(at) == 1}
 
 
 def clause_words(text: str, at: int, drop: str = "", *, numbers: bool = False) -> list[str]:

@@ -157,6 +157,10 @@ def test_scope_negation_and_direction_elements() -> None:
         # another department, or a post with another title, heads it
         ("由组织部门开展专项督查", "由纪检监察部门开展专项督查。", {"actor"}),
         ("由财政部门提高后勤人员工资", "州财政局提高后勤人员工资。", set()),
+        # two parts keep their predicates but trade who does them; a list told in another order trades nothing
+        ("年级组牵头组织、班主任协助配合", "班主任牵头组织、年级组协助配合。", {"direction"}),
+        ("年级组牵头组织、班主任协助配合", "年级组牵头组织、班主任协助配合。", set()),
+        ("完善课后服务、作业管理和考试评价制度", "完善考试评价、作业管理、课后服务等制度。", set()),
         ("为纪委配备正处级纪检员", "为纪委配备副处级纪检员1名。", {"rank"}),
         ("食堂已安排专人负责采购", "食堂无专人负责采购。", {"negation"}),
         ("利用寒假开展教师培训", "利用暑期开展教师培训。", {"detail"}),
