@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from itertools import combinations, permutations, product
 
 import jieba
 
@@ -30,7 +31,10 @@ from assistant.measures.results import Conflict
 from assistant.vocabulary import has_synonym
 from index.text import CJK, CLAUSE_BREAK
 
-SUB_CLAUSE_BREAK = re.compile(r"[，,。！？；!?;：:\n（）()]")
+_CLAUSE_MARKS = "，,。！？；!?;：:\n（）()"
+SUB_CLAUSE_BREAK = re.compile(f"[{_CLAUSE_MARKS}]")
+# Parts of a sentence that each say who does what: 、 too ("专门机构主抓、相关部门分工配合").
+_PART_BREAK = re.compile(f"[{_CLAUSE_MARKS}、]")
 
 
 def _actions_near(el: Elements, org: Org) -> list[Action]:
@@ -271,10 +275,6 @@ def sub_clauses(text: str) -> list[str]:
     return [c for c in SUB_CLAUSE_BREAK.split(text) if c.strip()]
 
 
-# Parts of a sentence that each say who does what: 、 too ("专门机构主抓、相关部门分工配合").
-_PART_BREAK = re.compile(r"[，,。！？；!?;：:\n（）()、]")
-
-
 def _parts(text: str) -> list[str]:
     return [p for p in _PART_BREAK.split(text) if p.strip()]
 
@@ -302,16 +302,11 @@ def swap_conflicts(measure: Elements, span: Elements) -> list[Conflict]:
         (i, verb), (k, _) = in_mine[w], in_theirs[w]
         cells.setdefault((i, k), set()).add((w, verb))
     rows, cols = sorted({i for i, _ in cells}), sorted({k for _, k in cells})
-    for i in rows:
-        for j in (r for r in rows if r > i):
-            for k in cols:
-                for m in (c for c in cols if c != k):
-                    stay = [cells.get((i, k), set()), cells.get((j, m), set())]
-                    trade = [cells.get((i, m), set()), cells.get((j, k), set())]
-                    if all(stay) and all(trade) and all(verb for c in stay for _, verb in c) and not any(
-                        verb for c in trade for _, verb in c
-                    ):
-                        return [Conflict("direction", f"{mine[i]}，{mine[j]}", f"{theirs[k]}，{theirs[m]}")]
+    for (i, j), (k, m) in product(combinations(rows, 2), permutations(cols, 2)):
+        stay = [cells.get((i, k), set()), cells.get((j, m), set())]  # the predicates, in the same parts
+        trade = [cells.get((i, m), set()), cells.get((j, k), set())]  # the doers, crosswise
+        if all(stay) and all(trade) and all(v for c in stay for _, v in c) and not any(v for c in trade for _, v in c):
+            return [Conflict("direction", f"{mine[i]}，{mine[j]}", f"{theirs[k]}，{theirs[m]}")]
     return []
 
 

@@ -343,6 +343,11 @@ def _subsequence(short: str, long: str) -> bool:
     return all(ch in it for ch in short)
 
 
+def _title(post: Org) -> str:
+    found = POST_TITLE.search(post.core)
+    return found.group() if found else ""
+
+
 def orgs_match(a: Org, b: Org) -> bool:
     """Same body: equal cores, a body named by its function and one whose name holds it (财政部门 ~ 州财政局),
     or the shorter core's characters appear in order in the longer one (职业学校 ~ 职业技术学校, 纪委 ~ 学校纪委,
@@ -356,8 +361,7 @@ def orgs_match(a: Org, b: Org) -> bool:
             return True
     if a.family != b.family or ("副" in y) != ("副" in x):  # 组长 is not 副组长
         return False
-    titles = [POST_TITLE.search(o.core) for o in (a, b)] if a.family == PERSON else []
-    if all(titles) and len({t.group() for t in titles if t}) > 1:  # 部长 is not 组长
+    if a.family == PERSON and _title(a) and _title(b) and _title(a) != _title(b):  # 部长 is not 组长
         return False
     return x[-1] == y[-1] and _subsequence(x, y)
 
