@@ -205,7 +205,8 @@ def test_time_to_first_token_and_generation_speed(
     from llama.cpp's prompt cache). Generation speed is measured by asking again (the prompt is then
     cached) with the end-of-turn tokens banned, so exactly ``GENERATE`` tokens are produced.
     """
-    question = "学校食堂管理方面存在哪些问题，是怎么整改的？"
+    # a question the reports answer (学校食堂 appears in no indexed document, so asking about it is now refused)
+    question = "选人用人方面存在哪些问题，是怎么整改的？"
     generate = 128
     settings = Settings(llm_provider="openai", llm_base_url=llm_server.base_url, llm_max_tokens=generate)
     model = build_chat_model(settings)
