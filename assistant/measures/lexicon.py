@@ -91,9 +91,11 @@ NOT_ORG = frozenset(
 )
 LEADING_FUNCTION = frozenset("经并由在向对将把被从与和及为给让同")
 GENERIC_ORG_PREFIX = re.compile(r"^(?:\*?[州省市县区]|我|本|该|各|校|学校)(?=..)")
+# Titles of posts held in a body (纪委书记 → 纪委 + 书记): one list for both patterns below.
+_BODY_TITLES = ("书记", "主任", "局长", "处长", "部长", "科长", "厅长", "组长", "主席", "委员")
+ROLE_SUFFIX = re.compile(f"(副书记|{'|'.join(_BODY_TITLES)})$")
 # The title a post ends in: 党委组织部部长 is a 部长, not a 组长, though 组…长 stand in it in order.
-POST_TITLE = re.compile(r"(?:书记|校长|院长|局长|厅长|处长|部长|科长|主任|组长|主席|委员|领导|成员)$")
-ROLE_SUFFIX = re.compile(r"(书记|副书记|主任|局长|处长|部长|科长|厅长|组长|主席|委员)$")
+POST_TITLE = re.compile(f"(?:{'|'.join((*_BODY_TITLES, '校长', '院长', '领导', '成员'))})$")
 PERSON = "人"
 ROLE = re.compile(
     r"副?(?:书记|校长|院长|局长|厅长|处长|部长|科长|主任|组长|主席)|(?:校|院|局|厅|州|县|市)领导|班子成员"
