@@ -4,6 +4,11 @@ Question words say what kind of answer is wanted (多少 → a quantity, 哪天 
 多久…一次 → a frequency, 谁 → a person, 哪个部门 → a body). A sentence *states* such a fact only with a written value: a figure
 that the bureau's report redacts as ``*`` is not a stated figure. This is general Chinese question
 grammar and number writing, not vocabulary taken from any question set.
+
+A question that asks *which* one of a named class (哪所大学, 哪些省份, 哪位副书记) wants a proper
+name, which jieba's part-of-speech tagger marks (nr a person, ns a place, nt an institution): a report that
+names the class but no member of it (州属学校, *州) does not answer it. A keyword query has no question
+word; a noun that names a value (经费总额, 招生人数, 名额, 年限) says what it wants instead.
 """
 
 from __future__ import annotations
@@ -11,6 +16,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+
+import jieba.posseg as posseg
 
 # A written number: digits, or Chinese numerals that start with a digit word (not a bare 万/亿 unit).
 _NUM = r"(?:\d+(?:\.\d+)?|[零〇一二两三四五六七八九十百千半][零〇一二两三四五六七八九十百千万亿半]*)"
@@ -50,17 +57,29 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
     "body": re.compile(r"部门|机关|机构|委员会|政府|法院|检察院|组织部|纪委|监委|办公室|中心|小组|党组|党委"),
 }
 
+# A title after 哪位 says which post is meant and asks which of its holders: a name. (组长是谁 may be
+# answered by a post, 由局党组书记担任.)
+_TITLE = r"(?:副)?(?:总书记|书记|校长|组长|主任|局长|厅长|部长|处长|院长|州长|省长|市长|县长|负责人|委员)"
+# which member of a class is asked: the name's jieba tag (nr person, ns place, nt institution)
+_NAMED_CLASSES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("nr", re.compile(rf"哪位{_TITLE}|哪个{_TITLE}|叫什么名字|姓名|姓什么")),
+    ("ns", re.compile(r"哪(?:个|些|几个)?(?:省份|省|自治区|直辖市|地区|城市|自治州|州|县|市)")),
+    ("nt", re.compile(r"哪(?:所|家|几所|几家)|哪(?:个|些)(?:高校|大学|学校|院校|学院|中学|小学|企业|医院)")),
+)
+_INSTITUTION = re.compile(r".{2,}(?:大学|学院|中学|小学|研究院|研究所)$")
+
 # (kind, question pattern): the first that matches wins, the most specific first.
 _QUESTIONS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("name", re.compile("|".join(p.pattern for _, p in _NAMED_CLASSES))),
     ("count", re.compile(r"哪几|几种|几类|几个方面|几部分|几方面|几项|几条|多少项|多少条|多少种|多少类|一共列了")),
     ("date", re.compile(r"哪天|哪一天|哪日|何时|什么时候|什么时间|哪年|哪一年|几月|几号|哪一届|从哪届|日期|时间点|落款")),
     ("frequency", re.compile(r"(?:多久|多长时间|几天|几个月|几年)[^，。？?]{0,10}(?:一次|一回)|每隔多久|频次|频率|多久开展|多久召开")),
     ("duration", re.compile(
-        r"多久|多长时间|(?:多少|几)个?(?:小时|分钟|天|日|周|星期|工作日|个月|月)|几年|期限|时限|多长|期间多长"
+        r"多久|多长时间|(?:多少|几)个?(?:小时|分钟|天|日|周|星期|工作日|个月|月)|几年|期限|时限|年限|多长|期间多长"
     )),
-    ("money", re.compile(r"多少钱|金额|多少元|多少万|多少亿|费率|经费.{0,4}多少|资金.{0,4}多少|预算.{0,6}多少")),
+    ("money", re.compile(r"多少钱|金额|总额|数额|多少元|多少万|多少亿|费率|经费.{0,4}多少|资金.{0,4}多少|预算.{0,6}多少")),
     ("percent", re.compile(r"百分之几|比例是多少|占比|多少个百分点|增长多少|率.{0,3}多少|多少%")),
-    ("quantity", re.compile(r"多少|几(?:项|条|个|次|种|类|件|名|人|所|批|份|门|位|级|轮|处|家)")),
+    ("quantity", re.compile(r"多少|几(?:项|条|个|次|种|类|件|名|人|所|批|份|门|位|级|轮|处|家)|人数|名额|总数|个数|项目数")),
     ("person", re.compile(r"是谁|哪位|谁来|谁担任|由谁|哪些人|什么人")),
     ("body", re.compile(r"向哪|哪个部门|哪些部门|哪里|什么部门|哪个机关|哪个单位|哪些单位|由哪|哪一?级")),
 )
@@ -76,14 +95,17 @@ _MONTH = re.compile(r"(?:\d{1,2}|[一二三四五六七八九十]{1,2})\s*月") 
 
 @dataclass(frozen=True)
 class AskedFact:
-    kind: str  # count | date | duration | frequency | money | percent | quantity | person | body
-    # what a quantity is asked in (多少名 → 名) or how fine a date (哪天 → 日, 几月 → 月); "" when any will do
+    kind: str  # name | count | date | duration | frequency | money | percent | quantity | person | body
+    # what a quantity is asked in (多少名 → 名), how fine a date (哪天 → 日, 几月 → 月), or the tag of the
+    # name asked (nr, ns, nt); "" when any will do
     measure: str = ""
 
     def stated_in(self, text: str) -> bool:
         """Whether ``text`` writes out a value of this kind (a redacted ``*`` is not a value). A count is
         stated by a number of items or by enumerated items; "when" is answered by a date or a time limit;
-        a quantity asked in a measure word (多少名, 几轮) by a figure in that measure."""
+        a quantity asked in a measure word (多少名, 几轮) by a figure in that measure; "which one" by a name."""
+        if self.kind == "name":
+            return any(_is_name(word, flag, self.measure) for word, flag in tagged(text))
         if self.kind == "date" and self.measure:
             return bool((_DAY if self.measure == "日" else _MONTH).search(text))
         if self.kind == "date" and _PATTERNS["duration"].search(text):
@@ -100,6 +122,20 @@ def _quantity_in(measure: str) -> re.Pattern[str]:
     return re.compile(rf"{_ORDINAL}{_NUM}\s*(?:余|多)?\s*(?:万|亿)?\s*(?:{words})")
 
 
+@lru_cache(maxsize=4096)
+def tagged(text: str) -> tuple[tuple[str, str], ...]:
+    """(word, jieba part-of-speech tag) of ``text``."""
+    return tuple((p.word, p.flag) for p in posseg.lcut(text))
+
+
+def _is_name(word: str, flag: str, tag: str) -> bool:
+    if len(word) < 2:
+        return False
+    if tag == "nt" and _INSTITUTION.match(word):
+        return True
+    return flag.startswith(tag)
+
+
 def fact_question_spans(question: str) -> list[tuple[int, int]]:
     """Where the question words that ask for a fact stand ("由谁来", "什么时候", "哪个部门"): they say
     what kind of answer is wanted, not what it is about."""
@@ -109,6 +145,8 @@ def fact_question_spans(question: str) -> list[tuple[int, int]]:
 def asked_fact(question: str) -> AskedFact | None:
     for kind, pattern in _QUESTIONS:
         if pattern.search(question):
+            if kind == "name":
+                return AskedFact(kind, next(tag for tag, p in _NAMED_CLASSES if p.search(question)))
             if kind == "date":
                 return AskedFact(kind, "日" if _ASKED_DAY.search(question) else "月" if _ASKED_MONTH.search(question) else "")
             if kind != "quantity":

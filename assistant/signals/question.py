@@ -12,12 +12,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 
 import jieba
-import jieba.posseg as posseg
 
-from assistant.signals.facts import AskedFact, asked_fact, fact_question_spans
+from assistant.signals.facts import AskedFact, asked_fact, fact_question_spans, tagged
 from assistant.vocabulary import has_official_form
 from index.text import STOPWORDS, is_punctuation
 
@@ -117,11 +115,6 @@ class QuestionAnalysis:
         return tuple(t for t in self.terms if not has_official_form(t.text, text))
 
 
-@lru_cache(maxsize=2048)
-def _tagged(text: str) -> tuple[tuple[str, str], ...]:
-    return tuple((p.word, p.flag) for p in posseg.lcut(text))
-
-
 def content_words(text: str) -> list[tuple[str, str]]:
     """(word, tag) of the words of ``text`` that can name a topic. Words inside the question's form
     (哪些…措施, 怎么整改, 多少项) say what kind of answer is wanted, not what it is about."""
@@ -129,7 +122,7 @@ def content_words(text: str) -> list[tuple[str, str]]:
     form += fact_question_spans(text)
     words = []
     position = 0
-    for word, tag in _tagged(text):
+    for word, tag in tagged(text):
         start, end = position, position + len(word)
         position = end
         w = word.strip().lower()

@@ -26,6 +26,12 @@ def asked(question: str) -> AskedFact:
         ("党内纪律处分分为几种？", "count"),
         ("领导小组的组长是谁？", "person"),
         ("问题线索移交给哪个部门？", "body"),
+        ("试点在哪些省份开展？", "name"),
+        ("回信对象是哪所大学的师范生？", "name"),
+        ("调研组是哪位副书记带队？", "name"),
+        ("南开 国家自然科学基金 经费总额", "money"),
+        ("教师编制 跨县调整 名额", "quantity"),
+        ("教科书 循环使用 年限", "duration"),
         ("保密工作是怎么整改的？", None),
     ],
 )
@@ -120,3 +126,25 @@ def test_three_things_named_in_a_row_state_a_count() -> None:
     assert count.kind == "count"
     assert count.stated_in("统筹党风廉政建设、意识形态工作、基层党建工作等方面考核")
     assert not count.stated_in("统筹党风廉政建设和意识形态工作")
+
+
+def test_which_one_of_a_class_is_stated_by_a_name_of_that_class() -> None:
+    school = asked("回信对象是哪所大学的师范生？")
+    assert school.stated_in("习近平总书记给北京师范大学“优师计划”师范生回信")
+    assert not school.stated_in("总书记给“优师计划”师范生回信，勉励他们做大先生")  # the class named, no member
+    province = asked("高等教育综合改革试点在哪些省份开展？")
+    assert province.stated_in("在河北省、天津市开展高等教育综合改革试点")
+    assert not province.stated_in("*州教育局党组开展综合改革试点")  # a redacted place names none
+    person = asked("调研组是哪位副书记带队？")
+    assert person.stated_in("由王建国副书记带队")
+    assert not person.stated_in("由州委副书记带队")  # the post, not which of its holders
+
+
+def test_who_holds_a_post_may_be_answered_by_a_post() -> None:
+    assert asked("领导小组的组长是谁？").stated_in("局党组书记任组长")
+
+
+def test_a_keyword_question_asks_for_the_value_its_noun_names() -> None:
+    assert asked_fact("内部审计 整改") is None  # no value noun: a topic, not a figure
+    headcount = asked("强基计划 招生人数")
+    assert headcount.stated_in("招生6000人") and not headcount.stated_in("招生*人")
