@@ -26,6 +26,7 @@ from assistant.measures.lexicon import (
     RANK,
     SELF_REFERENCE,
     STRUCTURAL,
+    TOTAL_SCOPE,
 )
 from assistant.measures.results import Conflict
 from assistant.vocabulary import has_synonym
@@ -115,7 +116,10 @@ def role_conflicts(measure: Elements, span: Elements) -> list[Conflict]:
         start, end = next((a, b) for a, b in clauses_ if span.text[a:b] == best)
         if any(orgs_match(actor, o) and start <= o.start < end for o in span.actors):
             continue
-        subject = _subject_before(span, start, person=actor.family == PERSON)
+        # the clause's own subject when it names one before its first word about the thing
+        # ("校长办公会专题研究…附属医院专项整改"), else the subject carried over from before it
+        first = min((span.text.find(w, start, end) for w in words if span.text.find(w, start, end) >= 0), default=start)
+        subject = _subject_before(span, first, person=actor.family == PERSON)
         if subject is not None and not orgs_match(actor, subject):
             conflicts.append(Conflict("person" if actor.family == PERSON else "actor", actor.name, subject.name))
     return conflicts
@@ -489,7 +493,9 @@ def _negated_text(el: Elements, action: Action) -> str:
 
 
 def _negation_phrase(text: str, verb: str) -> str:
-    match = re.search(rf"(?:{'|'.join(sorted(NEGATION_WORDS, key=len, reverse=True))})[再会能得]?{re.escape(verb)}", text)
+    negations = "|".join(sorted(NEGATION_WORDS, key=len, reverse=True))
+    scopes = "|".join(map(re.escape, TOTAL_SCOPE))
+    match = re.search(rf"(?:{negations})[再会能得]?(?:{scopes})?{re.escape(verb)}", text)
     return match.group() if match else verb
 
 

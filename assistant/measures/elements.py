@@ -200,8 +200,8 @@ def _negated_tokens(text: str) -> list[Token]:
                 out.append(tok)
             # inside the phrase a verb may be a noun's modifier (按约定, 从培训经费中): the negation goes on
             pending = pending - 1 if in_phrase else 0
-        elif pending and (tok.flag.startswith(("d", "u", "a", "c")) or tok.word in ("再", "会", "能", "得")):
-            pending -= 1  # 不 + 再 + 出席, 未 + 及时 + 追回: the negation carries over adverbs
+        elif pending and (tok.flag.startswith(("d", "u", "a", "c")) or tok.word in ("再", "会", "能", "得", *TOTAL_SCOPE)):
+            pending -= 1  # 不 + 再 + 出席, 未 + 及时 + 追回, 尚未 + 全部 + 办结: the negation carries over adverbs
         elif pending and tok.flag.startswith("p"):
             # 尚未 + 向施工单位 + 发函, 没有 + 对往来款项 + 审计: the negation is of the verb after the phrase
             pending, in_phrase = PHRASE_REACH, True

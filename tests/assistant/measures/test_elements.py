@@ -184,6 +184,13 @@ def test_scope_negation_and_direction_elements() -> None:
         # a group of people is not another group; 老师 and 教师 are one
         ("组织辅导员开展政治理论学习", "各学院组织一线教师开展政治理论学习。", {"actor"}),
         ("组织一线老师开展政治理论学习", "各学院组织一线教师开展政治理论学习。", set()),
+        # a meeting that decides is a body; the clause's own subject does the thing, not a body named before it
+        ("局党组会专题研究食堂承包问题", "修订局党组会、局长办公会议事规则。局长办公会专题研究食堂承包、校车采购等工作。",
+         {"actor"}),
+        ("局长办公会专题研究食堂承包问题", "修订局党组会、局长办公会议事规则。局长办公会专题研究食堂承包、校车采购等工作。",
+         set()),
+        # a negation reaches over 全部 to its verb: not all settled is not settled
+        ("移交的信访件尚未全部办结", "移交的信访件现已全部办结。", {"negation", "status"}),
     ],
 )
 def test_element_conflicts(measure: str, source: str, expected: set[str]) -> None:
