@@ -14,6 +14,7 @@ if [ ! -x .venv/bin/python ]; then
   "$PYTHON" -m venv .venv
 fi
 PIP=(.venv/bin/python -m pip --disable-pip-version-check)
+"${PIP[@]}" install --quiet --require-hashes -r locks/pip.txt  # a pip that reads the lock right (see the file)
 "${PIP[@]}" install --quiet --require-hashes -r "$LOCK"
 "${PIP[@]}" install --quiet --no-deps -e .
 # The lock is complete, so the environment must be consistent; say so now rather than at first import.
