@@ -119,7 +119,8 @@ def content_words(text: str) -> list[tuple[str, str]]:
     """(word, tag) of the words of ``text`` that can name a topic. Words inside the question's form
     (哪些…措施, 怎么整改, 多少项) say what kind of answer is wanted, not what it is about."""
     form = [m.span() for pattern in (_LIST, _COUNT, _MEASURES, _COMPARE, _FRAME, _ABOUT) for m in pattern.finditer(text)]
-    form += fact_question_spans(text)
+    asking = fact_question_spans(text)
+    form += asking
     words = []
     position = 0
     for word, tag in tagged(text):
@@ -130,10 +131,19 @@ def content_words(text: str) -> list[tuple[str, str]]:
             continue
         if len(w) < 2 and not w.isdigit():
             continue
-        if any(a <= start and end <= b for a, b in form) or _only_form(w) or _points_to_a_place(w) or _asks(w):
+        if (
+            any(a <= start and end <= b for a, b in form) or _fragment_of(start, end, asking)
+            or _only_form(w) or _points_to_a_place(w) or _asks(w)
+        ):
             continue
         words.append((w, tag))
     return words
+
+
+def _fragment_of(start: int, end: int, spans: Sequence[tuple[int, int]]) -> bool:
+    """A word jieba cut across a question word (哪天开的 → 哪 / 天开 / 的, 多少天内 → 多少 / 天内): all but one
+    of its characters belong to the question word, so it names nothing."""
+    return any(min(end, b) - max(start, a) > 0 and (end - start) - (min(end, b) - max(start, a)) <= 1 for a, b in spans)
 
 
 # Question words inside a longer word jieba keeps whole (由谁来, 怎么办, 有没有): the word asks, it names nothing.

@@ -37,6 +37,16 @@ def test_a_word_that_holds_a_question_word_asks_and_names_nothing() -> None:
     assert "有没有" not in {t.text for t in whether.terms} and "汇报" in {t.text for t in whether.terms}
 
 
+def test_a_word_cut_across_a_question_word_names_nothing() -> None:
+    """jieba cuts 哪天开的 as 哪 / 天开 / 的 and 多长时间内要 as 多长时间 / 内要: the pieces left over belong to the
+    question word, and as rare "terms" no document holds they would refuse the question."""
+    day = analyse("警示教育大会是哪天开的？", idf)
+    assert "天开" not in {t.text for t in day.terms} and {"警示", "大会"} <= {t.text for t in day.terms}
+    within = analyse("采取留置以后，多长时间内要通知单位和家属？", idf)
+    assert "内要" not in {t.text for t in within.terms} and {"留置", "家属"} <= {t.text for t in within.terms}
+    assert within.fact is not None and within.fact.kind == "duration"
+
+
 def test_a_compound_weighs_no_more_than_its_rarest_part() -> None:
     q = analyse("哪些整改措施涉及财务管理？", idf)
     weights = {t.text: t.weight for t in q.terms}
