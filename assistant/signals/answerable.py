@@ -18,7 +18,7 @@ from assistant.signals.relevance import Scored
 # Evidence only: whether a question asks for a value is not itself a reason to refuse it. Nothing that
 # counts on several relevant passages (a mean over the top three): a library of one short report holds
 # one passage that answers, and the judgement must not depend on how much else is indexed.
-ANSWERABLE_FEATURES = ("top", "cover_text", "fact_gap", "fact_drop", "missing", "fact_key_gap")
+ANSWERABLE_FEATURES = ("top", "cover_text", "fact_gap", "fact_drop", "missing", "fact_key_gap", "withheld")
 TOP = 5
 
 
@@ -43,6 +43,8 @@ def question_features(pool: Sequence[Scored]) -> dict[str, float]:
         "missing": min(s.features["missing_weight"] for s in top),
         # no top passage writes the asked fact in a sentence that names the topic
         "fact_key_gap": fact_asked * (1.0 - max(s.features["fact_key"] for s in top)),
+        # a top passage writes the asked value as * in a sentence about the topic (*条问题, 州委*副书记)
+        "withheld": max(s.features.get("fact_withheld", 0.0) for s in top),
     }
 
 

@@ -68,6 +68,15 @@ _NAMED_CLASSES: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 _INSTITUTION = re.compile(r".{2,}(?:大学|学院|中学|小学|研究院|研究所)$")
 
+# A value the document withholds: a lone * (or *.*) where the figure or the name stands ("*条问题", "*.*万元",
+# "*年*月*日", "*大学", "州委*副书记"); ** is Markdown bold, not a redaction.
+_REDACTED = r"(?<!\*)\*(?:\.\*)?(?!\*)\s*"
+_WITHHELD_NAMES = {
+    "nt": "大学|学院|中学|小学|学校|研究院|研究所",
+    "ns": "自治州|州|省|市|县|区",
+    "nr": _TITLE + "|同志",
+}
+
 # (kind, question pattern): the first that matches wins, the most specific first.
 _QUESTIONS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("name", re.compile("|".join(p.pattern for _, p in _NAMED_CLASSES))),
@@ -114,6 +123,26 @@ class AskedFact:
         if self.kind == "quantity" and self.measure:
             return bool(_quantity_in(self.measure).search(text))
         return bool(_PATTERNS[self.kind].search(text))
+
+    def withheld_in(self, text: str) -> bool:
+        """Whether ``text`` writes the asked kind of value as a redaction (*条, *.*万元, *年*月*日, *大学):
+        the document has the value and withholds it."""
+        pattern = _withheld(self.kind, self.measure)
+        return pattern is not None and pattern.search(text) is not None
+
+
+@lru_cache(maxsize=64)
+def _withheld(kind: str, measure: str) -> re.Pattern[str] | None:
+    if kind == "name":
+        return re.compile(_REDACTED + f"(?:{_WITHHELD_NAMES[measure]})")
+    if kind == "person":
+        return re.compile(_REDACTED + f"(?:{_TITLE})")
+    if kind == "date":
+        return re.compile(_REDACTED + "[年月日号]")
+    if kind == "body":
+        return None
+    units = "|".join(sorted({*(_PEOPLE if measure in _PEOPLE else {measure}), "个"}, key=len, reverse=True)) if measure else _MEASURE
+    return re.compile(_REDACTED + rf"(?:余|多)?\s*(?:万|亿)?\s*(?:{units}|[%％])")
 
 
 @lru_cache(maxsize=64)

@@ -79,6 +79,8 @@ def passage_features(q: QuestionAnalysis, passage: Passage, rank: int, cosine: f
     fact_key = float(any(_names_topic(q, s) for s in stating))
     if q.fact is not None and q.fact.kind == "count" and stated:
         fact_key = max(fact_key, float(_names_topic(q, context)))
+    # the asked value written as * in a sentence about the topic: the document withholds it
+    withheld = q.fact is not None and any(q.fact.withheld_in(s) and _names_topic(q, s) for s in text_sentences)
     report = chunk.kind == DocumentKind.REPORT
     regulation = chunk.kind == DocumentKind.REGULATION
     return {
@@ -99,6 +101,7 @@ def passage_features(q: QuestionAnalysis, passage: Passage, rank: int, cosine: f
         "fact_stated": float(stated),
         "fact_sentence": fact_sentence,
         "fact_key": fact_key,
+        "fact_withheld": float(withheld),
         "report": float(report),
         "regulation": float(regulation),
         "measure_unit": float(is_measure_label(chunk.label)),

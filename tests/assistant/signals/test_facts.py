@@ -148,3 +148,16 @@ def test_a_keyword_question_asks_for_the_value_its_noun_names() -> None:
     assert asked_fact("内部审计 整改") is None  # no value noun: a topic, not a figure
     headcount = asked("强基计划 招生人数")
     assert headcount.stated_in("招生6000人") and not headcount.stated_in("招生*人")
+
+
+def test_a_value_written_as_a_star_is_withheld() -> None:
+    """The bureau's report keeps its figures and names but writes them as *: the document has the value and
+    withholds it, which is different from not stating one."""
+    assert asked("巡察组反馈的问题一共多少条？").withheld_in("反馈我局四个方面*条问题全部完成整改")
+    assert asked("经费一共多少万元？").withheld_in("共计*.*万元")
+    assert asked("是哪天进驻的？").withheld_in("*年*月*日进驻")
+    assert asked("调研组是哪位副书记带队？").withheld_in("由州委*副书记带队")
+    assert asked("回信对象是哪所大学的师范生？").withheld_in("给*大学“优师计划”师范生回信")
+    assert not asked("经费一共多少万元？").withheld_in("共计12.5万元")
+    assert not asked("一共召开了几次会议？").withheld_in("**一是**召开专题会议")  # Markdown bold, not a redaction
+    assert not asked("问题移交给哪个部门？").withheld_in("移交*州纪委")  # a withheld place is not a withheld body
