@@ -44,7 +44,7 @@ def question_features(pool: Sequence[Scored]) -> dict[str, float]:
         # no top passage writes the asked fact in a sentence that names the topic
         "fact_key_gap": fact_asked * (1.0 - max(s.features["fact_key"] for s in top)),
         # a top passage writes the asked value as * in a sentence about the topic (*条问题, 州委*副书记)
-        "withheld": max(s.features.get("fact_withheld", 0.0) for s in top),
+        "withheld": max(s.features["fact_withheld"] for s in top),
     }
 
 

@@ -43,3 +43,13 @@ def test_a_date_counts_as_the_answer_only_in_a_sentence_that_names_the_topic() -
     this = "学校于5月12日召开人才工作会议，部署人才引进工作。"
     assert passage_features(when, article(other), 1, 0.5)["fact_key"] == 0.0
     assert passage_features(when, article(this), 1, 0.5)["fact_key"] == 1.0
+
+
+def test_a_value_written_as_a_star_in_a_sentence_about_the_topic_is_withheld() -> None:
+    """"信访件一共处理了多少件？" against the bureau's "妥善处理信访件*件": the report has the figure and hides it.
+    A * in a sentence about something else withholds nothing that was asked."""
+    count = analyse("信访件一共处理了多少件？", lambda t: {"信访件": 5.0}.get(t, 2.0))
+    hidden = "局党组妥善处理巡察组转办的信访件*件。"
+    elsewhere = "局党组妥善处理巡察组转办的信访件，做到件件有回音。全年召开专题会议*次。"
+    assert passage_features(count, article(hidden), 1, 0.5)["fact_withheld"] == 1.0
+    assert passage_features(count, article(elsewhere), 1, 0.5)["fact_withheld"] == 0.0
