@@ -118,8 +118,8 @@ def role_conflicts(measure: Elements, span: Elements) -> list[Conflict]:
             continue
         # the clause's own subject when it names one before its first word about the thing
         # ("校长办公会专题研究…附属医院专项整改"), else the subject carried over from before it
-        first = min((span.text.find(w, start, end) for w in words if span.text.find(w, start, end) >= 0), default=start)
-        subject = _subject_before(span, first, person=actor.family == PERSON)
+        found = [at for w in words if (at := span.text.find(w, start, end)) >= 0]
+        subject = _subject_before(span, min(found, default=start), person=actor.family == PERSON)
         if subject is not None and not orgs_match(actor, subject):
             conflicts.append(Conflict("person" if actor.family == PERSON else "actor", actor.name, subject.name))
     return conflicts
