@@ -35,6 +35,9 @@ _MEASURE = "|".join(_MEASURE_WORDS)
 # People are counted in 人, 名 or 位 alike.
 _PEOPLE = frozenset("人名位")
 
+# Posts a person holds: one list for "who" answered by a post and for "which holder of the post".
+_POSTS = ("书记", "校长", "组长", "主任", "局长", "厅长", "部长", "处长", "院长", "负责人", "委员")
+
 _PATTERNS: dict[str, re.Pattern[str]] = {
     "date": re.compile(r"\d{4}\s*年(?:\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?)?|\d{1,2}\s*月\s*\d{1,2}\s*日|[一二三四五六七八九十]+月[一二三四五六七八九十]+日"),
     "duration": re.compile(_NUM + r"\s*(?:个)?\s*(?:工作日|小时|日|天|周|个月|月|年)(?:内|以内|之内)?|之日起|即时|立即|当日"),
@@ -53,13 +56,13 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
         rf"{_ORDINAL}{_NUM}\s*(?:余|多)?\s*[项条种类个方面部分]|(?:[（(][一二三四五六七八九十\d]{{1,2}}[)）]|[一二三四五六七八九十]+是)"
         r"|[^、，。；：\s]{2,}、[^、，。；：\s]{2,}、[^、，。；：\s]{2,}"
     ),
-    "person": re.compile(r"书记|校长|组长|主任|局长|厅长|部长|处长|院长|负责人|领导|同志|委员"),
+    "person": re.compile("|".join((*_POSTS, "领导", "同志"))),
     "body": re.compile(r"部门|机关|机构|委员会|政府|法院|检察院|组织部|纪委|监委|办公室|中心|小组|党组|党委"),
 }
 
 # A title after 哪位 says which post is meant and asks which of its holders: a name. (组长是谁 may be
 # answered by a post, 由局党组书记担任.)
-_TITLE = r"(?:副)?(?:总书记|书记|校长|组长|主任|局长|厅长|部长|处长|院长|州长|省长|市长|县长|负责人|委员)"
+_TITLE = f"(?:副)?(?:{'|'.join(('总书记', '州长', '省长', '市长', '县长', *_POSTS))})"
 # which member of a class is asked: the name's jieba tag (nr person, ns place, nt institution)
 _NAMED_CLASSES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("nr", re.compile(rf"哪位{_TITLE}|哪个{_TITLE}|叫什么名字|姓名|姓什么")),
