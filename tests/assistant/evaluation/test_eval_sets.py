@@ -104,7 +104,7 @@ def test_the_first_batch_is_the_one_drawn_before_any_extension() -> None:
     assert {
         what: {p: set(ids) for p, ids in alone[what].items()} for what in ("questions", "measures")
     } == first
-    assert [b["seed"] for b in committed["batches"]] == [20261202, 20261203, 20261204, 20261205, 20261206]
+    assert [b["seed"] for b in committed["batches"]] == [20261202, 20261203, 20261204, 20261205, 20261206, 20261207]
     assert all(i.startswith("b-") for ids in committed["batches"][0]["questions"].values() for i in ids)
     third = committed["batches"][1]
     assert all(i.startswith("c-") for ids in third["questions"].values() for i in ids)
