@@ -17,6 +17,7 @@ from assistant.measures.lexicon import (
     DONE,
     EXCLUSIVE_DETAILS,
     FILLER,
+    FINISHED,
     MANNER_SCOPE,
     NEGATION_WORDS,
     NUMBER,
@@ -25,6 +26,7 @@ from assistant.measures.lexicon import (
     PERSON,
     RANK,
     SELF_REFERENCE,
+    STARTED,
     STRUCTURAL,
     TOTAL_SCOPE,
 )
@@ -351,7 +353,7 @@ def _bound_clause(words: Sequence[str], clauses_: Sequence[str]) -> str | None:
 
 def status_conflicts(measure: Elements, span: Elements) -> list[Conflict]:
     """One side says a thing is done, the other (in its clause about that thing) that it is still under
-    way, put off or not done."""
+    way, put off or not done; or the measure says it was finished where the report says it was started."""
     conflicts = []
     for mark, other in ((DONE, PENDING), (PENDING, DONE)):
         for said in mark.finditer(measure.text):
@@ -362,6 +364,14 @@ def status_conflicts(measure: Elements, span: Elements) -> list[Conflict]:
             found = other.search(clause)
             if found:
                 conflicts.append(Conflict("status", said.group(), _phrase_at(clause, found.start())))
+    for said in FINISHED.finditer(measure.text):  # finished against only started
+        words = clause_words(measure.text, said.start(), drop=said.group())
+        clause = _bound_clause(words, sub_clauses(span.text))
+        if clause is None or FINISHED.search(clause):
+            continue
+        found = STARTED.search(clause)
+        if found:
+            conflicts.append(Conflict("status", said.group(), _phrase_at(clause, found.start())))
     return list(dict.fromkeys(conflicts))
 
 

@@ -169,6 +169,12 @@ PENDING = re.compile(
     r"正在|尚未|尚在|仍在|有待|待办|未完成|未能完成|未整改|未办结|未到位|正抓紧|推迟|延期|暂缓|筹备|准备|拟于|拟将|探索"
 )
 
+# How far a piece of work has got: a measure that says it was finished (完成, 结题, 建成) against a clause that
+# says it was only started or laid out (启动第三轮核算, 布局…项目). A start is done as a start (已启动 is no
+# pending work), so this pair stands apart from DONE/PENDING.
+FINISHED = re.compile(r"完成|结题|结项|建成|竣工|办结|验收")
+STARTED = re.compile(r"启动|着手|布局|开工|开始|谋划")
+
 # "has no …": 无专人对接, 没有专职保密员 (the existence of the thing is denied).
 ABSENCE_WORDS = frozenset({"无", "没有", "缺乏", "缺少", "尚无", "暂无"})
 # Grades of posts and cadres: 副处级, 正科级, 厅局级.

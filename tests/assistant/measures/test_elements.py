@@ -154,6 +154,10 @@ def test_scope_negation_and_direction_elements() -> None:
         # done against under way; a grade; "there is none"; details that exclude each other
         ("剩余5个项目已完成验收", "剩余5个项目正在办理验收手续。", {"status"}),
         ("已形成家校沟通和课后辅导工作的具体做法", "研究探索家校沟通和课后辅导工作的具体做法。", {"status"}),
+        # finished against only started; a start stated as a start, or a start that was finished, is no conflict
+        ("已完成校舍安全隐患排查整治", "启动校舍安全隐患排查整治。", {"status"}),
+        ("已启动校舍安全隐患排查整治", "启动校舍安全隐患排查整治。", set()),
+        ("已完成校舍安全隐患排查整治", "启动并完成校舍安全隐患排查整治。", set()),
         # another department, or a post with another title, heads it
         ("由组织部门开展专项督查", "由纪检监察部门开展专项督查。", {"actor"}),
         ("由财政部门提高后勤人员工资", "州财政局提高后勤人员工资。", set()),
