@@ -38,6 +38,12 @@ _PEOPLE = frozenset("人名位")
 # Posts a person holds: one list for "who" answered by a post and for "which holder of the post".
 _POSTS = ("书记", "校长", "组长", "主任", "局长", "厅长", "部长", "处长", "院长", "负责人", "委员")
 
+# Items enumerated ((一), 一是) or three or more named in a row.
+_ENUMERATED = (
+    r"(?:[（(][一二三四五六七八九十\d]{1,2}[)）]|[一二三四五六七八九十]+是)"
+    r"|[^、，。；：\s]{2,}、[^、，。；：\s]{2,}、[^、，。；：\s]{2,}"
+)
+
 _PATTERNS: dict[str, re.Pattern[str]] = {
     "date": re.compile(r"\d{4}\s*年(?:\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?)?|\d{1,2}\s*月\s*\d{1,2}\s*日|[一二三四五六七八九十]+月[一二三四五六七八九十]+日"),
     "duration": re.compile(_NUM + r"\s*(?:个)?\s*(?:工作日|小时|日|天|周|个月|月|年)(?:内|以内|之内)?|之日起|即时|立即|当日"),
@@ -52,10 +58,8 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
     # 1000万人, 12项, 90%: a plain 多少 is answered by any written figure, a share included.
     "quantity": re.compile(_ORDINAL + _NUM + rf"\s*(?:余|多)?\s*(?:万|亿)?\s*(?:[{_UNIT_WORDS}]|[%％])|百分之" + _NUM),
     # a number of items, enumerated items, or three or more named in a row (党风廉政建设、意识形态工作、基层党建工作)
-    "count": re.compile(
-        rf"{_ORDINAL}{_NUM}\s*(?:余|多)?\s*[项条种类个方面部分]|(?:[（(][一二三四五六七八九十\d]{{1,2}}[)）]|[一二三四五六七八九十]+是)"
-        r"|[^、，。；：\s]{2,}、[^、，。；：\s]{2,}、[^、，。；：\s]{2,}"
-    ),
+    "count": re.compile(rf"{_ORDINAL}{_NUM}\s*(?:余|多)?\s*[项条种类个方面部分]|{_ENUMERATED}"),
+    "members": re.compile(_ENUMERATED),
     "person": re.compile("|".join((*_POSTS, "领导", "同志"))),
     "body": re.compile(r"部门|机关|机构|委员会|政府|法院|检察院|组织部|纪委|监委|办公室|中心|小组|党组|党委"),
 }
@@ -83,6 +87,8 @@ _WITHHELD_NAMES = {
 # (kind, question pattern): the first that matches wins, the most specific first.
 _QUESTIONS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("name", re.compile("|".join(p.pattern for _, p in _NAMED_CLASSES))),
+    # 哪五大体系, 哪四个: the number is known, the members are asked, and only naming them answers
+    ("members", re.compile(r"哪[两二三四五六七八九十]+(?![天日月年周])")),
     ("count", re.compile(r"哪几|几种|几类|几个方面|几部分|几方面|几项|几条|多少项|多少条|多少种|多少类|一共列了")),
     ("date", re.compile(r"哪天|哪一天|哪日|何时|什么时候|什么时间|哪年|哪一年|几月|几号|哪一届|从哪届|日期|时间点|落款")),
     ("frequency", re.compile(r"(?:多久|多长时间|几天|几个月|几年)[^，。？?]{0,10}(?:一次|一回)|每隔多久|频次|频率|多久开展|多久召开")),
@@ -108,7 +114,7 @@ _MONTH = re.compile(r"(?:\d{1,2}|[一二三四五六七八九十]{1,2})\s*月") 
 
 @dataclass(frozen=True)
 class AskedFact:
-    kind: str  # name | count | date | duration | frequency | money | percent | quantity | person | body
+    kind: str  # name | members | count | date | duration | frequency | money | percent | quantity | person | body
     # what a quantity is asked in (多少名 → 名), how fine a date (哪天 → 日, 几月 → 月), or the tag of the
     # name asked (nr, ns, nt); "" when any will do
     measure: str = ""
@@ -142,7 +148,7 @@ def _withheld(kind: str, measure: str) -> re.Pattern[str] | None:
         return re.compile(_REDACTED + f"(?:{_TITLE})")
     if kind == "date":
         return re.compile(_REDACTED + "[年月日号]")
-    if kind == "body":
+    if kind in ("body", "members"):  # a body is never redacted; a redacted number still leaves the members unsaid
         return None
     units = "|".join(sorted({*(_PEOPLE if measure in _PEOPLE else {measure}), "个"}, key=len, reverse=True)) if measure else _MEASURE
     return re.compile(_REDACTED + rf"(?:余|多)?\s*(?:万|亿)?\s*(?:{units}|[%％])")

@@ -57,6 +57,10 @@ PASSAGE_FEATURES = (
 _ENUMERATION = re.compile(r"[（(][一二三四五六七八九十\d]{1,3}[)）]|[一二三四五六七八九十]+是|(?<![\d.])\d{1,2}[.．、](?!\d)|第[一二三四五六七八九十]+[，,、]")
 
 
+# Facts whose value is a list of items, which by nature runs over the sentences after the one naming the topic.
+_LISTED = ("count", "members")
+
+
 def passage_features(q: QuestionAnalysis, passage: Passage, rank: int, cosine: float) -> dict[str, float]:
     chunk = passage.chunk
     text = chunk.text
@@ -71,13 +75,13 @@ def passage_features(q: QuestionAnalysis, passage: Passage, rank: int, cosine: f
         # stated in the passage but not in the sentence that names the topic (a figure in the next
         # sentence): weaker evidence, still evidence. A count is different: its value is the list of
         # items, which by nature runs over several sentences after the one that names the topic.
-        weight = 1.0 if q.fact.kind == "count" else 0.5
+        weight = 1.0 if q.fact.kind in _LISTED else 0.5
         fact_sentence = max(fact_sentence, weight * q.coverage(context))
     missing = sum(t.weight for t in q.missing(context)) / q.total_weight if q.terms else 0.0
     # the asked kind of fact written out in a sentence that names the question's topic (a date in a
     # sentence about another meeting is no answer to "when was the 人才 meeting")
     fact_key = float(any(_names_topic(q, s) for s in stating))
-    if q.fact is not None and q.fact.kind == "count" and stated:
+    if q.fact is not None and q.fact.kind in _LISTED and stated:
         fact_key = max(fact_key, float(_names_topic(q, context)))
     # the asked value written as * in a sentence about the topic: the document withholds it
     withheld = q.fact is not None and any(q.fact.withheld_in(s) and _names_topic(q, s) for s in text_sentences)

@@ -128,6 +128,17 @@ def test_three_things_named_in_a_row_state_a_count() -> None:
     assert not count.stated_in("统筹党风廉政建设和意识形态工作")
 
 
+def test_which_n_members_of_a_named_set_asks_for_them_by_name() -> None:
+    """"是哪三项制度" is answered by the three named, not by the sentence that only says there are three; "哪两天"
+    asks for days, not members."""
+    members = asked("文件说的“三项制度”具体是哪三项？")
+    assert members.kind == "members"
+    assert members.stated_in("建立健全请示报告、督查督办、考核评价三项制度")
+    assert not members.stated_in("严格落实“三项制度”，推动工作落地")
+    two_days = asked_fact("是哪两天召开的？")
+    assert two_days is None or two_days.kind != "members"
+
+
 def test_which_one_of_a_class_is_stated_by_a_name_of_that_class() -> None:
     school = asked("回信对象是哪所大学的师范生？")
     assert school.stated_in("习近平总书记给北京师范大学“优师计划”师范生回信")
