@@ -70,21 +70,28 @@ def distinct(items: Sequence[Item]) -> list[Item]:
     return out
 
 
-def _document_order(q: QuestionAnalysis, items: Sequence[Item]) -> list[list[Item]]:
+def _document_order(q: QuestionAnalysis, items: Sequence[Item], lead: Item | None = None) -> list[list[Item]]:
     groups: dict[str, list[Item]] = {}
     for item in items:
         groups.setdefault(item.chunk.doc_id, []).append(item)
 
-    def rank(group: list[Item]) -> tuple[int, float]:
+    def rank(group: list[Item]) -> tuple[int, int, float]:
         kind = group[0].chunk.kind
         first = 0
         if q.asks_measures and not q.asks_rules:
             first = 0 if kind == DocumentKind.REPORT else 1
         elif q.asks_rules and not q.asks_measures:
             first = 0 if kind == DocumentKind.REGULATION else 1
-        return first, -max(i.relevance for i in group)
+        return (0 if lead in group else 1), first, -max(i.relevance for i in group)
 
-    return [sorted(g, key=lambda i: i.chunk.start) for g in sorted(groups.values(), key=rank)]
+    return [sorted(g, key=lambda i: (i is not lead, i.chunk.start)) for g in sorted(groups.values(), key=rank)]
+
+
+def _count_source(q: QuestionAnalysis, items: Sequence[Item]) -> Item | None:
+    """For a count question, the most relevant item that enumerates (an article's （一）…（五））: its list is
+    the answer, so it leads the answer whatever its place in the document or its rank among the items."""
+    listing = [i for i in items if enumerated(i.quote)] if q.asks_count else []
+    return max(listing, key=lambda i: i.relevance, default=None)
 
 
 def _location(chunk: Chunk) -> str:
@@ -97,14 +104,16 @@ def compose(q: QuestionAnalysis, items: Sequence[Item]) -> tuple[str, list[Citat
     body: list[str] = []
     citations: list[Citation] = []
     first: Item | None = None  # the item behind [1], the one the answer opens with
-    documents = 0
-    for group in _document_order(q, items):
+    documents: list[str] = []  # the kind of each document cited
+    cited_kinds: list[str] = []
+    for group in _document_order(q, items, _count_source(q, items)):
         lines = []
         for item in group:
             citation = citation_for(len(citations) + 1, item.chunk, item.quote)
             if citation is None:
                 continue
             citations.append(citation)
+            cited_kinds.append(item.chunk.kind)
             first = first or item
             where = _location(item.chunk)
             # The location is set apart in 【】, which ends a claim for the citation check: its numbers
@@ -112,10 +121,10 @@ def compose(q: QuestionAnalysis, items: Sequence[Item]) -> tuple[str, list[Citat
             prefix = f"【{where}】" if where and not item.quote.startswith(where) else ""
             lines.append(f"- {prefix}{item.quote}[{citation.n}]")
         if lines:
-            documents += 1
+            documents.append(group[0].chunk.kind)
             title = group[0].chunk.title.strip()
             body += [f"\n{title}" if title.startswith("《") else f"\n《{title}》", *lines]
-    return "\n".join([intro(q, len(citations), documents, first), *body]), citations
+    return "\n".join([intro(q, cited_kinds, documents, first), *body]), citations
 
 
 # The markers of items a unit enumerates: （一）…（二）…, 一是…二是…, and numbered lines 1. 2.
@@ -137,14 +146,22 @@ def enumerated(text: str) -> int:
     return expected - 1 if expected > 2 else 0
 
 
-def intro(q: QuestionAnalysis, items: int, documents: int, best: Item | None = None) -> str:
+def intro(q: QuestionAnalysis, items: Sequence[str], documents: Sequence[str], best: Item | None = None) -> str:
+    """The answer's first line; ``items`` and ``documents`` are the kinds of the cited items and documents."""
     if q.asks_count:
         # A count stated by enumeration inside the most relevant unit (an article's （一）…（五）) answers
         # the question; otherwise the items found are what is counted.
         if best is not None and (listed := enumerated(best.quote)):
             unit = m.group(1) if (m := _COUNT_UNIT.search(q.text)) else "项"
             return f"《{best.chunk.title.strip('《》')}》{_location(best.chunk)}列出 {listed} {unit}（见 [1]）："
-        return f"资料中共列出 {items} 项（来自 {documents} 份文件）："
-    if items > 1:
-        return f"根据资料，共 {items} 项，来自 {documents} 份文件："
+        return f"资料中共列出 {len(items)} 项（来自 {len(documents)} 份文件）："
+    reports = sum(kind == DocumentKind.REPORT for kind in documents)
+    if q.asks_measures and not q.asks_rules and reports and reports < len(documents):
+        # measures are counted where they are taken, in the reports; the rules they rest on are added apart
+        measures = sum(kind == DocumentKind.REPORT for kind in items)
+        rules = all(kind in (DocumentKind.REPORT, DocumentKind.REGULATION) for kind in items)
+        added = f"另附{'相关规定' if rules else '相关资料'} {len(items) - measures} 条"
+        return f"根据资料，共 {measures} 项措施，来自 {reports} 份通报（{added}）："
+    if len(items) > 1:
+        return f"根据资料，共 {len(items)} 项，来自 {len(documents)} 份文件："
     return "根据资料："

@@ -47,7 +47,7 @@ def test_measures_come_before_rules_and_the_list_is_counted() -> None:
     measure = unit("五是修订机关财务管理制度，规范报账审批程序。", doc="通报")
     items = [Item(rule, rule.text, 0.95), Item(measure, measure.text, 0.6)]
     text, citations = compose(q, items)
-    assert text.startswith("根据资料，共 2 项，来自 2 份文件：")
+    assert text.startswith("根据资料，共 1 项措施，来自 1 份通报（另附相关规定 1 条）：")
     assert [c.chunk.kind for c in citations] == ["report", "regulation"]
     assert text.index("《通报》") < text.index("《办法》")
     listed = [line for line in text.splitlines() if line.startswith("- ")]
@@ -71,6 +71,34 @@ def test_a_count_an_article_enumerates_is_stated_from_the_article() -> None:
     text, citations = compose(q, [Item(article, article.text, 0.9), Item(other, other.text, 0.5)])
     assert text.startswith("《纪律处分条例》第八条列出 5 种（见 [1]）：")
     assert citations[0].chunk is article
+
+
+def test_the_enumerating_article_leads_a_count_wherever_it_stands_in_its_document() -> None:
+    """"几种" is answered by the article that lists them (第八条), even when another article of the same law comes
+    first in the text (第七条) or ranks higher (第十五条)."""
+    q = analyse("党内纪律处分分为几种？", idf)
+    before = unit("第七条 党组织和党员违反党章和其他党内法规的，都必须受到追究。", label="第七条", doc="纪律处分条例",
+                  kind="regulation")
+    article = unit("第八条 对党员的纪律处分种类：\n（一）警告；\n（二）严重警告；\n（三）撤销党内职务；\n（四）留党察看；\n（五）开除党籍。",
+                   label="第八条", start=100, doc="纪律处分条例", kind="regulation")
+    higher = unit("第十五条 对于受到改组处理的党组织领导机构成员，均自然免职。", label="第十五条", start=300,
+                  doc="纪律处分条例", kind="regulation")
+    items = [Item(before, before.text, 0.6), Item(article, article.text, 0.85), Item(higher, higher.text, 0.9)]
+    text, citations = compose(q, items)
+    assert text.startswith("《纪律处分条例》第八条列出 5 种（见 [1]）：")
+    assert [c.chunk for c in citations] == [article, before, higher]
+
+
+def test_a_list_of_measures_counts_the_measures_and_adds_the_rules_apart() -> None:
+    q = analyse("哪些整改措施涉及财务管理？", idf)
+    measures = [unit(f"{n}是修订财务管理制度第{n}稿，规范报账审批。", label=f"{n}是", start=i * 40, doc="通报")
+                for i, n in enumerate("一二")]
+    rule = unit("第二条 各单位应当建立健全财务管理制度。", label="第二条", doc="办法", kind="regulation")
+    text, _ = compose(q, [Item(rule, rule.text, 0.9), *(Item(m, m.text, 0.5) for m in measures)])
+    assert text.startswith("根据资料，共 2 项措施，来自 1 份通报（另附相关规定 1 条）：")
+    other = unit("巡视办负责同志介绍，意见要求健全财务管理制度。", label="", doc="答记者问", kind="other")
+    text, _ = compose(q, [Item(other, other.text, 0.9), *(Item(m, m.text, 0.5) for m in measures)])
+    assert text.startswith("根据资料，共 2 项措施，来自 1 份通报（另附相关资料 1 条）：")
 
 
 def test_enumerations_are_counted_in_sequence_from_the_first() -> None:
