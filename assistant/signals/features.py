@@ -50,6 +50,7 @@ PASSAGE_FEATURES = (
     "dense_rel",
     "key_text",
     "key_context",
+    "our_unit",
 )
 
 # Enumerated items inside a passage: （一）, 一是, 1. , 第一， — a list or count question is often
@@ -118,6 +119,8 @@ def passage_features(q: QuestionAnalysis, passage: Passage, rank: int, cosine: f
         "cover_section": q.coverage(chunk.section),
         "key_text": q.key_coverage(text),
         "key_context": q.key_coverage(context),
+        # the question says 局里 / 咱们学校 and this document is that kind of unit's own
+        "our_unit": float(q.names_our_unit(chunk.title)),
     }
 
 

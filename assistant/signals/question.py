@@ -30,6 +30,12 @@ _COUNT = re.compile(r"多少(?:项|条|个|次|种|类|件|名|所|批|份)|几(
 _MEASURES = re.compile(r"整改|措施|举措|做了|做法|怎么抓|怎么做|如何做|采取|落实|推进")
 _RULES = re.compile(r"规定|条例|法律|法规|准则|办法|细则|第.{1,4}条|处分|处理|责任|要求|应当|可以|不得|能不能|允许")
 _COMPARE = re.compile(r"分别|各自|异同|区别|不同|相同|比较|对比|两份|两个|都")
+# "Our" unit, said the way staff say it (局里, 咱们学校): which kind of body's documents the question is about.
+# The kind is matched against a document's title (教育局党组关于…, 中共南开大学委员会关于…), never a name.
+_OUR_UNIT: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = (
+    ("局", re.compile(r"局里|我局|本局|咱们局|咱局|我们局|局机关"), re.compile(r"局")),
+    ("校", re.compile(r"校里|我校|本校|咱们学校|咱学校|我们学校|咱们校"), re.compile(r"大学|学院|学校")),
+)
 # Words that say what the question is about (涉及财务管理, 有关保密): they frame the topic, never name it.
 _ABOUT = re.compile(r"涉及|有关|关于|针对|围绕|关乎|相关")
 # The frame around a count or a length ("分为几种", "一共有多少项", "由哪几部分组成", "多长时间") and a
@@ -86,6 +92,7 @@ class QuestionAnalysis:
     asks_measures: bool
     asks_rules: bool
     asks_comparison: bool
+    our_unit: str = ""  # 局 or 校 when the question points at "our" bureau or school, else ""
 
     @property
     def total_weight(self) -> float:
@@ -110,6 +117,10 @@ class QuestionAnalysis:
     def key_coverage(self, text: str) -> float:
         """1.0 when ``text`` names the topic (any of its key words), else 0.0."""
         return float(any(has_official_form(t.text, text) for t in self.key_terms))
+
+    def names_our_unit(self, title: str) -> bool:
+        """Whether a document ``title`` is issued by the kind of unit the question calls its own."""
+        return any(kind == self.our_unit and issuer.search(title) for kind, _, issuer in _OUR_UNIT)
 
     def missing(self, text: str) -> tuple[Term, ...]:
         return tuple(t for t in self.terms if not has_official_form(t.text, text))
@@ -206,4 +217,5 @@ def analyse(question: str, idf: Callable[[str], float], history: Sequence[str] =
         asks_measures=bool(_MEASURES.search(question)) and not _RULES.search(question),
         asks_rules=bool(_RULES.search(question)),
         asks_comparison=bool(_COMPARE.search(question)),
+        our_unit=next((kind for kind, said, _ in _OUR_UNIT if said.search(question)), ""),
     )

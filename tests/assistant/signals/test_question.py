@@ -96,3 +96,17 @@ def test_a_place_named_by_pointing_is_not_a_topic() -> None:
     required term it would refuse every question a clerk asks that way."""
     q = analyse("局里这次在安全方面做了哪些整改？", idf)
     assert {t.text for t in q.terms} == {"安全"}
+
+
+def test_our_unit_points_at_the_documents_that_kind_of_unit_issues() -> None:
+    """局里 is a bureau's own word for itself, 咱们学校 a school's: the question is about the documents such a unit
+    issues (a title naming a 局, or a 大学/学院/学校), which the relevance model may weigh; a law is neither."""
+    bureau = analyse("局里这次在安全方面做了哪些整改？", idf)
+    school = analyse("咱们学校的巡视整改，选人用人方面是怎么做的？", idf)
+    plain = analyse("巡视整改情况要不要公开？", idf)
+    assert (bureau.our_unit, school.our_unit, plain.our_unit) == ("局", "校", "")
+    assert bureau.names_our_unit("教育局党组关于巡察组巡察反馈问题整改情况的通报")
+    assert not bureau.names_our_unit("中共南开大学委员会关于十九届中央第七轮巡视整改进展情况的通报")
+    assert school.names_our_unit("中共南开大学委员会关于十九届中央第七轮巡视整改进展情况的通报")
+    assert not school.names_our_unit("中华人民共和国教育法")
+    assert not plain.names_our_unit("教育局党组关于巡察组巡察反馈问题整改情况的通报")
