@@ -1,9 +1,11 @@
 """Is the question answered by the documents? A learned judgement over the ranked pool.
 
 Unanswerable questions here sit right next to the documents (the amount a report redacts, a date it
-never gives), so dense similarity cannot tell them apart. The model weighs how relevant the best
-passages are, how much of the question's term weight they hold, and — when the question asks for a
-value (a count, a date, an amount, a person) — whether a sentence about the question writes one out.
+never gives), so dense similarity alone cannot tell them apart. The model weighs how relevant the best
+passages are, how much of the question's term weight they hold, how close in meaning the closest one is
+(the encoder's cosine: a question reworded away from the text still lands near its answer), and — when
+the question asks for a value (a count, a date, an amount, a person) — whether a sentence about the
+question writes one out.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from assistant.signals.relevance import Scored
 # Evidence only: whether a question asks for a value is not itself a reason to refuse it. Nothing that
 # counts on several relevant passages (a mean over the top three): a library of one short report holds
 # one passage that answers, and the judgement must not depend on how much else is indexed.
-ANSWERABLE_FEATURES = ("top", "cover_text", "fact_gap", "fact_drop", "missing", "fact_key_gap", "withheld")
+ANSWERABLE_FEATURES = ("top", "cover_text", "fact_gap", "fact_drop", "missing", "fact_key_gap", "withheld", "dense")
 TOP = 5
 
 
@@ -45,6 +47,8 @@ def question_features(pool: Sequence[Scored]) -> dict[str, float]:
         "fact_key_gap": fact_asked * (1.0 - max(s.features["fact_key"] for s in top)),
         # a top passage writes the asked value as * in a sentence about the topic (*条问题, 州委*副书记)
         "withheld": max(s.features["fact_withheld"] for s in top),
+        # the encoder's cosine of the question with the closest top passage (CV AUC 0.875 → 0.891 on tune)
+        "dense": max(s.features["dense"] for s in top),
     }
 
 
