@@ -51,6 +51,7 @@ PASSAGE_FEATURES = (
     "key_text",
     "key_context",
     "our_unit",
+    "named_document",
 )
 
 # Enumerated items inside a passage: （一）, 一是, 1. , 第一， — a list or count question is often
@@ -121,6 +122,7 @@ def passage_features(q: QuestionAnalysis, passage: Passage, rank: int, cosine: f
         "key_context": q.key_coverage(context),
         # the question says 局里 / 咱们学校 and this document is that kind of unit's own
         "our_unit": float(q.names_our_unit(chunk.title)),
+        "named_document": q.names_document(chunk.title),
     }
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import jieba
 
@@ -118,12 +119,26 @@ class QuestionAnalysis:
         """1.0 when ``text`` names the topic (any of its key words), else 0.0."""
         return float(any(has_official_form(t.text, text) for t in self.key_terms))
 
+    def names_document(self, title: str) -> float:
+        """Share of a document title's words the question says (《中央八项规定实施细则》, 2022年的政府工作报告): a
+        question that names documents asks about them, though their passages may share few of its other words."""
+        words = _title_words(title)
+        return sum(w in self.text for w in words) / len(words) if words else 0.0
+
     def names_our_unit(self, title: str) -> bool:
         """Whether a document ``title`` is issued by the kind of unit the question calls its own."""
         return any(kind == self.our_unit and issuer.search(title) for kind, _, issuer in _OUR_UNIT)
 
     def missing(self, text: str) -> tuple[Term, ...]:
         return tuple(t for t in self.terms if not has_official_form(t.text, text))
+
+
+@lru_cache(maxsize=1024)
+def _title_words(title: str) -> tuple[str, ...]:
+    plain = re.sub(r"[《》〈〉（）()“”]", " ", title)
+    return tuple(dict.fromkeys(
+        w for w in jieba.lcut(plain) if len(w) >= 2 and w not in STOPWORDS and not is_punctuation(w)
+    ))
 
 
 def content_words(text: str) -> list[tuple[str, str]]:

@@ -110,3 +110,14 @@ def test_our_unit_points_at_the_documents_that_kind_of_unit_issues() -> None:
     assert school.names_our_unit("中共南开大学委员会关于十九届中央第七轮巡视整改进展情况的通报")
     assert not school.names_our_unit("中华人民共和国教育法")
     assert not plain.names_our_unit("教育局党组关于巡察组巡察反馈问题整改情况的通报")
+
+
+def test_a_question_names_the_documents_whose_title_words_it_says() -> None:
+    """《中央八项规定实施细则》 named in full, or a year and a report's kind (2022年的政府工作报告), say which documents the
+    question is about; the relevance model weighs that share."""
+    both = analyse("《中央八项规定实施细则》和《党政机关国内公务接待管理规定》分别规定了哪些单位参照执行？", idf)
+    assert both.names_document("《中央八项规定实施细则》") == 1.0
+    assert both.names_document("党政机关国内公务接待管理规定") == 1.0
+    assert both.names_document("中华人民共和国教育法") == 0.0
+    years = analyse("2022年和2024年的政府工作报告，各自预计当年高校毕业生有多少？", idf)
+    assert years.names_document("2022年国务院政府工作报告") > years.names_document("2021年国务院政府工作报告") > 0.0
