@@ -61,7 +61,7 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
     "count": re.compile(rf"{_ORDINAL}{_NUM}\s*(?:余|多)?\s*[项条种类个方面部分]|{_ENUMERATED}"),
     "members": re.compile(_ENUMERATED),
     "person": re.compile("|".join((*_POSTS, "领导", "同志"))),
-    "body": re.compile(r"部门|机关|机构|委员会|政府|法院|检察院|组织部|纪委|监委|办公室|中心|小组|党组|党委"),
+    "body": re.compile(r"部门|机关|机构|委员会|政府|法院|检察院|组织部|纪委|监委|办公室|办公厅|科室|处室|工作部|团委|中心|小组|党组|党委"),
 }
 
 # A title after 哪位 says which post is meant and asks which of its holders: a name. (组长是谁 may be
@@ -89,7 +89,8 @@ _QUESTIONS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("name", re.compile("|".join(p.pattern for _, p in _NAMED_CLASSES))),
     # 哪五大体系, 哪四个: the number is known, the members are asked, and only naming them answers
     ("members", re.compile(r"哪[两二三四五六七八九十]+(?![天日月年周])")),
-    ("count", re.compile(r"哪几|几种|几类|几个方面|几部分|几方面|几项|几条|多少项|多少条|多少种|多少类|一共列了")),
+    # 这几项, 那几家 point at things already named ("those few"): they ask nothing
+    ("count", re.compile(r"哪几|(?<![这那])几(?:种|类|个方面|部分|方面|项|条)|多少项|多少条|多少种|多少类|一共列了")),
     ("date", re.compile(r"哪天|哪一天|哪日|何时|什么时候|什么时间|哪年|哪一年|几月|几号|哪一届|从哪届|日期|时间点|落款")),
     ("frequency", re.compile(r"(?:多久|多长时间|几天|几个月|几年)[^，。？?]{0,10}(?:一次|一回)|每隔多久|频次|频率|多久开展|多久召开")),
     ("duration", re.compile(
@@ -98,7 +99,7 @@ _QUESTIONS: tuple[tuple[str, re.Pattern[str]], ...] = (
     )),
     ("money", re.compile(r"多少钱|金额|总额|数额|多少元|多少万|多少亿|费率|经费.{0,4}多少|资金.{0,4}多少|预算.{0,6}多少")),
     ("percent", re.compile(r"百分之几|比例是多少|占比|多少个百分点|增长多少|率.{0,3}多少|多少%")),
-    ("quantity", re.compile(r"多少|几(?:项|条|个|次|种|类|件|名|人|所|批|份|门|位|级|轮|处|家)|人数|名额|总数|个数|项目数")),
+    ("quantity", re.compile(r"多少|(?<![这那])几(?:项|条|个|次|种|类|件|名|人|所|批|份|门|位|级|轮|处|家)|人数|名额|总数|个数|项目数")),
     ("person", re.compile(r"是谁|哪位|谁来|谁担任|由谁|哪些人|什么人")),
     ("body", re.compile(r"向哪|哪个部门|哪些部门|哪里|什么部门|哪个机关|哪个单位|哪些单位|由哪|哪一?级")),
 )

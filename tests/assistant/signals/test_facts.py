@@ -172,3 +172,19 @@ def test_a_value_written_as_a_star_is_withheld() -> None:
     assert not asked("经费一共多少万元？").withheld_in("共计12.5万元")
     assert not asked("一共召开了几次会议？").withheld_in("**一是**召开专题会议")  # Markdown bold, not a redaction
     assert not asked("问题移交给哪个部门？").withheld_in("移交*州纪委")  # a withheld place is not a withheld body
+
+
+def test_these_few_points_at_things_named_and_asks_nothing() -> None:
+    """这几项, 那几家 are "these few", a determiner; 几项 alone asks how many."""
+    assert asked_fact("南开那几家国家级智库，这一年都做了什么？") is None
+    assert asked_fact("这几项措施落实了吗？") is None
+    assert asked("整改措施一共有几项？").kind == "count"
+
+
+def test_a_body_is_stated_by_the_name_of_an_office_or_section() -> None:
+    """"由哪个机关印发" is answered by 中共中央办公厅; "从哪些单位抽人" by 各科室 and 学校工作部."""
+    body = asked("这份意见是由哪个机关印发的？")
+    assert body.kind == "body"
+    assert body.stated_in("中共中央办公厅印发了这份意见")
+    assert body.stated_in("抽调局属各科室工作人员和团州委学校工作部负责同志")
+    assert not body.stated_in("这份意见近日印发")
