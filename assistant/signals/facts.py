@@ -27,7 +27,8 @@ _UNIT_WORDS = "项条个次种类件名人所批份门位届年月日天周元�
 # in the same measure. Longest first, so 平方米 is not read as 米. 个 is the general measure word: it
 # fits any figure, on either side.
 _MEASURE_WORDS = sorted(
-    (*_UNIT_WORDS, "轮", "册", "张", "页", "部", "座", "栋", "亩", "吨", "米", "平方米", "公里", "学时", "课时", "学分", "人次"),
+    (*_UNIT_WORDS, "轮", "册", "张", "页", "部", "座", "栋", "亩", "吨", "米", "平方米", "公里", "学时", "课时", "学分", "人次",
+     "起", "回"),
     key=len,
     reverse=True,
 )
@@ -99,7 +100,8 @@ _QUESTIONS: tuple[tuple[str, re.Pattern[str]], ...] = (
     )),
     ("money", re.compile(r"多少钱|金额|总额|数额|多少元|多少万|多少亿|费率|经费.{0,4}多少|资金.{0,4}多少|预算.{0,6}多少")),
     ("percent", re.compile(r"百分之几|比例是多少|占比|多少个百分点|增长多少|率.{0,3}多少|多少%")),
-    ("quantity", re.compile(r"多少|(?<![这那])几(?:项|条|个|次|种|类|件|名|人|所|批|份|门|位|级|轮|处|家)|人数|名额|总数|个数|项目数")),
+    # 几 with any measure word (几起, 几辆, 几回); 多高 asks a figure too (资产价值多高以上)
+    ("quantity", re.compile(rf"多少|多高|(?<![这那])几(?:{_MEASURE})|人数|名额|总数|个数|项目数")),
     ("person", re.compile(r"是谁|哪位|谁来|谁担任|由谁|哪些人|什么人")),
     ("body", re.compile(r"向哪|哪个部门|哪些部门|哪里|什么部门|哪个机关|哪个单位|哪些单位|由哪|哪一?级")),
 )

@@ -188,3 +188,15 @@ def test_a_body_is_stated_by_the_name_of_an_office_or_section() -> None:
     assert body.stated_in("中共中央办公厅印发了这份意见")
     assert body.stated_in("抽调局属各科室工作人员和团州委学校工作部负责同志")
     assert not body.stated_in("这份意见近日印发")
+
+
+@pytest.mark.parametrize(("question", "measure"), [("一共处置了几起舆情？", "起"), ("最多能安排几辆车？", "辆"),
+                                                   ("一共学了几回？", "回"), ("这批书征订了几册？", "册")])
+def test_how_many_in_any_measure_word_asks_a_quantity_in_it(question: str, measure: str) -> None:
+    fact = asked(question)
+    assert (fact.kind, fact.measure) == ("quantity", measure)
+    assert fact.stated_in(f"共3{measure}") and not fact.stated_in(f"共*{measure}")
+
+
+def test_how_high_asks_for_a_figure() -> None:
+    assert asked("资产价值多高以上要做评估？").kind == "quantity"
