@@ -355,7 +355,7 @@ def status_conflicts(measure: Elements, span: Elements) -> list[Conflict]:
     """One side says a thing is done, the other (in its clause about that thing) that it is still under
     way, put off or not done; or the measure says it was finished where the report says it was started."""
     conflicts = []
-    for mark, other in ((DONE, PENDING), (PENDING, DONE)):
+    for mark, other in ((DONE, PENDING), (PENDING, DONE), (FINISHED, STARTED)):  # the last: finished, only started
         for said in mark.finditer(measure.text):
             words = clause_words(measure.text, said.start(), drop=said.group())
             clause = _bound_clause(words, sub_clauses(span.text))
@@ -364,14 +364,6 @@ def status_conflicts(measure: Elements, span: Elements) -> list[Conflict]:
             found = other.search(clause)
             if found:
                 conflicts.append(Conflict("status", said.group(), _phrase_at(clause, found.start())))
-    for said in FINISHED.finditer(measure.text):  # finished against only started
-        words = clause_words(measure.text, said.start(), drop=said.group())
-        clause = _bound_clause(words, sub_clauses(span.text))
-        if clause is None or FINISHED.search(clause):
-            continue
-        found = STARTED.search(clause)
-        if found:
-            conflicts.append(Conflict("status", said.group(), _phrase_at(clause, found.start())))
     return list(dict.fromkeys(conflicts))
 
 
