@@ -104,8 +104,8 @@ def compose(q: QuestionAnalysis, items: Sequence[Item]) -> tuple[str, list[Citat
     body: list[str] = []
     citations: list[Citation] = []
     first: Item | None = None  # the item behind [1], the one the answer opens with
-    documents: list[str] = []  # the kind of each document cited
-    cited_kinds: list[str] = []
+    document_kinds: list[str] = []  # the kind of each document cited, and of each item
+    item_kinds: list[str] = []
     for group in _document_order(q, items, _count_source(q, items)):
         lines = []
         for item in group:
@@ -113,7 +113,7 @@ def compose(q: QuestionAnalysis, items: Sequence[Item]) -> tuple[str, list[Citat
             if citation is None:
                 continue
             citations.append(citation)
-            cited_kinds.append(item.chunk.kind)
+            item_kinds.append(item.chunk.kind)
             first = first or item
             where = _location(item.chunk)
             # The location is set apart in 【】, which ends a claim for the citation check: its numbers
@@ -121,10 +121,10 @@ def compose(q: QuestionAnalysis, items: Sequence[Item]) -> tuple[str, list[Citat
             prefix = f"【{where}】" if where and not item.quote.startswith(where) else ""
             lines.append(f"- {prefix}{item.quote}[{citation.n}]")
         if lines:
-            documents.append(group[0].chunk.kind)
+            document_kinds.append(group[0].chunk.kind)
             title = group[0].chunk.title.strip()
             body += [f"\n{title}" if title.startswith("《") else f"\n《{title}》", *lines]
-    return "\n".join([intro(q, cited_kinds, documents, first), *body]), citations
+    return "\n".join([intro(q, item_kinds, document_kinds, first), *body]), citations
 
 
 # The markers of items a unit enumerates: （一）…（二）…, 一是…二是…, and numbered lines 1. 2.
@@ -146,22 +146,22 @@ def enumerated(text: str) -> int:
     return expected - 1 if expected > 2 else 0
 
 
-def intro(q: QuestionAnalysis, items: Sequence[str], documents: Sequence[str], best: Item | None = None) -> str:
-    """The answer's first line; ``items`` and ``documents`` are the kinds of the cited items and documents."""
+def intro(q: QuestionAnalysis, item_kinds: Sequence[str], document_kinds: Sequence[str], best: Item | None = None) -> str:
+    """The answer's first line, from the kinds of the cited items and of their documents."""
     if q.asks_count:
         # A count stated by enumeration inside the most relevant unit (an article's （一）…（五）) answers
         # the question; otherwise the items found are what is counted.
         if best is not None and (listed := enumerated(best.quote)):
             unit = m.group(1) if (m := _COUNT_UNIT.search(q.text)) else "项"
             return f"《{best.chunk.title.strip('《》')}》{_location(best.chunk)}列出 {listed} {unit}（见 [1]）："
-        return f"资料中共列出 {len(items)} 项（来自 {len(documents)} 份文件）："
-    reports = sum(kind == DocumentKind.REPORT for kind in documents)
-    if q.asks_measures and not q.asks_rules and reports and reports < len(documents):
+        return f"资料中共列出 {len(item_kinds)} 项（来自 {len(document_kinds)} 份文件）："
+    reports = sum(kind == DocumentKind.REPORT for kind in document_kinds)
+    if q.asks_measures and not q.asks_rules and reports and reports < len(document_kinds):
         # measures are counted where they are taken, in the reports; the rules they rest on are added apart
-        measures = sum(kind == DocumentKind.REPORT for kind in items)
-        rules = all(kind in (DocumentKind.REPORT, DocumentKind.REGULATION) for kind in items)
-        added = f"另附{'相关规定' if rules else '相关资料'} {len(items) - measures} 条"
+        measures = sum(kind == DocumentKind.REPORT for kind in item_kinds)
+        rules = all(kind in (DocumentKind.REPORT, DocumentKind.REGULATION) for kind in item_kinds)
+        added = f"另附{'相关规定' if rules else '相关资料'} {len(item_kinds) - measures} 条"
         return f"根据资料，共 {measures} 项措施，来自 {reports} 份通报（{added}）："
-    if len(items) > 1:
-        return f"根据资料，共 {len(items)} 项，来自 {len(documents)} 份文件："
+    if len(item_kinds) > 1:
+        return f"根据资料，共 {len(item_kinds)} 项，来自 {len(document_kinds)} 份文件："
     return "根据资料："
