@@ -19,19 +19,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from assistant.measures.attribution import ReportDocument, attribution_conflicts
-from assistant.measures.conflicts import (
-    action_conflicts,
-    actor_conflicts,
-    detail_conflicts,
-    frequency_conflicts,
-    number_conflicts,
-    rank_conflicts,
-    role_conflicts,
-    scope_conflicts,
-    status_conflicts,
-    swap_conflicts,
-)
-from assistant.measures.direction import extract_flows, flow_conflicts, order_conflicts
+from assistant.measures.conflicts import actor_or_role_conflicts, detected_conflicts
 from assistant.measures.elements import extract_elements
 from assistant.measures.features import span_features
 from assistant.measures.judge import combine_verdicts, parse_judge_reply
@@ -114,29 +102,14 @@ class MeasureChecker:
         words = self._reader.content_words(measure)
         focus = extract_elements(max(span.focus, key=lambda s: self._reader.coverage(words, s)[0]))
         whole = extract_elements(span.text) if len(span.focus) > 1 else focus
-        actors = actor_conflicts(mine, focus)
-        if actors and whole is not focus:
-            # an actor the measure names may sit in the other sentence of the pair
-            still = {(c.kind, c.measure_value) for c in actor_conflicts(mine, whole)}
-            actors = [c for c in actors if (c.kind, c.measure_value) in still]
-        if not actors:
-            actors = role_conflicts(mine, whole)
+        actors = actor_or_role_conflicts(mine, focus, whole)
         named = {c.measure_value for c in actors}
         unnamed = [a for a in mine.orgs if a.name not in named]  # bodies not already found in conflict
         source = self._documents.get(span.chunk.doc_id)
         found = [
             *actors,
             *attribution_conflicts(measure, unnamed, source, self.documents),
-            *action_conflicts(mine, focus),
-            *flow_conflicts(extract_flows(measure), extract_flows(span.text)),
-            *order_conflicts(measure, span.text),
-            *number_conflicts(mine, whole),
-            *rank_conflicts(mine, whole),
-            *detail_conflicts(mine, whole),
-            *frequency_conflicts(mine, whole),
-            *scope_conflicts(mine, focus),
-            *status_conflicts(mine, whole),
-            *swap_conflicts(mine, focus),
+            *detected_conflicts(mine, focus, whole),
         ]
         return tuple(dict.fromkeys(found))
 

@@ -4,7 +4,7 @@ another number or frequency, or a scope the sentence does not support. Each is a
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from itertools import combinations, permutations, product
 
 import jieba
@@ -44,24 +44,6 @@ def _actions_near(el: Elements, org: Org) -> list[Action]:
     """Structural actions in the clause of ``org`` (what is done to that body)."""
     clause = el.clauses[org.start] if org.start < len(el.clauses) else -1
     return [a for a in el.actions if a.cls in STRUCTURAL and not a.negated and el.clauses[a.start] == clause]
-
-
-def element_conflicts(measure: Elements, span: Elements) -> list[Conflict]:
-    """Where the span contradicts the measure, all checks on the same text."""
-    return [
-        *actor_conflicts(measure, span),
-        *flow_conflicts(extract_flows(measure.text), extract_flows(span.text)),
-        *order_conflicts(measure.text, span.text),
-        *action_conflicts(measure, span),
-        *number_conflicts(measure, span),
-        *frequency_conflicts(measure, span),
-        *scope_conflicts(measure, span),
-        *status_conflicts(measure, span),
-        *rank_conflicts(measure, span),
-        *role_conflicts(measure, span),
-        *detail_conflicts(measure, span),
-        *swap_conflicts(measure, span),
-    ]
 
 
 def actor_conflicts(measure: Elements, span: Elements) -> list[Conflict]:
@@ -504,3 +486,49 @@ def _negation_phrase(text: str, verb: str) -> str:
 def _freq_text(period: str, weekday: str) -> str:
     return f"每{period}{weekday}"
 
+
+# -- all detectors together: the checker and the element tests read this one list ---------------------
+def _flow_conflicts(measure: Elements, span: Elements) -> list[Conflict]:
+    return flow_conflicts(extract_flows(measure.text), extract_flows(span.text))
+
+
+def _order_conflicts(measure: Elements, span: Elements) -> list[Conflict]:
+    return order_conflicts(measure.text, span.text)
+
+
+# Each detector beside the view of the span it reads: the focus sentence (the one that covers the measure
+# most) where the contradiction must sit in the same clause, the whole span where a number, a frequency
+# or a status may sit in the neighbouring sentence.
+_FOCUS, _WHOLE = False, True
+_DETECTORS: tuple[tuple[Callable[[Elements, Elements], list[Conflict]], bool], ...] = (
+    (action_conflicts, _FOCUS),
+    (_flow_conflicts, _WHOLE),
+    (_order_conflicts, _WHOLE),
+    (number_conflicts, _WHOLE),
+    (rank_conflicts, _WHOLE),
+    (detail_conflicts, _WHOLE),
+    (frequency_conflicts, _WHOLE),
+    (scope_conflicts, _FOCUS),
+    (status_conflicts, _WHOLE),
+    (swap_conflicts, _FOCUS),
+)
+
+
+def actor_or_role_conflicts(measure: Elements, focus: Elements, whole: Elements) -> list[Conflict]:
+    """Another body or post in the focus sentence, unless the measure's actor sits in the span's other
+    sentence; a post with another role only when no actor conflicts."""
+    actors = actor_conflicts(measure, focus)
+    if actors and whole is not focus:
+        still = {(c.kind, c.measure_value) for c in actor_conflicts(measure, whole)}
+        actors = [c for c in actors if (c.kind, c.measure_value) in still]
+    return actors or role_conflicts(measure, whole)
+
+
+def detected_conflicts(measure: Elements, focus: Elements, whole: Elements) -> list[Conflict]:
+    """Every detector but the actors' (and the attribution, which needs the documents)."""
+    return [c for detect, reads_whole in _DETECTORS for c in detect(measure, whole if reads_whole else focus)]
+
+
+def element_conflicts(measure: Elements, span: Elements) -> list[Conflict]:
+    """Where a one-sentence span contradicts the measure: what the checker finds, bar the attribution."""
+    return [*actor_or_role_conflicts(measure, span, span), *detected_conflicts(measure, span, span)]
