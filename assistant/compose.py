@@ -13,7 +13,7 @@ from assistant.citations import Citation, citation_for, is_instruction
 from assistant.signals.question import QuestionAnalysis
 from index.chunking import SECTION_SEPARATOR, Chunk
 from index.kinds import DocumentKind
-from index.text import CJK, chinese_number, sentence_spans
+from index.text import CJK, chinese_number, enumeration_ordinals, sentence_spans
 
 # An item must say something: a text of fewer Chinese characters than this (its label aside) is a
 # signature line or a fragment, not an answer. (A measure is quoted whole, so its first sentence —
@@ -127,11 +127,6 @@ def compose(q: QuestionAnalysis, items: Sequence[Item]) -> tuple[str, list[Citat
     return "\n".join([intro(q, item_kinds, document_kinds, first), *body]), citations
 
 
-# The markers of items a unit enumerates: （一）…（二）…, 一是…二是…, and numbered lines 1. 2.
-_ENUMERATED = re.compile(
-    r"[（(]([一二三四五六七八九十]{1,3}|\d{1,2})[)）]|(?<![一二三四五六七八九十])([一二三四五六七八九十]{1,3})是"
-    r"|(?:^|\n)\s*(\d{1,2})[.、．]"
-)
 # The measure word a count question asks in (几种 → 种), used when it states the count.
 _COUNT_UNIT = re.compile(r"(?:几|多少)个?(种|类|项|条|个方面|方面|部分|个)")
 
@@ -139,8 +134,7 @@ _COUNT_UNIT = re.compile(r"(?:几|多少)个?(种|类|项|条|个方面|方面|�
 def enumerated(text: str) -> int:
     """How many items ``text`` enumerates in sequence from the first ((一)(二)(三) → 3); 0 for fewer than two."""
     expected = 1
-    for match in _ENUMERATED.finditer(text):
-        marker = next(g for g in match.groups() if g)
+    for marker in enumeration_ordinals(text):
         if chinese_number(marker) == expected:
             expected += 1
     return expected - 1 if expected > 2 else 0

@@ -24,6 +24,14 @@ _SENTENCE_BREAK = re.compile(rf"[{SENTENCE_END_MARKS}]+[{CLOSING_MARKS}]*|\n+")
 # Clauses also end at commas and colons, not at the enumeration comma 、.
 CLAUSE_BREAK = re.compile(r"[，,。！？；!?;：:\n]")
 CJK = re.compile(r"[\u4e00-\u9fff]")
+# The marker of an item a text enumerates: （一） (1), 一是, a numbered 1. / 1、, 第一， — its ordinal is
+# the one group that matched (``enumeration_ordinals``).
+ENUMERATION_MARKER = re.compile(
+    r"[（(]([一二三四五六七八九十]{1,3}|\d{1,2})[)）]"
+    r"|(?<![\u4e00-\u9fff])([一二三四五六七八九十]{1,3})是"  # opens a clause: not 统一是, 之一是
+    r"|(?<![\d.])(\d{1,2})[.．、](?!\d)"
+    r"|第([一二三四五六七八九十]{1,3})[，,、]"
+)
 
 _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _CN_UNITS = {"十": 10, "百": 100, "千": 1000, "万": 10000}
@@ -75,6 +83,11 @@ def clause_ids(text: str) -> list[int]:
         if CLAUSE_BREAK.match(ch):
             current += 1
     return ids
+
+
+def enumeration_ordinals(text: str) -> list[str]:
+    """The ordinals of the items ``text`` enumerates, in order: "一是…（二）…3." → ["一", "二", "3"]."""
+    return [next(g for g in m.groups() if g) for m in ENUMERATION_MARKER.finditer(text)]
 
 
 def chinese_number(text: str) -> float | None:

@@ -19,6 +19,8 @@ from functools import lru_cache
 
 import jieba.posseg as posseg
 
+from index.text import ENUMERATION_MARKER
+
 # A written number: digits, or Chinese numerals that start with a digit word (not a bare 万/亿 unit).
 _NUM = r"(?:\d+(?:\.\d+)?|[零〇一二两三四五六七八九十百千半][零〇一二两三四五六七八九十百千万亿半]*)"
 _ORDINAL = r"(?<!第)(?<![\d零〇一二两三四五六七八九十百千])"  # not 第…, and the number's first character
@@ -39,11 +41,8 @@ _PEOPLE = frozenset("人名位")
 # Posts a person holds: one list for "who" answered by a post and for "which holder of the post".
 _POSTS = ("书记", "校长", "组长", "主任", "局长", "厅长", "部长", "处长", "院长", "负责人", "委员")
 
-# Items enumerated ((一), 一是) or three or more named in a row.
-_ENUMERATED = (
-    r"(?:[（(][一二三四五六七八九十\d]{1,2}[)）]|[一二三四五六七八九十]+是)"
-    r"|[^、，。；：\s]{2,}、[^、，。；：\s]{2,}、[^、，。；：\s]{2,}"
-)
+# Items enumerated ((一), 一是, 1.) or three or more named in a row.
+_ENUMERATED = rf"{ENUMERATION_MARKER.pattern}|[^、，。；：\s]{{2,}}、[^、，。；：\s]{{2,}}、[^、，。；：\s]{{2,}}"
 
 _PATTERNS: dict[str, re.Pattern[str]] = {
     "date": re.compile(r"\d{4}\s*年(?:\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?)?|\d{1,2}\s*月\s*\d{1,2}\s*日|[一二三四五六七八九十]+月[一二三四五六七八九十]+日"),

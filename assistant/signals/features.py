@@ -8,13 +8,12 @@ path) hold, whether it states the kind of fact asked for, and what kind of text 
 from __future__ import annotations
 
 import math
-import re
 
 from assistant.retrieval import Passage
 from assistant.signals.question import QuestionAnalysis
 from assistant.units import is_measure_label
 from index.kinds import DocumentKind
-from index.text import sentences
+from index.text import ENUMERATION_MARKER, enumeration_ordinals, sentences
 
 PASSAGE_FEATURES = (
     "fused",
@@ -53,11 +52,6 @@ PASSAGE_FEATURES = (
     "our_unit",
     "named_document",
 )
-
-# Enumerated items inside a passage: （一）, 一是, 1. , 第一， — a list or count question is often
-# answered by the one passage that enumerates.
-_ENUMERATION = re.compile(r"[（(][一二三四五六七八九十\d]{1,3}[)）]|[一二三四五六七八九十]+是|(?<![\d.])\d{1,2}[.．、](?!\d)|第[一二三四五六七八九十]+[，,、]")
-
 
 # Facts whose value is a list of items, which by nature runs over the sentences after the one naming the topic.
 _LISTED = ("count", "members")
@@ -115,8 +109,8 @@ def passage_features(q: QuestionAnalysis, passage: Passage, rank: int, cosine: f
         "measures_in_report": float(q.asks_measures and report),
         "rules_in_regulation": float(q.asks_rules and regulation),
         "length": math.log(1 + len(text)),
-        "enumeration": math.log1p(len(_ENUMERATION.findall(text))),
-        "list_enumeration": float((q.asks_list or q.asks_count) and bool(_ENUMERATION.search(text))),
+        "enumeration": math.log1p(len(enumeration_ordinals(text))),
+        "list_enumeration": float((q.asks_list or q.asks_count) and bool(ENUMERATION_MARKER.search(text))),
         "cover_section": q.coverage(chunk.section),
         "key_text": q.key_coverage(text),
         "key_context": q.key_coverage(context),

@@ -24,6 +24,7 @@ from index.structure import (
     extract_titles,
     split_units,
 )
+from index.text import enumeration_ordinals
 from tests.index.documents import loaded_markdown_lines, loaded_text
 from tests.index.real_corpus import BUREAU, NANKAI, XUNSHI
 
@@ -287,6 +288,11 @@ def test_extract_titles() -> None:
 )
 def test_chinese_number(numeral: str, value: int) -> None:
     assert chinese_number(numeral) == value
+
+
+def test_enumeration_ordinals_read_every_marker_style_and_skip_numbers_that_are_not_markers() -> None:
+    text = "一是健全制度；二是（三）强化监督，第四，3.加强培训。统一是原则，2023年投入1.5万元，共12项。"
+    assert enumeration_ordinals(text) == ["一", "二", "三", "四", "3"]
 
 
 # --- the real documents -----------------------------------------------------------------------------
