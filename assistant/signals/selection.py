@@ -1,55 +1,82 @@
 """Which ranked passages become items of an answer.
 
-A passage is shown when the relevance model rates it at least ``threshold`` and not far below the best
-one (``ratio``), up to ``cap`` items. A question asking for a list or a count has its own three values:
-it is answered by several items, a single fact by one or two. The six values are chosen by
-cross-validation on the tune split (assistant/signals/train.py) and stored in models/selection.json.
+A small logistic model over the relevance ranking gives each of the first ``TOP`` passages the probability
+that it holds a quote the answer needs, from where it stands: its relevance (as log-odds), its share of the
+best passage's relevance, its rank, how sure the best passage is, and whether the question asks for
+several items (a list, a count, a comparison), which lets the same ranking end later. A passage is shown
+when that probability reaches the model's threshold; the best passage always is. The model and its
+threshold are fitted by ``python -m assistant.signals.train`` on the tune split and stored in
+models/selection.json; one threshold on a calibrated probability moves little between refits, where a grid
+of hand cut-offs jumped between neighbouring corners.
 """
 
 from __future__ import annotations
 
-import json
+import math
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
-from functools import lru_cache
-from typing import Any
+from dataclasses import dataclass
 
-from assistant.signals.model import MODELS_DIR
+from assistant.signals.model import LogisticModel, load_model
 from assistant.signals.question import QuestionAnalysis
 from assistant.signals.relevance import Scored
 
+TOP = 12  # passages the model considers; a longer list is the ledger's job (compose, answering)
 
-@dataclass(frozen=True)
-class Rule:
-    threshold: float
-    ratio: float
-    cap: int
+SELECTION_FEATURES = (
+    "relevance_logit",
+    "share_of_best",
+    "log_rank",
+    "best_logit",
+    "many",
+    "many_relevance_logit",
+    "many_share_of_best",
+    "many_log_rank",
+)
+
+
+def asks_many(q: QuestionAnalysis) -> bool:
+    """A question answered by several items: a list, a count or a comparison."""
+    return q.asks_list or q.asks_count or q.asks_comparison
+
+
+def _logit(p: float) -> float:
+    p = min(max(p, 1e-6), 1 - 1e-6)
+    return math.log(p / (1 - p))
+
+
+def selection_features(many: bool, pool: Sequence[Scored]) -> list[dict[str, float]]:
+    """One row per passage of ``pool[:TOP]`` (most relevant first)."""
+    head = pool[:TOP]
+    if not head:
+        return []
+    best = max(head[0].probability, 1e-6)
+    m = float(many)
+    rows = []
+    for rank, scored in enumerate(head):
+        logit, share, log_rank = _logit(scored.probability), scored.probability / best, math.log1p(rank)
+        rows.append({
+            "relevance_logit": logit,
+            "share_of_best": share,
+            "log_rank": log_rank,
+            "best_logit": _logit(best),
+            "many": m,
+            "many_relevance_logit": m * logit,
+            "many_share_of_best": m * share,
+            "many_log_rank": m * log_rank,
+        })
+    return rows
 
 
 @dataclass(frozen=True)
 class Selection:
-    many: Rule  # list and count questions
-    one: Rule  # everything else
-    report: dict[str, Any] = field(default_factory=dict)
-
-    def rule(self, q: QuestionAnalysis) -> Rule:
-        return self.many if q.asks_list or q.asks_count or q.asks_comparison else self.one
+    model: LogisticModel
 
     def select(self, q: QuestionAnalysis, pool: Sequence[Scored]) -> list[Scored]:
         if not pool:
             return []
-        rule = self.rule(q)
-        best = pool[0].probability
-        chosen = [s for s in pool[: rule.cap] if s.probability >= rule.threshold and s.probability >= rule.ratio * best]
-        return chosen or [pool[0]]
-
-    def save(self) -> None:
-        (MODELS_DIR / "selection.json").write_text(
-            json.dumps(asdict(self), ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
-        )
+        rows = selection_features(asks_many(q), pool)
+        return [pool[0], *(s for s, row in zip(pool[1:], rows[1:], strict=False) if self.model.decide(row))]
 
 
-@lru_cache(maxsize=1)
 def load_selection() -> Selection:
-    data = json.loads((MODELS_DIR / "selection.json").read_text(encoding="utf-8"))
-    return Selection(Rule(**data["many"]), Rule(**data["one"]), dict(data.get("report") or {}))
+    return Selection(load_model("selection"))

@@ -24,7 +24,7 @@ from assistant.signals.features import PASSAGE_FEATURES
 from assistant.signals.model import LogisticModel, fit_logistic
 from assistant.signals.question import analyse
 from assistant.signals.relevance import RankedSearcher, Scored
-from assistant.signals.selection import Rule, Selection
+from assistant.signals.selection import SELECTION_FEATURES, TOP, asks_many, selection_features
 from assistant.workspace import Workspace
 
 FOLDS = 5
@@ -134,46 +134,59 @@ def fit_answerable(oof: Sequence[Example], c: float) -> tuple[LogisticModel, dic
     return replace(model, threshold=threshold), report
 
 
-def _selection_scores(oof: Sequence[Example], selection: Selection) -> tuple[float, float, float]:
+def _citation_scores(oof: Sequence[Example], chosen: Sequence[Sequence[int]]) -> tuple[float, float, float]:
+    """Citation recall, precision and items per answer when ``chosen[i]`` (pool positions) answers ``oof[i]``."""
     recalls, shown, right = [], 0, 0
-    for e in oof:
-        if not e.question.answerable:
-            continue
-        q = analyse(e.question.question, lambda _t: 1.0, e.question.history)
-        chosen = selection.select(q, e.pool)
-        ids = {s.passage.chunk.id for s in chosen}
-        labels = {s.passage.chunk.id: y for s, y in zip(e.pool, e.labels, strict=True)}
-        chunks = [s.passage.chunk for s in chosen]
+    for e, picks in zip(oof, chosen, strict=True):
+        chunks = [e.pool[i].passage.chunk for i in picks]
         recalls.append(sum(any(covers_gold((c.doc, c.text), g) for c in chunks) for g in e.question.gold)
                        / len(e.question.gold))
-        shown += len(ids)
-        right += sum(labels[i] for i in ids)
-    return sum(recalls) / len(recalls), right / max(shown, 1), shown / len(recalls)
+        shown += len(picks)
+        right += sum(e.labels[i] for i in picks)
+    return sum(recalls) / max(len(recalls), 1), right / max(shown, 1), shown / max(len(recalls), 1)
 
 
-def fit_selection(oof: Sequence[Example]) -> Selection:
-    """The six selection values with the best F2-score (recall weighing double: a reader skips an extra
-    item more easily than he finds a missing one) of citation recall and precision on out-of-fold pools,
-    fitted apart for questions that ask for several items and for the rest."""
-    grid = [Rule(t / 10, r / 10, cap) for t in range(2, 10) for r in (0, 3, 5, 7, 8) for cap in (1, 2, 3, 5, 8, 12)]
-    best_many = max((r for r in grid if r.cap >= 3), key=lambda r: _objective(oof, Selection(r, r), "many"))
-    best_one = max(grid, key=lambda r: _objective(oof, Selection(best_many, r), "one"))
-    selection = Selection(best_many, best_one)
-    recall, precision, items = _selection_scores(oof, selection)
-    return replace(selection, report={"cv_citation_recall": round(recall, 4), "cv_citation_precision": round(precision, 4),
-                                      "cv_items_per_answer": round(items, 2)})
+def _f2(recall: float, precision: float) -> float:
+    """Recall weighing double: a reader skips an extra item more easily than he finds a missing one."""
+    return 5 * precision * recall / (4 * precision + recall) if precision + recall else 0.0
 
 
-def _objective(oof: Sequence[Example], selection: Selection, which: str) -> float:
-    part = [e for e in oof if _is_many(e) == (which == "many")]
-    recall, precision, _ = _selection_scores(part, selection)
-    beta = 2.0
-    return (1 + beta**2) * precision * recall / (beta**2 * precision + recall) if precision + recall else 0.0
+def _picks(probabilities: Sequence[float], threshold: float) -> list[int]:
+    return [0, *(i for i in range(1, len(probabilities)) if probabilities[i] >= threshold)]
+
+
+def fit_selection(oof: Sequence[Example], c: float) -> tuple[LogisticModel, dict[str, Any]]:
+    """The selection model over out-of-fold pools of the answerable questions; its threshold is the one
+    with the best F2 of citation recall and precision on questions the model did not see."""
+    answerable = [e for e in oof if e.question.answerable]
+    rows = [selection_features(_is_many(e), e.pool) for e in answerable]
+    held: list[list[float]] = [[] for _ in answerable]
+    for fold in range(FOLDS):
+        idx = [i for i in range(len(answerable)) if _fold(i) != fold]
+        model = fit_logistic(
+            "selection", [r for i in idx for r in rows[i]], [y for i in idx for y in answerable[i].labels[:TOP]],
+            SELECTION_FEATURES, c=c, class_weight=None,
+        )
+        for i in range(len(answerable)):
+            if _fold(i) == fold:
+                held[i] = [model.probability(r) for r in rows[i]]
+
+    def scores(t: float) -> tuple[float, float, float]:
+        return _citation_scores(answerable, [_picks(p, t) for p in held])
+
+    threshold = max((t / 100 for t in range(5, 96)), key=lambda t: _f2(*scores(t)[:2]))
+    recall, precision, items = scores(threshold)
+    model = fit_logistic(
+        "selection", [r for rs in rows for r in rs], [y for e in answerable for y in e.labels[:TOP]],
+        SELECTION_FEATURES, c=c, class_weight=None,
+    )
+    report = {"questions": len(answerable), "threshold": threshold, "cv_citation_recall": round(recall, 4),
+              "cv_citation_precision": round(precision, 4), "cv_items_per_answer": round(items, 2)}
+    return replace(model, threshold=threshold), report
 
 
 def _is_many(example: Example) -> bool:
-    q = analyse(example.question.question, lambda _t: 1.0, example.question.history)
-    return q.asks_list or q.asks_count or q.asks_comparison
+    return asks_many(analyse(example.question.question, lambda _t: 1.0, example.question.history))
 
 
 def data_hash(questions: Sequence[Question]) -> str:
@@ -182,18 +195,18 @@ def data_hash(questions: Sequence[Question]) -> str:
 
 
 def train(ws: Workspace, questions: Sequence[Question], c: float = 0.1) -> dict[str, Any]:
-    """Fit and save the relevance and answerability models and the selection values; returns the report."""
+    """Fit and save the relevance, answerability and selection models; returns the report."""
     examples = collect(ws, questions)
     oof = out_of_fold(examples, c)
     relevance = _fit_relevance(examples, c)
     answerable, answerable_report = fit_answerable(oof, c)
-    selection = fit_selection(oof)
+    selection, selection_report = fit_selection(oof, c)
     data = data_hash(questions)
     relevance_info = relevance_report(examples, oof) | {"data": data, "c": c}
     replace(relevance, report=relevance_info).save()
     replace(answerable, report=answerable_report | {"data": data, "c": c}).save()
-    replace(selection, report=selection.report | {"data": data}).save()
-    return {"relevance": relevance_info, "answerable": answerable_report, "selection": selection.report}
+    replace(selection, report=selection_report | {"data": data, "c": c}).save()
+    return {"relevance": relevance_info, "answerable": answerable_report, "selection": selection_report}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -9,10 +9,14 @@ import tempfile
 from pathlib import Path
 
 from assistant.evaluation.eval_sets import split_ids
+from assistant.retrieval import Passage
 from assistant.settings import Settings
 from assistant.signals.model import MODELS_DIR, LogisticModel, fit_logistic, load_model
-from assistant.signals.selection import load_selection
+from assistant.signals.question import analyse
+from assistant.signals.relevance import Scored
+from assistant.signals.selection import SELECTION_FEATURES, Selection, selection_features
 from assistant.signals.train import data_hash, training_questions
+from index.chunking import Chunk
 
 
 def test_a_fit_learns_a_separable_rule_and_round_trips_through_json(tmp_path: Path) -> None:
@@ -29,11 +33,10 @@ def test_the_committed_models_were_trained_on_the_current_tune_split_and_dev_set
     questions = training_questions(Settings(), Path(tempfile.mkdtemp()))
     assert {q.id for q in questions}.isdisjoint(split_ids("questions", "test"))  # test never trains
     fingerprint = data_hash(questions)
-    for name in ("relevance", "answerable"):
+    for name in ("relevance", "answerable", "selection"):
         model = load_model(name)
         assert model.report["data"] == fingerprint, f"{name}.json is stale: run python -m assistant.signals.train"
         assert len(model.features) == len(model.weights) == len(model.mean) == len(model.scale)
-    assert load_selection().report["data"] == fingerprint
     assert {p.name for p in MODELS_DIR.glob("*.json")} >= {"answerable.json", "relevance.json", "selection.json"}
 
 
@@ -42,4 +45,26 @@ def test_the_models_record_their_cross_validated_figures() -> None:
     assert 0 < relevance["hybrid_recall@5"] <= relevance["pool_recall"] <= 1
     answerable = load_model("answerable").report
     assert 0 < answerable["cv_answer_rate"] <= 1 and 0 < answerable["cv_refusal"] <= 1
-    assert 0 < load_selection().report["cv_citation_recall"] <= 1
+    selection = load_model("selection").report
+    assert 0 < selection["cv_citation_recall"] <= 1 and 0 < selection["cv_citation_precision"] <= 1
+
+
+def _pool(probabilities: list[float]) -> list[Scored]:
+    chunks = [
+        Chunk(f"doc{i}", "通报.md", "通报", "report", "", "", 0, 1, "甲", None, (), i) for i in range(len(probabilities))
+    ]
+    return [Scored(Passage(c, p), {}, p) for c, p in zip(chunks, probabilities, strict=True)]
+
+
+def test_the_selection_shows_the_best_passage_and_cuts_the_ranking_once() -> None:
+    selection = Selection(load_model("selection"))
+    assert set(selection.model.features) == set(SELECTION_FEATURES)
+    question = analyse("巡视组组长是谁？", lambda _t: 1.0)
+    faint = _pool([0.05, 0.04, 0.03])
+    assert [s.probability for s in selection.select(question, faint)] == [0.05]  # never nothing
+    ranking = _pool([0.99, 0.98, 0.97, 0.96, 0.95, 0.94, 0.93, 0.92, 0.91, 0.9, 0.89, 0.88, 0.87, 0.86])
+    for q in (question, analyse("有哪些整改措施？", lambda _t: 1.0)):
+        chosen = selection.select(q, ranking)
+        assert chosen == ranking[: len(chosen)]  # the most relevant first, no gaps
+        assert 1 < len(chosen) <= 12  # several equally strong passages are shown; no more than the first twelve
+    assert len(selection_features(True, ranking)) == 12
