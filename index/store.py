@@ -27,6 +27,7 @@ from chromadb.telemetry.product import ProductTelemetryClient
 
 from index.chunking import Chunk
 from index.embedding import SentenceEmbeddings, build_embeddings
+from index.generation import IndexUnavailable
 
 _WRITE_BATCH = 512
 # HNSW breadth at query time. With Chroma's default (100) the 50 nearest chunks differed between two
@@ -57,9 +58,13 @@ class ChromaEmbeddingFunction(EmbeddingFunction[Documents]):
 
 @lru_cache(maxsize=32)
 def _cached_query_vector(embeddings: SentenceEmbeddings, query: str) -> np.ndarray:
-    vector = embeddings.embed_array([query])
+    vector = embeddings.embed_queries([query])
     norm = float(np.linalg.norm(vector[0])) or 1.0
     return vector / norm
+
+
+class EncoderMismatch(IndexUnavailable):
+    """The index was built by another encoder than the configured one. Chinese message."""
 
 
 @dataclass(frozen=True)
@@ -148,6 +153,14 @@ class VectorStore:
         # The stored JSON, not ``collection.configuration``: that one rebuilds the embedding function from
         # its config (loading a second encoder) and fails in a process that never created a collection
         # (the function is registered with Chroma only on creation), e.g. an app that only reads.
+        stored = (((collection.configuration_json or {}).get("embedding_function") or {}).get("config") or {}).get("model")
+        if stored and stored != self.embeddings.name and collection.count():
+            # Vectors of another encoder cannot be searched with this one (another dimension, or worse, the
+            # same dimension and meaningless cosines).
+            raise EncoderMismatch(
+                f"索引是用嵌入模型“{stored}”建立的，当前配置的是“{self.embeddings.name}”：请运行 python -m assistant index "
+                f"重建索引（或把 ZGT_EMBEDDING_MODEL 改回 {stored}）。"
+            )
         hnsw = (collection.configuration_json or {}).get("hnsw") or {}
         if hnsw.get("ef_search") != SEARCH_EF:  # a collection created before the setting
             collection.modify(configuration={"hnsw": {"ef_search": SEARCH_EF}})

@@ -45,8 +45,10 @@ class UniversalSentenceEncoder(InputModule):
         features["sentence_embedding"] = torch.from_numpy(vectors)
         return features
 
-    def get_sentence_embedding_dimension(self) -> int:
+    def get_embedding_dimension(self) -> int:
         return USE_DIMENSION
+
+    get_sentence_embedding_dimension = get_embedding_dimension  # the name before sentence-transformers 6.2
 
     def save(self, output_path: str, *args: Any, safe_serialization: bool = True, **kwargs: Any) -> None:
         self.save_config(output_path)

@@ -10,6 +10,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from assistant.settings import PROJECT_ROOT
 from assistant.workspace import Workspace
 
@@ -119,6 +121,23 @@ def test_changing_chunk_size_reindexes_everything(workspace: Workspace, tmp_path
     workspace.index([docs])
     resized = make_workspace(workspace.index_dir, embeddings, chunk_max_chars=200)
     assert resized.index([docs]).counts()["added"] == 1
+
+
+def test_an_index_of_another_encoder_is_refused_with_its_remedy_until_it_is_rebuilt(
+    workspace: Workspace, tmp_path: Path, embeddings
+) -> None:
+    from index.embedding import BUNDLED_USE, build_embeddings
+    from index.generation import IndexUnavailable
+    from tests.conftest import make_workspace
+
+    docs = tmp_path / "docs"
+    write(docs / "a.txt", REPORT_A)
+    workspace.index([docs])
+    other = make_workspace(workspace.index_dir, build_embeddings(BUNDLED_USE), embedding_model=BUNDLED_USE)
+    with pytest.raises(IndexUnavailable, match="e5-small-multilingual.*use-multilingual.*重建索引"):
+        other.searcher.search("财务管理制度", 3)
+    assert other.index([docs]).counts()["added"] == 1  # a new encoder embeds every document anew
+    assert other.searcher.search("财务管理制度", 3)[0].chunk.doc == "a.txt"
 
 
 def _index_command(index_dir: Path, docs: Path) -> list[str]:
