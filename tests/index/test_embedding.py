@@ -1,6 +1,9 @@
 """The bundled encoders: multilingual, offline, normalised, usable from sentence-transformers and LangChain;
 E5 (the default) reads questions as queries and passages as documents."""
 
+import platform
+from pathlib import Path
+
 import numpy as np
 import pytest
 from langchain_core.embeddings import Embeddings
@@ -50,3 +53,23 @@ def use() -> SentenceEmbeddings:
 def test_the_universal_sentence_encoder_stays_selectable_and_reads_both_alike(use: SentenceEmbeddings) -> None:
     assert use.dimension == 512
     assert np.allclose(use.embed_queries(["巡视整改"]), use.embed_array(["巡视整改"]), atol=1e-5)
+
+
+def test_only_an_x86_processor_without_avx2_lacks_what_e5_needs(tmp_path: Path) -> None:
+    from index.e5_encoder import lacks_avx2
+
+    old = tmp_path / "cpuinfo"
+    old.write_text("processor\t: 0\nflags\t\t: fpu vme sse sse2 ssse3 sse4_1 sse4_2 avx\n")
+    modern = tmp_path / "cpuinfo-modern"
+    modern.write_text("processor\t: 0\nflags\t\t: fpu sse4_2 avx avx2 fma\n")
+    assert lacks_avx2(old) is (platform.machine().lower() in ("x86_64", "amd64"))  # aarch64's engine needs none
+    assert not lacks_avx2(modern)
+    assert not lacks_avx2()  # this machine runs the tests with E5
+
+
+def test_without_avx2_loading_e5_stops_with_the_setting_that_works(monkeypatch: pytest.MonkeyPatch) -> None:
+    import index.e5_encoder
+
+    monkeypatch.setattr(index.e5_encoder, "lacks_avx2", lambda: True)
+    with pytest.raises(ValueError, match="AVX2.*ZGT_EMBEDDING_MODEL=use-multilingual"):
+        build_embeddings()
