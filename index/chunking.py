@@ -6,6 +6,7 @@ quote it. ``Chunk.text`` is always ``document.text[start:end]``: a citation quot
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,6 +43,12 @@ class Chunk:
     @property
     def id(self) -> str:
         return f"{self.doc_id}-{self.ordinal:05d}"
+
+    @property
+    def is_title_line(self) -> bool:
+        """Only its document's title (a plain-text title line the structure could not tell from a paragraph,
+        as when a numbered heading follows it directly): it names the document and says nothing."""
+        return _squashed(self.text) == _squashed(self.title)
 
     def embedding_text(self) -> str:
         """What the dense encoder sees: the section path helps it, the document title did not."""
@@ -220,3 +227,7 @@ def _cut_long(text: str, start: int, end: int, max_chars: int) -> list[tuple[int
         start = cut
     pieces.append((start, end))
     return pieces
+
+
+def _squashed(text: str) -> str:
+    return re.sub(r"[\s《》]", "", text)

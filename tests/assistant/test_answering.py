@@ -65,3 +65,20 @@ def test_a_question_about_rules_is_not_reordered(workspace: Workspace, tmp_path:
     answer = workspace.answerer.answer("财务管理办法对整改措施中的财务管理制度有什么规定？")  # names 措施 and 规定
     assert answer.found
     assert answer.citations[0].chunk.kind == "regulation"
+
+
+def test_a_title_line_standing_alone_is_never_an_item(workspace: Workspace, tmp_path: Path) -> None:
+    # A plain-text title followed directly by a numbered heading is a chunk of its own; it matches the
+    # question best (it is all topic words) and says nothing.
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "机房巡检制度.txt").write_text(
+        "机房巡检制度\n一、加强机房管理\n（一）巡检制度。一是每日巡检机房空调与不间断电源。二是每周核对机房门禁日志。\n",
+        encoding="utf-8",
+    )
+    workspace.index([docs])
+    assert any(s.passage.chunk.is_title_line for s in workspace.ranked.candidates("机房巡检有哪些要求？"))
+    answer = workspace.answerer.answer("机房巡检有哪些要求？")
+    assert answer.found and answer.citations
+    assert all(not c.chunk.is_title_line for c in answer.citations), answer.text
+    assert "每日巡检机房空调" in answer.text
