@@ -14,7 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -40,6 +40,14 @@ class Settings(BaseSettings):
     embedding_model: str = "e5-small-multilingual"
     embedding_threads: int = Field(default=2, ge=1)
     embedding_batch_size: int = Field(default=64, ge=1)
+    # Vectors by hash of their text, shared by every process of the machine (index/embedding_cache.py): a
+    # text embedded once is not embedded again. Empty: off.
+    embedding_cache: Path | None = PROJECT_ROOT / "data" / "embedding_cache.sqlite"
+
+    @field_validator("embedding_cache", mode="before")
+    @classmethod
+    def _empty_is_off(cls, value: object) -> object:
+        return None if value == "" else value
 
     # Chunking: the bundled encoder averages over its input, so short units retrieve better.
     chunk_max_chars: int = Field(default=400, ge=80)

@@ -195,7 +195,9 @@ class Workspace:
     @shared_with_whole
     def embeddings(self) -> SentenceEmbeddings:
         s = self.settings
-        return build_embeddings(s.embedding_model, threads=s.embedding_threads, batch_size=s.embedding_batch_size)
+        return build_embeddings(
+            s.embedding_model, threads=s.embedding_threads, batch_size=s.embedding_batch_size, cache=s.embedding_cache
+        )
 
     @shared_with_whole
     def storage(self) -> IndexStorage:

@@ -19,7 +19,9 @@ EVAL_DIR = SHARED / "eval"
 
 @pytest.fixture(scope="session")
 def embeddings() -> SentenceEmbeddings:
-    return build_embeddings()
+    # The machine's cache, as the app and the subprocesses the tests start use it: the corpus is embedded
+    # once per machine, not once per test that indexes it.
+    return build_embeddings(cache=Settings().embedding_cache)
 
 
 def make_workspace(index_dir: Path, embeddings: SentenceEmbeddings, **overrides: object) -> Workspace:
