@@ -47,7 +47,7 @@ VARIANTS: list[tuple[str, bool, str, str]] = [
     ("新提任的17名中层干部都接受了集体廉政谈话", True, "对17名新提任的中层干部开展集体廉政谈话", "paraphrase"),
     ("全校所有学生宿舍和教学楼都完成了节电节水技术改造", False, "", "scope: 部分学生宿舍"),
     ("完成部分学生宿舍和第二主教学楼的节电节水改造", True, "完成部分学生宿舍和第二主教学楼节电节水技术改造", "paraphrase"),
-    ("对州属学校食堂开展食品安全专项检查", False, "", "nearby topic never mentioned"),
+    ("对州属学校食堂开展食品安全专项检查", False, "", "nearby topic never mentioned: 食堂食品安全"),
     ("暂停开展州属学校往来款项内部审计", False, "", "flipped: 开展"),
     ("撤销后勤服务处，成立基建保障处", False, "", "action on a body: it was merged"),
     ("撤销后勤保障部和基建规划处，新成立基建保障处", True, "撤销后勤保障部、基建规划处，成立基建保障处", "paraphrase"),
@@ -107,6 +107,9 @@ def variant_results(corpus_workspace: Workspace) -> dict[str, MeasureResult]:
 
 # Known misses of the current verdict model, kept as failing expectations (strict: a fix makes them pass).
 KNOWN_MISSES = {
+    "nearby topic never mentioned: 食堂食品安全": "with E5 a report sentence on another 专项督查 of the 州属 schools scores "
+                                          "cosine 0.92 and holds the other words; the missing 食堂, 食品安全 weigh too "
+                                          "little (passed with USE, whose cosine told the topics apart)",
     "group of people against a post: 校领导": "校领导 is a post (family 人) and 中层干部 a group (family 人群): "
                                           "families do not compete, so no conflict is found",
 }
