@@ -34,16 +34,16 @@ def load_sentence_model(name: str, *, threads: int = 2) -> SentenceTransformer:
     from sentence_transformers import SentenceTransformer
 
     if name == BUNDLED_E5:
-        from index.e5_encoder import PROMPTS, E5Encoder, lacks_avx2
+        from index.bundled_encoders import E5_PROMPTS, E5Encoder, lacks_avx2
 
         if lacks_avx2():  # the engine would die on its first instruction, taking the process with it
             raise ValueError(
                 f"本机处理器不支持 AVX2 指令，无法运行嵌入模型 {BUNDLED_E5}：请设置 ZGT_EMBEDDING_MODEL={BUNDLED_USE} 后重建索引。"
             )
 
-        return SentenceTransformer(modules=[E5Encoder(threads=threads)], device="cpu", prompts=PROMPTS)
+        return SentenceTransformer(modules=[E5Encoder(threads=threads)], device="cpu", prompts=E5_PROMPTS)
     if name == BUNDLED_USE:
-        from index.use_encoder import UniversalSentenceEncoder
+        from index.bundled_encoders import UniversalSentenceEncoder
 
         return SentenceTransformer(modules=[UniversalSentenceEncoder(threads=threads)], device="cpu")
     path = Path(name)

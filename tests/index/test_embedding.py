@@ -56,7 +56,7 @@ def test_the_universal_sentence_encoder_stays_selectable_and_reads_both_alike(us
 
 
 def test_only_an_x86_processor_without_avx2_lacks_what_e5_needs(tmp_path: Path) -> None:
-    from index.e5_encoder import lacks_avx2
+    from index.bundled_encoders import lacks_avx2
 
     old = tmp_path / "cpuinfo"
     old.write_text("processor\t: 0\nflags\t\t: fpu vme sse sse2 ssse3 sse4_1 sse4_2 avx\n")
@@ -68,8 +68,8 @@ def test_only_an_x86_processor_without_avx2_lacks_what_e5_needs(tmp_path: Path) 
 
 
 def test_without_avx2_loading_e5_stops_with_the_setting_that_works(monkeypatch: pytest.MonkeyPatch) -> None:
-    import index.e5_encoder
+    import index.bundled_encoders
 
-    monkeypatch.setattr(index.e5_encoder, "lacks_avx2", lambda: True)
+    monkeypatch.setattr(index.bundled_encoders, "lacks_avx2", lambda: True)
     with pytest.raises(ValueError, match="AVX2.*ZGT_EMBEDDING_MODEL=use-multilingual"):
         build_embeddings()
