@@ -82,7 +82,7 @@ class SentenceEmbeddings(Embeddings):
     def _encode(self, texts: Sequence[str], role: str) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        if self.cache is None:
+        if self.cache is None or role == "query":  # a question is rarely asked twice; its vector stays in memory
             return self._compute(texts, role)
         keys = [cache_key(self.name, role, t) for t in texts]
         known = self.cache.get(keys, self.dimension)

@@ -1,4 +1,5 @@
-"""Vectors already computed, by encoder, role and text: a text is embedded once per machine.
+"""Passage vectors already computed, by encoder, role and text: a passage is embedded once per machine
+(a question's vector stays in the process's memory: questions are rarely asked twice).
 
 E5 embeds about ten chunks a second on two cores, so re-indexing what was seen before (a rebuild, a
 revised document whose sections mostly stay, a restored backup, the measure check's report sentences)

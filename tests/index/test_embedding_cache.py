@@ -32,14 +32,16 @@ def test_a_text_is_embedded_once_and_read_back_the_same(embeddings: SentenceEmbe
     assert rows(path) == 2
 
 
-def test_a_question_and_a_passage_of_the_same_words_are_kept_apart(
+def test_questions_are_not_written_to_the_cache_and_never_read_a_passages_vector(
     embeddings: SentenceEmbeddings, tmp_path: Path
 ) -> None:
-    store = cached(embeddings, tmp_path / "cache.sqlite")
+    path = tmp_path / "cache.sqlite"
+    store = cached(embeddings, path)
     as_passage = store.embed_array(["巡视整改"])[0]
     as_query = store.embed_queries(["巡视整改"])[0]
     assert not np.allclose(as_passage, as_query, atol=1e-3)
     assert np.allclose(as_query, embeddings.embed_queries(["巡视整改"])[0], atol=1e-5)
+    assert rows(path) == 1  # the passage only
 
 
 def test_an_unusable_cache_file_means_computing_again(embeddings: SentenceEmbeddings, tmp_path: Path) -> None:
