@@ -3,7 +3,8 @@
 A small logistic model over the relevance ranking gives each of the first ``TOP`` passages the probability
 that it holds a quote the answer needs, from where it stands: its relevance (as log-odds), its share of the
 best passage's relevance, its rank, how sure the best passage is, and whether the question asks for
-several items (a list, a count, a comparison), which lets the same ranking end later. A passage is shown
+several items (a list, a count, a comparison), through which the cut may move for such questions as far as
+the tune data says it should (``_every_matching_measure`` completes a list of measures). A passage is shown
 when that probability reaches the model's threshold; the best passage always is. The model and its
 threshold are fitted by ``python -m assistant.signals.train`` on the tune split and stored in
 models/selection.json; one threshold on a calibrated probability moves little between refits, where a grid
