@@ -246,7 +246,9 @@ class VectorStore:
         docs = (got.get("documents") or [[]])[0]
         metas = (got.get("metadatas") or [[]])[0]
         dists = (got.get("distances") or [[]])[0]
+        # A hit whose record a concurrent write removed comes back without text or metadata: it is gone.
         return [
             DenseHit(Chunk.from_metadata(text, dict(meta)), 1.0 - float(dist))
             for text, meta, dist in zip(docs, metas, dists, strict=True)
+            if text is not None and meta is not None
         ]

@@ -238,3 +238,25 @@ def test_documents_carry_their_knowledge_base_and_keep_it_when_indexed_again(
     moved = workspace.index([b], kb="局机关")
     assert moved.counts()["updated"] == 1
     assert {e.chunk.kb for e in workspace.lexical.entries() if e.chunk.doc == "b.txt"} == {"局机关"}
+
+
+def test_a_dense_hit_removed_by_a_concurrent_write_is_dropped_not_raised(
+    workspace: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Chroma answered a query racing a re-index with one record already gone: no text, no metadata.
+    docs = tmp_path / "docs"
+    write(docs / "a.txt", REPORT_A)
+    workspace.index([docs])
+    store = workspace.vectors
+    real = store._query(store.query_vector("财务管理制度"), 3, None, None)
+
+    def racing(*args: object) -> dict[str, list[list[object]]]:
+        return {
+            "documents": [[None, *real["documents"][0]]],
+            "metadatas": [[None, *real["metadatas"][0]]],
+            "distances": [[0.1, *real["distances"][0]]],
+        }
+
+    monkeypatch.setattr(store, "_query", racing)
+    hits = store.search("财务管理制度", 3)
+    assert [h.chunk.text for h in hits] == real["documents"][0]
