@@ -106,18 +106,31 @@ def relevance_report(examples: Sequence[Example], oof: Sequence[Example]) -> dic
     }
 
 
+def _held_out(
+    name: str, rows: Sequence[Sequence[dict[str, float]]], labels: Sequence[Sequence[int]], features: Sequence[str],
+    c: float, class_weight: str | None = "balanced",
+) -> list[list[float]]:
+    """Each question's rows scored by a model fitted on the other folds' questions (a question's rows never
+    sit in both)."""
+    held: list[list[float]] = [[] for _ in rows]
+    for fold in range(FOLDS):
+        idx = [i for i in range(len(rows)) if _fold(i) != fold]
+        model = fit_logistic(
+            name, [r for i in idx for r in rows[i]], [y for i in idx for y in labels[i]], features, c=c,
+            class_weight=class_weight,
+        )
+        for i in range(len(rows)):
+            if _fold(i) == fold:
+                held[i] = [model.probability(r) for r in rows[i]]
+    return held
+
+
 def fit_answerable(oof: Sequence[Example], c: float) -> tuple[LogisticModel, dict[str, Any]]:
     """Answerability over out-of-fold pools; its threshold is the one that, on held-out questions, best
     balances answering the answerable and refusing the rest."""
     rows = [question_features(e.pool) for e in oof]
     labels = [int(e.question.answerable) for e in oof]
-    held: list[float] = [0.0] * len(oof)
-    for fold in range(FOLDS):
-        idx = [i for i in range(len(oof)) if _fold(i) != fold]
-        model = fit_logistic("answerable", [rows[i] for i in idx], [labels[i] for i in idx], ANSWERABLE_FEATURES, c=c)
-        for i in range(len(oof)):
-            if _fold(i) == fold:
-                held[i] = model.probability(rows[i])
+    held = [p for (p,) in _held_out("answerable", [[r] for r in rows], [[y] for y in labels], ANSWERABLE_FEATURES, c)]
 
     def rates(t: float) -> tuple[float, float]:
         answered = [p >= t for p, y in zip(held, labels, strict=True) if y]
@@ -160,16 +173,8 @@ def fit_selection(oof: Sequence[Example], c: float) -> tuple[LogisticModel, dict
     with the best F2 of citation recall and precision on questions the model did not see."""
     answerable = [e for e in oof if e.question.answerable]
     rows = [selection_features(_is_many(e), e.pool) for e in answerable]
-    held: list[list[float]] = [[] for _ in answerable]
-    for fold in range(FOLDS):
-        idx = [i for i in range(len(answerable)) if _fold(i) != fold]
-        model = fit_logistic(
-            "selection", [r for i in idx for r in rows[i]], [y for i in idx for y in answerable[i].labels[:TOP]],
-            SELECTION_FEATURES, c=c, class_weight=None,
-        )
-        for i in range(len(answerable)):
-            if _fold(i) == fold:
-                held[i] = [model.probability(r) for r in rows[i]]
+    labels = [e.labels[:TOP] for e in answerable]
+    held = _held_out("selection", rows, labels, SELECTION_FEATURES, c, class_weight=None)
 
     def scores(t: float) -> tuple[float, float, float]:
         return _citation_scores(answerable, [_picks(p, t) for p in held])
@@ -177,8 +182,8 @@ def fit_selection(oof: Sequence[Example], c: float) -> tuple[LogisticModel, dict
     threshold = max((t / 100 for t in range(5, 96)), key=lambda t: _f2(*scores(t)[:2]))
     recall, precision, items = scores(threshold)
     model = fit_logistic(
-        "selection", [r for rs in rows for r in rs], [y for e in answerable for y in e.labels[:TOP]],
-        SELECTION_FEATURES, c=c, class_weight=None,
+        "selection", [r for rs in rows for r in rs], [y for ys in labels for y in ys], SELECTION_FEATURES, c=c,
+        class_weight=None,
     )
     report = {"questions": len(answerable), "threshold": threshold, "cv_citation_recall": round(recall, 4),
               "cv_citation_precision": round(precision, 4), "cv_items_per_answer": round(items, 2)}
