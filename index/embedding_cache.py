@@ -27,12 +27,16 @@ def cache_key(model: str, role: str, text: str) -> str:
 class EmbeddingCache:
     def __init__(self, path: Path) -> None:
         self.path = path
+        self._ready = False  # the file and its table exist (set up once; a connection per call, for threads)
 
     def _connect(self) -> sqlite3.Connection:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        if not self._ready:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
         connection = sqlite3.connect(self.path, timeout=_BUSY_MS / 1000)
-        connection.execute("PRAGMA journal_mode=WAL")
-        connection.execute("CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, vector BLOB NOT NULL)")
+        if not self._ready:
+            connection.execute("PRAGMA journal_mode=WAL")  # persistent in the file
+            connection.execute("CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, vector BLOB NOT NULL)")
+            self._ready = True
         return connection
 
     def get(self, keys: Sequence[str], dimension: int) -> dict[str, np.ndarray]:
