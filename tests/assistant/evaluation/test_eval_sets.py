@@ -85,7 +85,7 @@ def _first_batch(split: dict) -> dict:
 
 def test_the_first_batch_is_the_one_drawn_before_any_extension() -> None:
     """241 questions and 98 measures (g-/r-/m- ids) drawn with seed 20261201, as committed before the b- batch;
-    the later batches (b-, then c-/n-, d-/p-, e-/s-, f-/t-) each have their own seed."""
+    the later batches (b-, then c-/n-, d-/p-, e-/s-, f-/t-, h-/v-, i-/w-) each have their own seed."""
     committed = json.loads(SPLIT.read_text(encoding="utf-8"))
     assert committed["seed"] == SEED
     first = _first_batch(committed)
@@ -104,20 +104,12 @@ def test_the_first_batch_is_the_one_drawn_before_any_extension() -> None:
     assert {
         what: {p: set(ids) for p, ids in alone[what].items()} for what in ("questions", "measures")
     } == first
-    assert [b["seed"] for b in committed["batches"]] == [20261202, 20261203, 20261204, 20261205, 20261206, 20261207]
-    assert all(i.startswith("b-") for ids in committed["batches"][0]["questions"].values() for i in ids)
-    third = committed["batches"][1]
-    assert all(i.startswith("c-") for ids in third["questions"].values() for i in ids)
-    assert all(i.startswith("n-") for ids in third["measures"].values() for i in ids)
-    fourth = committed["batches"][2]
-    assert all(i.startswith("d-") for ids in fourth["questions"].values() for i in ids)
-    assert all(i.startswith("p-") for ids in fourth["measures"].values() for i in ids)
-    fifth = committed["batches"][3]
-    assert all(i.startswith("e-") for ids in fifth["questions"].values() for i in ids)
-    assert all(i.startswith("s-") for ids in fifth["measures"].values() for i in ids)
-    sixth = committed["batches"][4]
-    assert all(i.startswith("f-") for ids in sixth["questions"].values() for i in ids)
-    assert all(i.startswith("t-") for ids in sixth["measures"].values() for i in ids)
+    later = [("b-", None), ("c-", "n-"), ("d-", "p-"), ("e-", "s-"), ("f-", "t-"), ("h-", "v-"), ("i-", "w-")]
+    assert [b["seed"] for b in committed["batches"]] == [20261202 + n for n in range(len(later))]
+    for batch, (question_prefix, measure_prefix) in zip(committed["batches"], later, strict=True):
+        assert all(i.startswith(question_prefix) for ids in batch["questions"].values() for i in ids)
+        if measure_prefix:
+            assert all(i.startswith(measure_prefix) for ids in batch["measures"].values() for i in ids)
 
 
 def test_extending_keeps_every_assignment_and_refuses_to_redraw() -> None:
