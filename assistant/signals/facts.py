@@ -107,6 +107,8 @@ _QUESTIONS: tuple[tuple[str, re.Pattern[str]], ...] = (
 
 
 _ASKED_MEASURE = re.compile(rf"(?:多少|几)(?:个)?({_MEASURE})")
+# What a count is asked in (几个方面 → 方面, 多少项 → 项); 哪几 asks in nothing in particular.
+_ASKED_COUNT_UNIT = re.compile(r"(?:多少|几)个?(方面|部分|种|类|项|条)")
 # How fine a date is asked: 哪天 wants the day (a bare 2021年 does not say it), 几月 the month.
 _ASKED_DAY = re.compile(r"哪天|哪一天|哪日|几号|几月几日|哪月哪日")
 _ASKED_MONTH = re.compile(r"几月|哪个月|哪月")
@@ -152,6 +154,8 @@ def _withheld(kind: str, measure: str) -> re.Pattern[str] | None:
         return re.compile(_REDACTED + "[年月日号]")
     if kind in ("body", "members"):  # a body is never redacted; a redacted number still leaves the members unsaid
         return None
+    if kind == "count" and measure:  # *条问题 withholds how many problems, not how many 方面 were asked
+        return re.compile(_REDACTED + rf"(?:余|多)?\s*个?\s*{measure}")
     units = "|".join(sorted({*(_PEOPLE if measure in _PEOPLE else {measure}), "个"}, key=len, reverse=True)) if measure else _MEASURE
     return re.compile(_REDACTED + rf"(?:余|多)?\s*(?:万|亿)?\s*(?:{units}|[%％])")
 
@@ -190,6 +194,9 @@ def asked_fact(question: str) -> AskedFact | None:
                 return AskedFact(kind, next(tag for tag, p in _NAMED_CLASSES if p.search(question)))
             if kind == "date":
                 return AskedFact(kind, "日" if _ASKED_DAY.search(question) else "月" if _ASKED_MONTH.search(question) else "")
+            if kind == "count":
+                unit = _ASKED_COUNT_UNIT.search(question)
+                return AskedFact(kind, unit.group(1) if unit else "")
             if kind != "quantity":
                 return AskedFact(kind)
             asked = _ASKED_MEASURE.search(question)

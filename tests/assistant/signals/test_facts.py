@@ -174,6 +174,13 @@ def test_a_value_written_as_a_star_is_withheld() -> None:
     assert not asked("问题移交给哪个部门？").withheld_in("移交*州纪委")  # a withheld place is not a withheld body
 
 
+def test_a_count_is_withheld_only_in_the_unit_it_is_asked_in() -> None:
+    # the bureau report lists its four 方面 and redacts only how many 问题: the 方面 can still be counted
+    assert not asked("反馈的问题一共分成几个方面？").withheld_in("反馈我局四个方面*条问题全部完成整改")
+    assert asked("反馈的问题一共分成几个方面？").withheld_in("反馈我局*个方面的问题")
+    assert asked("一共反馈了多少条问题？").withheld_in("反馈我局四个方面*条问题全部完成整改")
+
+
 def test_these_few_points_at_things_named_and_asks_nothing() -> None:
     """这几项, 那几家 are "these few", a determiner; 几项 alone asks how many."""
     assert asked_fact("南开那几家国家级智库，这一年都做了什么？") is None
