@@ -85,12 +85,15 @@ _WITHHELD_NAMES = {
 }
 
 # (kind, question pattern): the first that matches wins, the most specific first.
+# The units a count of items is asked in (几项, 几个方面); each counts listed things, not a measured amount.
+_COUNT_UNITS = "方面|部分|种|类|项|条"
+
 _QUESTIONS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("name", re.compile("|".join(p.pattern for _, p in _NAMED_CLASSES))),
     # 哪五大体系, 哪四个: the number is known, the members are asked, and only naming them answers
     ("members", re.compile(r"哪[两二三四五六七八九十]+(?![天日月年周])")),
     # 这几项, 那几家 point at things already named ("those few"): they ask nothing
-    ("count", re.compile(r"哪几|(?<![这那])几(?:种|类|个方面|部分|方面|项|条)|多少项|多少条|多少种|多少类|一共列了")),
+    ("count", re.compile(rf"哪几|(?<![这那])几(?:个方面|{_COUNT_UNITS})|多少(?:项|条|种|类)|一共列了")),
     ("date", re.compile(r"哪天|哪一天|哪日|何时|什么时候|什么时间|哪年|哪一年|几月|几号|哪一届|从哪届|日期|时间点|落款")),
     ("frequency", re.compile(r"(?:多久|多长时间|几天|几个月|几年)[^，。？?]{0,10}(?:一次|一回)|每隔多久|频次|频率|多久开展|多久召开")),
     ("duration", re.compile(
@@ -108,7 +111,7 @@ _QUESTIONS: tuple[tuple[str, re.Pattern[str]], ...] = (
 
 _ASKED_MEASURE = re.compile(rf"(?:多少|几)(?:个)?({_MEASURE})")
 # What a count is asked in (几个方面 → 方面, 多少项 → 项); 哪几 asks in nothing in particular.
-_ASKED_COUNT_UNIT = re.compile(r"(?:多少|几)个?(方面|部分|种|类|项|条)")
+_ASKED_COUNT_UNIT = re.compile(rf"(?:多少|几)个?({_COUNT_UNITS})")
 # How fine a date is asked: 哪天 wants the day (a bare 2021年 does not say it), 几月 the month.
 _ASKED_DAY = re.compile(r"哪天|哪一天|哪日|几号|几月几日|哪月哪日")
 _ASKED_MONTH = re.compile(r"几月|哪个月|哪月")
