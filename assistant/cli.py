@@ -38,6 +38,7 @@ from assistant.workspace import Workspace
 from index.generation import IndexReadOnly, IndexUnavailable
 from index.kinds import DocumentKind
 from index.lock import IndexBusy, waiting_message
+from index.vector_pack import pack_vectors
 
 EXIT_NO_INDEX = 3
 EXIT_BUSY = 4
@@ -90,6 +91,15 @@ def cmd_index(ws: Workspace, args: argparse.Namespace) -> int:
     def waiting(seconds: int) -> None:
         print(waiting_message(seconds), file=sys.stderr, flush=True)
 
+    if args.vectors:
+        shipped = Path(args.vectors)
+        cache = ws.embeddings.cache
+        if not shipped.is_file():
+            print(f"向量文件不存在：{shipped}（将照常计算向量）", file=sys.stderr)
+        elif cache is None:
+            print("未启用向量缓存（ZGT_EMBEDDING_CACHE 为空），不读入向量文件", file=sys.stderr)
+        else:
+            print(f"读入随附向量 {cache.merge(shipped)} 个：{shipped.name}", file=sys.stderr)
     kb = ws.access.require_kb(args.kb) if args.kb else None
     report = ws.index(paths, rebuild=args.rebuild, progress=progress, wait=not args.no_wait, on_wait=waiting, kb=kb)
     bar.close()
@@ -437,6 +447,18 @@ def reader_workspace(ws: Workspace, user: str | None) -> Workspace:
     return ws.within(ws.access.readable(found.name))
 
 
+def cmd_pack_vectors(ws: Workspace, args: argparse.Namespace) -> int:
+    paths = [Path(p) for p in args.paths] or [ws.settings.docs_dir]
+    missing = [p for p in paths if not p.exists()]
+    for p in missing:
+        print(f"路径不存在：{p}", file=sys.stderr)
+    count, unreadable = pack_vectors(paths, ws.embeddings, Path(args.out), ws.chunking)
+    for reason in unreadable:
+        print(f"未能读取，未写入：{reason}", file=sys.stderr)
+    print(f"已写入 {count} 个段落向量：{args.out}")
+    return 1 if missing else 0
+
+
 def document_texts(ws: Workspace) -> dict[str, str]:
     """File name → cleaned text of every indexed document: the text citations must quote exactly."""
     texts = {}
@@ -458,6 +480,10 @@ def build_parser() -> argparse.ArgumentParser:
     p_index.add_argument("--no-wait", action="store_true", help="已有索引任务在进行时立即退出，不等待")
     p_index.add_argument("--json", action="store_true", help="以 JSON 输出统计")
     p_index.add_argument("--quiet", action="store_true", help="不显示进度条")
+    p_index.add_argument("--vectors", help="先读入随附的向量文件（pack-vectors 生成，如安装包的 vectors.sqlite），其中已有的段落不再计算")
+    p_pack = sub.add_parser("pack-vectors", help="把文档各段落的向量写入一个文件（随安装包附带，安装时的首次索引不必重新计算）")
+    p_pack.add_argument("out", help="写入的文件（.sqlite）")
+    p_pack.add_argument("paths", nargs="*", help="文件或文件夹（默认 docs_src/）")
     p_add = sub.add_parser("add", help="把文件加入资料库（同网页“资料库”上传：存入上传目录并索引）")
     p_add.add_argument("files", nargs="+", help="文件")
     p_add.add_argument("--kb", help="放入这个知识库（默认“默认”）")
@@ -551,7 +577,8 @@ def main(argv: list[str] | None = None, settings: Settings | None = None) -> int
     ws = Workspace(settings)
     handlers = {"index": cmd_index, "search": cmd_search, "ask": cmd_ask, "check": cmd_check, "study": cmd_study,
                 "ledger": cmd_ledger, "eval": cmd_eval, "backup": cmd_backup, "restore": cmd_restore,
-                "verify": cmd_verify, "kb": cmd_kb, "add": cmd_add, "remove": cmd_remove, "users": cmd_users, "audit": cmd_audit}
+                "verify": cmd_verify, "kb": cmd_kb, "add": cmd_add, "remove": cmd_remove, "users": cmd_users, "audit": cmd_audit,
+                "pack-vectors": cmd_pack_vectors}
     try:
         if args.command in READ_COMMANDS:
             ws = reader_workspace(ws, args.user)

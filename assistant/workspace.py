@@ -204,11 +204,14 @@ class Workspace:
         s = self.settings
         return IndexStorage(StorageConfig(self.index_dir, s.chroma_collection, s.chroma_mode, s.chroma_host, s.chroma_port))
 
+    @property
+    def chunking(self) -> ChunkingOptions:
+        s = self.settings
+        return ChunkingOptions(s.chunk_max_chars, s.chunk_min_chars, s.chunk_overlap_chars)
+
     @shared_with_whole
     def indexer(self) -> Indexer:
-        s = self.settings
-        options = ChunkingOptions(s.chunk_max_chars, s.chunk_min_chars, s.chunk_overlap_chars)
-        return Indexer(self.storage, self.embeddings, options)
+        return Indexer(self.storage, self.embeddings, self.chunking)
 
     @shared_with_whole
     def access(self) -> AccessStore:

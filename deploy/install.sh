@@ -9,7 +9,7 @@
 #   current -> versions/…           the version in use; previous -> the one before (bash DIR/rollback.sh)
 #   .venv -> current/.venv          so DIR/.venv/bin/zgt and zgt-web always name the version in use
 #   zhenggaitong.env                settings (ZGT_*), read by every version through .venv/zhenggaitong.env
-#   docs/  data/index  data/uploads  data/trash  models/
+#   docs/  data/index  data/embedding_cache.sqlite  data/uploads  data/trash  models/
 #
 # Order matters: the bundle is verified, then Python, platform and disk space are checked, and only then
 # is DIR touched. A new version is installed beside the old one and switched to by renaming a symlink,
@@ -162,11 +162,17 @@ ZGT_DOCS_DIR="$DIR/docs"
 ZGT_INDEX_DIR="$DIR/data/index"
 ZGT_UPLOADS_DIR="$DIR/data/uploads"
 ZGT_TRASH_DIR="$DIR/data/trash"
+ZGT_EMBEDDING_CACHE="$DIR/data/embedding_cache.sqlite"
 # 对本机以外开放时必须设置登录用户：
 # ZGT_WEB_HOST=0.0.0.0
 # ZGT_WEB_USERS="用户名:密码"
 EOF
   echo "   已写入设置 $ENV_FILE"
+fi
+# The vectors cache lives beside the index, not inside a version's virtualenv (files of versions
+# installed before it was named here are given it too).
+if ! grep -q '^ZGT_EMBEDDING_CACHE=' "$ENV_FILE"; then
+  printf 'ZGT_EMBEDDING_CACHE="%s"\n' "$DIR/data/embedding_cache.sqlite" >>"$ENV_FILE"
 fi
 cp -R "$BUNDLE/docs/." "$DIR/docs/"
 if [ -n "$ZGT_BUNDLE_MODEL" ]; then
@@ -204,7 +210,9 @@ done
 # -- 7. Index: incremental; a changed pipeline version rebuilds it ---------------------------------
 step "建立索引（文档 $DIR/docs 与上传 $DIR/data/uploads）"
 t=$SECONDS
-"$DIR/.venv/bin/zgt" index --quiet "$DIR/docs" "$DIR/data/uploads" \
+vectors=()
+[ -f "$BUNDLE/vectors.sqlite" ] && vectors=(--vectors "$BUNDLE/vectors.sqlite")
+"$DIR/.venv/bin/zgt" index --quiet ${vectors[@]+"${vectors[@]}"} "$DIR/docs" "$DIR/data/uploads" \
   || die 1 "建立索引失败。已安装的版本可用；修复后重新运行本安装程序即可。"
 echo "   用时 $((SECONDS - t)) 秒"
 

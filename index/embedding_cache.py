@@ -74,3 +74,32 @@ class EmbeddingCache:
                 connection.close()
         except sqlite3.Error:
             return
+
+    def merge(self, other: Path) -> int:
+        """Adds the vectors of another cache file (a bundle's shipped vectors) that this one lacks; the
+        number added. A missing or unreadable file adds nothing: the texts are then embedded as usual."""
+        if not other.is_file():
+            return 0
+        try:
+            connection = self._connect()
+            try:
+                with connection:
+                    connection.execute("ATTACH DATABASE ? AS other", (f"file:{other}?mode=ro",))
+                    before = connection.total_changes
+                    connection.execute("INSERT OR IGNORE INTO vectors (key, vector) SELECT key, vector FROM other.vectors")
+                    added = connection.total_changes - before
+                connection.execute("DETACH DATABASE other")
+            finally:
+                connection.close()
+        except sqlite3.Error:
+            return 0
+        return added
+
+    def checkpoint(self) -> None:
+        """Folds the write-ahead log into the file and stops using one: the file alone is then complete
+        (a pack shipped in a bundle is one file)."""
+        connection = self._connect()
+        try:
+            connection.execute("PRAGMA journal_mode=DELETE")
+        finally:
+            connection.close()

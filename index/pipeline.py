@@ -21,7 +21,7 @@ from index.chunking import DEFAULT_KB, Chunk, chunk_document
 from index.embedding import SentenceEmbeddings
 from index.generation import Generation
 from index.lexical import LexicalStore
-from index.loaders import SUPPORTED_SUFFIXES, LoadError, PageProgress, load_document
+from index.loaders import SUPPORTED_SUFFIXES, LoadedDocument, LoadError, PageProgress, load_document
 from index.lock import WaitNotice, writer_lock
 from index.manifest import OK, PENDING, Manifest, content_hash, doc_id_for
 from index.storage import IndexStorage, WriterStores, new_build_id
@@ -91,6 +91,24 @@ ProgressCallback = Callable[[int, int, str], None]
 
 def page_message(done: int, total: int, name: str) -> str:
     return f"第 {done}/{total} 页（文字识别）{name}"
+
+
+def document_chunks(
+    path: Path, doc_id: str, options: ChunkingOptions, *, kb: str = DEFAULT_KB, progress: PageProgress | None = None
+) -> tuple[LoadedDocument, list[Chunk]]:
+    """What one file turns into (the chunks whose ``embedding_text`` is embedded); LoadError if nothing."""
+    document = load_document(path, progress=progress)
+    chunks = chunk_document(
+        document,
+        doc_id=doc_id,
+        max_chars=options.max_chars,
+        min_chars=options.min_chars,
+        overlap_chars=options.overlap_chars,
+        kb=kb,
+    )
+    if not chunks:
+        raise LoadError(path, "没有可索引的文字")
+    return document, chunks
 
 
 def discover(paths: Sequence[Path]) -> list[Path]:
@@ -367,17 +385,7 @@ class BuildWriter:
         if previous and previous.doc_id != doc_id:  # a row moved to a new path by a restore (assistant/backup.py)
             self._purge(previous.doc_id)
         try:
-            document = load_document(path, progress=page_progress)
-            chunks = chunk_document(
-                document,
-                doc_id=doc_id,
-                max_chars=self.options.max_chars,
-                min_chars=self.options.min_chars,
-                overlap_chars=self.options.overlap_chars,
-                kb=kb,
-            )
-            if not chunks:
-                raise LoadError(path, "没有可索引的文字")
+            document, chunks = document_chunks(path, doc_id, self.options, kb=kb, progress=page_progress)
             vectors = self.vectors.embeddings.embed_array([c.embedding_text() for c in chunks])
             self.vectors.add(chunks, vectors)
             self.lexical.replace_document(doc_id, chunks, document.text)

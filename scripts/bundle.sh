@@ -8,7 +8,7 @@
 #   options: --out DIR (default dist/), --wheelhouse DIR (default ~/.cache/zhenggaitong/wheelhouse)
 #
 # Contents: the wheels of locks/runtime.txt (locks/llm.txt with --with-llm), each checked against the
-# lock's sha256; the project's own wheel; docs_src/ as docs/; install.sh, rollback.sh, 安装说明.md and
+# lock's sha256; the project's own wheel; docs_src/ as docs/ with their passage vectors (vectors.sqlite); install.sh, rollback.sh, 安装说明.md and
 # install_service.sh with the systemd unit and logrotate templates (deploy/);
 # requirements.txt (every shipped wheel by its sha256), bundle.env and SHA256SUMS (every file).
 # Wheels are gathered in a wheelhouse folder kept between runs (scripts/wheelhouse.py), so only the first
@@ -85,6 +85,13 @@ echo "zhenggaitong==$VERSION --hash=sha256:$(sha256sum "$STAGE/wheels/$(basename
   >>"$STAGE/requirements.txt"
 
 cp -R docs_src "$STAGE/docs"
+# The sample documents' passage vectors (from this machine's embedding cache, or computed once): the
+# installer's first index then reads them instead of spending minutes on the encoder.
+echo "== 随附默认文档的段落向量" >&2
+if ! "$PY" -m assistant pack-vectors "$STAGE/vectors.sqlite" docs_src >&2; then
+  rm -f "$STAGE/vectors.sqlite"
+  echo "未能生成段落向量：安装包照常生成，安装时的首次索引会自行计算（多用几分钟）" >&2
+fi
 cp deploy/install.sh deploy/rollback.sh deploy/安装说明.md scripts/install_service.sh "$STAGE/"
 mkdir -p "$STAGE/deploy"
 cp deploy/zhenggaitong.service deploy/zhenggaitong.logrotate "$STAGE/deploy/"
@@ -130,6 +137,7 @@ echo "== 打包" >&2
 # that even a truncated archive yields install.sh, which then refuses it.
 first=(install.sh rollback.sh 安装说明.md bundle.env SHA256SUMS requirements.txt wheels.txt install_service.sh deploy
        docs wheels)
+[ -f "$STAGE/vectors.sqlite" ] && first+=(vectors.sqlite)
 [ "$WITH_LLM" = 1 ] && first+=(models)
 tar -cf "$OUT/$NAME.tar.partial" -C "$OUT/.stage" "${first[@]/#/$NAME/}"
 mv -f "$OUT/$NAME.tar.partial" "$OUT/$NAME.tar"

@@ -30,7 +30,7 @@ from typing import Any
 
 import pytest
 
-from assistant.settings import PROJECT_ROOT
+from assistant.settings import PROJECT_ROOT, Settings
 from tests.servers import stop_process
 
 QUESTION = "保密工作是怎么整改的？"
@@ -131,10 +131,17 @@ class Bundle:
     seconds: float
 
 
+def machine_cache() -> dict[str, str]:
+    """The machine's embedding cache for bundle.sh's vectors, also when it builds from a copy of the tree
+    (which has no data/ of its own): the sample documents are embedded once per machine."""
+    cache = Settings().embedding_cache
+    return {"ZGT_EMBEDDING_CACHE": str(cache)} if cache is not None else {}
+
+
 def build_bundle(source: Path, out: Path, extract_to: Path) -> Bundle:
     started = time.perf_counter()
     proc = subprocess.run(["bash", str(source / "scripts" / "bundle.sh"), "--out", str(out)], cwd=source,
-                          env={**os.environ, "PYTHON": sys.executable}, capture_output=True, text=True,
+                          env={**os.environ, "PYTHON": sys.executable, **machine_cache()}, capture_output=True, text=True,
                           timeout=STEP_TIMEOUT, check=False)
     assert proc.returncode == 0, f"bundle.sh failed: {shown(proc)}"
     seconds = time.perf_counter() - started
@@ -202,8 +209,9 @@ def installed(bundle: Bundle, sandbox: Sandbox) -> Install:
     started = time.perf_counter()
     proc = sandbox.run("bash", bundle.folder / "install.sh", install_dir)
     seconds = time.perf_counter() - started
-    record(install_seconds_in_namespace=round(seconds, 1), install_output=proc.stdout.splitlines())
-    return Install(install_dir, seconds, proc.stdout)
+    output = proc.stdout + proc.stderr
+    record(install_seconds_in_namespace=round(seconds, 1), install_output=output.splitlines())
+    return Install(install_dir, seconds, output)
 
 
 def zgt(sandbox: Sandbox, install: Install, *args: str) -> Any:
@@ -325,6 +333,15 @@ def test_installs_indexes_answers_checks_and_serves_with_no_network(sandbox: San
                         check=False)
     assert probe.returncode != 0 and "unreachable" in probe.stderr.lower(), shown(probe)
     assert "索引完成：新增 30" in installed.output, installed.output
+    # The first index read the bundle's vectors instead of running the encoder: the machine's cache (in
+    # data/, kept across upgrades) holds exactly the shipped vectors, one per chunk written.
+    shipped = re.search(r"读入随附向量 (\d+) 个", installed.output)
+    written = re.search(r"写入 (\d+) 个片段", installed.output)
+    assert shipped and written and shipped.group(1) == written.group(1), installed.output
+    count = ("import sqlite3, sys\n"
+             "print(sqlite3.connect(sys.argv[1]).execute('SELECT count(*) FROM vectors').fetchone()[0])")
+    cache = installed.dir / "data" / "embedding_cache.sqlite"
+    assert sandbox.run(installed.dir / ".venv" / "bin" / "python", "-c", count, cache).stdout.strip() == written.group(1)
     assert "zgt-web" in installed.output and "zgt ask" in installed.output  # the start commands
 
     assert_answers(sandbox, installed, QUESTION, "保密")
