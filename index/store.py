@@ -197,6 +197,22 @@ class VectorStore:
                 return ids
             offset += page
 
+    def chance_cosine(self, sample: int = 2000) -> float:
+        """The cosine two unrelated passages of this index have: the median over all pairs of (up to)
+        ``sample`` stored vectors spread evenly over the index. Encoders differ widely here (E5 puts
+        unrelated Chinese passages near 0.87, USE near 0.1), so a cosine means "close" only relative to it.
+        0.0 for an index of one chunk."""
+        ids = sorted(self.collection.get(include=[])["ids"])
+        if len(ids) > sample:
+            ids = [ids[i * len(ids) // sample] for i in range(sample)]
+        got = self.collection.get(ids=ids, include=["embeddings"])
+        vectors = np.asarray(got["embeddings"], dtype=np.float32)
+        if len(vectors) < 2:
+            return 0.0
+        vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+        pairs = (vectors @ vectors.T)[np.triu_indices(len(vectors), k=1)]
+        return float(np.median(pairs))
+
     def query_vector(self, query: str) -> np.ndarray:
         """The query's unit vector; the last few are kept, as ranking asks again for the same query."""
         return _cached_query_vector(self.embeddings, query)

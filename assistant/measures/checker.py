@@ -66,10 +66,11 @@ class MeasureChecker:
     partial_coverage: float = 0.5  # "部分相似": at least half of the measure's content is in one span
     min_match: float = 0.25  # below this similarity a span is noise and is not shown as a match
     max_matches: int = 3
+    chance_cosine: float = 0.0  # the index's cosine for unrelated passages (SpanReader)
     _reader: SpanReader = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        self._reader = SpanReader(self.search, self.embed, self.idf, k=self.k)
+        self._reader = SpanReader(self.search, self.embed, self.idf, k=self.k, chance_cosine=self.chance_cosine)
 
     @cached_property
     def verdict_model(self) -> LogisticModel:
@@ -219,6 +220,7 @@ def workspace_checker(ws: Workspace, *, k: int = 10, model: LogisticModel | None
         k=k,
         documents=report_documents(ws),
         model=model,
+        chance_cosine=ws.vectors.chance_cosine(),
     )
 
 

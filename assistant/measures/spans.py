@@ -62,6 +62,9 @@ class SpanReader:
     idf: Callable[[str], float]
     k: int = 10  # chunks retrieved per measure
     embed_top: int = 24  # spans scored by the encoder (the lexically closest ones)
+    # The encoder's cosine for unrelated passages (index/store.py ``chance_cosine``): the cosine counts
+    # towards similarity only above it, scaled so that 1.0 is the same text.
+    chance_cosine: float = 0.0
     _vectors: dict[str, np.ndarray] = field(default_factory=dict, repr=False)  # encoder cache by text
 
     def content_words(self, measure: str) -> dict[str, float]:
@@ -170,7 +173,7 @@ class SpanReader:
         out = []
         for i, (cov, compact, big, missing) in enumerate(lexical):
             cos = cosines.get(i, 0.0)
-            cos_part = min(max((cos - 0.25) / 0.5, 0.0), 1.0)
+            cos_part = min(max((cos - self.chance_cosine) / (1.0 - self.chance_cosine), 0.0), 1.0)
             similarity = 0.35 * cov + 0.15 * compact + 0.3 * big + 0.2 * cos_part
             out.append(Signals(cov, compact, big, cos, similarity, (), missing, unknown=unknown))
         return out

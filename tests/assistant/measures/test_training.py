@@ -102,6 +102,13 @@ def test_best_threshold_is_the_middle_of_the_widest_best_run() -> None:
     assert 0.2 < best_threshold([(0.9, True, False), (0.7, True, True), (0.2, False, False)]) <= 0.7
 
 
+def test_a_near_miss_passed_off_as_a_match_costs_more_than_a_measure_called_partial() -> None:
+    # Up to 0.40 one near miss passes as a match; above 0.45 two true measures are called partial. Counted
+    # alike the low threshold wins (one error against two); the near miss weighs more, so it does not.
+    scored = [(0.4, True, True), (0.4, True, True), (0.45, False, False), (0.05, False, False)]
+    assert best_threshold(scored) > 0.45
+
+
 def test_item_outcome_needs_the_gold_span_on_top() -> None:
     model = LogisticModel("m", ("coverage",), (0.0,), (1.0,), (10.0,), -5.0, 0.5)
     gold_on_top = [_row("a", True, 1, 0.9), _row("a", True, 0, 0.2)]
