@@ -84,6 +84,11 @@ class IndexView:
         return self._ws.storage.vectors(self.generation.build, self._ws.embeddings)
 
     @cached_property
+    def chance_cosine(self) -> float:
+        """The encoder's cosine for unrelated passages of this generation (read once: ~0.2 s)."""
+        return self.vectors.chance_cosine()
+
+    @cached_property
     def searcher(self) -> HybridSearcher:
         return HybridSearcher(LexicalIndex(self.lexical), self.vectors)
 
@@ -142,6 +147,10 @@ class ScopedView(IndexView):
     @cached_property
     def vectors(self) -> VectorStore:
         return self._base.vectors
+
+    @cached_property
+    def chance_cosine(self) -> float:
+        return self._base.chance_cosine
 
     @cached_property
     def searcher(self) -> HybridSearcher:
@@ -279,6 +288,10 @@ class Workspace:
     @property
     def vectors(self) -> VectorStore:
         return self.view().vectors
+
+    @property
+    def chance_cosine(self) -> float:
+        return self.view().chance_cosine
 
     @property
     def lexical(self) -> LexicalStore:

@@ -220,7 +220,7 @@ def workspace_checker(ws: Workspace, *, k: int = 10, model: LogisticModel | None
         k=k,
         documents=report_documents(ws),
         model=model,
-        chance_cosine=ws.vectors.chance_cosine(),
+        chance_cosine=ws.chance_cosine,
     )
 
 
