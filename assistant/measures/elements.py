@@ -138,6 +138,8 @@ def extract_orgs(text: str) -> list[Org]:
             continue
         if i + 1 < len(tokens) and tokens[i + 1].word in ("长", "员", "主任", "级") and len(word) == 1:
             continue
+        if len(word) == 1 and i + 1 < len(tokens) and _org_family(tokens[i + 1].word) is not None:
+            continue  # 局 + 党组: the bureau's party group, one body named by the next word (which takes 局 along)
         start, end = tok.start, tok.start + len(word)
         # Extend to the left over the qualifying nouns: 州 + 审计局, 基建 + 保障 + 处.
         j = i - 1

@@ -42,6 +42,8 @@ def test_orgs_are_named_bodies_outside_titles() -> None:
     # words that merely end like a body
     assert extract_orgs("组织全体干部职工全部参加，局部调整") == []
     assert [o.name for o in extract_orgs("并经局党组会议研究同意下发")] == ["局党组"]
+    # a one-character body before another is its qualifier (局 + 党组), never the head of a verb before it
+    assert [o.name for o in extract_orgs("把保密工作摆上局党组的重要议事日程")] == ["局党组"]
 
 
 def test_posts_keep_their_body() -> None:
