@@ -104,8 +104,7 @@ class Answerer:
         judgement = judge(q, pool)
         items: list[Item] = []
         if judgement.found:
-            # a title line alone names the document and says nothing: never an item
-            for scored in self.selection.select(q, [s for s in pool if not s.passage.chunk.is_title_line]):
+            for scored in self.selection.select(q, pool):
                 unit = self.units.unit_of(scored.passage.chunk) if self.units else scored.passage.chunk
                 item = item_of(q, unit, scored.probability)
                 if item is not None:

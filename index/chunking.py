@@ -44,12 +44,6 @@ class Chunk:
     def id(self) -> str:
         return f"{self.doc_id}-{self.ordinal:05d}"
 
-    @property
-    def is_title_line(self) -> bool:
-        """Only its document's title (a plain-text title line the structure could not tell from a paragraph,
-        as when a numbered heading follows it directly): it names the document and says nothing."""
-        return _squashed(self.text) == _squashed(self.title)
-
     def embedding_text(self) -> str:
         """What the dense encoder sees: the section path helps it, the document title did not."""
         return f"{self.section}\n{self.text}" if self.section else self.text
@@ -120,8 +114,15 @@ def chunk_document(
     the knowledge base ``kb``."""
     structure = analyze(doc)
     spans: list[tuple[int, int, Unit]] = []
-    for group in _merge_short_paragraphs(list(structure.units), min_chars):
+    groups = _merge_short_paragraphs(list(structure.units), min_chars)
+    title = _squashed(doc.title)
+    for group in groups:
         first = group[0]
+        if len(groups) > 1 and title and _squashed(doc.text[first.start : group[-1].end]) == title:
+            # A plain-text title line standing alone (a numbered heading follows it directly): it names the
+            # document, which every chunk carries as ``title``, and says nothing; as a chunk it would match a
+            # question best (it is all topic words) and answer nothing.
+            continue
         for start, end in _split_span(doc.text, first.start, group[-1].end, max_chars, overlap_chars):
             spans.append((start, end, first))
     return [

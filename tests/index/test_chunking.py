@@ -132,6 +132,16 @@ def test_short_paragraphs_merge_with_following_siblings() -> None:
     assert chunks[1].text == "短段。"  # another section: not merged across headings
 
 
+def test_a_title_line_standing_alone_is_the_title_not_a_chunk() -> None:
+    text = "机房巡检制度\n一、加强机房管理\n（一）巡检制度。一是每日巡检机房空调与不间断电源。二是每周核对机房门禁日志。"
+    chunks = chunks_of(loaded_text(text, title="机房巡检制度"))
+    assert chunks and all("机房巡检制度" not in c.text.split("\n")[0] for c in chunks)
+    assert [c.ordinal for c in chunks] == list(range(len(chunks)))
+    assert {c.title for c in chunks} == {"机房巡检制度"}
+    # a document that is nothing but its title still has that one chunk (else it would not be indexed at all)
+    assert [c.text for c in chunks_of(loaded_text("机房巡检制度", title="机房巡检制度"))] == ["机房巡检制度"]
+
+
 def test_measures_and_articles_never_merge() -> None:
     doc = loaded_text("一是短。二是也短。三是还短。")
     assert [c.text for c in chunks_of(doc)] == ["一是短。", "二是也短。", "三是还短。"]
