@@ -184,13 +184,32 @@ def _is_name(word: str, flag: str, tag: str) -> bool:
     return flag.startswith(tag)
 
 
+# A sentence already made a question by 吗, 是否 or an A-not-A form (要不要, 能不能, 有没有) asks that; a bare 几
+# in it means "a few" (几个处级干部张罗了个老乡会…有说法吗？ 把几台设备置换，要不要评估？): in Chinese a wh-word
+# under a yes/no question reads as an indefinite. 哪几 still asks which.
+_YES_NO = re.compile(r"吗|是否|能否|可否|([要能有是可会算该用需行对])不\1")
+_SENTENCE = re.compile(r"[^。！？!?；;]*[。！？!?；;]?")
+
+
+def _indefinites_masked(question: str) -> str:
+    """``question`` with each 几 that means "a few" replaced by a character no pattern reads (same length)."""
+    if "几" not in question:
+        return question
+    return "".join(
+        re.sub(r"(?<!哪)几", "若", m.group()) if _YES_NO.search(m.group()) else m.group()
+        for m in _SENTENCE.finditer(question)
+    )
+
+
 def fact_question_spans(question: str) -> list[tuple[int, int]]:
     """Where the question words that ask for a fact stand ("由谁来", "什么时候", "哪个部门"): they say
     what kind of answer is wanted, not what it is about."""
+    question = _indefinites_masked(question)
     return [m.span() for _, pattern in _QUESTIONS for m in pattern.finditer(question)]
 
 
 def asked_fact(question: str) -> AskedFact | None:
+    question = _indefinites_masked(question)
     for kind, pattern in _QUESTIONS:
         if pattern.search(question):
             if kind == "name":

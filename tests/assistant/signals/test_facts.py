@@ -188,6 +188,15 @@ def test_these_few_points_at_things_named_and_asks_nothing() -> None:
     assert asked("整改措施一共有几项？").kind == "count"
 
 
+def test_a_few_in_a_yes_no_question_asks_no_count() -> None:
+    """Under 吗 or an A-not-A form a bare 几 means "a few"; 哪几 and a 几 of another sentence still ask."""
+    assert asked_fact("单位几个处级干部张罗了个老乡会，隔三岔五拉大家聚一聚，党纪上有说法吗？") is None
+    assert asked_fact("局里准备把几台淘汰下来的设备跟别的单位置换，按规定事先要不要做资产评估？") is None
+    assert asked("南开搞党史学习教育的经验，被上面的简报摘编过几回？") == AskedFact("quantity", "回")
+    assert asked("一共列了几类？是不是都要问责？").kind == "count"
+    assert asked("监察机关能查哪几类人吗？").kind == "count"
+
+
 def test_a_body_is_stated_by_the_name_of_an_office_or_section() -> None:
     """"由哪个机关印发" is answered by 中共中央办公厅; "从哪些单位抽人" by 各科室 and 学校工作部."""
     body = asked("这份意见是由哪个机关印发的？")
