@@ -200,7 +200,7 @@ class VectorStore:
     def chance_cosine(self, sample: int = 2000) -> float:
         """The cosine two unrelated passages of this index have: the median over all pairs of (up to)
         ``sample`` stored vectors spread evenly over the index. Encoders differ widely here (E5 puts
-        unrelated Chinese passages near 0.87, USE near 0.1), so a cosine means "close" only relative to it.
+        unrelated passages of the corpus at 0.87), so a cosine means "close" only relative to it.
         0.0 for an index of one chunk."""
         ids = sorted(self.collection.get(include=[])["ids"])
         if len(ids) > sample:
