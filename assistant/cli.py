@@ -4,8 +4,8 @@ Machine interface (stable): ``search --jsonl FILE`` reads lines ``{"id", "questi
 line per input: ``{"id", "passages": [{"doc", "title", "section", "label", "start", "end", "score",
 "text"}]}`` where ``doc`` is the source file's name.
 
-Exit codes: 0 done; 1 some paths given to ``index`` do not exist, or some files given to ``add`` were not
-accepted; 2 nothing to ask; 3 there is no index
+Exit codes: 0 done; 1 some paths given to ``index`` do not exist, some files given to ``add`` were not
+accepted, or the file given to ``merge-vectors`` is missing or unreadable; 2 nothing to ask; 3 there is no index
 to read yet (never built, or its first build is running); 4 ``index --no-wait`` found another writer;
 5 with a Chroma server, the index is kept by another machine's folder (see README, 多副本); 6 a backup,
 restore or verify that failed or was refused (the message says why, in Chinese); 7 a refused knowledge
@@ -35,10 +35,11 @@ from assistant.retrieval import Passage, SearchFilter
 from assistant.settings import Settings, enforce_offline_environment, get_settings
 from assistant.views import answer_text, jsonl_line, measure_summary, page_note, users_table
 from assistant.workspace import Workspace
+from index.embedding_cache import EmbeddingCache
 from index.generation import IndexReadOnly, IndexUnavailable
 from index.kinds import DocumentKind
 from index.lock import IndexBusy, waiting_message
-from index.vector_pack import pack_vectors
+from index.vector_pack import pack_keys, pack_vectors
 
 EXIT_NO_INDEX = 3
 EXIT_BUSY = 4
@@ -92,14 +93,7 @@ def cmd_index(ws: Workspace, args: argparse.Namespace) -> int:
         print(waiting_message(seconds), file=sys.stderr, flush=True)
 
     if args.vectors:
-        shipped = Path(args.vectors)
-        cache = ws.embeddings.cache
-        if not shipped.is_file():
-            print(f"向量文件不存在：{shipped}（将照常计算向量）", file=sys.stderr)
-        elif cache is None:
-            print("未启用向量缓存（ZGT_EMBEDDING_CACHE 为空），不读入向量文件", file=sys.stderr)
-        else:
-            print(f"读入随附向量 {cache.merge(shipped)} 个：{shipped.name}", file=sys.stderr)
+        merge_shipped_vectors(ws.embeddings.cache, Path(args.vectors))
     kb = ws.access.require_kb(args.kb) if args.kb else None
     report = ws.index(paths, rebuild=args.rebuild, progress=progress, wait=not args.no_wait, on_wait=waiting, kb=kb)
     bar.close()
@@ -459,6 +453,29 @@ def cmd_pack_vectors(ws: Workspace, args: argparse.Namespace) -> int:
     return 1 if missing else 0
 
 
+def merge_shipped_vectors(cache: EmbeddingCache | None, shipped: Path) -> bool:
+    """Adds a pack's vectors to the machine's cache, saying what happened; False when the pack could not be
+    read. Never an error: without the pack the encoder computes the vectors as usual."""
+    if cache is None:
+        print("未启用向量缓存（ZGT_EMBEDDING_CACHE 为空），不读入向量文件", file=sys.stderr)
+        return True
+    if not shipped.is_file():
+        print(f"向量文件不存在：{shipped}（将照常计算向量）", file=sys.stderr)
+        return False
+    keys = pack_keys(shipped)
+    if keys is None:
+        print(f"向量文件无法读取：{shipped}（将照常计算向量）", file=sys.stderr)
+        return False
+    print(f"读入随附向量 {cache.merge(shipped)} 个（文件共 {len(keys)} 个）：{shipped.name}", file=sys.stderr)
+    return True
+
+
+def cmd_merge_vectors(ws: Workspace, args: argparse.Namespace) -> int:
+    # The cache from the settings, not ws.embeddings: merging needs no encoder loaded.
+    path = ws.settings.embedding_cache
+    return 0 if merge_shipped_vectors(EmbeddingCache(path) if path is not None else None, Path(args.file)) else 1
+
+
 def document_texts(ws: Workspace) -> dict[str, str]:
     """File name → cleaned text of every indexed document: the text citations must quote exactly."""
     texts = {}
@@ -484,6 +501,8 @@ def build_parser() -> argparse.ArgumentParser:
     p_pack = sub.add_parser("pack-vectors", help="把文档各段落的向量写入一个文件（随安装包附带，安装时的首次索引不必重新计算）")
     p_pack.add_argument("out", help="写入的文件（.sqlite）")
     p_pack.add_argument("paths", nargs="*", help="文件或文件夹（默认 docs_src/）")
+    p_merge = sub.add_parser("merge-vectors", help="把随附的向量文件（pack-vectors 生成）读入本机向量缓存，不建索引")
+    p_merge.add_argument("file", help="向量文件（.sqlite），如 docs_src.vectors.sqlite")
     p_add = sub.add_parser("add", help="把文件加入资料库（同网页“资料库”上传：存入上传目录并索引）")
     p_add.add_argument("files", nargs="+", help="文件")
     p_add.add_argument("--kb", help="放入这个知识库（默认“默认”）")
@@ -578,7 +597,7 @@ def main(argv: list[str] | None = None, settings: Settings | None = None) -> int
     handlers = {"index": cmd_index, "search": cmd_search, "ask": cmd_ask, "check": cmd_check, "study": cmd_study,
                 "ledger": cmd_ledger, "eval": cmd_eval, "backup": cmd_backup, "restore": cmd_restore,
                 "verify": cmd_verify, "kb": cmd_kb, "add": cmd_add, "remove": cmd_remove, "users": cmd_users, "audit": cmd_audit,
-                "pack-vectors": cmd_pack_vectors}
+                "pack-vectors": cmd_pack_vectors, "merge-vectors": cmd_merge_vectors}
     try:
         if args.command in READ_COMMANDS:
             ws = reader_workspace(ws, args.user)

@@ -1,14 +1,16 @@
 """Vectors shipped with documents: the offline bundle carries the passage vectors of its sample documents,
-so that the installer's first index reads them instead of spending minutes on the encoder.
+and the repository the vectors of docs_src/ (``docs_src.vectors.sqlite``), so that a first index reads them
+instead of spending minutes on the encoder.
 
 A pack is an embedding cache file (index/embedding_cache.py) holding exactly the vectors of the given
 documents' chunks, computed the way the indexer computes them (index/pipeline.py ``document_chunks``).
-It holds no text, only hashes and vectors; the installer merges it into the machine's cache
-(``zgt index --vectors FILE``). A pack made with another encoder or other chunk sizes simply never hits.
+It holds no text, only hashes and vectors; it is merged into the machine's cache (``zgt index --vectors
+FILE``, ``zgt merge-vectors FILE``). A pack made with another encoder or other chunk sizes simply never hits.
 """
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -22,11 +24,9 @@ from index.pipeline import ChunkingOptions, discover, document_chunks
 PASSAGE_ROLE = "document"  # the role SentenceEmbeddings.embed_array caches passages under
 
 
-def pack_vectors(
-    paths: Sequence[Path], embeddings: SentenceEmbeddings, out: Path, options: ChunkingOptions = ChunkingOptions()
-) -> tuple[int, list[str]]:
-    """Writes ``out`` (replacing it) with the vectors of every chunk of the files under ``paths``; returns
-    the number of vectors and the files that could not be read (they are left out, as the index would)."""
+def chunk_texts(paths: Sequence[Path], options: ChunkingOptions = ChunkingOptions()) -> tuple[list[str], list[str]]:
+    """The texts the indexer embeds for the files under ``paths`` (each once, in order), and the files
+    that could not be read (the index leaves them out too)."""
     texts: list[str] = []
     unreadable: list[str] = []
     for path in discover(paths):
@@ -36,6 +36,11 @@ def pack_vectors(
             unreadable.append(f"{path.name}：{exc.reason}")
             continue
         texts.extend(c.embedding_text() for c in chunks)
+    return list(dict.fromkeys(texts)), unreadable
+
+
+def write_pack(texts: Sequence[str], embeddings: SentenceEmbeddings, out: Path) -> int:
+    """Writes ``out`` (replacing it) with the passage vectors of ``texts``; the number of vectors."""
     texts = list(dict.fromkeys(texts))
     vectors = embeddings.embed_array(texts)  # from the machine's cache where it has them
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -46,4 +51,25 @@ def pack_vectors(
     pack.put({cache_key(embeddings.name, PASSAGE_ROLE, t): v for t, v in zip(texts, vectors, strict=True)})
     pack.checkpoint()
     partial.replace(out)
-    return len(texts), unreadable
+    return len(texts)
+
+
+def pack_vectors(
+    paths: Sequence[Path], embeddings: SentenceEmbeddings, out: Path, options: ChunkingOptions = ChunkingOptions()
+) -> tuple[int, list[str]]:
+    """Writes ``out`` (replacing it) with the vectors of every chunk of the files under ``paths``; returns
+    the number of vectors and the files that could not be read (they are left out, as the index would)."""
+    texts, unreadable = chunk_texts(paths, options)
+    return write_pack(texts, embeddings, out), unreadable
+
+
+def pack_keys(pack: Path) -> set[str] | None:
+    """The keys a pack holds, read without changing the file; None when it is not a readable pack."""
+    try:
+        connection = sqlite3.connect(f"file:{pack}?mode=ro", uri=True)
+        try:
+            return {key for (key,) in connection.execute("SELECT key FROM vectors")}
+        finally:
+            connection.close()
+    except sqlite3.Error:
+        return None
