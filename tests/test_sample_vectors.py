@@ -1,0 +1,57 @@
+"""The passage vectors shipped with the repository (docs_src.vectors.sqlite) are those of the current
+docs_src/: with the current chunking, every passage the index and the naive baseline embed has its
+vector in the file, and the file holds nothing else. Otherwise regenerate it (the message says how)."""
+
+from __future__ import annotations
+
+import importlib.util
+from types import ModuleType
+
+import pytest
+
+from assistant.settings import PROJECT_ROOT
+from index.embedding import SentenceEmbeddings
+from index.embedding_cache import cache_key
+from index.pipeline import ChunkingOptions
+from index.vector_pack import PASSAGE_ROLE, pack_keys
+
+REGENERATE = "请重新生成 · regenerate: .venv/bin/python scripts/pack_sample_vectors.py"
+
+
+def load_generator() -> ModuleType:
+    """The regeneration script itself: the file must be what it would write now."""
+    path = PROJECT_ROOT / "scripts" / "pack_sample_vectors.py"
+    spec = importlib.util.spec_from_file_location("pack_sample_vectors", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def generator() -> ModuleType:
+    return load_generator()
+
+
+def needed_keys(generator: ModuleType, embeddings: SentenceEmbeddings, options: ChunkingOptions) -> set[str]:
+    # Texts only: the encoder is never run here.
+    return {cache_key(embeddings.name, PASSAGE_ROLE, t) for t in generator.sample_texts(embeddings, options)}
+
+
+def test_the_shipped_vectors_are_exactly_those_of_docs_src_as_chunked_now(
+    generator: ModuleType, embeddings: SentenceEmbeddings
+) -> None:
+    shipped = pack_keys(generator.SAMPLE_PACK)
+    assert shipped is not None, f"{generator.SAMPLE_PACK} 不存在或无法读取；{REGENERATE}"
+    needed = needed_keys(generator, embeddings, ChunkingOptions())
+    missing, stray = needed - shipped, shipped - needed
+    assert not missing and not stray, f"缺 {len(missing)} 个段落向量，多 {len(stray)} 个；{REGENERATE}"
+
+
+def test_other_chunk_sizes_would_find_the_file_stale(generator: ModuleType, embeddings: SentenceEmbeddings) -> None:
+    # The check above can fail: cut at 300 characters, the longer passages of docs_src (~400) have no
+    # shipped vector.
+    shipped = pack_keys(generator.SAMPLE_PACK)
+    assert shipped is not None
+    needed = needed_keys(generator, embeddings, ChunkingOptions(max_chars=300))
+    assert len(needed - shipped) > 100
