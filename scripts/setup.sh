@@ -19,3 +19,9 @@ PIP=(.venv/bin/python -m pip --disable-pip-version-check)
 "${PIP[@]}" install --quiet --no-deps -e .
 # The lock is complete, so the environment must be consistent; say so now rather than at first import.
 "${PIP[@]}" check >/dev/null || { "${PIP[@]}" check >&2; exit 1; }
+# The sample documents' passage vectors, shipped in the repository (scripts/pack_sample_vectors.py), into this
+# machine's embedding cache (ZGT_EMBEDDING_CACHE; skipped when that is off): the first index of docs_src/ and
+# the tests read them instead of running the encoder. Vectors already there are left alone, so a second run
+# adds nothing. Only a cache: without it the first index computes the vectors itself, so never fatal here.
+.venv/bin/python -m assistant merge-vectors docs_src.vectors.sqlite \
+  || echo "随附段落向量未读入：不影响安装，首次索引时将自行计算向量（多用几分钟）" >&2
