@@ -44,6 +44,12 @@ def test_orgs_are_named_bodies_outside_titles() -> None:
     assert [o.name for o in extract_orgs("并经局党组会议研究同意下发")] == ["局党组"]
     # a one-character body before another is its qualifier (局 + 党组), never the head of a verb before it
     assert [o.name for o in extract_orgs("把保密工作摆上局党组的重要议事日程")] == ["局党组"]
+    # research institutes and organisations are bodies; the generic 党组织 is none in particular
+    assert [o.name for o in extract_orgs("与中国社会科学院自然科学史研究所签署战略合作协议")] == ["中国社会科学院", "研究所"]
+    assert [o.name for o in extract_orgs("人工智能发展战略研究院深度参与，指导幼儿园建立妇女组织")] == [
+        "人工智能发展战略研究院", "妇女组织",
+    ]
+    assert extract_orgs("推动基层党组织全覆盖") == []
 
 
 def test_posts_keep_their_body() -> None:
@@ -262,6 +268,10 @@ def test_a_measure_named_for_another_report_is_attributed_wrongly() -> None:
     assert kinds("卫生局修订财务制度", bureau) == []
     assert kinds("协调州人社局落实经费", bureau) == [("actor", "州人社局")]
     assert kinds("协调州财政局落实经费", bureau) == []
+
+    university = ReportDocument.read("u", "中共某某大学委员会关于巡视整改进展情况的通报", "与中科院自然科学史研究所签署战略合作协议。")
+    assert kinds("与中国社会科学院自然科学史研究所签署战略合作协议", university) == [("actor", "中国社会科学院")]
+    assert kinds("与中国科学院自然科学史研究所签署战略合作协议", university) == []  # 中科院 is its short name
 
 
 def test_abbreviations_and_one_spelling_for_synonyms() -> None:
