@@ -49,9 +49,10 @@ def test_the_models_record_their_cross_validated_figures() -> None:
     assert 0 < selection["cv_citation_recall"] <= 1 and 0 < selection["cv_citation_precision"] <= 1
 
 
-def _pool(probabilities: list[float]) -> list[Scored]:
+def _pool(probabilities: list[float], docs: list[str] | None = None) -> list[Scored]:
+    docs = docs or [f"通报{i}.md" for i in range(len(probabilities))]
     chunks = [
-        Chunk(f"doc{i}", "通报.md", "通报", "report", "", "", 0, 1, "甲", None, (), i) for i in range(len(probabilities))
+        Chunk(f"doc{i}", docs[i], "通报", "report", "", "", 0, 1, "甲", None, (), i) for i in range(len(probabilities))
     ]
     return [Scored(Passage(c, p), {}, p) for c, p in zip(chunks, probabilities, strict=True)]
 
@@ -68,3 +69,13 @@ def test_the_selection_shows_the_best_passage_and_cuts_the_ranking_once() -> Non
         assert chosen == ranking[: len(chosen)]  # the most relevant first, no gaps
         assert 1 < len(chosen) <= 12  # several equally strong passages are shown; no more than the first twelve
     assert len(selection_features(True, ranking)) == 12
+
+
+def test_a_documents_best_passage_weighs_more_than_its_next_one() -> None:
+    # the same second passage, from another document or from the first one's: the other document's is likelier
+    # to hold a quote the answer needs (what that document says), the first one's more often repeats it
+    model = load_model("selection")
+    other = selection_features(True, _pool([0.9, 0.6], ["甲.md", "乙.md"]))[1]
+    same = selection_features(True, _pool([0.9, 0.6], ["甲.md", "甲.md"]))[1]
+    assert (other["first_of_document"], same["first_of_document"]) == (1.0, 0.0)
+    assert model.probability(other) > model.probability(same)
