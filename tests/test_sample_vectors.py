@@ -5,11 +5,13 @@ vector in the file, and the file holds nothing else. Otherwise regenerate it (th
 from __future__ import annotations
 
 import importlib.util
+from pathlib import Path
 from types import ModuleType
 
 import pytest
 
-from assistant.settings import PROJECT_ROOT
+from assistant.cli import main
+from assistant.settings import PROJECT_ROOT, Settings
 from index.embedding import SentenceEmbeddings
 from index.embedding_cache import cache_key
 from index.pipeline import ChunkingOptions
@@ -55,3 +57,33 @@ def test_other_chunk_sizes_would_find_the_file_stale(generator: ModuleType, embe
     assert shipped is not None
     needed = needed_keys(generator, embeddings, ChunkingOptions(max_chars=300))
     assert len(needed - shipped) > 100
+
+
+def test_merge_vectors_fills_the_configured_cache_once_and_never_fails_setup_hard(
+    generator: ModuleType, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # What scripts/setup.sh runs: no encoder is loaded, the shipped file is only read.
+    pack = generator.SAMPLE_PACK
+    shipped = pack_keys(pack)
+    assert shipped is not None
+    before = pack.stat().st_mtime_ns
+    cache = tmp_path / "new" / "cache.sqlite"
+    settings = Settings(embedding_cache=cache, index_dir=tmp_path / "index")
+    assert main(["merge-vectors", str(pack)], settings=settings) == 0
+    assert pack_keys(cache) == shipped
+    assert main(["merge-vectors", str(pack)], settings=settings) == 0  # again: nothing added
+    assert f"读入随附向量 0 个（文件共 {len(shipped)} 个）" in capsys.readouterr().err
+    assert pack.stat().st_mtime_ns == before
+
+    broken = tmp_path / "broken.sqlite"
+    broken.write_bytes(b"not a database" * 100)
+    assert main(["merge-vectors", str(broken)], settings=settings) == 1
+    assert main(["merge-vectors", str(tmp_path / "missing.sqlite")], settings=settings) == 1
+    err = capsys.readouterr().err
+    assert "向量文件无法读取" in err and "向量文件不存在" in err
+    assert pack_keys(cache) == shipped
+
+    off = Settings(embedding_cache="", index_dir=tmp_path / "index")  # type: ignore[arg-type]
+    assert off.embedding_cache is None
+    assert main(["merge-vectors", str(pack)], settings=off) == 0
+    assert "未启用向量缓存" in capsys.readouterr().err
