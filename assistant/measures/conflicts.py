@@ -488,6 +488,23 @@ def _freq_text(period: str, weekday: str) -> str:
 
 
 # -- all detectors together: the checker and the element tests read this one list ---------------------
+# Two terms joined by one word, "A带B": 党建带群建 (party building leads mass organisations) says the opposite of
+# 群建带党建, though it holds the same characters.
+_TERM_SIZES = (2, 3, 4)
+
+
+def inverted_pair_conflicts(measure: Elements, span: Elements) -> list[Conflict]:
+    """The measure joins two terms the span joins the other way round (群建带党建 against 党建带群建)."""
+    text = measure.text
+    for i, (la, lb) in product(range(len(text)), product(_TERM_SIZES, _TERM_SIZES)):
+        a, link, b = text[i : i + la], text[i + la : i + la + 1], text[i + la + 1 : i + la + 1 + lb]
+        if len(b) < lb or a == b or not all(CJK.match(c) for c in a + link + b) or f"{a}{link}{b}" in span.text:
+            continue
+        if f"{b}{link}{a}" in span.text:
+            return [Conflict("direction", f"{a}{link}{b}", f"{b}{link}{a}")]
+    return []
+
+
 def _flow_conflicts(measure: Elements, span: Elements) -> list[Conflict]:
     return flow_conflicts(extract_flows(measure.text), extract_flows(span.text))
 
@@ -511,6 +528,7 @@ _DETECTORS: tuple[tuple[Callable[[Elements, Elements], list[Conflict]], bool], .
     (scope_conflicts, _FOCUS),
     (status_conflicts, _WHOLE),
     (swap_conflicts, _FOCUS),
+    (inverted_pair_conflicts, _FOCUS),
 )
 
 

@@ -296,3 +296,9 @@ def test_an_order_conflict_tells_the_clerk_which_step_the_source_takes_first() -
     assert conflict.message == (
         "顺序不一致：措施为“先经局长办公会审议，再报财政局备案”，原文先“采购方案已报财政局备案”，后“并经局长办公会审议通过”"
     )
+
+
+def test_two_terms_joined_the_other_way_round_are_the_opposite() -> None:
+    source = "认真履行“党建带群建”职责，帮助和指导幼儿园建立工会"
+    assert kinds("幼儿园党建工作指导员认真履行群建带党建职责", source) == {"direction"}
+    assert kinds("认真履行党建带群建职责", source) == set()
