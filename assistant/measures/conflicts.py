@@ -10,7 +10,15 @@ from itertools import combinations, permutations, product
 import jieba
 
 from assistant.measures.direction import extract_flows, flow_conflicts, order_conflicts
-from assistant.measures.elements import Action, Elements, Org, extract_numbers, orgs_match, pos_tokens
+from assistant.measures.elements import (
+    Action,
+    Elements,
+    Org,
+    extract_numbers,
+    orgs_match,
+    pos_tokens,
+    same_fund,
+)
 from assistant.measures.lexicon import (
     ABSENCE_WORDS,
     ALL_ADVERBS,
@@ -493,6 +501,39 @@ def _freq_text(period: str, weekday: str) -> str:
 _TERM_SIZES = (2, 3, 4)
 
 
+# Markers that the fund named after them is the one paid from now (已从乙中支出), or still (继续从甲中列支).
+_NOW, _STILL = frozenset({"已", "改", "现", "现已", "已改", "调整为", "改为", "转为"}), frozenset({"继续", "仍"})
+
+
+def _fund_moves(el: Elements) -> list[tuple[str, str]]:
+    """(the fund paid from before, the fund paid from now) of each move the text states."""
+    moves = []
+    for i, (later, marker) in enumerate(el.funds):
+        if marker in _NOW:
+            moves += [(earlier, later) for earlier, m in el.funds[:i] if m not in _NOW and not same_fund(earlier, later)]
+    return moves
+
+
+def fund_conflicts(measure: Elements, span: Elements) -> list[Conflict]:
+    """The measure moves a payment the other way from the span (原从乙…改从甲 against 从甲…已从乙), or keeps
+    paying from the fund the span moved it out of (继续从甲中列支 against 从甲中支付…已从乙中支出)."""
+    theirs = _fund_moves(span)
+    if not theirs:
+        return []
+    mine = _fund_moves(measure)
+    for before, after in mine:
+        for old, new in theirs:
+            if same_fund(before, new) and same_fund(after, old):
+                return [Conflict("direction", f"从{before}改从{after}", f"从{old}改从{new}")]
+    if mine:
+        return []
+    for fund, marker in measure.funds:
+        for old, new in theirs:
+            if same_fund(fund, old) and not same_fund(fund, new) and marker not in _NOW:
+                return [Conflict("action", f"从{fund}中支出", f"已改从{new}中支出")]
+    return []
+
+
 def inverted_pair_conflicts(measure: Elements, span: Elements) -> list[Conflict]:
     """The measure joins two terms the span joins the other way round (群建带党建 against 党建带群建)."""
     text = measure.text
@@ -529,6 +570,7 @@ _DETECTORS: tuple[tuple[Callable[[Elements, Elements], list[Conflict]], bool], .
     (status_conflicts, _WHOLE),
     (swap_conflicts, _FOCUS),
     (inverted_pair_conflicts, _FOCUS),
+    (fund_conflicts, _WHOLE),
 )
 
 

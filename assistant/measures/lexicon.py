@@ -127,6 +127,11 @@ PERIOD_NORMAL = {"星期": "周", "季": "季度", "天": "日"}
 CHANGE = re.compile(
     r"(?:由|从)[“\"‘]?([^，。；、“”\"‘’]{1,12}?)[”\"’]?(?:调整|改|转|变更|变|划转|调)(?:为|成|到|至|回)[“\"‘]?([^，。；、“”\"‘’]{1,12}?)(?=[”\"’，。；、]|$)"
 )
+# Where money is paid from: "从甲中支付 …，已从乙中支出" moves a payment from one fund to another; a marker
+# before the later 从 or 由 (已, 改, 现, 调整为) says which fund it is paid from now.
+FUND_SOURCE = re.compile(
+    r"(?:(已|改|现|现已|已改|调整为|改为|转为)\s*(?:从|由)|(继续|仍)?\s*从)([^，。；、从由]{2,16}?)中?(?:支付|列支|支出|开支|报销)"
+)
 TOTAL_SCOPE = ("全部", "所有", "全体", "一律", "全都", "悉数", "全覆盖", "百分之百", "100%", "无一例外", "均已", "全面")
 MANNER_SCOPE = frozenset({"全面"})  # says how thoroughly, not how many
 # "every one" spelled as 每 + a measure word (每所学校, 每个县), and the adverbs that say "all of them"

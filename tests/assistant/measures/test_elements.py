@@ -302,3 +302,12 @@ def test_two_terms_joined_the_other_way_round_are_the_opposite() -> None:
     source = "认真履行“党建带群建”职责，帮助和指导幼儿园建立工会"
     assert kinds("幼儿园党建工作指导员认真履行群建带党建职责", source) == {"direction"}
     assert kinds("认真履行党建带群建职责", source) == set()
+
+
+def test_a_payment_moved_the_other_way_or_kept_where_it_was_moved_from_contradicts() -> None:
+    source = "从教师队伍培训工作经费中支付的办公费、残疾人保障金等*.*万元，已从教研室公用经费中支出"
+    assert kinds("原从教研室公用经费中支付的办公费，改从教师队伍培训工作经费中支出", source) == {"direction"}
+    assert kinds("办公费、残疾人保障金继续从教师培训经费中列支", source) == {"action"}  # the fund named in short
+    # the same move, told in other words, and the fund it is paid from now
+    assert kinds("纠正从教师培训经费中支付办公费的问题，改由教研室公用经费支出", source) == set()
+    assert kinds("办公费、残疾人保障金从教研室公用经费中支出", source) == set()
