@@ -501,6 +501,23 @@ def _freq_text(period: str, weekday: str) -> str:
 _TERM_SIZES = (2, 3, 4)
 
 
+# 事前 / 事后, 会前 / 会后: the same event, before it or after it. Stems that only point in time (以前, 此后,
+# 目前, 最后, 然后 …) name no event.
+_POINTING_STEMS = frozenset("以之此目当今然最向提先随落前其日午年往")
+
+
+def before_after_conflicts(measure: Elements, span: Elements) -> list[Conflict]:
+    """The measure puts a step after an event the span puts it before, or the other way round (事后 against 事前)."""
+    for tok in pos_tokens(measure.text):
+        word = tok.word
+        if len(word) != 2 or word[1] not in "前后" or word[0] in _POINTING_STEMS or not CJK.match(word[0]):
+            continue
+        opposite = word[0] + ("后" if word[1] == "前" else "前")
+        if opposite in span.text and word not in span.text:
+            return [Conflict("direction", word, opposite)]
+    return []
+
+
 # Markers that the fund named after them is the one paid from now (已从乙中支出), or still (继续从甲中列支).
 _NOW, _STILL = frozenset({"已", "改", "现", "现已", "已改", "调整为", "改为", "转为"}), frozenset({"继续", "仍"})
 
@@ -571,6 +588,7 @@ _DETECTORS: tuple[tuple[Callable[[Elements, Elements], list[Conflict]], bool], .
     (swap_conflicts, _FOCUS),
     (inverted_pair_conflicts, _FOCUS),
     (fund_conflicts, _WHOLE),
+    (before_after_conflicts, _FOCUS),
 )
 
 

@@ -29,6 +29,7 @@ from assistant.measures.lexicon import (
     NUMBER,
     ORG_FAMILIES,
     PERIOD_NORMAL,
+    PERIODIC_WORK,
     PERSON,
     POST_TITLE,
     REGION_SCOPE,
@@ -256,7 +257,8 @@ def extract_frequencies(text: str) -> list[tuple[str, str]]:
     for match in FREQUENCY_ONCE.finditer(text):
         if match.start(1) not in taken:  # 每周一次 is one frequency, not two
             found.append((PERIOD_NORMAL.get(match.group(1), match.group(1)), ""))
-    return found
+    found += [(PERIOD_NORMAL.get(m.group(1), m.group(1)), "") for m in PERIODIC_WORK.finditer(mask_titles(text))]
+    return list(dict.fromkeys(found))
 
 
 def extract_verbs(text: str) -> tuple[list[str], list[str]]:

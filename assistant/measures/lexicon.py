@@ -121,7 +121,12 @@ NUMBER = re.compile(rf"(?<![第每周星])({NUMERAL})\s*(?:余|多)?\s*({UNIT})"
 PERIOD = r"(?:星期|周|月|季度|季|年|半年|学期|天|日|双月)"
 FREQUENCY = re.compile(rf"每(?:个)?({PERIOD})(?:(?:周|星期)?([一二三四五六日天])(?![次个遍回到至名项人]))?")
 FREQUENCY_ONCE = re.compile(rf"[一两二]?({PERIOD})[一两二三\*]+次")
-PERIOD_NORMAL = {"星期": "周", "季": "季度", "天": "日"}
+# A period before recurring work names how often it is done: 周工作计划 (a plan every week), 月例会, 季度报表.
+PERIODIC_WORK = re.compile(
+    r"(?<![\d零〇一二三四五六七八九十每上下本当这那全今去明前后半])(周|月|季度|年度)(?:工作)?"
+    r"(?:计划|例会|报告|报表|总结|调度会|调度|通报|小结)"
+)
+PERIOD_NORMAL = {"星期": "周", "季": "季度", "天": "日", "年度": "年"}
 
 # "由甲调整为乙": a change has a direction; the reverse change is another measure.
 CHANGE = re.compile(

@@ -311,3 +311,18 @@ def test_a_payment_moved_the_other_way_or_kept_where_it_was_moved_from_contradic
     # the same move, told in other words, and the fund it is paid from now
     assert kinds("纠正从教师培训经费中支付办公费的问题，改由教研室公用经费支出", source) == set()
     assert kinds("办公费、残疾人保障金从教研室公用经费中支出", source) == set()
+
+
+def test_a_period_before_recurring_work_is_its_frequency() -> None:
+    source = "推行周工作计划通报制度和替会反馈制度，每周一召开各科室工作汇报会议"
+    assert kinds("推行月工作计划通报制度", source) == {"frequency"}
+    assert kinds("每周通报各科室工作计划", source) == set()
+    # a year named by its number, or half of one, is no frequency
+    assert extract_elements("制定2023年度工作计划和上半年工作总结").frequencies == ()
+
+
+def test_after_an_event_is_not_before_it() -> None:
+    source = "做到事前报告支出计划，报销按程序审签"
+    assert kinds("报销先按程序审签，事后再报告支出计划", source) == {"direction"}
+    assert kinds("支出计划事前报告，报销按程序逐级审签", source) == set()
+    assert kinds("今后报销按程序审签", source) == set()  # 今后 points in time, it names no event
