@@ -501,6 +501,25 @@ def _freq_text(period: str, weekday: str) -> str:
 _TERM_SIZES = (2, 3, 4)
 
 
+_TITLED = re.compile(r"《([^》]+)》")
+_NUMERAL = re.compile(r"\d+|[零〇一二两三四五六七八九十百千]+")
+
+
+def title_number_conflicts(measure: Elements, span: Elements) -> list[Conflict]:
+    """A document the measure names by a title the span gives with another number (《…十项措施》 against
+    《…九项措施》): a title names one document, and its number is part of the name."""
+    theirs = {m.group(1) for m in _TITLED.finditer(span.text)}
+    for m in _TITLED.finditer(measure.text):
+        title = m.group(1)
+        if title in theirs or not _NUMERAL.search(title):
+            continue
+        shape = _NUMERAL.sub("#", title)
+        for other in theirs:
+            if _NUMERAL.sub("#", other) == shape:
+                return [Conflict("number", f"《{title}》", f"《{other}》")]
+    return []
+
+
 # 事前 / 事后, 会前 / 会后: the same event, before it or after it. Stems that only point in time (以前, 此后,
 # 目前, 最后, 然后 …) name no event.
 _POINTING_STEMS = frozenset("以之此目当今然最向提先随落前其日午年往")
@@ -589,6 +608,7 @@ _DETECTORS: tuple[tuple[Callable[[Elements, Elements], list[Conflict]], bool], .
     (inverted_pair_conflicts, _FOCUS),
     (fund_conflicts, _WHOLE),
     (before_after_conflicts, _FOCUS),
+    (title_number_conflicts, _WHOLE),
 )
 
 

@@ -326,3 +326,15 @@ def test_after_an_event_is_not_before_it() -> None:
     assert kinds("报销先按程序审签，事后再报告支出计划", source) == {"direction"}
     assert kinds("支出计划事前报告，报销按程序逐级审签", source) == set()
     assert kinds("今后报销按程序审签", source) == set()  # 今后 points in time, it names no event
+
+
+def test_a_title_with_another_number_names_another_document() -> None:
+    source = "出台《南开大学党委关于推动工作落实的九项措施》，树立抓落实导向"
+    assert kinds("出台《南开大学党委关于推动工作落实的十项措施》", source) == {"number"}
+    assert kinds("出台《南开大学党委关于推动工作落实的九项措施》", source) == set()
+
+
+def test_staying_is_the_opposite_of_returning() -> None:
+    source = "制定整改方案，借调人员全部返回原单位工作"
+    assert kinds("借调人员继续留在局机关工作", source) == {"action"}
+    assert kinds("借调人员全部退回原单位", source) == set()
