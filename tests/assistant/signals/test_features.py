@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from assistant.retrieval import Passage
-from assistant.signals.features import passage_features
+from assistant.signals.features import add_pool_features, passage_features
 from assistant.signals.question import analyse
 from index.chunking import Chunk
 
@@ -53,3 +53,11 @@ def test_a_value_written_as_a_star_in_a_sentence_about_the_topic_is_withheld() -
     elsewhere = "局党组妥善处理巡察组转办的信访件，做到件件有回音。全年召开专题会议*次。"
     assert passage_features(count, article(hidden), 1, 0.5)["fact_withheld"] == 1.0
     assert passage_features(count, article(elsewhere), 1, 0.5)["fact_withheld"] == 0.0
+
+
+def test_each_document_has_one_passage_that_covers_the_question_best() -> None:
+    pool = [{"cover_context": c, "cover_sentence": c, "dense": 0.9} for c in (0.8, 0.6, 0.5, 0.3)]
+    add_pool_features(pool, ["甲.md", "乙.md", "甲.md", "乙.md"])
+    assert [f["best_of_doc"] for f in pool] == [1.0, 1.0, 0.0, 0.0]  # a question across documents wants each one's
+    assert [f["doc_share"] for f in pool] == [0.5] * 4
+    assert [f["doc_best_cover"] for f in pool] == [0.8, 0.6, 0.8, 0.6]
