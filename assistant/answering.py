@@ -119,6 +119,10 @@ class Answerer:
         if self.ledger is None or query is None:
             return None
         rows = [r for r in matching_rows(self.ledger(), query) if r.source is not None and where.accepts(r.source)]
+        if q.key_terms:
+            # A question that names a topic asks about the rows on that topic (施工单位垫资的项目还剩几个没整改完):
+            # when no row is on it, the ledger does not answer, and the documents are searched as usual.
+            rows = [r for r in rows if q.key_coverage(f"{r.title} {r.area} {r.problem} {r.text} {' '.join(r.units)}")]
         items = [Item(r.source, r.source.text, 1.0) for r in rows if r.source is not None]
         return distinct(items) or None
 

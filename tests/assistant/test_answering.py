@@ -83,3 +83,37 @@ def test_a_title_line_standing_alone_is_never_an_item(workspace: Workspace, tmp_
     assert answer.found and answer.citations
     assert all(c.quote.strip() != "机房巡检制度" for c in answer.citations), answer.text
     assert "每日巡检机房空调" in answer.text
+
+
+LEDGER_REPORT = """中共某局党组关于巡察反馈问题整改情况的通报
+
+一、针对财务管理方面问题
+一是修订机关财务管理制度，规范报账审批程序，目前正在推进。
+二是开展财务专项检查，已完成。
+二、针对安全管理方面问题
+一是开展校园安全隐患排查，目前正在推进。
+"""
+
+AUDIT_REPORT = """关于某专项审计报告的整改报告
+
+一、部分项目由施工单位垫资建设
+我集团涉及16个项目由施工单位垫资建设。剩余9个项目未完成整改，其中3个项目已完成结算，正在办理请款手续。
+"""
+
+
+def test_a_question_about_what_is_not_done_on_a_topic_is_answered_on_that_topic(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "巡察整改通报.txt").write_text(LEDGER_REPORT, encoding="utf-8")
+    (docs / "审计整改报告.txt").write_text(AUDIT_REPORT, encoding="utf-8")
+    assert workspace.index([docs]).counts()["failed"] == 0
+    # the ledger's open rows answer a question on their topic, and only on it
+    finance = workspace.answerer.answer("财务方面的整改还有哪些没完成？")
+    assert [c.chunk.doc for c in finance.citations] == ["巡察整改通报.txt"]
+    assert "财务管理制度" in finance.text and "安全隐患" not in finance.text
+    # no row is on 垫资: the documents are searched, not the ledger's open rows listed
+    advance = workspace.answerer.answer("施工单位垫资的项目还剩几个没整改完？")
+    assert advance.found and "施工单位垫资" in advance.text
+    assert [c.chunk.doc for c in advance.citations] == ["审计整改报告.txt"]
