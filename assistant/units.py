@@ -13,6 +13,8 @@ from dataclasses import dataclass, replace
 
 from index.chunking import SECTION_SEPARATOR, Chunk
 
+# Wider than index.text.CN_ORDINAL and so not built on ITEM_LABEL: it judges labels already stored, and
+# the measure_unit feature the signal models were trained on reads it; kept exactly as it was.
 _CN = "[一二三四五六七八九十百零〇两]+"
 # Enumeration markers of a measure: 五是, 第一（、，）, 3. / 3、, （1）, and the leaf items （二）/ 二、 that
 # the chunker labels only when nothing sits under them. 第X条/章/节/编 never match.

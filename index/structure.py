@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from index.kinds import DocumentKind, is_rectification_title, is_reference_title, is_regulation_title
 from index.loaders import HeadingHint, LoadedDocument
-from index.text import chinese_number
+from index.text import CN_ORDINAL, chinese_number
 
 MEASURE = "measure"
 ARTICLE = "article"
@@ -49,8 +49,9 @@ _SPACE = " \t\r\n\u3000\u00a0\u200b\u200c\u200d\ufeff"
 _PART_HEADING = re.compile(rf"第({_NUMBER})([编章节])")
 # A following 的/、/规定… means a cross-reference that happens to open a line ("第十条规定的…").
 _ARTICLE = re.compile(rf"第({_NUMBER})条(?![的、，,和及或与至之中规款项第])")
-_CN_ITEM = re.compile(r"[一二三四五六七八九十]+、")
-_CN_PAREN = re.compile(r"[（(][一二三四五六七八九十]+[)）]")
+# Each label form on its own, not ITEM_LABEL: the form decides the heading level, and 一、 is a heading here.
+_CN_ITEM = re.compile(rf"{CN_ORDINAL}+、")
+_CN_PAREN = re.compile(rf"[（(]{CN_ORDINAL}+[)）]")
 # The digit must not run on into a decimal ("1.5亿") or a year ("2021年" has no separator at all).
 _DIGIT_ITEM = re.compile(r"\d{1,2}[.．、](?![\d.．])")
 _DIGIT_PAREN = re.compile(r"[（(]\d{1,2}[)）]")
@@ -60,8 +61,8 @@ _REPORT_MARKERS = (
     (_DIGIT_ITEM, _LEVEL_DIGIT_ITEM),
     (_DIGIT_PAREN, _LEVEL_DIGIT_PAREN),
 )
-_MEASURE_SHI = re.compile(r"([一二三四五六七八九十]+)是")
-_MEASURE_ORDINAL = re.compile(r"第([一二三四五六七八九十]+)[，,]")
+_MEASURE_SHI = re.compile(rf"({CN_ORDINAL}+)是")
+_MEASURE_ORDINAL = re.compile(rf"第({CN_ORDINAL}+)[，,]")
 _SENTENCE_END = re.compile(r"[。！？!?]")
 # Characters after which a new clause (and so a measure marker) may begin.
 _CLAUSE_BREAKS = frozenset("。；！？：;!?:")

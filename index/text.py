@@ -24,13 +24,20 @@ _SENTENCE_BREAK = re.compile(rf"[{SENTENCE_END_MARKS}]+[{CLOSING_MARKS}]*|\n+")
 # Clauses also end at commas and colons, not at the enumeration comma 、.
 CLAUSE_BREAK = re.compile(r"[，,。！？；!?;：:\n]")
 CJK = re.compile(r"[\u4e00-\u9fff]")
+# The numerals an enumerated item is counted with (一 … 九十九); an item label never needs 百, 零 or 两.
+CN_ORDINAL = "[一二三四五六七八九十]"
+# The label that opens an enumerated item — 一是, 第一, （一）/（1）, 1. / 1、 — as pattern text to embed:
+# no anchors and no groups, so each user states where a label may stand and what may follow it.
+ITEM_LABEL = rf"(?:{CN_ORDINAL}+是|第{CN_ORDINAL}+|\d{{1,2}}[.．、]|[（(](?:{CN_ORDINAL}+|\d{{1,2}})[)）])"
 # The marker of an item a text enumerates: （一） (1), 一是, a numbered 1. / 1、, 第一， — its ordinal is
-# the one group that matched (``enumeration_ordinals``).
+# the one group that matched (``enumeration_ordinals``). Not built on ITEM_LABEL: searched for inside
+# running text, it needs a group per form, at most three numerals and guards a label at a clause start
+# does not (统一是, 1.5, 第一次).
 ENUMERATION_MARKER = re.compile(
-    r"[（(]([一二三四五六七八九十]{1,3}|\d{1,2})[)）]"
-    r"|(?<![\u4e00-\u9fff])([一二三四五六七八九十]{1,3})是"  # opens a clause: not 统一是, 之一是
+    rf"[（(]({CN_ORDINAL}{{1,3}}|\d{{1,2}})[)）]"
+    rf"|(?<![\u4e00-\u9fff])({CN_ORDINAL}{{1,3}})是"  # opens a clause: not 统一是, 之一是
     r"|(?<![\d.])(\d{1,2})[.．、](?!\d)"
-    r"|第([一二三四五六七八九十]{1,3})[，,、]"
+    rf"|第({CN_ORDINAL}{{1,3}})[，,、]"
 )
 
 _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}

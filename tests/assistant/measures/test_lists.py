@@ -30,6 +30,11 @@ def test_strip_numbering() -> None:
     assert strip_numbering("3、制定方案") == "制定方案"
     assert strip_numbering("（2）制定方案") == "制定方案"
     assert strip_numbering("2021年制定方案") == "2021年制定方案"
+    assert strip_numbering("第三条 制定方案") == "制定方案"
+    assert strip_numbering("① 制定方案") == "制定方案"
+    assert strip_numbering("• 制定方案") == "制定方案"
+    assert strip_numbering("第一次会议研究方案") == "第一次会议研究方案"  # a bare 第一 is no label here
+    assert strip_numbering("统一是非标准") == "统一是非标准"
 
 
 def test_read_txt_with_numbering(tmp_path: Path) -> None:
