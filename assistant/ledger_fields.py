@@ -12,12 +12,12 @@ from dataclasses import dataclass
 
 from assistant.measures.elements import extract_orgs
 from index.chunking import SECTION_SEPARATOR
-from index.text import CLAUSE_BREAK
+from index.text import CLAUSE_BREAK, ITEM_LABEL
 
 # A unit acts when it opens its clause, or follows a word that assigns the work to it.
 _ASSIGNS = re.compile(r"(?:由|会同|联合|牵头单位|责任单位|协同|督促|要求|指导)[:：]?$")
 # What may stand before the unit at the start of a clause: the measure's label, a date, a frame word.
-_OPENING = re.compile(r"^(?:[一二三四五六七八九十]+是|第[一二三四五六七八九十]+|\d{1,2}[.．、]|[（(]\d{1,2}[)）])?"
+_OPENING = re.compile(rf"^{ITEM_LABEL}?"
                       r"(?:同时|目前|此外|截至[^，,]{0,12}|[\d*]+年|[\d*]+月[\d*]+日|[\d*]+月)?[，,]?$")
 
 _DEADLINE = re.compile(

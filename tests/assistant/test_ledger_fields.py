@@ -19,6 +19,9 @@ def test_the_units_that_act_not_those_only_mentioned() -> None:
     assert "财政局" in acting_units("五是会同财政局制定印发内部审计工作规定。")
     assert acting_units("一是学习省委印发的文件，传达省委精神。") == ()  # mentioned, not acting
     assert acting_units("一是加强理论学习。") == ()
+    # Any item label may open the clause, （一） as well as （1）.
+    assert acting_units("（一）州教育局牵头制定校园安全工作方案。") == ("州教育局",)
+    assert acting_units("（1）州教育局牵头制定校园安全工作方案。") == ("州教育局",)
 
 
 def test_deadline_and_status_only_as_written() -> None:
