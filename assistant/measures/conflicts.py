@@ -10,15 +10,7 @@ from itertools import combinations, permutations, product
 import jieba
 
 from assistant.measures.direction import extract_flows, flow_conflicts, order_conflicts
-from assistant.measures.elements import (
-    Action,
-    Elements,
-    Org,
-    extract_numbers,
-    orgs_match,
-    pos_tokens,
-    same_fund,
-)
+from assistant.measures.elements import Action, Elements, Org, extract_numbers, orgs_match, pos_tokens
 from assistant.measures.lexicon import (
     ABSENCE_WORDS,
     ALL_ADVERBS,
@@ -496,92 +488,6 @@ def _freq_text(period: str, weekday: str) -> str:
 
 
 # -- all detectors together: the checker and the element tests read this one list ---------------------
-# Two terms joined by one word, "A带B": 党建带群建 (party building leads mass organisations) says the opposite of
-# 群建带党建, though it holds the same characters.
-_TERM_SIZES = (2, 3, 4)
-
-
-_TITLED = re.compile(r"《([^》]+)》")
-_NUMERAL = re.compile(r"\d+|[零〇一二两三四五六七八九十百千]+")
-
-
-def title_number_conflicts(measure: Elements, span: Elements) -> list[Conflict]:
-    """A document the measure names by a title the span gives with another number (《…十项措施》 against
-    《…九项措施》): a title names one document, and its number is part of the name."""
-    theirs = {m.group(1) for m in _TITLED.finditer(span.text)}
-    for m in _TITLED.finditer(measure.text):
-        title = m.group(1)
-        if title in theirs or not _NUMERAL.search(title):
-            continue
-        shape = _NUMERAL.sub("#", title)
-        for other in theirs:
-            if _NUMERAL.sub("#", other) == shape:
-                return [Conflict("number", f"《{title}》", f"《{other}》")]
-    return []
-
-
-# 事前 / 事后, 会前 / 会后: the same event, before it or after it. Stems that only point in time (以前, 此后,
-# 目前, 最后, 然后 …) name no event.
-_POINTING_STEMS = frozenset("以之此目当今然最向提先随落前其日午年往")
-
-
-def before_after_conflicts(measure: Elements, span: Elements) -> list[Conflict]:
-    """The measure puts a step after an event the span puts it before, or the other way round (事后 against 事前)."""
-    for tok in pos_tokens(measure.text):
-        word = tok.word
-        if len(word) != 2 or word[1] not in "前后" or word[0] in _POINTING_STEMS or not CJK.match(word[0]):
-            continue
-        opposite = word[0] + ("后" if word[1] == "前" else "前")
-        if opposite in span.text and word not in span.text:
-            return [Conflict("direction", word, opposite)]
-    return []
-
-
-# Markers that the fund named after them is the one paid from now (已从乙中支出), or still (继续从甲中列支).
-_NOW, _STILL = frozenset({"已", "改", "现", "现已", "已改", "调整为", "改为", "转为"}), frozenset({"继续", "仍"})
-
-
-def _fund_moves(el: Elements) -> list[tuple[str, str]]:
-    """(the fund paid from before, the fund paid from now) of each move the text states."""
-    moves = []
-    for i, (later, marker) in enumerate(el.funds):
-        if marker in _NOW:
-            moves += [(earlier, later) for earlier, m in el.funds[:i] if m not in _NOW and not same_fund(earlier, later)]
-    return moves
-
-
-def fund_conflicts(measure: Elements, span: Elements) -> list[Conflict]:
-    """The measure moves a payment the other way from the span (原从乙…改从甲 against 从甲…已从乙), or keeps
-    paying from the fund the span moved it out of (继续从甲中列支 against 从甲中支付…已从乙中支出)."""
-    theirs = _fund_moves(span)
-    if not theirs:
-        return []
-    mine = _fund_moves(measure)
-    for before, after in mine:
-        for old, new in theirs:
-            if same_fund(before, new) and same_fund(after, old):
-                return [Conflict("direction", f"从{before}改从{after}", f"从{old}改从{new}")]
-    if mine:
-        return []
-    for fund, marker in measure.funds:
-        for old, new in theirs:
-            if same_fund(fund, old) and not same_fund(fund, new) and marker not in _NOW:
-                return [Conflict("action", f"从{fund}中支出", f"已改从{new}中支出")]
-    return []
-
-
-def inverted_pair_conflicts(measure: Elements, span: Elements) -> list[Conflict]:
-    """The measure joins two terms the span joins the other way round (群建带党建 against 党建带群建)."""
-    text = measure.text
-    for i, (la, lb) in product(range(len(text)), product(_TERM_SIZES, _TERM_SIZES)):
-        a, link, b = text[i : i + la], text[i + la : i + la + 1], text[i + la + 1 : i + la + 1 + lb]
-        if len(b) < lb or a == b or not all(CJK.match(c) for c in a + link + b) or f"{a}{link}{b}" in span.text:
-            continue
-        if f"{b}{link}{a}" in span.text:
-            return [Conflict("direction", f"{a}{link}{b}", f"{b}{link}{a}")]
-    return []
-
-
 def _flow_conflicts(measure: Elements, span: Elements) -> list[Conflict]:
     return flow_conflicts(extract_flows(measure.text), extract_flows(span.text))
 
@@ -605,10 +511,6 @@ _DETECTORS: tuple[tuple[Callable[[Elements, Elements], list[Conflict]], bool], .
     (scope_conflicts, _FOCUS),
     (status_conflicts, _WHOLE),
     (swap_conflicts, _FOCUS),
-    (inverted_pair_conflicts, _FOCUS),
-    (fund_conflicts, _WHOLE),
-    (before_after_conflicts, _FOCUS),
-    (title_number_conflicts, _WHOLE),
 )
 
 

@@ -18,7 +18,6 @@ from assistant.measures.lexicon import (
     FREQUENCY_ONCE,
     FUNCTION_VERBS,
     FUNCTIONAL,
-    FUND_SOURCE,
     GENERIC_ORG_PREFIX,
     GROUP,
     GROUP_HEADS,
@@ -29,7 +28,6 @@ from assistant.measures.lexicon import (
     NUMBER,
     ORG_FAMILIES,
     PERIOD_NORMAL,
-    PERIODIC_WORK,
     PERSON,
     POST_TITLE,
     REGION_SCOPE,
@@ -109,7 +107,6 @@ class Elements:
     roles: tuple[Org, ...] = ()  # posts: 党委书记, 校长, 监察室主任 (family PERSON)
     groups: tuple[Org, ...] = ()  # groups of people: 中层干部, 一线教师, 辅导员 (family GROUP)
     changes: tuple[tuple[str, str], ...] = ()  # 由甲调整为乙 → (甲, 乙)
-    funds: tuple[tuple[str, str], ...] = ()  # 从甲中支付 → (甲, ""); 已从乙中支出 → (乙, "已")
     number_starts: tuple[int, ...] = ()  # where each of ``numbers`` starts in ``text``
 
     @property
@@ -257,8 +254,7 @@ def extract_frequencies(text: str) -> list[tuple[str, str]]:
     for match in FREQUENCY_ONCE.finditer(text):
         if match.start(1) not in taken:  # 每周一次 is one frequency, not two
             found.append((PERIOD_NORMAL.get(match.group(1), match.group(1)), ""))
-    found += [(PERIOD_NORMAL.get(m.group(1), m.group(1)), "") for m in PERIODIC_WORK.finditer(mask_titles(text))]
-    return list(dict.fromkeys(found))
+    return found
 
 
 def extract_verbs(text: str) -> tuple[list[str], list[str]]:
@@ -297,7 +293,6 @@ def extract_elements(text: str) -> Elements:
         roles=tuple(extract_roles(text)),
         groups=tuple(extract_groups(text)),
         changes=tuple((m.group(1), m.group(2)) for m in CHANGE.finditer(text)),
-        funds=tuple((m.group(3), m.group(1) or m.group(2) or "") for m in FUND_SOURCE.finditer(text)),
         number_starts=tuple(at for _, _, at in numbers),
     )
 
@@ -343,13 +338,6 @@ def _group_modifier(tok: Token) -> bool:
         len(w) >= 2 and CJK.match(w[0]) is not None and w not in FUNCTION_VERBS
         and not tok.flag.startswith(("v", "d", "p", "c", "u", "r", "x", "m", "q", "t"))
     )
-
-
-def same_fund(a: str, b: str) -> bool:
-    """One fund named in full or in short (教师培训经费 ~ 教师队伍培训工作经费): the shorter name's characters in
-    order in the longer one, ending alike."""
-    x, y = sorted((a, b), key=len)
-    return x[-1] == y[-1] and _subsequence(x, y)
 
 
 def _subsequence(short: str, long: str) -> bool:

@@ -30,7 +30,6 @@ ACTION_CLASSES: dict[str, tuple[str, ...]] = {
     "increase": ("增加", "提高", "增配", "扩大", "新增", "增长", "上调", "提升", "增至"),
     "decrease": ("减少", "降低", "压缩", "削减", "下调", "缩减", "精简", "缩小"),
     "return": ("退回", "返回", "清退", "退出", "回到", "调回", "调出", "清理", "撤回"),
-    "stay": ("留在", "留用", "留任", "留下"),
     "admit": ("调入", "纳入", "引进", "录用", "招录", "吸收", "转为", "列入", "编入", "转正"),
     "conduct": ("开展", "组织", "实施", "进行", "举办", "召开", "启动", "实行", "推行", "执行"),
     "check": ("审计", "检查", "督查", "核查", "巡查", "抽查", "排查", "督导", "自查"),
@@ -51,8 +50,7 @@ OPPOSITE_ACTIONS: dict[str, frozenset[str]] = {
     "increase": frozenset({"decrease"}),
     "decrease": frozenset({"increase"}),
     "admit": frozenset({"return", "abolish"}),
-    "return": frozenset({"admit", "stay"}),
-    "stay": frozenset({"return"}),
+    "return": frozenset({"admit"}),
     "conduct": frozenset({"stop", "abolish"}),
     "stop": frozenset({"conduct", "create"}),
     "delegate": frozenset({"centralize"}),
@@ -74,8 +72,6 @@ ORG_FAMILIES: tuple[tuple[str, str], ...] = (
     ("中心", "中心"), ("政府", "政府"), ("党组", "党组"), ("党委", "委"), ("纪委", "委"), ("支部", "支部"),
     ("局", "局"), ("厅", "局"), ("处", "处"), ("部", "部"), ("办", "办"), ("科", "科"), ("室", "室"), ("委", "委"),
     ("集团", "企业"), ("公司", "企业"),
-    # research institutes and international organisations (中科院自然科学史研究所, 联合国教科文组织)
-    ("研究院", "院"), ("研究所", "院"), ("科学院", "院"), ("组织", "组织"),
     # 组织部门, 纪检监察部门, 人才工作专门机构: a body named by its function
     ("部门", "部门"), ("机构", "部门"),
 )
@@ -93,7 +89,7 @@ NOT_ORG_TAILS = frozenset(
 NOT_ORG = frozenset(
     """局 处 部 办 科 室 委 厅 中心 常委 党委 委员会 政府 各级政府 地方政府 人民政府 支部 党支部 办公室 本部
     局机关 机关 部门 相关部门 有关部门 职能部门 相关职能部门 有关职能部门 各部门 各职能部门 主管部门 业务部门
-    机构 相关机构 有关机构 专门机构 各机构 部门机构 职能机构 组织 党组织 基层党组织 各级党组织 群团组织 社会组织""".split()
+    机构 相关机构 有关机构 专门机构 各机构 部门机构 职能机构""".split()
 )
 LEADING_FUNCTION = frozenset("经并由在向对将把被从与和及为给让同")
 GENERIC_ORG_PREFIX = re.compile(r"^(?:\*?[州省市县区]|我|本|该|各|校|学校)(?=..)")
@@ -123,21 +119,11 @@ NUMBER = re.compile(rf"(?<![第每周星])({NUMERAL})\s*(?:余|多)?\s*({UNIT})"
 PERIOD = r"(?:星期|周|月|季度|季|年|半年|学期|天|日|双月)"
 FREQUENCY = re.compile(rf"每(?:个)?({PERIOD})(?:(?:周|星期)?([一二三四五六日天])(?![次个遍回到至名项人]))?")
 FREQUENCY_ONCE = re.compile(rf"[一两二]?({PERIOD})[一两二三\*]+次")
-# A period before recurring work names how often it is done: 周工作计划 (a plan every week), 月例会, 季度报表.
-PERIODIC_WORK = re.compile(
-    r"(?<![\d零〇一二三四五六七八九十每上下本当这那全今去明前后半])(周|月|季度|年度)(?:工作)?"
-    r"(?:计划|例会|报告|报表|总结|调度会|调度|通报|小结)"
-)
-PERIOD_NORMAL = {"星期": "周", "季": "季度", "天": "日", "年度": "年"}
+PERIOD_NORMAL = {"星期": "周", "季": "季度", "天": "日"}
 
 # "由甲调整为乙": a change has a direction; the reverse change is another measure.
 CHANGE = re.compile(
     r"(?:由|从)[“\"‘]?([^，。；、“”\"‘’]{1,12}?)[”\"’]?(?:调整|改|转|变更|变|划转|调)(?:为|成|到|至|回)[“\"‘]?([^，。；、“”\"‘’]{1,12}?)(?=[”\"’，。；、]|$)"
-)
-# Where money is paid from: "从甲中支付 …，已从乙中支出" moves a payment from one fund to another; a marker
-# before the later 从 or 由 (已, 改, 现, 调整为) says which fund it is paid from now.
-FUND_SOURCE = re.compile(
-    r"(?:(已|改|现|现已|已改|调整为|改为|转为)\s*(?:从|由)|(继续|仍)?\s*从)([^，。；、从由]{2,16}?)中?(?:支付|列支|支出|开支|报销)"
 )
 TOTAL_SCOPE = ("全部", "所有", "全体", "一律", "全都", "悉数", "全覆盖", "百分之百", "100%", "无一例外", "均已", "全面")
 MANNER_SCOPE = frozenset({"全面"})  # says how thoroughly, not how many
