@@ -16,10 +16,10 @@ from index.loaders.decoding import decode_text
 from index.text import CJK, CN_ORDINAL
 
 # Wider than index.text.ITEM_LABEL: a pasted list numbers its lines any way (一、, ①, a bullet, 第三条, 1)),
-# and only a line's start is stripped; but a bare 第一 is not stripped, "第一次…" would lose its 第一.
+# and only a line's start is stripped; but 第一 only before a comma or colon (第一，制定…), "第一次…" keeps its 第一.
 _NUMBERING = re.compile(
     rf"^\s*(?:[（(]?(?:{CN_ORDINAL}|百)+[）)、.．]|[（(]\d+[）)]|\d+[、.．)）](?!\d)|[①-⑳]|"
-    rf"{CN_ORDINAL}+是[：:，,]?|第(?:{CN_ORDINAL}|[百\d])+[条项点][、：:，,]?|[-•·*]\s)\s*"
+    rf"{CN_ORDINAL}+是[：:，,]?|第(?:{CN_ORDINAL}|[百\d])+(?:[条项点][、：:，,]?|[、：:，,])|[-•·*]\s)\s*"
 )
 
 _MEASURE_HEADER = re.compile(r"整改措施|措施|整改内容|内容")

@@ -32,6 +32,9 @@ def test_strip_numbering() -> None:
     assert strip_numbering("2021年制定方案") == "2021年制定方案"
     assert strip_numbering("第三条 制定方案") == "制定方案"
     assert strip_numbering("① 制定方案") == "制定方案"
+    assert strip_numbering("第一，制定方案") == "制定方案"
+    assert strip_numbering("第二、制定方案") == "制定方案"
+    assert strip_numbering("第一次全体会议部署整改") == "第一次全体会议部署整改"
     assert strip_numbering("• 制定方案") == "制定方案"
     assert strip_numbering("第一次会议研究方案") == "第一次会议研究方案"  # a bare 第一 is no label here
     assert strip_numbering("统一是非标准") == "统一是非标准"
