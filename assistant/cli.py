@@ -35,11 +35,11 @@ from assistant.retrieval import Passage, SearchFilter
 from assistant.settings import Settings, enforce_offline_environment, get_settings
 from assistant.views import answer_text, jsonl_line, measure_summary, page_note, users_table
 from assistant.workspace import Workspace
-from index.embedding_cache import EmbeddingCache
+from index.embedding_cache import EmbeddingCache, stored_keys
 from index.generation import IndexReadOnly, IndexUnavailable
 from index.kinds import DocumentKind
 from index.lock import IndexBusy, waiting_message
-from index.vector_pack import pack_keys, pack_vectors
+from index.vector_pack import pack_vectors
 
 EXIT_NO_INDEX = 3
 EXIT_BUSY = 4
@@ -462,7 +462,7 @@ def merge_shipped_vectors(cache: EmbeddingCache | None, shipped: Path) -> bool:
     if not shipped.is_file():
         print(f"向量文件不存在：{shipped}（将照常计算向量）", file=sys.stderr)
         return False
-    keys = pack_keys(shipped)
+    keys = stored_keys(shipped)
     if keys is None:
         print(f"向量文件无法读取：{shipped}（将照常计算向量）", file=sys.stderr)
         return False

@@ -103,3 +103,16 @@ class EmbeddingCache:
             connection.execute("PRAGMA journal_mode=DELETE")
         finally:
             connection.close()
+
+
+def stored_keys(path: Path) -> set[str] | None:
+    """The keys a cache file (or a shipped pack) holds, read without changing the file; None when it is not
+    a readable one."""
+    try:
+        connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            return {key for (key,) in connection.execute("SELECT key FROM vectors")}
+        finally:
+            connection.close()
+    except sqlite3.Error:
+        return None

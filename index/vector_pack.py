@@ -10,7 +10,6 @@ FILE``, ``zgt merge-vectors FILE``). A pack made with another encoder or other c
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -62,14 +61,3 @@ def pack_vectors(
     texts, unreadable = chunk_texts(paths, options)
     return write_pack(texts, embeddings, out), unreadable
 
-
-def pack_keys(pack: Path) -> set[str] | None:
-    """The keys a pack holds, read without changing the file; None when it is not a readable pack."""
-    try:
-        connection = sqlite3.connect(f"file:{pack}?mode=ro", uri=True)
-        try:
-            return {key for (key,) in connection.execute("SELECT key FROM vectors")}
-        finally:
-            connection.close()
-    except sqlite3.Error:
-        return None

@@ -13,9 +13,9 @@ import pytest
 from assistant.cli import main
 from assistant.settings import PROJECT_ROOT, Settings
 from index.embedding import SentenceEmbeddings
-from index.embedding_cache import cache_key
+from index.embedding_cache import cache_key, stored_keys
 from index.pipeline import ChunkingOptions
-from index.vector_pack import PASSAGE_ROLE, pack_keys
+from index.vector_pack import PASSAGE_ROLE
 
 REGENERATE = "请重新生成 · regenerate: .venv/bin/python scripts/pack_sample_vectors.py"
 
@@ -43,7 +43,7 @@ def needed_keys(generator: ModuleType, embeddings: SentenceEmbeddings, options: 
 def test_the_shipped_vectors_are_exactly_those_of_docs_src_as_chunked_now(
     generator: ModuleType, embeddings: SentenceEmbeddings
 ) -> None:
-    shipped = pack_keys(generator.SAMPLE_PACK)
+    shipped = stored_keys(generator.SAMPLE_PACK)
     assert shipped is not None, f"{generator.SAMPLE_PACK} 不存在或无法读取；{REGENERATE}"
     needed = needed_keys(generator, embeddings, ChunkingOptions())
     missing, stray = needed - shipped, shipped - needed
@@ -53,7 +53,7 @@ def test_the_shipped_vectors_are_exactly_those_of_docs_src_as_chunked_now(
 def test_other_chunk_sizes_would_find_the_file_stale(generator: ModuleType, embeddings: SentenceEmbeddings) -> None:
     # The check above can fail: cut at 300 characters, the longer passages of docs_src (~400) have no
     # shipped vector.
-    shipped = pack_keys(generator.SAMPLE_PACK)
+    shipped = stored_keys(generator.SAMPLE_PACK)
     assert shipped is not None
     needed = needed_keys(generator, embeddings, ChunkingOptions(max_chars=300))
     assert len(needed - shipped) > 100
@@ -64,13 +64,13 @@ def test_merge_vectors_fills_the_configured_cache_once_and_never_fails_setup_har
 ) -> None:
     # What scripts/setup.sh runs: no encoder is loaded, the shipped file is only read.
     pack = generator.SAMPLE_PACK
-    shipped = pack_keys(pack)
+    shipped = stored_keys(pack)
     assert shipped is not None
     before = pack.stat().st_mtime_ns
     cache = tmp_path / "new" / "cache.sqlite"
     settings = Settings(embedding_cache=cache, index_dir=tmp_path / "index")
     assert main(["merge-vectors", str(pack)], settings=settings) == 0
-    assert pack_keys(cache) == shipped
+    assert stored_keys(cache) == shipped
     assert main(["merge-vectors", str(pack)], settings=settings) == 0  # again: nothing added
     assert f"读入随附向量 0 个（文件共 {len(shipped)} 个）" in capsys.readouterr().err
     assert pack.stat().st_mtime_ns == before
@@ -81,7 +81,7 @@ def test_merge_vectors_fills_the_configured_cache_once_and_never_fails_setup_har
     assert main(["merge-vectors", str(tmp_path / "missing.sqlite")], settings=settings) == 1
     err = capsys.readouterr().err
     assert "向量文件无法读取" in err and "向量文件不存在" in err
-    assert pack_keys(cache) == shipped
+    assert stored_keys(cache) == shipped
 
     off = Settings(embedding_cache="", index_dir=tmp_path / "index")  # type: ignore[arg-type]
     assert off.embedding_cache is None
