@@ -122,7 +122,7 @@ class Answerer:
         if q.key_terms:
             # A question that names a topic asks about the rows on that topic (施工单位垫资的项目还剩几个没整改完):
             # when no row is on it, the ledger does not answer, and the documents are searched as usual.
-            rows = [r for r in rows if q.key_coverage(f"{r.title} {r.area} {r.problem} {r.text} {' '.join(r.units)}")]
+            rows = [r for r in rows if q.key_coverage(r.about)]
         items = [Item(r.source, r.source.text, 1.0) for r in rows if r.source is not None]
         return distinct(items) or None
 

@@ -48,6 +48,12 @@ class LedgerRow:
     status: str = ""  # 完成情况 the text states
     source: Chunk | None = None  # the whole measure as one chunk (for citing the row)
 
+    @property
+    def about(self) -> str:
+        """What the row is about, as one text to look a topic up in: its document, area, problem, measure
+        and units."""
+        return " ".join((self.title, self.area, self.problem, self.text, *self.units))
+
     def to_json(self) -> dict[str, object]:
         return {
             "doc": self.doc,
