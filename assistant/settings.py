@@ -109,6 +109,10 @@ class Settings(BaseSettings):
     def lecoqa_questions(self) -> Path:
         return self.shared_dir / "bench" / "lecoqa_test.json"
 
+    @property
+    def rgb_questions(self) -> Path:
+        return self.shared_dir / "bench" / "rgb_zh_refine.json"
+
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
