@@ -22,7 +22,7 @@ from index.text import STOPWORDS, is_punctuation
 
 # jieba part-of-speech tags of words that point or glue: pronouns, particles, prepositions,
 # conjunctions, adverbs of degree and time, numerals, measure words, locatives, interjections.
-_NOUN_TAGS = ("n", "vn", "j", "an", "l")
+_NOUN_TAGS = ("n", "vn", "j", "an", "l", "eng")
 _NON_CONTENT_TAGS = ("r", "u", "p", "c", "y", "e", "o", "x", "w", "m", "q", "f", "d", "z", "k", "h")
 
 # The forms of a question (general Chinese question grammar, not any particular document's words).
@@ -153,6 +153,14 @@ def content_words(text: str) -> list[tuple[str, str]]:
         start, end = position, position + len(word)
         position = end
         w = word.strip().lower()
+        if _YEAR.fullmatch(w) and text.startswith("年", end):
+            # a year (2023年) says which time the question is about; a text of another year does not answer it
+            words.append((f"{w}年", "t"))
+            continue
+        if tag == "eng" and w not in STOPWORDS:
+            # a word in Latin letters names a thing (GDP, APEC, MOOC); kept in its own case, as texts write it
+            words.append((word.strip(), tag))
+            continue
         if not w or is_punctuation(w) or w in STOPWORDS or tag.startswith(_NON_CONTENT_TAGS):
             continue
         if len(w) < 2 and not w.isdigit():
@@ -164,6 +172,9 @@ def content_words(text: str) -> list[tuple[str, str]]:
             continue
         words.append((w, tag))
     return words
+
+
+_YEAR = re.compile(r"(?:19|20)\d\d")
 
 
 def _fragment_of(start: int, end: int, spans: Sequence[tuple[int, int]]) -> bool:
@@ -216,9 +227,9 @@ def analyse(question: str, idf: Callable[[str], float], history: Sequence[str] =
             # A long compound ("保密承诺书") also counts through its parts, which the documents may split.
             parts = [
                 p for p in jieba.lcut_for_search(word) if len(p) >= 2 and p != word and p not in STOPWORDS
-            ] if len(word) >= 4 else []
+            ] if len(word) >= 4 and not _YEAR.match(word) else []
             # A compound the documents rarely spell out whole ("整改措施") is no rarer than its rarest part.
-            weight = max((idf(p) for p in parts), default=idf(word))
+            weight = max((idf(p) for p in parts), default=idf(word.lower()))
             for part, w in ((word, weight), *((p, idf(p)) for p in parts)):
                 if part not in terms:
                     terms[part] = Term(part, factor * max(w, 0.1), tag)

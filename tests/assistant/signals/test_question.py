@@ -60,6 +60,21 @@ def test_words_that_say_what_a_question_is_about_are_not_its_topic() -> None:
     assert not {"有关", "涉及", "针对"} & {t.text for t in analyse("针对保密工作有关问题", idf).terms}
 
 
+def test_a_word_in_latin_letters_names_a_thing_in_the_case_texts_write_it() -> None:
+    """GDP, APEC, MOOC: jieba tags them ``eng``; they are often the question's topic, not noise."""
+    q = analyse("APEC研究中心发布了什么报告？", idf)
+    assert "APEC" in {t.text for t in q.terms} and [t.text for t in q.key_terms] == ["APEC"]
+    assert q.coverage("APEC研究中心连续发布报告") > q.coverage("研究中心连续发布报告")
+
+
+def test_a_year_says_which_time_the_question_is_about() -> None:
+    """教育局2023年的财政预算: a text about another year's budget does not answer it."""
+    q = analyse("教育局2023年的财政预算总额是多少？", idf)
+    assert "2023年" in {t.text for t in q.terms} and "2023" not in {t.text for t in q.terms}
+    assert q.coverage("2023年教育局财政预算") > q.coverage("2022年教育局财政预算")
+    assert "年" not in {t.text for t in analyse("巡视整改要在几年内完成？", idf).terms}
+
+
 def test_coverage_is_the_share_of_term_weight_found() -> None:
     q = analyse("保密承诺书签了吗", idf)
     assert q.coverage("组织干部职工签订保密承诺书") > q.coverage("开展保密自查") > 0
