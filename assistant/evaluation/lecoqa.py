@@ -47,12 +47,19 @@ def article_chunk(name: str, text: str) -> Chunk:
     """One LeCoQA article as one passage: ``doc`` and ``section`` are its name, e.g. 行政许可法第十五条."""
     match = _ARTICLE.search(name)
     label = match.group(0) if match else ""
+    return whole_document_chunk(
+        name, text, title=name[: len(name) - len(label)] or name, kind=DocumentKind.REGULATION, section=name, label=label
+    )
+
+
+def whole_document_chunk(name: str, text: str, *, title: str, kind: str, section: str = "", label: str = "") -> Chunk:
+    """A benchmark passage as a document of one chunk, named ``name`` (its id derives from the name)."""
     return Chunk(
         doc_id=hashlib.sha1(name.encode("utf-8")).hexdigest()[:16],
         doc=name,
-        title=name[: len(name) - len(label)] or name,
-        kind=DocumentKind.REGULATION,
-        section=name,
+        title=title,
+        kind=kind,
+        section=section,
         label=label,
         start=0,
         end=len(text),

@@ -19,7 +19,6 @@ licensed CC BY-NC-SA 4.0: read for evaluation, never copied into the product).
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import tempfile
 from collections.abc import Mapping, Sequence
@@ -30,7 +29,7 @@ from typing import Any
 from sklearn.metrics import roc_auc_score
 
 from assistant.answering import Answer
-from assistant.evaluation.lecoqa import write_chunks
+from assistant.evaluation.lecoqa import whole_document_chunk, write_chunks
 from assistant.evaluation.report import markdown_table
 from assistant.evaluation.workspaces import WorkspaceFactory, close_workspace, default_workspace_factory
 from assistant.retrieval import SearchFilter
@@ -85,20 +84,7 @@ def is_positive(name: str) -> bool:
 
 def passage_chunk(name: str, text: str) -> Chunk:
     """One RGB passage as one document of one passage."""
-    return Chunk(
-        doc_id=hashlib.sha1(name.encode("utf-8")).hexdigest()[:16],
-        doc=name,
-        title="新闻片段",
-        kind=DocumentKind.OTHER,
-        section="",
-        label="",
-        start=0,
-        end=len(text),
-        text=text,
-        page=None,
-        titles=(),
-        ordinal=0,
-    )
+    return whole_document_chunk(name, text, title="新闻片段", kind=DocumentKind.OTHER)
 
 
 def chosen_passages(question: RgbQuestion) -> dict[str, str]:

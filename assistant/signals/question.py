@@ -22,8 +22,11 @@ from index.text import STOPWORDS, is_punctuation
 
 # jieba part-of-speech tags of words that point or glue: pronouns, particles, prepositions,
 # conjunctions, adverbs of degree and time, numerals, measure words, locatives, interjections.
+# A word in Latin letters is tagged "eng" (a noun: GDP, APEC), not "e" (an interjection) whose prefix it shares.
 _NOUN_TAGS = ("n", "vn", "j", "an", "l", "eng")
 _NON_CONTENT_TAGS = ("r", "u", "p", "c", "y", "e", "o", "x", "w", "m", "q", "f", "d", "z", "k", "h")
+
+_YEAR = re.compile(r"(?:19|20)\d\d")
 
 # The forms of a question (general Chinese question grammar, not any particular document's words).
 _LIST = re.compile(r"哪些|哪几|有什么|有哪|都有|包括|列举|分别")
@@ -172,9 +175,6 @@ def content_words(text: str) -> list[tuple[str, str]]:
             continue
         words.append((w, tag))
     return words
-
-
-_YEAR = re.compile(r"(?:19|20)\d\d")
 
 
 def _fragment_of(start: int, end: int, spans: Sequence[tuple[int, int]]) -> bool:
