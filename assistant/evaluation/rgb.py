@@ -38,7 +38,7 @@ from index.chunking import Chunk
 from index.kinds import DocumentKind
 
 POSITIVES = 3  # with NEGATIVES_WITH_NOISE: five passages at RGB's noise rate 0.4
-NEGATIVES_WITH_NOISE = 2
+NEGATIVES_WITH_NOISE = 2  # the first of the NEGATIVES_ALONE
 NEGATIVES_ALONE = 5
 
 
@@ -87,12 +87,12 @@ def passage_chunk(name: str, text: str) -> Chunk:
     return whole_document_chunk(name, text, title="新闻片段", kind=DocumentKind.OTHER)
 
 
-def chosen_passages(question: RgbQuestion) -> dict[str, str]:
-    """The passages a run uses: name → text (names say positive ``p`` or negative ``n``)."""
-    chosen = {passage_name(question, "p", k): t for k, t in enumerate(question.positives[:POSITIVES])}
-    negatives = max(NEGATIVES_WITH_NOISE, NEGATIVES_ALONE)
-    chosen |= {passage_name(question, "n", k): t for k, t in enumerate(question.negatives[:negatives])}
-    return chosen
+def chosen_passages(question: RgbQuestion) -> tuple[dict[str, str], dict[str, str]]:
+    """The positives and the negatives a run uses, each name → text (names say positive ``p`` or negative ``n``).
+    The noisy search takes the first NEGATIVES_WITH_NOISE of the negatives, the rejection search all of them."""
+    positives = {passage_name(question, "p", k): t for k, t in enumerate(question.positives[:POSITIVES])}
+    negatives = {passage_name(question, "n", k): t for k, t in enumerate(question.negatives[:NEGATIVES_ALONE])}
+    return positives, negatives
 
 
 @dataclass(frozen=True)
@@ -147,19 +147,17 @@ def run_rgb(path: Path | str, factory: WorkspaceFactory, limit: int | None = Non
     with tempfile.TemporaryDirectory(prefix="zgt-rgb-") as tmp:
         ws = factory(Path(tmp))
         try:
-            chunks = [passage_chunk(name, text) for q in questions for name, text in chosen_passages(q).items()]
+            chosen = [chosen_passages(q) for q in questions]
+            chunks = [passage_chunk(name, text) for pair in chosen for side in pair for name, text in side.items()]
             write_chunks(ws, chunks)
             answerer = ws.answerer
             scores = []
-            for q in questions:
-                names = list(chosen_passages(q))
-                positives = tuple(n for n in names if is_positive(n))
-                negatives = tuple(n for n in names if not is_positive(n))
-                noisy = positives + negatives[:NEGATIVES_WITH_NOISE]
+            for q, (positives, negatives) in zip(questions, chosen, strict=True):
+                noisy = (*positives, *list(negatives)[:NEGATIVES_WITH_NOISE])
                 scores.append(score_question(
                     q,
                     answerer.answer(q.query, where=SearchFilter(docs=noisy)),
-                    answerer.answer(q.query, where=SearchFilter(docs=negatives[:NEGATIVES_ALONE])),
+                    answerer.answer(q.query, where=SearchFilter(docs=tuple(negatives))),
                 ))
         finally:
             close_workspace(ws)
