@@ -136,6 +136,24 @@ class QuestionAnalysis:
         return tuple(t for t in self.terms if not has_official_form(t.text, text))
 
 
+# Proper nouns (a person, place, body or other name) are kept even when nobody has seen them: an unknown
+# name is what makes a question unanswerable.
+_NAME_TAGS = ("nr", "ns", "nt", "nz")
+
+
+def _known_words(words: list[tuple[str, str]], unseen: Callable[[str], bool]) -> list[tuple[str, str]]:
+    """``words`` without jieba's guesses: a word in neither its dictionary nor the corpus was made up by its
+    HMM from characters it could not place (要守 = 要 + 守, 上能, 人用), and names nothing. Such a word is cut
+    again by the dictionary alone and only its dictionary words of two or more characters stay."""
+    known = []
+    for word, tag in words:
+        if jieba.dt.FREQ.get(word) or _YEAR.match(word) or tag.startswith(_NAME_TAGS) or not unseen(word):
+            known.append((word, tag))
+            continue
+        known += [(p, tag) for p in jieba.lcut(word, HMM=False) if len(p) >= 2 and p not in STOPWORDS]
+    return known
+
+
 @lru_cache(maxsize=1024)
 def _title_words(title: str) -> tuple[str, ...]:
     plain = re.sub(r"[《》〈〉（）()“”]", " ", title)
@@ -222,8 +240,9 @@ def analyse(question: str, idf: Callable[[str], float], history: Sequence[str] =
     """The question's terms and form; a follow-up's earlier question adds its terms at half weight."""
     current, context = follow_up(question, history)
     terms: dict[str, Term] = {}
+    unseen = idf("\x00")  # the weight of a word the corpus never uses
     for text, factor in ((current, 1.0), (context, CONTEXT_WEIGHT)):
-        for word, tag in content_words(text):
+        for word, tag in _known_words(content_words(text), lambda w: idf(w) >= unseen - 1e-9):
             # A long compound ("保密承诺书") also counts through its parts, which the documents may split.
             parts = [
                 p for p in jieba.lcut_for_search(word) if len(p) >= 2 and p != word and p not in STOPWORDS

@@ -8,7 +8,8 @@ IDF = {"财务管理": 5.8, "财务": 3.5, "管理": 1.4, "安全": 2.5, "学校
 
 
 def idf(term: str) -> float:
-    return IDF.get(term, 4.0)
+    """Terms not listed are words the corpus uses (4.0); a word it never uses weighs the most (9.0)."""
+    return IDF.get(term, 9.0 if term == "\x00" else 4.0)
 
 
 def test_pointing_words_and_the_questions_form_are_not_its_topic() -> None:
@@ -137,3 +138,19 @@ def test_a_question_names_the_documents_whose_title_words_it_says() -> None:
     assert both.names_document("中华人民共和国教育法") == 0.0
     years = analyse("2022年和2024年的政府工作报告，各自预计当年高校毕业生有多少？", idf)
     assert years.names_document("2022年国务院政府工作报告") > years.names_document("2021年国务院政府工作报告") > 0.0
+
+
+def test_a_word_jieba_made_up_and_nobody_uses_names_nothing() -> None:
+    """jieba's HMM glues characters it cannot place into a word of neither its dictionary nor the documents
+    (要守 = 要 + 守, 上能 = 上 + 能); as a term it would weigh the most and be missing everywhere, refusing a
+    plain question. A word the documents use (问责) and a name nobody has seen (张明华) stay."""
+
+    def corpus_idf(term: str) -> float:
+        return {"问责": 4.2, "原则": 3.1, "条例": 1.7, "法律": 2.0, "学校": 2.0}.get(term, 7.5)  # 7.5: unseen
+
+    rules = analyse("党的问责工作要守哪几条原则？", corpus_idf)
+    assert "要守" not in {t.text for t in rules.terms} and {"问责", "原则"} <= {t.text for t in rules.terms}
+    fine = analyse("在学校里抽烟，法律上能罚多少？", corpus_idf)
+    assert "上能" not in {t.text for t in fine.terms} and {"抽烟", "法律"} <= {t.text for t in fine.terms}
+    person = analyse("张明华在教育局担任什么职务？", corpus_idf)
+    assert "张明华" in {t.text for t in person.terms}
