@@ -20,7 +20,7 @@ import numpy as np
 
 from assistant.measures.attribution import ReportDocument, attribution_conflicts
 from assistant.measures.conflicts import actor_or_role_conflicts, detected_conflicts
-from assistant.measures.elements import extract_elements
+from assistant.measures.elements import TITLE, bracket_cited_titles, extract_elements
 from assistant.measures.features import span_features
 from assistant.measures.judge import combine_verdicts, parse_judge_reply
 from assistant.measures.results import (
@@ -99,6 +99,8 @@ class MeasureChecker:
 
     def conflicts(self, measure: str, span: Span) -> tuple[Conflict, ...]:
         """Conflicts with the focus sentence: the one of the span's sentences that covers most."""
+        # a title the source cites, typed without its brackets, is a title: its words name no actor
+        measure = bracket_cited_titles(measure, TITLE.findall(span.text))
         mine = extract_elements(measure)
         words = self._reader.content_words(measure)
         focus = extract_elements(max(span.focus, key=lambda s: self._reader.coverage(words, s)[0]))

@@ -4,6 +4,7 @@ numbers with units, frequencies, scope words and directed changes (由甲调整�
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -46,6 +47,32 @@ TITLE = re.compile(r"《[^》]*》")
 def mask_titles(text: str) -> str:
     """Titles of documents name bodies that do not act; blank them out, keeping every offset."""
     return TITLE.sub(lambda m: "《" + "　" * (len(m.group()) - 2) + "》", text)
+
+
+# What a redaction (*) in a cited title may stand for: a few characters of one name (*州 for 某某州). At
+# either end of the title one character only (全州, 我州): more would swallow the verb before it (印发).
+_REDACTED_INSIDE = r"[^，。；、《》\s]{1,4}"
+_REDACTED_END = r"[^，。；、《》\s]"
+
+
+def bracket_cited_titles(text: str, titles: Sequence[str]) -> str:
+    """``text`` with every document title of ``titles`` (《…》, as a source cites them) that it names
+    without the brackets put in 《》: a measure typed as "印发州委第一巡察组巡察反馈问题整改方案" names the
+    方案, and 州委 in it is part of a title, not who acted. A redacted character matches a short name."""
+    for title in dict.fromkeys(titles):
+        inner = title.strip("《》")
+        if len(inner.replace("*", "")) < 4:
+            continue  # too short to be told from ordinary words
+        pieces = re.findall(r"\*+|[^*]+", inner)
+        pattern = "".join(
+            re.escape(piece) if not piece.startswith("*")
+            else _REDACTED_END if i in (0, len(pieces) - 1) else _REDACTED_INSIDE
+            for i, piece in enumerate(pieces)
+        )
+        match = re.search(pattern, mask_titles(text))
+        if match is not None:
+            text = f"{text[: match.start()]}《{match.group()}》{text[match.end() :]}"
+    return text
 
 
 @dataclass(frozen=True)
@@ -268,10 +295,12 @@ def extract_verbs(text: str) -> tuple[list[str], list[str]]:
 
 
 def extract_total_scope(text: str) -> list[str]:
-    """Words that claim "all of them": 全部, 所有 …, 每所/每个 …, and the adverbs 都/均."""
-    found = [w for w in TOTAL_SCOPE if w in text]
-    found += [m.group() for m in EVERY.finditer(text)]
-    found += [t.word for t in pos_tokens(mask_titles(text)) if t.word in ALL_ADVERBS and t.flag.startswith("d")]
+    """Words that claim "all of them": 全部, 所有 …, 每所/每个 …, and the adverbs 都/均 (a title's words claim
+    nothing of the measure's own scope)."""
+    masked = mask_titles(text)
+    found = [w for w in TOTAL_SCOPE if w in masked]
+    found += [m.group() for m in EVERY.finditer(masked)]
+    found += [t.word for t in pos_tokens(masked) if t.word in ALL_ADVERBS and t.flag.startswith("d")]
     return list(dict.fromkeys(found))
 
 
@@ -286,7 +315,7 @@ def extract_elements(text: str) -> Elements:
         numbers=tuple((v, u) for v, u, _ in numbers),
         frequencies=tuple(extract_frequencies(text)),
         total_scope=tuple(extract_total_scope(text)),
-        region_scope=tuple(dict.fromkeys(m.group() for m in REGION_SCOPE.finditer(text))),
+        region_scope=tuple(dict.fromkeys(m.group() for m in REGION_SCOPE.finditer(mask_titles(text)))),
         clauses=tuple(clause_ids(text)),
         negated=tuple(negated),
         verbs=tuple(verbs),

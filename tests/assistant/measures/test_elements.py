@@ -8,6 +8,7 @@ from assistant.measures.attribution import ReportDocument, attribution_conflicts
 from assistant.measures.conflicts import element_conflicts
 from assistant.measures.direction import extract_flows, place_similarity
 from assistant.measures.elements import (
+    bracket_cited_titles,
     extract_elements,
     extract_frequencies,
     extract_numbers,
@@ -197,6 +198,9 @@ def test_scope_negation_and_direction_elements() -> None:
          set()),
         # a negation reaches over 全部 to its verb: not all settled is not settled
         ("移交的信访件尚未全部办结", "移交的信访件现已全部办结。", {"negation", "status"}),
+        # a title's words claim no scope of the measure's own (全州 in a plan's name)
+        ("制定印发《全州高考综合改革工作推进方案》", "制定印发《*州高考综合改革工作推进方案》。", set()),
+        ("在全州开展高考综合改革专项督查", "赴五县高级中学开展高考综合改革专项督查。", {"scope"}),
     ],
 )
 def test_element_conflicts(measure: str, source: str, expected: set[str]) -> None:
@@ -286,3 +290,20 @@ def test_an_order_conflict_tells_the_clerk_which_step_the_source_takes_first() -
     assert conflict.message == (
         "顺序不一致：措施为“先经局长办公会审议，再报财政局备案”，原文先“采购方案已报财政局备案”，后“并经局长办公会审议通过”"
     )
+
+
+def test_a_title_typed_without_brackets_is_read_as_the_title_the_source_cites() -> None:
+    """Staff type a plan's name bare; the source writes it in 《》 with its place redacted. Read as a title,
+    州委 in it names no actor and 全州 claims no scope; a redaction at the title's edge takes one character,
+    so the verb before it (印发) stays a verb. Short titles are too like ordinary words to look for."""
+    titles = ["《州委第一巡察组巡察反馈问题整改方案》", "《*州高考综合改革工作推进方案》", "《通知》"]
+    assert bracket_cited_titles("广泛征求意见后，印发州委第一巡察组巡察反馈问题整改方案", titles) == (
+        "广泛征求意见后，印发《州委第一巡察组巡察反馈问题整改方案》"
+    )
+    assert bracket_cited_titles("制定印发全州高考综合改革工作推进方案", titles) == "制定印发《全州高考综合改革工作推进方案》"
+    assert bracket_cited_titles("按通知要求整改", titles) == "按通知要求整改"
+    assert bracket_cited_titles("学习《州委第一巡察组巡察反馈问题整改方案》", titles) == (
+        "学习《州委第一巡察组巡察反馈问题整改方案》"  # already a title: left as it is
+    )
+    plain = extract_elements(bracket_cited_titles("印发州委第一巡察组巡察反馈问题整改方案", titles))
+    assert not plain.orgs
