@@ -145,6 +145,7 @@ def _known_words(words: list[tuple[str, str]], unseen: Callable[[str], bool]) ->
     """``words`` without jieba's guesses: a word in neither its dictionary nor the corpus was made up by its
     HMM from characters it could not place (要守 = 要 + 守, 上能, 人用), and names nothing. Such a word is cut
     again by the dictionary alone and only its dictionary words of two or more characters stay."""
+    jieba.dt.check_initialized()  # its dictionary is read on first use
     known = []
     for word, tag in words:
         if jieba.dt.FREQ.get(word) or _YEAR.match(word) or tag.startswith(_NAME_TAGS) or not unseen(word):
