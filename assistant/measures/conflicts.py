@@ -52,7 +52,8 @@ def actor_conflicts(measure: Elements, span: Elements) -> list[Conflict]:
     conflicts: list[Conflict] = []
     mine, theirs = measure.actors, span.actors
     for actor in mine:
-        same = [o for o in theirs if orgs_match(actor, o)]
+        # the span's mention of the body by the measure's own name first (后勤服务处, not 后勤机构)
+        same = sorted((o for o in theirs if orgs_match(actor, o)), key=lambda o: o.name != actor.name)
         if same:
             done, other = _actions_near(measure, actor), _actions_near(span, same[0])
             if done and other and not {a.cls for a in done} & {a.cls for a in other}:
@@ -122,8 +123,15 @@ def _subject_before(span: Elements, at: int, *, person: bool) -> Org | None:
         Org(m.group(), m.group(), "self", m.start(), m.end()) for m in SELF_REFERENCE.finditer(span.text)
     ]
     family_ok = [o for o in [*span.actors, *selves] if (o.family == PERSON) == person]
-    before = [o for o in family_ok if sentence_start <= o.start < at]
+    before = [o for o in family_ok if sentence_start <= o.start < at and not _after_a_verb(span.text, o)]
     return max(before, key=lambda o: o.start) if before else None
+
+
+def _after_a_verb(text: str, org: Org) -> bool:
+    """Whether a verb comes before ``org`` in its own sub-clause: then it is what is done (加强学院领导班子建设,
+    修订局党组会议事规则), not who does it."""
+    start = max((m.end() for m in SUB_CLAUSE_BREAK.finditer(text, 0, org.start)), default=0)
+    return any(t.flag.startswith("v") and t.flag != "vn" for t in pos_tokens(text[start : org.start]))
 
 
 def existence_conflicts(measure: Elements, span: Elements) -> list[Conflict]:

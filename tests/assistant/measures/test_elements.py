@@ -198,6 +198,8 @@ def test_scope_negation_and_direction_elements() -> None:
          set()),
         # a negation reaches over 全部 to its verb: not all settled is not settled
         ("移交的信访件尚未全部办结", "移交的信访件现已全部办结。", {"negation", "status"}),
+        # a body after a verb in its own clause is what is done (加强学院领导班子建设), not who does the next clause
+        ("选强配齐学院班子特别是书记、院长", "三是提升书记院长履职能力。加强学院领导班子建设，选优配强学院班子特别是党政正职。", set()),
         # a title's words claim no scope of the measure's own (全州 in a plan's name)
         ("制定印发《全州高考综合改革工作推进方案》", "制定印发《*州高考综合改革工作推进方案》。", set()),
         ("在全州开展高考综合改革专项督查", "赴五县高级中学开展高考综合改革专项督查。", {"scope"}),
