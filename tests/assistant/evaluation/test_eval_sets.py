@@ -85,7 +85,7 @@ def _first_batch(split: dict) -> dict:
 
 def test_the_first_batch_is_the_one_drawn_before_any_extension() -> None:
     """241 questions and 98 measures (g-/r-/m- ids) drawn with seed 20261201, as committed before the b- batch;
-    the later batches (b-, then c-/n-, d-/p-, e-/s-, f-/t-, h-/v-, i-/w-, j-) each have their own seed."""
+    the later batches (b-, then c-/n-, d-/p-, e-/s-, f-/t-, h-/v-, i-/w-, j-/x-) each have their own seed."""
     committed = json.loads(SPLIT.read_text(encoding="utf-8"))
     assert committed["seed"] == SEED
     first = _first_batch(committed)
@@ -104,7 +104,7 @@ def test_the_first_batch_is_the_one_drawn_before_any_extension() -> None:
     assert {
         what: {p: set(ids) for p, ids in alone[what].items()} for what in ("questions", "measures")
     } == first
-    later = [("b-", None), ("c-", "n-"), ("d-", "p-"), ("e-", "s-"), ("f-", "t-"), ("h-", "v-"), ("i-", "w-"), ("j-", None)]
+    later = [("b-", None), ("c-", "n-"), ("d-", "p-"), ("e-", "s-"), ("f-", "t-"), ("h-", "v-"), ("i-", "w-"), ("j-", "x-")]
     assert [b["seed"] for b in committed["batches"]] == [20261202 + n for n in range(len(later))]
     for batch, (question_prefix, measure_prefix) in zip(committed["batches"], later, strict=True):
         assert all(i.startswith(question_prefix) for ids in batch["questions"].values() for i in ids)
