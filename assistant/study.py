@@ -20,6 +20,7 @@ import jieba
 
 from assistant.retrieval import SearchFilter
 from assistant.units import Joined, cached_text, join_pieces, unit_groups
+from index.bm25 import never_used
 from index.chunking import Chunk
 from index.kinds import DocumentKind, plain_title
 from index.structure import extract_titles
@@ -213,11 +214,11 @@ def _distinctive_part(term: str, idf: Callable[[str], float]) -> str:
     if len(parts) < 2:
         return term
     # A stopword part (保密*工作*) never carries the topic; a part the corpus never uses cannot be judged.
-    unseen = idf("\x00")  # no corpus has this token: the value every unseen term gets
+    unseen = never_used(idf)
     content = [p for p in parts if p not in STOPWORDS]
     if len(content) == 1:
         return content[0]
-    ranked = sorted((p for p in content if idf(p) < unseen), key=idf, reverse=True)
+    ranked = sorted((p for p in content if not unseen(p)), key=idf, reverse=True)
     if len(ranked) < 2 or len(ranked) < len(content):
         return term
     return ranked[0] if idf(ranked[0]) >= DISTINCTIVE_RATIO * idf(ranked[1]) else term

@@ -13,6 +13,7 @@ import math
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +26,13 @@ from index.lexical import LexicalStore
 # the measure check were calibrated with these term weights, so idf() keeps them.
 _IDF_FLOOR_EPSILON = 0.25
 _IDS_FILE = "ids.json"
+
+
+def never_used(idf: Callable[[str], float]) -> Callable[[str], bool]:
+    """Whether a term is one the corpus never uses, told by ``idf`` alone: every such term gets the same, rarest
+    weight, the weight of a token no tokenizer emits."""
+    unseen = idf("\x00")
+    return lambda term: idf(term) >= unseen - 1e-9
 
 
 @dataclass(frozen=True)

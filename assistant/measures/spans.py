@@ -20,6 +20,7 @@ from assistant.measures.lexicon import FILLER, FREQUENCY, FREQUENCY_ONCE, NUMBER
 from assistant.measures.results import Signals
 from assistant.retrieval import Passage
 from assistant.vocabulary import has_synonym
+from index.bm25 import never_used
 from index.chunking import Chunk
 from index.text import CJK, clauses, sentence_spans
 
@@ -70,7 +71,7 @@ class SpanReader:
     def content_words(self, measure: str) -> dict[str, float]:
         """Content words of the measure with their weight (idf, bounded so no word dominates)."""
         words: dict[str, float] = {}
-        unseen = self.idf("\x00")  # the weight of a word the corpus never uses
+        unseen = never_used(self.idf)
         plain = _QUOTE_MARKS.sub(" ", measure)  # a title the user quotes is still the topic
         plain = NUMBER.sub(" ", FREQUENCY_ONCE.sub(" ", FREQUENCY.sub(" ", plain)))
         for word in jieba.lcut(plain):
@@ -80,14 +81,14 @@ class SpanReader:
             idf = self.idf(w)
             # A word no report uses cannot tell passages apart (colloquial wording, a segmentation slip):
             # its meaning has to come through synonyms, bigrams and the encoder instead.
-            words[w] = 1.0 if idf >= unseen - 1e-9 else min(max(idf, 1.0), 8.0)
+            words[w] = 1.0 if unseen(w) else min(max(idf, 1.0), 8.0)
         return words
 
     def unknown_share(self, words: dict[str, float]) -> float:
         """Share of the measure's content ``words`` that no indexed document uses: a topic the reports never
         name (食品安全 in a library without it) leaves the rest of the measure to match something else."""
-        unseen = self.idf("\x00")
-        return sum(self.idf(w) >= unseen - 1e-9 for w in words) / len(words) if words else 0.0
+        unseen = never_used(self.idf)
+        return sum(unseen(w) for w in words) / len(words) if words else 0.0
 
     def content_bigrams(self, measure: str) -> set[str]:
         """Character bigrams inside runs of content words (filler words and punctuation break a run)."""

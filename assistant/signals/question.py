@@ -18,6 +18,7 @@ import jieba
 
 from assistant.signals.facts import AskedFact, asked_fact, fact_question_spans, tagged
 from assistant.vocabulary import has_official_form
+from index.bm25 import never_used
 from index.text import STOPWORDS, is_punctuation
 
 # jieba part-of-speech tags of words that point or glue: pronouns, particles, prepositions,
@@ -241,9 +242,9 @@ def analyse(question: str, idf: Callable[[str], float], history: Sequence[str] =
     """The question's terms and form; a follow-up's earlier question adds its terms at half weight."""
     current, context = follow_up(question, history)
     terms: dict[str, Term] = {}
-    unseen = idf("\x00")  # the weight of a word the corpus never uses
+    unseen = never_used(idf)
     for text, factor in ((current, 1.0), (context, CONTEXT_WEIGHT)):
-        for word, tag in _known_words(content_words(text), lambda w: idf(w) >= unseen - 1e-9):
+        for word, tag in _known_words(content_words(text), unseen):
             # A long compound ("保密承诺书") also counts through its parts, which the documents may split.
             parts = [
                 p for p in jieba.lcut_for_search(word) if len(p) >= 2 and p != word and p not in STOPWORDS

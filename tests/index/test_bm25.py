@@ -113,3 +113,11 @@ def test_indexing_saves_the_index_for_the_next_reader(workspace: Workspace, tmp_
     (docs / "report.txt").write_text(REPORT, encoding="utf-8")
     workspace.index([docs])
     assert (index_folder(workspace.lexical) / workspace.lexical.version() / "ids.json").exists()
+
+
+def test_a_term_no_chunk_uses_is_told_by_its_weight_alone() -> None:
+    """Every term the corpus never uses gets the same, rarest weight; a term it uses, however rare, weighs less."""
+    index = BM25Index.build("v", ["a", "b", "c"], [["保密", "审计"], ["审计"], ["财务"]])
+    unseen = bm25.never_used(index.idf)
+    assert unseen("食堂") and unseen("\x00")
+    assert not unseen("保密") and not unseen("审计")
