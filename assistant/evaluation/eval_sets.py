@@ -154,6 +154,19 @@ def split_file(what: Literal["questions", "measures"], split: Split, folder: Pat
     return write_split_file(folder / f"{split}_{what}.jsonl", records(what, split))
 
 
+def split_files_before(split: Split, seed: int, folder: Path) -> tuple[Path, Path]:
+    """One split's questions and measures as they were before the batch drawn with ``seed`` (that batch and
+    every later one left out): the items an earlier figure was measured on, for comparing like with like."""
+    committed = json.loads(SPLIT.read_text(encoding="utf-8"))
+    later = [b for b in committed.get("batches", []) if int(b["seed"]) >= seed]
+    paths = []
+    for what in WHATS:
+        dropped = set().union(*(assigned_ids(b, what) for b in later)) if later else set()
+        kept = [r for r in records(what, split) if str(r["id"]) not in dropped]  # type: ignore[arg-type]
+        paths.append(write_split_file(folder / f"{split}_{what}_before_{seed}.jsonl", kept))
+    return paths[0], paths[1]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m assistant.evaluation.eval_sets", description="划分 tune/test"
@@ -168,7 +181,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--extend", action="store_true", help="只划分尚未划分的新条目（新的一批），已有的划分不变"
     )
+    parser.add_argument(
+        "--before", type=int, metavar="SEED", help="写出 --write 指定划分在该种子那一批之前的题目与措施（与早先的数字对比）"
+    )
+    parser.add_argument("--write", choices=["tune", "test"], help="与 --before 同用：写出哪个划分")
+    parser.add_argument("--out", default=".", help="--write 的输出目录")
     args = parser.parse_args(argv)
+    if args.write:
+        if args.before is None:
+            print("--write 需要 --before 种子")
+            return 1
+        for path in split_files_before(args.write, args.before, Path(args.out)):
+            print(path)
+        return 0
     if args.extend:
         if not SPLIT.exists():
             print(f"{SPLIT} 不存在：先做首次划分")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
@@ -20,6 +21,7 @@ from assistant.evaluation.eval_sets import (
     make_split,
     records,
     redraw,
+    split_files_before,
 )
 from index.loaders import load_document
 from tests.conftest import DOCS_SRC
@@ -128,3 +130,11 @@ def test_extending_keeps_every_assignment_and_refuses_to_redraw() -> None:
         extend_split(committed, 99, questions, read_jsonl(MEASURES))
     with pytest.raises(ValueError):  # a seed already used
         extend_split(committed, SEED, [*questions, *new], read_jsonl(MEASURES))
+
+
+def test_a_split_as_it_was_before_a_batch_leaves_that_batch_and_later_ones_out(tmp_path: Path) -> None:
+    """Figures measured before batch 9 are compared with the same items now: test without the j-/x- ids."""
+    questions, measures = split_files_before("test", 20261209, tmp_path)
+    before = {r["id"] for r in read_jsonl(questions)} | {r["id"] for r in read_jsonl(measures)}
+    now = {r["id"] for r in records("questions", "test")} | {r["id"] for r in records("measures", "test")}
+    assert before == {i for i in now if not i.startswith(("j-", "x-"))} and len(before) == 430 + 213
