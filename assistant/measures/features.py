@@ -27,6 +27,7 @@ FEATURES: tuple[str, ...] = (
     "gap_to_top",  # similarity of the closest span minus this span's
     "top_conflicted",  # the closest span is another one and conflicts with the measure
     "unknown",  # share of the measure's content words that no indexed document uses
+    "soft",  # coverage with words the encoder puts near a missing one credited
 )
 
 
@@ -45,6 +46,7 @@ def span_features(signals: Sequence[Signals]) -> list[dict[str, float]]:
             "gap_to_top": top.similarity - sig.similarity,
             "top_conflicted": float(bool(top.conflicts) and top is not sig),
             "unknown": sig.unknown,
+            "soft": sig.coverage if sig.soft is None else sig.soft,
         }
         for sig in signals
     ]

@@ -92,6 +92,9 @@ class Signals:
     missing: tuple[str, ...] = ()  # distinctive measure words the span does not have
     probability: float = 0.0  # the verdict model's probability that the span states the measure
     unknown: float = 0.0  # share of the measure's content words no indexed document uses
+    # coverage where a missing word is credited for a span word the encoder puts near it; None: not
+    # computed (a span outside the encoder's share), read as the plain coverage
+    soft: float | None = None
 
     @property
     def unsupported(self) -> tuple[Conflict, ...]:

@@ -67,6 +67,7 @@ class SpanReader:
     # towards similarity only above it, scaled so that 1.0 is the same text.
     chance_cosine: float = 0.0
     _vectors: dict[str, np.ndarray] = field(default_factory=dict, repr=False)  # encoder cache by text
+    _word_vectors_cache: dict[str, np.ndarray] = field(default_factory=dict, repr=False)  # unit vectors of words
 
     def content_words(self, measure: str) -> dict[str, float]:
         """Content words of the measure with their weight (idf, bounded so no word dominates)."""
@@ -107,13 +108,19 @@ class SpanReader:
     def coverage(self, words: dict[str, float], text: str) -> tuple[float, tuple[str, ...]]:
         """Weighted share of ``words`` found in ``text`` and the missing ones, heaviest first; a compound
         word counts in part when its own parts are found."""
+        got, unmatched = self._coverage(words, text)
+        missing = [w for w, share in unmatched.items() if share < 0.5]
+        return got, tuple(sorted(missing, key=lambda w: -words[w]))
+
+    def _coverage(self, words: dict[str, float], text: str) -> tuple[float, dict[str, float]]:
+        """Weighted share found and, per word not found whole, the share of its parts found."""
         if not words:
-            return 0.0, ()
+            return 0.0, {}
         # A report quotes terms (由“民考民”调整为“民考普”) that a measure writes bare (由民考民调整为民考普).
         text = _QUOTE_MARKS.sub("", text)
         total = sum(words.values())
         got = 0.0
-        missing = []
+        unmatched = {}
         for word, weight in words.items():
             if has_wording(word, text):
                 got += weight
@@ -121,9 +128,53 @@ class SpanReader:
             parts = [p for p in jieba.lcut_for_search(word) if len(p) >= 2 and p != word]
             share = sum(has_wording(p, text) for p in parts) / len(parts) if parts else 0.0
             got += 0.6 * share * weight
-            if share < 0.5:
-                missing.append(word)
-        return got / total, tuple(sorted(missing, key=lambda w: -words[w]))
+            unmatched[word] = share
+        return got / total, unmatched
+
+    def soft_coverage(self, words: dict[str, float], spans: Sequence[str]) -> list[float]:
+        """Coverage of each span in ``spans`` where a word not found is credited by how much closer the
+        encoder puts it to its nearest word of the span than to the span words in general (汇编 ~ 编印,
+        一般 ~ 普通): reworded measures use other words for the same thing. The reference is the 95th
+        percentile of the word's similarity to all words of the spans, so a word gets credit only when one
+        span word stands out."""
+        if not words:
+            return [0.0] * len(spans)
+        total = sum(words.values())
+        found = [self._coverage(words, text) for text in spans]
+        span_words = [
+            [w for w in dict.fromkeys(jieba.lcut(_QUOTE_MARKS.sub(" ", t))) if len(w) >= 2 and CJK.search(w)]
+            for t in spans
+        ]
+        asked = sorted({w for _, unmatched in found for w in unmatched})
+        vocabulary = sorted({w for ws in span_words for w in ws})
+        if not asked or not vocabulary:
+            return [got for got, _ in found]
+        vectors = self._word_vectors([*asked, *vocabulary])
+        a = np.stack([vectors[w] for w in asked])
+        v = np.stack([vectors[w] for w in vocabulary])
+        sims = a @ v.T
+        reference = [float(r) for r in np.percentile(sims, 95, axis=1)]
+        row = {w: i for i, w in enumerate(asked)}
+        col = {w: j for j, w in enumerate(vocabulary)}
+        out = []
+        for (got, unmatched), ws in zip(found, span_words, strict=True):
+            idx = [col[w] for w in ws]
+            for word, share in unmatched.items():
+                if not idx:
+                    break
+                i = row[word]
+                best = float(sims[i, idx].max())
+                credit = min(max((best - reference[i]) / (1.0 - reference[i]), 0.0), 1.0)
+                got += credit * (1.0 - 0.6 * share) * words[word] / total
+            out.append(min(got, 1.0))
+        return out
+
+    def _word_vectors(self, words: Sequence[str]) -> dict[str, np.ndarray]:
+        todo = [w for w in dict.fromkeys(words) if w not in self._word_vectors_cache]
+        if todo:
+            for text, vector in zip(todo, self.embed(todo), strict=True):
+                self._word_vectors_cache[text] = vector / (float(np.linalg.norm(vector)) or 1.0)
+        return {w: self._word_vectors_cache[w] for w in words}
 
     def compact_coverage(self, words: dict[str, float], text: str, stretch: int) -> float:
         """Best coverage within consecutive clauses of at most ``stretch`` characters (at least one clause):
@@ -171,12 +222,13 @@ class SpanReader:
         embedded = ranked[: self.embed_top]
         cosines = dict(zip(embedded, self._cosines(measure, [spans[i].focus for i in embedded]), strict=True))
         unknown = self.unknown_share(words)
+        soft = dict(zip(embedded, self.soft_coverage(words, [spans[i].text for i in embedded]), strict=True))
         out = []
         for i, (cov, compact, big, missing) in enumerate(lexical):
             cos = cosines.get(i, 0.0)
             cos_part = min(max((cos - self.chance_cosine) / (1.0 - self.chance_cosine), 0.0), 1.0)
             similarity = 0.35 * cov + 0.15 * compact + 0.3 * big + 0.2 * cos_part
-            out.append(Signals(cov, compact, big, cos, similarity, (), missing, unknown=unknown))
+            out.append(Signals(cov, compact, big, cos, similarity, (), missing, unknown=unknown, soft=soft.get(i)))
         return out
 
     def _cosines(self, measure: str, spans: list[tuple[str, ...]]) -> list[float]:

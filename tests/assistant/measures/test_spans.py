@@ -1,0 +1,30 @@
+"""Candidate spans and their topic signals (assistant/measures/spans.py), with the real encoder."""
+
+from __future__ import annotations
+
+from assistant.measures.spans import SpanReader
+from index.embedding import SentenceEmbeddings
+
+
+def test_a_reworded_word_is_credited_only_where_the_span_has_a_word_for_it(embeddings: SentenceEmbeddings) -> None:
+    """汇编 is written nowhere, but 编印 says it: the span with 编印 gets part of 汇编's weight back in its soft
+    coverage; spans that only share the other words gain nothing, and no span loses what it covers plainly."""
+    reader = SpanReader(lambda query, k: [], embeddings.embed_array, lambda word: 5.0)
+    words = {"汇编": 5.0, "讲话": 5.0, "科室": 3.0}
+    spans = [
+        "编印总书记重要讲话摘编并分发至各科室",
+        "组织总书记重要讲话专题学习并通报至各科室",
+        "召开总书记重要讲话专题会议并部署至各科室",
+    ]
+    plain = [reader.coverage(words, s)[0] for s in spans]
+    soft = reader.soft_coverage(words, spans)
+    assert plain[0] == plain[1] == plain[2] < 1.0
+    assert soft[0] > plain[0]
+    assert soft[1:] == plain[1:]
+
+
+def test_soft_coverage_of_a_span_with_every_word_is_its_coverage(embeddings: SentenceEmbeddings) -> None:
+    reader = SpanReader(lambda query, k: [], embeddings.embed_array, lambda word: 5.0)
+    words = {"讲话": 5.0, "科室": 3.0}
+    assert reader.soft_coverage(words, ["总书记重要讲话分发至各科室"]) == [1.0]
+    assert reader.soft_coverage({}, ["总书记重要讲话"]) == [0.0]
