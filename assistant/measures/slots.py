@@ -1,0 +1,71 @@
+"""A name or a figure the measure puts where the source sentence puts another.
+
+Aligning the two texts word by word leaves the words they share as anchors and what differs between two
+anchors as a slot. A slot where the measure writes a name (a place, body or person: 共和县, 联合国教科文组织)
+or a figure (80后, 十项措施) and the source writes another of the same sort (贵德县, 70后, 九项措施) is the same
+frame with another value: the measure is about something else. A reworded measure changes ordinary
+words in its slots (集中学习 for 集体学习), which this does not read; the verdict model weighs the rest.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from difflib import SequenceMatcher
+
+from assistant.measures.elements import Elements, Token, pos_tokens
+from assistant.measures.results import Conflict
+from index.text import CJK
+
+_NAME_TAGS = ("ns", "nt", "nr", "nz")  # jieba's place, institution, person and other proper names
+_FIGURE = re.compile(r"\d|[零〇一二两三四五六七八九十百千万]")
+_BARE = re.compile(r"^\d+(?:\.\d+)?$")
+
+
+def _kind(token: Token) -> str | None:
+    if _FIGURE.search(token.word):  # 四县 is a count of counties, however jieba tags it
+        return "number" if token.flag == "m" else None
+    if token.flag.startswith(_NAME_TAGS) and len(token.word) >= 2:
+        return "name"
+    return None
+
+
+def _same_sort(a: Token, b: Token) -> bool:
+    """Two names or figures of one sort end alike (共和县, 贵德县; 十项, 九项), or are both bare figures (80, 70
+    before the same 后): a school type against a school (中等学校, 高级中学) is a wording, and 一次 against
+    2022 are not two values of one thing."""
+    if _BARE.match(a.word) or _BARE.match(b.word):
+        return bool(_BARE.match(a.word) and _BARE.match(b.word))
+    return a.word[-1] == b.word[-1]
+
+
+def _anchor(tokens: Sequence[Token]) -> bool:
+    """An anchor holds a word, not only punctuation or a particle."""
+    return any(len(t.word) >= 2 and CJK.search(t.word) for t in tokens)
+
+
+def slot_conflicts(measure: Elements, span: Elements) -> list[Conflict]:
+    mine, theirs = pos_tokens(measure.text), pos_tokens(span.text)
+    ops = SequenceMatcher(None, [t.word for t in mine], [t.word for t in theirs], autojunk=False).get_opcodes()
+    # figures with a unit (10名, 四县): number_conflicts compares them
+    counted = set(measure.number_starts)
+    conflicts = []
+    for k, (op, i1, i2, j1, j2) in enumerate(ops):
+        if op != "replace":
+            continue
+        left = k > 0 and ops[k - 1][0] == "equal" and _anchor(theirs[ops[k - 1][3] : ops[k - 1][4]])
+        right = k + 1 < len(ops) and ops[k + 1][0] == "equal" and _anchor(theirs[ops[k + 1][3] : ops[k + 1][4]])
+        if not (left or right):
+            continue
+        slot = theirs[j1:j2]
+        if not (left and right):  # framed on one side only: the source's words next to that anchor
+            width = i2 - i1 + 1
+            slot = slot[:width] if left else slot[-width:]
+        for token in mine[i1:i2]:
+            kind = _kind(token)
+            if kind is None or token.word in span.text or any(token.start <= at < token.end for at in counted):
+                continue
+            other = next((t for t in slot if _kind(t) == kind and t.word not in measure.text and _same_sort(token, t)), None)
+            if other is not None and "*" not in other.word:
+                conflicts.append(Conflict("number" if kind == "number" else "name", token.word, other.word))
+    return conflicts

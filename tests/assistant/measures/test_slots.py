@@ -1,0 +1,48 @@
+"""A name or figure the measure puts where the source puts another (assistant/measures/slots.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.measures.elements import extract_elements
+from assistant.measures.slots import slot_conflicts
+
+PILOT = "确定*州职业技术学校和贵德县为中小学校党组织领导的校长负责制试点，坚持把解决学校问题作为重点"
+
+
+@pytest.mark.parametrize(
+    ("measure", "source", "found"),
+    [
+        ("确定州职业技术学校和共和县为中小学校党组织领导的校长负责制试点", PILOT, [("name", "共和县", "贵德县")]),
+        ("2021年7月开展新一轮年轻干部集中调研，人选均为“80后”",
+         "2021年7月，学校党委进行了新一轮年轻干部集中调研，人选均为“70后”，进一步丰富了优秀年轻干部储备。",
+         [("number", "80", "70")]),
+        ("出台《南开大学党委关于推动工作落实的十项措施》，树立抓落实导向",
+         "出台《南开大学党委关于推动工作落实的九项措施》，牢固树立“抓落实”的鲜明导向。", [("number", "十项", "九项")]),
+    ],
+)
+def test_another_name_or_figure_in_the_same_frame_is_a_conflict(
+    measure: str, source: str, found: list[tuple[str, str, str]]
+) -> None:
+    conflicts = slot_conflicts(extract_elements(measure), extract_elements(source))
+    assert [(c.kind, c.measure_value, c.source_value) for c in conflicts] == found
+    assert all(c.label in ("名称不同", "数量不同") for c in conflicts)
+
+
+@pytest.mark.parametrize(
+    ("measure", "source"),
+    [
+        # reworded in ordinary words: the slot holds no name or figure
+        ("组织局机关全体干部集中学习《巡视工作条例》等巡视巡察方面的理论知识",
+         "先后组织全体干部集体学习《中国共产党巡视工作条例》等巡视巡察相关理论知识*次"),
+        # a school type against a school: names of different sorts
+        ("把州第三民族高中等学校的普通班招生名额调给共和县高中",
+         "将州第三民族高级中学等*所学校普通班招生计划调整到共和县高级中学。"),
+        # the measure's name is in the source, only elsewhere
+        ("确定贵德县为试点", "确定贵德县为试点，并在共和县推广"),
+        # a redacted value is withheld, not another value
+        ("确定共和县为试点", "确定*县为试点"),
+    ],
+)
+def test_the_same_thing_in_other_words_is_no_conflict(measure: str, source: str) -> None:
+    assert slot_conflicts(extract_elements(measure), extract_elements(source)) == []
