@@ -53,6 +53,7 @@ def mask_titles(text: str) -> str:
 # either end of the title one character only (全州, 我州): more would swallow the verb before it (印发).
 _REDACTED_INSIDE = r"[^，。；、《》\s]{1,4}"
 _REDACTED_END = r"[^，。；、《》\s]"
+_PLACE_KINDS = "省州市县区"  # the place a redacted name at a title's start stands for (*州, *省)
 
 
 def bracket_cited_titles(text: str, titles: Sequence[str]) -> str:
@@ -70,6 +71,9 @@ def bracket_cited_titles(text: str, titles: Sequence[str]) -> str:
             for i, piece in enumerate(pieces)
         )
         match = re.search(pattern, mask_titles(text))
+        if match is None and len(pieces) > 1 and pieces[0].startswith("*") and pieces[1][0] in _PLACE_KINDS:
+            # the issuing place left out: 《*州教育局机关财务管理制度》 cited as 教育局机关财务管理制度
+            match = re.search(pattern.removeprefix(_REDACTED_END + re.escape(pieces[1][0])), mask_titles(text))
         if match is not None:
             text = f"{text[: match.start()]}《{match.group()}》{text[match.end() :]}"
     return text

@@ -309,3 +309,12 @@ def test_a_title_typed_without_brackets_is_read_as_the_title_the_source_cites() 
     )
     plain = extract_elements(bracket_cited_titles("印发州委第一巡察组巡察反馈问题整改方案", titles))
     assert not plain.orgs
+
+
+def test_a_title_cited_without_its_redacted_place_is_still_the_title() -> None:
+    """《*州教育局机关财务管理制度》 is cited as 教育局机关财务管理制度: 教育局 is then part of the title, so a
+    source where 财政局 also acts (会同财政局…) does not make the measure's 教育局 another body."""
+    titles = ["《*州教育局机关财务管理制度》"]
+    assert bracket_cited_titles("修订完善教育局机关财务管理制度", titles) == "修订完善《教育局机关财务管理制度》"
+    assert bracket_cited_titles("修订完善全州教育局机关财务管理制度", titles) == "修订完善《全州教育局机关财务管理制度》"
+    assert bracket_cited_titles("修订完善财务制度", titles) == "修订完善财务制度"
