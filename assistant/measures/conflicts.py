@@ -124,7 +124,8 @@ def _subject_before(span: Elements, at: int, *, person: bool) -> Org | None:
         Org(m.group(), m.group(), "self", m.start(), m.end()) for m in SELF_REFERENCE.finditer(span.text)
     ]
     family_ok = [o for o in [*span.actors, *selves] if (o.family == PERSON) == person]
-    before = [o for o in family_ok if sentence_start <= o.start < at and not _after_a_verb(span.text, o)]
+    # named before: ending before ``at`` (a word inside a name, 成员 in 班子成员, is not after that name)
+    before = [o for o in family_ok if sentence_start <= o.start and o.end <= at and not _after_a_verb(span.text, o)]
     return max(before, key=lambda o: o.start) if before else None
 
 

@@ -318,3 +318,13 @@ def test_a_title_cited_without_its_redacted_place_is_still_the_title() -> None:
     assert bracket_cited_titles("修订完善教育局机关财务管理制度", titles) == "修订完善《教育局机关财务管理制度》"
     assert bracket_cited_titles("修订完善全州教育局机关财务管理制度", titles) == "修订完善《全州教育局机关财务管理制度》"
     assert bracket_cited_titles("修订完善财务制度", titles) == "修订完善财务制度"
+
+
+def test_a_word_inside_a_name_does_not_make_that_name_the_subject() -> None:
+    """成员 of the measure is found inside 局班子成员: 班子成员 is then who is asked, not who asks; the
+    sentence's subject is still 党组书记, who the measure names."""
+    measure = "党组书记明确要求局领导班子成员和各科室负责人扛起巡察反馈问题整改任务"
+    source = ("一是党组书记认真履行第一责任人职责，多次主持召开专题会议、座谈交流，狠抓组织动员、统筹协调、督办指导等各项工作，"
+              "明确要求局班子成员和各科室负责人坚决担负起反馈问题整改任务。")
+    assert kinds(measure, source) == set()
+    assert kinds(measure, source.replace("一是党组书记", "一是局长")) == {"person"}
