@@ -73,6 +73,10 @@ class Settings(BaseSettings):
     # Optional: the LLM reorders the top ``rerank_top_n`` passages before answering (ignored without an
     # LLM). Off by default: with the local 1.5B model on 2 CPU cores it added ~51 s per question for
     # MRR@10 0.822 → 0.888 and no change in recall@5 (bench/README.md, section 3).
+    # Optional: the LLM reads each measure check's closest span and may confirm or downgrade the verdict
+    # (assistant/measures/judge.py). Off by default: with the local 1.5B model it made the check worse on
+    # tune (0.897 -> 0.876; near misses passed off as matches 11 more, README "Measure check").
+    measure_llm_judge: bool = False
     rerank: bool = False
     rerank_top_n: int = Field(default=8, ge=2, le=20)
 

@@ -143,7 +143,8 @@ def score_results(results: Sequence[MeasureResult], items: Sequence[MeasureItem]
 def evaluate_measures(ws: Workspace, items: Sequence[MeasureItem]) -> dict[str, Any]:
     """Run the product's measure check on the workspace's (already indexed) reports and score it."""
     summary = score_results(check_measures(ws, [i.measure for i in items]), items)
-    summary["llm_judge"] = ws.chat_model is not None  # the judge can change verdicts: say whether it ran
+    # the judge can change verdicts: say whether it ran
+    summary["llm_judge"] = ws.chat_model is not None and ws.settings.measure_llm_judge
     return summary
 
 

@@ -15,7 +15,8 @@ from assistant.retrieval import SearchFilter
 from assistant.signals.model import LogisticModel
 from assistant.views import measure_summary
 from assistant.workspace import Workspace
-from tests.conftest import EVAL_DIR
+from index.embedding import SentenceEmbeddings
+from tests.conftest import EVAL_DIR, make_workspace
 
 BUREAU = "教育局党组关于巡察组巡察反馈问题整改情况的通报.txt"
 NANKAI = "中共南开大学委员会关于十九届中央第七轮巡视整改进展情况的通报.md"
@@ -172,6 +173,18 @@ def test_llm_judge_can_downgrade_but_not_override_a_conflict(corpus_workspace: W
     assert downgraded.verdict == "partial" and "大模型复核" in downgraded.explanation
     kept = checker('{"verdict": "exists", "reason": "一致"}').check("给学校纪委增配2名副处级纪检员")
     assert kept.verdict == "partial"  # the number conflict stands
+
+
+def test_the_llm_judge_runs_only_when_asked_for(corpus_workspace: Workspace, embeddings: SentenceEmbeddings) -> None:
+    """An LLM configured for answers does not judge measures unless ZGT_MEASURE_LLM_JUDGE says so: with the
+    local 1.5B model the judge made the check worse (README, "Measure check")."""
+    base = corpus_workspace.settings
+    with_llm = make_workspace(base.index_dir, embeddings, docs_dir=base.docs_dir, llm_provider="openai")
+    assert with_llm.chat_model is not None
+    assert workspace_checker(with_llm).chat_model is None
+    judged = make_workspace(base.index_dir, embeddings, docs_dir=base.docs_dir, llm_provider="openai",
+                            measure_llm_judge=True)
+    assert workspace_checker(judged).chat_model is not None
 
 
 # ---------------------------------------------------------------------------------------------------
