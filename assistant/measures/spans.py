@@ -46,6 +46,11 @@ def has_wording(word: str, text: str) -> bool:
     return has_synonym(word, text) or has_abbreviation(word, text)
 
 
+def _missing(words: dict[str, float], unmatched: dict[str, float]) -> tuple[str, ...]:
+    """The words less than half found (by their parts), heaviest first."""
+    return tuple(sorted((w for w, share in unmatched.items() if share < 0.5), key=lambda w: -words[w]))
+
+
 @dataclass(frozen=True)
 class Span:
     chunk: Chunk
@@ -110,8 +115,7 @@ class SpanReader:
         """Weighted share of ``words`` found in ``text`` and the missing ones, heaviest first; a compound
         word counts in part when its own parts are found."""
         got, unmatched = self._coverage(words, text)
-        missing = [w for w, share in unmatched.items() if share < 0.5]
-        return got, tuple(sorted(missing, key=lambda w: -words[w]))
+        return got, _missing(words, unmatched)
 
     def _coverage(self, words: dict[str, float], text: str) -> tuple[float, dict[str, float]]:
         """Weighted share found and, per word not found whole, the share of its parts found."""
@@ -132,16 +136,18 @@ class SpanReader:
             unmatched[word] = share
         return got / total, unmatched
 
-    def soft_coverage(self, words: dict[str, float], spans: Sequence[str]) -> list[float]:
+    def soft_coverage(
+        self, words: dict[str, float], spans: Sequence[str], found: Sequence[tuple[float, dict[str, float]]] = ()
+    ) -> list[float]:
         """Coverage of each span in ``spans`` where a word not found is credited by how much closer the
         encoder puts it to its nearest word of the span than to the span words in general (汇编 ~ 编印,
         一般 ~ 普通): reworded measures use other words for the same thing. The reference is the 95th
         percentile of the word's similarity to all words of the spans, so a word gets credit only when one
-        span word stands out."""
+        span word stands out. ``found``: the spans' ``_coverage`` when the caller has it already."""
         if not words:
             return [0.0] * len(spans)
         total = sum(words.values())
-        found = [self._coverage(words, text) for text in spans]
+        found = found or [self._coverage(words, text) for text in spans]
         span_words = [
             [w for w in dict.fromkeys(jieba.lcut(_QUOTE_MARKS.sub(" ", t))) if len(w) >= 2 and CJK.search(w)]
             for t in spans
@@ -214,16 +220,17 @@ class SpanReader:
         grams = self.content_bigrams(measure)
         stretch = max(2 * len(measure), 30)
         lexical = []
-        for span in spans:
-            cov, missing = self.coverage(words, span.text)
+        found = [self._coverage(words, span.text) for span in spans]
+        for span, (cov, unmatched) in zip(spans, found, strict=True):
             compact = self.compact_coverage(words, span.text, stretch) if cov > 0 else 0.0
             big = len(grams & bigrams(span.text)) / len(grams) if grams else 0.0
-            lexical.append((cov, compact, big, missing))
+            lexical.append((cov, compact, big, _missing(words, unmatched)))
         ranked = sorted(range(len(spans)), key=lambda i: -(0.35 * lexical[i][0] + 0.15 * lexical[i][1] + 0.3 * lexical[i][2]))
         embedded = ranked[: self.embed_top]
         cosines = dict(zip(embedded, self._cosines(measure, [spans[i].focus for i in embedded]), strict=True))
         unknown = self.unknown_share(words)
-        soft = dict(zip(embedded, self.soft_coverage(words, [spans[i].text for i in embedded]), strict=True))
+        soft_coverages = self.soft_coverage(words, [spans[i].text for i in embedded], [found[i] for i in embedded])
+        soft = dict(zip(embedded, soft_coverages, strict=True))
         out = []
         for i, (cov, compact, big, missing) in enumerate(lexical):
             cos = cosines.get(i, 0.0)
