@@ -42,6 +42,9 @@ ENUMERATION_MARKER = re.compile(
 
 _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _CN_UNITS = {"十": 10, "百": 100, "千": 1000, "万": 10000}
+CN_NUMERAL_CHARS = "".join([*_CN_DIGITS, *_CN_UNITS])  # the characters a Chinese numeral is written with
+# jieba's part-of-speech tags of proper names: a person, a place, an institution, another name
+NAME_TAGS = ("nr", "ns", "nt", "nz")
 
 
 def sentence_breaks(text: str, start: int = 0, end: int | None = None) -> Iterator[int]:

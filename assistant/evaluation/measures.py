@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from assistant.evaluation.data import GoldQuote, covers_gold, gold_quotes, read_jsonl
 from assistant.measures import EXISTS, MeasureResult, check_measures
+from assistant.measures.checker import measure_judge
 
 if TYPE_CHECKING:
     from assistant.workspace import Workspace
@@ -143,8 +144,7 @@ def score_results(results: Sequence[MeasureResult], items: Sequence[MeasureItem]
 def evaluate_measures(ws: Workspace, items: Sequence[MeasureItem]) -> dict[str, Any]:
     """Run the product's measure check on the workspace's (already indexed) reports and score it."""
     summary = score_results(check_measures(ws, [i.measure for i in items]), items)
-    # the judge can change verdicts: say whether it ran
-    summary["llm_judge"] = ws.chat_model is not None and ws.settings.measure_llm_judge
+    summary["llm_judge"] = measure_judge(ws) is not None  # the judge can change verdicts: say whether it ran
     return summary
 
 

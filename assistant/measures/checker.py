@@ -211,6 +211,11 @@ def report_documents(ws: Workspace) -> list[ReportDocument]:
     return docs
 
 
+def measure_judge(ws: Workspace) -> BaseChatModel | None:
+    """The LLM that reviews verdicts: the workspace's, when ZGT_MEASURE_LLM_JUDGE asks for it."""
+    return ws.chat_model if ws.settings.measure_llm_judge else None
+
+
 def workspace_checker(ws: Workspace, *, k: int = 10, model: LogisticModel | None = None) -> MeasureChecker:
     """A checker over the report documents of the workspace's index."""
     where = SearchFilter(kinds=(DocumentKind.REPORT,))
@@ -218,7 +223,7 @@ def workspace_checker(ws: Workspace, *, k: int = 10, model: LogisticModel | None
         search=lambda q, n: ws.searcher.search(q, n, where),
         embed=ws.embeddings.embed_array,
         idf=ws.searcher.idf,
-        chat_model=ws.chat_model if ws.settings.measure_llm_judge else None,
+        chat_model=measure_judge(ws),
         k=k,
         documents=report_documents(ws),
         model=model,

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from index.text import STOPWORDS
+from index.text import CN_NUMERAL_CHARS, STOPWORDS
 
 # Words that carry no topic of their own in a measure.
 FILLER = frozenset(
@@ -110,7 +110,7 @@ GROUP_HEADS = frozenset({"干部", "辅导员", "班主任", "导师", "教师",
 ROLE_PREFIX = re.compile(r"(?:党委|纪委|党组|党支部|支部|党总支)$")
 ROLE_NOT_AFTER = re.compile(r"(?:负责制|办公会|信箱|热线|职责)")
 
-NUMERAL = r"(?:\d+(?:\.\d+)?|[零〇一二两三四五六七八九十百千万]+|\*+(?:\.\*+)?)"
+NUMERAL = rf"(?:\d+(?:\.\d+)?|[{CN_NUMERAL_CHARS}]+|\*+(?:\.\*+)?)"
 UNIT = (
     r"(?:人次|万元|亿元|平方米|场次|学时|小时|个月|名|人|次|个|所|项|条|元|%|批|场|家|册|篇|门|份|件|位|支|套|本|户|间|处"
     r"|县|区|省|市|校)"  # places are counted too: 赴五县, 两校

@@ -15,17 +15,16 @@ from difflib import SequenceMatcher
 
 from assistant.measures.elements import Elements, Token, pos_tokens
 from assistant.measures.results import Conflict
-from index.text import CJK
+from index.text import CJK, CN_NUMERAL_CHARS, NAME_TAGS
 
-_NAME_TAGS = ("ns", "nt", "nr", "nz")  # jieba's place, institution, person and other proper names
-_FIGURE = re.compile(r"\d|[零〇一二两三四五六七八九十百千万]")
+_FIGURE = re.compile(rf"\d|[{CN_NUMERAL_CHARS}]")
 _BARE = re.compile(r"^\d+(?:\.\d+)?$")
 
 
 def _kind(token: Token) -> str | None:
     if _FIGURE.search(token.word):  # 四县 is a count of counties, however jieba tags it
         return "number" if token.flag == "m" else None
-    if token.flag.startswith(_NAME_TAGS) and len(token.word) >= 2:
+    if token.flag.startswith(NAME_TAGS) and len(token.word) >= 2:
         return "name"
     return None
 

@@ -72,8 +72,9 @@ class SpanReader:
     # The encoder's cosine for unrelated passages (index/store.py ``chance_cosine``): the cosine counts
     # towards similarity only above it, scaled so that 1.0 is the same text.
     chance_cosine: float = 0.0
-    _vectors: dict[str, np.ndarray] = field(default_factory=dict, repr=False)  # encoder cache by text
-    _word_vectors_cache: dict[str, np.ndarray] = field(default_factory=dict, repr=False)  # unit vectors of words
+    # unit vectors by text (measures, sentences, words): the same report sentences and words come back for
+    # related measures
+    _vectors: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
 
     def content_words(self, measure: str) -> dict[str, float]:
         """Content words of the measure with their weight (idf, bounded so no word dominates)."""
@@ -156,7 +157,7 @@ class SpanReader:
         vocabulary = sorted({w for ws in span_words for w in ws})
         if not asked or not vocabulary:
             return [got for got, _ in found]
-        vectors = self._word_vectors([*asked, *vocabulary])
+        vectors = self._unit_vectors([*asked, *vocabulary])
         a = np.stack([vectors[w] for w in asked])
         v = np.stack([vectors[w] for w in vocabulary])
         sims = a @ v.T
@@ -166,9 +167,7 @@ class SpanReader:
         out = []
         for (got, unmatched), ws in zip(found, span_words, strict=True):
             idx = [col[w] for w in ws]
-            for word, share in unmatched.items():
-                if not idx:
-                    break
+            for word, share in unmatched.items() if idx else ():
                 i = row[word]
                 best = float(sims[i, idx].max())
                 credit = min(max((best - reference[i]) / (1.0 - reference[i]), 0.0), 1.0)
@@ -176,12 +175,12 @@ class SpanReader:
             out.append(min(got, 1.0))
         return out
 
-    def _word_vectors(self, words: Sequence[str]) -> dict[str, np.ndarray]:
-        todo = [w for w in dict.fromkeys(words) if w not in self._word_vectors_cache]
+    def _unit_vectors(self, texts: Sequence[str]) -> dict[str, np.ndarray]:
+        todo = [t for t in dict.fromkeys(texts) if t not in self._vectors]
         if todo:
             for text, vector in zip(todo, self.embed(todo), strict=True):
-                self._word_vectors_cache[text] = vector / (float(np.linalg.norm(vector)) or 1.0)
-        return {w: self._word_vectors_cache[w] for w in words}
+                self._vectors[text] = vector / (float(np.linalg.norm(vector)) or 1.0)
+        return {t: self._vectors[t] for t in texts}
 
     def compact_coverage(self, words: dict[str, float], text: str, stretch: int) -> float:
         """Best coverage within consecutive clauses of at most ``stretch`` characters (at least one clause):
@@ -240,16 +239,12 @@ class SpanReader:
         return out
 
     def _cosines(self, measure: str, spans: list[tuple[str, ...]]) -> list[float]:
-        """Cosine of the measure with each span; a pair of sentences is the mean of its two vectors.
-        Sentence vectors are cached: the same report sentences come back for related measures."""
-        todo = [t for t in dict.fromkeys([measure, *(s for span in spans for s in span)]) if t not in self._vectors]
-        if todo:
-            for text, vector in zip(todo, self.embed(todo), strict=True):
-                self._vectors[text] = vector
-        query = self._vectors[measure]
+        """Cosine of the measure with each span; a pair of sentences is the mean of its two vectors."""
+        vectors = self._unit_vectors([measure, *(s for span in spans for s in span)])
+        query = vectors[measure]
         out = []
         for span in spans:
-            vector = np.sum([self._vectors[s] for s in span], axis=0)
+            vector = np.sum([vectors[s] for s in span], axis=0)
             norm = float(np.linalg.norm(vector))
             out.append(float(vector @ query) / norm if norm else 0.0)
         return out
