@@ -23,7 +23,7 @@ from assistant.signals.answerable import ANSWERABLE_FEATURES, question_features
 from assistant.signals.features import PASSAGE_FEATURES
 from assistant.signals.model import LogisticModel, fit_logistic
 from assistant.signals.question import analyse
-from assistant.signals.relevance import RankedSearcher, Scored
+from assistant.signals.relevance import RankedSearcher, Scored, each_document_first
 from assistant.signals.selection import SELECTION_FEATURES, TOP, asks_many, selection_features
 from assistant.workspace import Workspace
 
@@ -36,6 +36,7 @@ class Example:
     query: str
     pool: list[Scored]
     labels: list[int]  # per pool passage: 1 when it covers a gold quote
+    compares: bool = False  # the question compares documents (its pool leads with each one's best)
 
 
 def training_questions(settings: Settings, folder: Any) -> list[Question]:
@@ -51,7 +52,7 @@ def collect(ws: Workspace, questions: Sequence[Question]) -> list[Example]:
         query = analysis.text
         pool = searcher.candidates(query, analysis=analysis)
         labels = [int(any(covers_gold((s.passage.chunk.doc, s.passage.chunk.text), g) for g in q.gold)) for s in pool]
-        examples.append(Example(q, query, pool, labels))
+        examples.append(Example(q, query, pool, labels, analysis.asks_comparison))
     return examples
 
 
@@ -80,6 +81,10 @@ def rescored(example: Example, model: LogisticModel) -> tuple[list[Scored], list
         ((replace(s, probability=model.probability(s.features)), y) for s, y in zip(example.pool, example.labels, strict=True)),
         key=lambda pair: -pair[0].probability,
     )
+    if example.compares:  # the order RankedSearcher.candidates gives a comparison
+        label_of = {id(s): y for s, y in pairs}
+        ordered = each_document_first([s for s, _ in pairs])
+        return ordered, [label_of[id(s)] for s in ordered]
     return [s for s, _ in pairs], [y for _, y in pairs]
 
 
@@ -91,7 +96,7 @@ def out_of_fold(examples: Sequence[Example], c: float) -> list[Example]:
         for i, e in enumerate(examples):
             if _fold(i) == fold:
                 pool, labels = rescored(e, model)
-                scored[i] = Example(e.question, e.query, pool, labels)
+                scored[i] = Example(e.question, e.query, pool, labels, e.compares)
     return [e for e in scored if e is not None]
 
 

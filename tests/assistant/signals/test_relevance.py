@@ -1,0 +1,33 @@
+"""The learned ranking's order: a comparison leads with each compared document's best passage."""
+
+from __future__ import annotations
+
+from assistant.retrieval import Passage
+from assistant.signals.relevance import Scored, each_document_first
+from assistant.workspace import Workspace
+from index.chunking import Chunk
+
+
+def scored(doc: str, ordinal: int, probability: float) -> Scored:
+    text = f"{doc}的第{ordinal}段"
+    chunk = Chunk(doc_id=doc, doc=f"{doc}.md", title=doc, kind="report", section="", label="", start=0,
+                  end=len(text), text=text, page=None, titles=(), ordinal=ordinal)
+    return Scored(Passage(chunk, probability), {}, probability)
+
+
+def test_the_second_documents_best_passage_moves_up_to_second_place() -> None:
+    pool = [scored("甲", 1, 0.9), scored("甲", 2, 0.8), scored("甲", 3, 0.7), scored("乙", 1, 0.6), scored("乙", 2, 0.5)]
+    order = [(s.passage.chunk.doc_id, s.passage.chunk.ordinal) for s in each_document_first(pool)]
+    assert order == [("甲", 1), ("乙", 1), ("甲", 2), ("甲", 3), ("乙", 2)]
+
+
+def test_a_pool_of_one_document_keeps_its_order() -> None:
+    pool = [scored("甲", i, 1.0 - i / 10) for i in range(4)]
+    assert each_document_first(pool) == pool
+
+
+def test_a_question_comparing_two_regulations_is_answered_from_both_first(corpus_workspace: Workspace) -> None:
+    # ranked passage by passage, the 接待规定's second article came before the 实施细则's best
+    question = "《中央八项规定实施细则》和《党政机关国内公务接待管理规定》分别规定了哪些单位参照执行？"
+    top = corpus_workspace.ranked.candidates(question)[:2]
+    assert {s.passage.chunk.doc for s in top} == {"中央八项规定实施细则.md", "党政机关国内公务接待管理规定.md"}
