@@ -31,7 +31,7 @@ from assistant.measures.lexicon import (
     TOTAL_SCOPE,
 )
 from assistant.measures.results import Conflict
-from assistant.measures.slots import slot_conflicts
+from assistant.measures.slots import exchange_conflicts, slot_conflicts
 from assistant.vocabulary import has_synonym
 from index.text import CJK, CLAUSE_BREAK
 
@@ -522,6 +522,7 @@ _DETECTORS: tuple[tuple[Callable[[Elements, Elements], list[Conflict]], bool], .
     (status_conflicts, _WHOLE),
     (swap_conflicts, _FOCUS),
     (slot_conflicts, _WHOLE),
+    (exchange_conflicts, _WHOLE),
 )
 
 

@@ -5,17 +5,22 @@ anchors as a slot. A slot where the measure writes a name (a place, body or pers
 or a figure (80后, 十项措施) and the source writes another of the same sort (贵德县, 70后, 九项措施) is the same
 frame with another value: the measure is about something else. A reworded measure changes ordinary
 words in its slots (集中学习 for 集体学习), which this does not read; the verdict model weighs the rest.
+
+The same frame may also keep its words and trade two of them across one word that relates them: "党委增强接受
+行政班子领导的意识" against "行政班子增强接受党委领导的意识", "由主管部门行文交集团" against "集团行文上报主管部门".
+Who does what to whom is reversed, though every word is the source's.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from difflib import SequenceMatcher
+from itertools import permutations, product
 
-from assistant.measures.elements import Elements, Token, pos_tokens
+from assistant.measures.elements import Elements, Token, mask_titles, pos_tokens
 from assistant.measures.results import Conflict
-from index.text import CJK, CN_NUMERAL_CHARS, NAME_TAGS
+from index.text import CJK, CLAUSE_BREAK, CN_NUMERAL_CHARS, NAME_TAGS
 
 _FIGURE = re.compile(rf"\d|[{CN_NUMERAL_CHARS}]")
 _BARE = re.compile(r"^\d+(?:\.\d+)?$")
@@ -68,3 +73,53 @@ def slot_conflicts(measure: Elements, span: Elements) -> list[Conflict]:
             if other is not None and "*" not in other.word:
                 conflicts.append(Conflict("number" if kind == "number" else "name", token.word, other.word))
     return conflicts
+
+
+def _once(tokens: Sequence[Token], keep: Callable[[Token], bool]) -> dict[str, int]:
+    """word → its position, for the kept words that stand once in ``tokens``."""
+    at: dict[str, list[int]] = {}
+    for i, t in enumerate(tokens):
+        if keep(t):
+            at.setdefault(t.word, []).append(i)
+    return {w: where[0] for w, where in at.items() if len(where) == 1}
+
+
+def _noun(t: Token) -> bool:
+    return t.flag.startswith(("n", "j")) and len(t.word) >= 2
+
+
+def _relating(t: Token) -> bool:
+    """A word two nouns can stand on either side of: a verb (接受, 带) or a noun (行文)."""
+    return (t.flag.startswith("v") and t.flag != "vn") or _noun(t)
+
+
+def _exchanged(measure: str, source: str) -> tuple[str, str, str] | None:
+    """(x, word, y) when the measure writes x … word … y and the source y … word … x."""
+    mine, theirs = pos_tokens(measure), pos_tokens(source)
+    my_nouns, their_nouns = _once(mine, _noun), _once(theirs, _noun)
+    shared = [w for w in my_nouns if w in their_nouns]
+    my_words, their_words = _once(mine, _relating), _once(theirs, _relating)
+    for word in sorted(my_words.keys() & their_words.keys(), key=lambda w: my_words[w]):
+        for x, y in permutations(shared, 2):
+            if x in y or y in x or word in (x, y):
+                continue
+            if my_nouns[x] < my_words[word] < my_nouns[y] and their_nouns[y] < their_words[word] < their_nouns[x]:
+                # a list told in another order (定密、涉密人员和涉密载体) relates nothing
+                between = ("".join(t.word for t in mine[my_nouns[x] : my_nouns[y]]),
+                           "".join(t.word for t in theirs[their_nouns[y] : their_nouns[x]]))
+                if not any("、" in b for b in between):
+                    return x, word, y
+    return None
+
+
+def exchange_conflicts(measure: Elements, span: Elements) -> list[Conflict]:
+    """Two names the measure and the source write on opposite sides of the word that relates them, read
+    clause against clause (a word twice in a sentence is once in its clause); names inside a cited title
+    (《*州教育局机关财务管理制度》) relate nothing."""
+    mine, theirs = (CLAUSE_BREAK.split(mask_titles(el.text)) for el in (measure, span))
+    for a, b in product(mine, theirs):
+        found = _exchanged(a, b) if a.strip() and b.strip() else None
+        if found is not None:
+            x, word, y = found
+            return [Conflict("direction", f"{x}…{word}…{y}", f"{y}…{word}…{x}")]
+    return []

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.measures.elements import extract_elements
-from assistant.measures.slots import slot_conflicts
+from assistant.measures.slots import exchange_conflicts, slot_conflicts
 
 PILOT = "确定*州职业技术学校和贵德县为中小学校党组织领导的校长负责制试点，坚持把解决学校问题作为重点"
 
@@ -46,3 +46,34 @@ def test_another_name_or_figure_in_the_same_frame_is_a_conflict(
 )
 def test_the_same_thing_in_other_words_is_no_conflict(measure: str, source: str) -> None:
     assert slot_conflicts(extract_elements(measure), extract_elements(source)) == []
+
+
+@pytest.mark.parametrize(
+    ("measure", "source", "found"),
+    [
+        ("学校党委增强接受行政班子领导的意识，积极落实校长办公会决议",
+         "学校行政班子增强接受党委领导的意识，积极落实党委决议", ("党委…增强…行政", "行政…增强…党委")),
+        ("由市建设行业主管部门行文交集团追缴多付的工程款", "我集团已行文上报市建设行业主管部门予以追缴",
+         ("行业…行文…集团", "集团…行文…行业")),
+    ],
+)
+def test_two_names_traded_across_the_word_that_relates_them_reverse_the_measure(
+    measure: str, source: str, found: tuple[str, str]
+) -> None:
+    conflicts = exchange_conflicts(extract_elements(measure), extract_elements(source))
+    assert [(c.kind, c.measure_value, c.source_value) for c in conflicts] == [("direction", *found)]
+
+
+@pytest.mark.parametrize(
+    ("measure", "source"),
+    [
+        # a list told in another order
+        ("建立健全定密、涉密人员和涉密载体方面的工作制度及台账", "健全涉密载体、涉密人员、定密等工作制度和台账，签订保密承诺书"),
+        # names inside cited titles act on nothing
+        ("州教育局修订辅导员队伍建设规定", "会同财政局制定印发《*州教育系统内部审计工作规定》，修订完善《*州教育局机关财务管理制度》"),
+        # the same roles in other words
+        ("学校行政班子增强接受党委领导的意识", "学校行政班子增强接受党委领导的意识，积极落实党委决议"),
+    ],
+)
+def test_the_same_roles_or_a_list_in_another_order_are_no_exchange(measure: str, source: str) -> None:
+    assert exchange_conflicts(extract_elements(measure), extract_elements(source)) == []
