@@ -16,14 +16,14 @@ from dataclasses import dataclass, field
 import jieba
 import numpy as np
 
-from assistant.measures.elements import bigrams
+from assistant.measures.elements import bigrams, extract_elements, pos_tokens
 from assistant.measures.lexicon import FILLER, FREQUENCY, FREQUENCY_ONCE, NUMBER
 from assistant.measures.results import Signals
 from assistant.retrieval import Passage
 from assistant.vocabulary import has_synonym
 from index.bm25 import never_used
 from index.chunking import Chunk
-from index.text import CJK, clauses, sentence_spans
+from index.text import CJK, NAME_TAGS, clauses, sentence_spans
 
 _QUOTE_MARKS = re.compile(r"[《》〈〉“”‘’\"]")
 
@@ -44,6 +44,16 @@ def has_abbreviation(word: str, text: str) -> bool:
 
 def has_wording(word: str, text: str) -> bool:
     return has_synonym(word, text) or has_abbreviation(word, text)
+
+
+def names_in(measure: str) -> frozenset[str]:
+    """The measure's words inside a body, post or person it names (州长, 教研室, 组织部门), and its proper names."""
+    el = extract_elements(measure)
+    inside = [(a.start, a.end) for a in el.actors]
+    return frozenset(
+        t.word for t in pos_tokens(measure)
+        if t.flag.startswith(NAME_TAGS) or any(a <= t.start and t.end <= b for a, b in inside)
+    )
 
 
 def _missing(words: dict[str, float], unmatched: dict[str, float]) -> tuple[str, ...]:
@@ -138,7 +148,8 @@ class SpanReader:
         return got / total, unmatched
 
     def soft_coverage(
-        self, words: dict[str, float], spans: Sequence[str], found: Sequence[tuple[float, dict[str, float]]] = ()
+        self, words: dict[str, float], spans: Sequence[str], found: Sequence[tuple[float, dict[str, float]]] = (),
+        names: frozenset[str] = frozenset(),
     ) -> list[float]:
         """Coverage of each span in ``spans`` where a word not found is credited by how much closer the
         encoder puts it to its nearest word of the span than to the span words in general (汇编 ~ 编印,
@@ -153,7 +164,7 @@ class SpanReader:
             [w for w in dict.fromkeys(jieba.lcut(_QUOTE_MARKS.sub(" ", t))) if len(w) >= 2 and CJK.search(w)]
             for t in spans
         ]
-        asked = sorted({w for _, unmatched in found for w in unmatched})
+        asked = sorted({w for _, unmatched in found for w in unmatched if w not in names})
         vocabulary = sorted({w for ws in span_words for w in ws})
         if not asked or not vocabulary:
             return [got for got, _ in found]
@@ -168,6 +179,8 @@ class SpanReader:
         for (got, unmatched), ws in zip(found, span_words, strict=True):
             idx = [col[w] for w in ws]
             for word, share in unmatched.items() if idx else ():
+                if word in names:
+                    continue
                 i = row[word]
                 best = float(sims[i, idx].max())
                 credit = min(max((best - reference[i]) / (1.0 - reference[i]), 0.0), 1.0)
@@ -228,7 +241,9 @@ class SpanReader:
         embedded = ranked[: self.embed_top]
         cosines = dict(zip(embedded, self._cosines(measure, [spans[i].focus for i in embedded]), strict=True))
         unknown = self.unknown_share(words)
-        soft_coverages = self.soft_coverage(words, [spans[i].text for i in embedded], [found[i] for i in embedded])
+        soft_coverages = self.soft_coverage(
+            words, [spans[i].text for i in embedded], [found[i] for i in embedded], names=names_in(measure)
+        )
         soft = dict(zip(embedded, soft_coverages, strict=True))
         out = []
         for i, (cov, compact, big, missing) in enumerate(lexical):

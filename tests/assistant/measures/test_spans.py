@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from assistant.measures.spans import SpanReader
+from assistant.measures.spans import SpanReader, names_in
 from index.embedding import SentenceEmbeddings
 
 
@@ -28,3 +28,16 @@ def test_soft_coverage_of_a_span_with_every_word_is_its_coverage(embeddings: Sen
     words = {"讲话": 5.0, "科室": 3.0}
     assert reader.soft_coverage(words, ["总书记重要讲话分发至各科室"]) == [1.0]
     assert reader.soft_coverage({}, ["总书记重要讲话"]) == [0.0]
+
+
+def test_a_body_the_measure_names_is_not_credited_by_another_body(embeddings: SentenceEmbeddings) -> None:
+    """The encoder puts 宣传部门 near 组织部门 (both are departments), which is no reason to read one for the other:
+    a word that names a body, post or person in the measure gets no soft credit."""
+    reader = SpanReader(lambda query, k: [], embeddings.embed_array, lambda word: 5.0)
+    measure = "由组织部门对净化政治生态工作开展全面检查督查"
+    assert "组织部门" in names_in(measure)
+    words = {"组织部门": 5.0, "政治生态": 5.0, "检查": 3.0}
+    spans = ["由宣传部门对净化政治生态工作开展全面检查", "对净化政治生态工作开展全面检查并通报曝光"]
+    plain = [reader.coverage(words, s)[0] for s in spans]
+    assert reader.soft_coverage(words, spans)[0] > plain[0]  # what the credit would be
+    assert reader.soft_coverage(words, spans, names=names_in(measure)) == plain
