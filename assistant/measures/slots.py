@@ -23,7 +23,6 @@ from assistant.measures.results import Conflict
 from index.text import CJK, CLAUSE_BREAK, CN_NUMERAL_CHARS, NAME_TAGS
 
 _FIGURE = re.compile(rf"\d|[{CN_NUMERAL_CHARS}]")
-_BARE = re.compile(r"^\d+(?:\.\d+)?$")
 
 
 def _kind(token: Token) -> str | None:
@@ -35,11 +34,11 @@ def _kind(token: Token) -> str | None:
 
 
 def _same_sort(a: Token, b: Token) -> bool:
-    """Two names or figures of one sort end alike (共和县, 贵德县; 十项, 九项), or are both bare figures (80, 70
-    before the same 后): a school type against a school (中等学校, 高级中学) is a wording, and 一次 against
-    2022 are not two values of one thing."""
-    if _BARE.match(a.word) or _BARE.match(b.word):
-        return bool(_BARE.match(a.word) and _BARE.match(b.word))
+    """Two figures of one sort write the same thing around their numerals (十项, 九项; 第三, 第五; 80, 70 before the
+    same 后); two names of one sort end alike (共和县, 贵德县). A school type against a school (中等学校, 高级中学) is a
+    wording, and 一次 against 2022 are not two values of one thing."""
+    if _kind(a) == "number":
+        return _FIGURE.sub("", a.word) == _FIGURE.sub("", b.word)
     return a.word[-1] == b.word[-1]
 
 
