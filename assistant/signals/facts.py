@@ -60,6 +60,8 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
     # a number of items, enumerated items, or three or more named in a row (党风廉政建设、意识形态工作、基层党建工作)
     "count": re.compile(rf"{_ORDINAL}{_NUM}\s*(?:余|多)?\s*[项条种类个方面部分]|{_ENUMERATED}"),
     "members": re.compile(_ENUMERATED),
+    # 第三届, 第八条: the place of one thing in a series
+    "ordinal": re.compile(rf"第\s*{_NUM}\s*(?:{_MEASURE})"),
     "person": re.compile("|".join((*_POSTS, "领导", "同志"))),
     "body": re.compile(r"部门|机关|机构|委员会|政府|法院|检察院|组织部|纪委|监委|办公室|办公厅|科室|处室|工作部|团委|中心|小组|党组|党委"),
 }
@@ -90,6 +92,8 @@ _COUNT_UNITS = "方面|部分|种|类|项|条"
 
 _QUESTIONS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("name", re.compile("|".join(p.pattern for _, p in _NAMED_CLASSES))),
+    # 第几届, 第几条: which place in a series, answered by an ordinal (第三届), not by a quantity
+    ("ordinal", re.compile(r"第几")),
     # 哪五大体系, 哪四个: the number is known, the members are asked, and only naming them answers
     ("members", re.compile(r"哪[两二三四五六七八九十]+(?![天日月年周])")),
     # 这几项, 那几家 point at things already named ("those few"): they ask nothing
@@ -110,6 +114,7 @@ _QUESTIONS: tuple[tuple[str, re.Pattern[str]], ...] = (
 
 
 _ASKED_MEASURE = re.compile(rf"(?:多少|几)(?:个)?({_MEASURE})")
+_ASKED_ORDINAL = re.compile(rf"第几\s*({_MEASURE})")
 # What a count is asked in (几个方面 → 方面, 多少项 → 项); 哪几 asks in nothing in particular.
 _ASKED_COUNT_UNIT = re.compile(rf"(?:多少|几)个?({_COUNT_UNITS})")
 # How fine a date is asked: 哪天 wants the day (a bare 2021年 does not say it), 几月 the month.
@@ -121,7 +126,7 @@ _MONTH = re.compile(r"(?:\d{1,2}|[一二三四五六七八九十]{1,2})\s*月") 
 
 @dataclass(frozen=True)
 class AskedFact:
-    kind: str  # name | members | count | date | duration | frequency | money | percent | quantity | person | body
+    kind: str  # name | ordinal | members | count | date | duration | frequency | money | percent | quantity | person | body
     # what a quantity is asked in (多少名 → 名), how fine a date (哪天 → 日, 几月 → 月), or the tag of the
     # name asked (nr, ns, nt); "" when any will do
     measure: str = ""
@@ -138,6 +143,8 @@ class AskedFact:
             return True
         if self.kind == "quantity" and self.measure:
             return bool(_quantity_in(self.measure).search(text))
+        if self.kind == "ordinal" and self.measure:
+            return bool(re.search(rf"第\s*{_NUM}\s*{self.measure}", text))
         return bool(_PATTERNS[self.kind].search(text))
 
     def withheld_in(self, text: str) -> bool:
@@ -157,6 +164,8 @@ def _withheld(kind: str, measure: str) -> re.Pattern[str] | None:
         return re.compile(_REDACTED + "[年月日号]")
     if kind in ("body", "members"):  # a body is never redacted; a redacted number still leaves the members unsaid
         return None
+    if kind == "ordinal":  # 第*届
+        return re.compile(rf"第\s*{_REDACTED}(?:{measure or _MEASURE})")
     if kind == "count" and measure:  # *条问题 withholds how many problems, not how many 方面 were asked
         return re.compile(_REDACTED + rf"(?:余|多)?\s*个?\s*{measure}")
     units = "|".join(sorted({*(_PEOPLE if measure in _PEOPLE else {measure}), "个"}, key=len, reverse=True)) if measure else _MEASURE
@@ -216,6 +225,9 @@ def asked_fact(question: str) -> AskedFact | None:
                 return AskedFact(kind, next(tag for tag, p in _NAMED_CLASSES if p.search(question)))
             if kind == "date":
                 return AskedFact(kind, "日" if _ASKED_DAY.search(question) else "月" if _ASKED_MONTH.search(question) else "")
+            if kind == "ordinal":
+                unit = _ASKED_ORDINAL.search(question)
+                return AskedFact(kind, unit.group(1) if unit else "")
             if kind == "count":
                 unit = _ASKED_COUNT_UNIT.search(question)
                 return AskedFact(kind, unit.group(1) if unit else "")

@@ -66,6 +66,14 @@ def test_how_often_is_stated_by_a_frequency_not_by_a_deadline() -> None:
     assert not often.stated_in("于2026年3月15日前完成口令更换")  # a deadline says when, not how often
 
 
+def test_which_place_in_a_series_is_answered_by_an_ordinal() -> None:
+    """"第几届" asks which one of a series: 第三届 answers it, 3届 (how many were held) does not, 第*届 withholds it."""
+    which = asked_fact("学校办的诗词讲解大赛，这次是第几届？")
+    assert which is not None and (which.kind, which.measure) == ("ordinal", "届")
+    assert which.stated_in("举办第三届“迦陵杯·诗教中国”诗词讲解大赛") and not which.stated_in("已举办3届大赛")
+    assert which.withheld_in("举办第*届诗词讲解大赛")
+
+
 def test_an_ordinal_numbers_one_thing_and_states_no_quantity_or_count() -> None:
     """"第二十五条" is the article's number: an article that gives no figure does not answer "多少"."""
     how_much = asked_fact("中小学老师的教龄津贴每个月能拿多少？")

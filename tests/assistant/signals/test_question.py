@@ -27,6 +27,12 @@ def test_the_words_that_ask_for_a_fact_are_not_its_topic() -> None:
     assert "部门" not in {t.text for t in body.terms} and {"线索", "移交"} <= {t.text for t in body.terms}
 
 
+def test_the_frame_around_a_count_is_not_its_topic() -> None:
+    """"这一共是几个方面" asks a count; 一共 frames it, as in "一共有多少项"."""
+    q = analyse("南开说整改要在“人、事、因、制”上集中发力，这一共是几个方面？", idf)
+    assert "一共" not in {t.text for t in q.terms} and q.asks_count
+
+
 def test_a_word_that_holds_a_question_word_asks_and_names_nothing() -> None:
     """jieba keeps 由谁来, 怎么办 and 有没有 whole; the documents never write them, so counting them as
     missing would refuse a plain question."""
