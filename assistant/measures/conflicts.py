@@ -95,6 +95,8 @@ def role_conflicts(measure: Elements, span: Elements) -> list[Conflict]:
     for actor in measure.orgs + measure.roles:
         if not any(orgs_match(actor, o) for o in span.actors):
             continue  # not mentioned at all: other checks
+        if _after_a_verb(measure.text, actor):
+            continue  # the measure names it as what is done or whose word is followed (按学校党委要求), not the doer
         words = clause_words(measure.text, actor.start, drop=actor.name)
         best = _bound_clause(words, [span.text[a:b] for a, b in clauses_])
         if best is None:
@@ -130,10 +132,17 @@ def _subject_before(span: Elements, at: int, *, person: bool) -> Org | None:
 
 
 def _after_a_verb(text: str, org: Org) -> bool:
-    """Whether a verb comes before ``org`` in its own sub-clause: then it is what is done (加强学院领导班子建设,
-    修订局党组会议事规则), not who does it."""
+    """Whether a verb or a preposition comes before ``org`` in its own sub-clause: then it is what is done
+    (加强学院领导班子建设, 修订局党组会议事规则) or whose word is followed (按照学校党委要求), not who does it.
+    由 and 被 are the prepositions that introduce the doer (由组织部门开展检查)."""
     start = max((m.end() for m in SUB_CLAUSE_BREAK.finditer(text, 0, org.start)), default=0)
-    return any(t.flag.startswith("v") and t.flag != "vn" for t in pos_tokens(text[start : org.start]))
+    return any(
+        (t.flag.startswith("v") and t.flag != "vn") or (t.flag == "p" and t.word not in _AGENT_MARKS)
+        for t in pos_tokens(text[start : org.start])
+    )
+
+
+_AGENT_MARKS = frozenset({"由", "被"})
 
 
 def existence_conflicts(measure: Elements, span: Elements) -> list[Conflict]:
@@ -163,8 +172,10 @@ def rank_conflicts(measure: Elements, span: Elements) -> list[Conflict]:
     conflicts = []
     ranked = [c for c in sub_clauses(span.text) if RANK.search(c)]
     for match in RANK.finditer(measure.text):
-        clause = _bound_clause(clause_words(measure.text, match.start(), drop=match.group()), ranked)
-        grades = [m.group() for m in RANK.finditer(clause)] if clause else []
+        # the clauses about the same thing; on a tie each of them (学校党委为纪委配备副处级纪检员 | 增配3名正科级纪检干部
+        # share as many words with 学校党委为纪委增配3名正处级纪检干部): a grade neither gives is another grade
+        about = _best_clauses(clause_words(measure.text, match.start(), drop=match.group()), ranked)
+        grades = [m.group() for clause in about for m in RANK.finditer(clause)]
         if grades and match.group() not in grades:
             conflicts.append(Conflict("rank", match.group(), "、".join(dict.fromkeys(grades))))
     return conflicts
@@ -334,13 +345,17 @@ def clause_words(text: str, at: int, drop: str = "", *, numbers: bool = False) -
 def _bound_clause(words: Sequence[str], clauses_: Sequence[str]) -> str | None:
     """The clause that is about what ``words`` are about: it holds at least half of them, and more of
     them than any other clause."""
+    best = _best_clauses(words, clauses_)
+    return best[0] if len(best) == 1 else None
+
+
+def _best_clauses(words: Sequence[str], clauses_: Sequence[str]) -> list[str]:
+    """The clauses holding the most of ``words``, when that is at least half of them (several on a tie)."""
     if not words or not clauses_:
-        return None
-    scored = sorted(((sum(has_synonym(w, c) for w in words), c) for c in clauses_), key=lambda x: -x[0])
-    best, clause = scored[0]
-    if best < len(words) / 2 or (len(scored) > 1 and scored[1][0] == best):
-        return None
-    return clause
+        return []
+    scored = [(sum(has_synonym(w, c) for w in words), c) for c in clauses_]
+    top = max(n for n, _ in scored)
+    return [c for n, c in scored if n == top] if top >= len(words) / 2 else []
 
 
 def status_conflicts(measure: Elements, span: Elements) -> list[Conflict]:

@@ -201,7 +201,8 @@ def _qualifier(tok: Token, *, short_head: bool) -> bool:
     w = tok.word
     if not CJK.match(w[0]) or w in ACTION_CLASS_OF or w in FUNCTION_VERBS:
         return False
-    if tok.flag.startswith(("n", "j", "a", "b", "vn")):
+    # an adjective that qualifies a name (重点, 专门), not one used as an adverb (明确 in 明确领导小组办公室日常分工)
+    if tok.flag.startswith(("n", "j", "a", "b", "vn")) and tok.flag != "ad":
         return w not in ("的", "我", "本", "该", "各")
     # a verb-like word only before a bare one-character head: 保障 in 基建 + 保障 + 处
     return short_head and tok.flag == "v" and len(w) == 2

@@ -328,3 +328,25 @@ def test_a_word_inside_a_name_does_not_make_that_name_the_subject() -> None:
               "明确要求局班子成员和各科室负责人坚决担负起反馈问题整改任务。")
     assert kinds(measure, source) == set()
     assert kinds(measure, source.replace("一是党组书记", "一是局长")) == {"person"}
+
+
+def test_an_adverb_before_a_body_is_not_part_of_its_name() -> None:
+    """明确 in 明确领导小组办公室日常分工 says how the office's work is set, it does not name the office."""
+    names = [o.name for o in extract_elements("进一步强化党建工作领导小组作用，明确领导小组办公室日常分工").actors]
+    assert "领导小组办公室" in names and not any(n.startswith("明确") for n in names)
+
+
+def test_a_body_whose_word_is_followed_is_not_the_doer() -> None:
+    """按学校党委要求: the school's committee sets the requirement; the 二级单位党委 do the work, in both texts."""
+    measure = "各二级单位党委按学校党委要求成立整改领导机构、拟定工作方案、落实整改措施"
+    source = "各二级单位党委担起本单位整改主体责任，按照学校党委要求，组建领导机构、制定工作方案、压实整改措施"
+    assert element_conflicts(extract_elements(measure), extract_elements(source)) == []
+
+
+def test_a_grade_neither_clause_about_the_post_gives_is_another_grade() -> None:
+    """Both clauses share as many words with the measure; neither says 正处级."""
+    found = element_conflicts(
+        extract_elements("学校党委为纪委增配3名优秀正处级纪检干部"),
+        extract_elements("学校党委为纪委配备副处级纪检员1名，增配3名优秀正科级纪检干部"),
+    )
+    assert [(c.kind, c.measure_value) for c in found] == [("rank", "正处级")]
