@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sklearn.metrics import roc_auc_score
+
 from assistant.evaluation.data import covers_gold, gold_quotes, read_jsonl
 from assistant.evaluation.eval_sets import records
 from assistant.measures.checker import MODEL_NAME, MeasureChecker, workspace_checker
@@ -172,11 +174,13 @@ def leave_one_out(rows: Sequence[Row], c: float = C) -> dict[str, Any]:
     """Leave-one-item-out accuracy, the threshold chosen again inside every fold."""
     groups = _groups(rows)
     outcomes = []
+    evidence = []  # per item: the held-out probability of its best sound span, and whether it exists
     for item, held in groups.items():
         train = [r for other, g in groups.items() if other != item for r in g]
         model = fit(train, c)
         right, strict = item_outcome(model, held, choose_threshold(train, c))
         outcomes.append((held[0].exists, right, strict))
+        evidence.append((_evidence(model, held)[0], held[0].exists))
     pos = [o for o in outcomes if o[0]]
     neg = [o for o in outcomes if not o[0]]
     return {
@@ -185,6 +189,10 @@ def leave_one_out(rows: Sequence[Row], c: float = C) -> dict[str, Any]:
         "strict_accuracy": round(sum(o[2] for o in outcomes) / len(outcomes), 4),
         "positive_accuracy": round(sum(o[1] for o in pos) / max(len(pos), 1), 4),
         "negative_accuracy": round(sum(o[1] for o in neg) / max(len(neg), 1), 4),
+        # how well the held-out evidence ranks true measures above near misses, whatever the threshold: a refit
+        # moves the chosen threshold and with it a few items' verdicts, but this only as the probabilities move
+        "auc": round(float(roc_auc_score([e for _, e in evidence], [p for p, _ in evidence])), 4)
+        if len({e for _, e in evidence}) == 2 else None,
         "wrong": sorted(i for i, (_, right, strict) in zip(groups, outcomes, strict=True) if not strict),
     }
 

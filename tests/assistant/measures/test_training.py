@@ -136,3 +136,4 @@ def test_leave_one_out_holds_each_item_out() -> None:
                  _row(f"i{i}", exists, 0, 0.3, 0.0)]
     result = leave_one_out(rows)
     assert result["items"] == 12 and result["accuracy"] == 1.0 and result["wrong"] == []
+    assert result["auc"] == 1.0  # every held-out true measure's evidence above every near miss's
