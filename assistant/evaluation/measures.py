@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from sklearn.metrics import roc_auc_score
+
 from assistant.evaluation.data import GoldQuote, covers_gold, gold_quotes, read_jsonl
 from assistant.measures import EXISTS, MeasureResult, check_measures
 from assistant.measures.checker import measure_judge
@@ -52,6 +54,7 @@ class MeasureScore:
     located: bool | None  # positives judged exists only: the top match covers a gold quote
     located_any: bool | None  # the same for any of the shown matches
     explanation: str = ""
+    confidence: float = 0.0  # the verdict model's probability on the most probable sound span
 
     @property
     def correct(self) -> bool:
@@ -91,6 +94,7 @@ def score_measure(result: MeasureResult, item: MeasureItem) -> MeasureScore:
         located=_match_covers(result, item, top_only=True) if locate else None,
         located_any=_match_covers(result, item, top_only=False) if locate else None,
         explanation=result.explanation,
+        confidence=result.confidence,
     )
 
 
@@ -110,6 +114,9 @@ def summarise(scores: Sequence[MeasureScore]) -> dict[str, Any]:
         "accuracy": _share([s.correct for s in scores]),
         "positive_accuracy": _share([s.correct for s in positives]),
         "negative_accuracy": _share([s.correct for s in negatives]),
+        # how well the verdict model's confidence ranks true measures above near misses, whatever the threshold
+        "auc": float(roc_auc_score([s.expected for s in scores], [s.confidence for s in scores]))
+        if positives and negatives else None,
         "by_near_miss": {
             t: {"n": len(group), "accuracy": _share([s.correct for s in group])}
             for t in types
@@ -158,6 +165,7 @@ def format_measure_table(summary: Mapping[str, Any], source: str = "") -> str:
         (f"accuracy ({n})", _fmt(summary["accuracy"])),
         (f"accuracy on positives ({pos})", _fmt(summary["positive_accuracy"])),
         (f"accuracy on near-miss negatives ({neg})", _fmt(summary["negative_accuracy"])),
+        ("AUC, true measures above near misses (any threshold)", _fmt(summary.get("auc"))),
         *((f"near miss: {t} ({m['n']})", _fmt(m["accuracy"])) for t, m in summary["by_near_miss"].items()),
         (f"location covers gold, top match ({summary['located_n']} exists on positives)", _fmt(summary["located"])),
         ("location covers gold, any shown match", _fmt(summary["located_any"])),

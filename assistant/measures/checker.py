@@ -131,7 +131,9 @@ class MeasureChecker:
             verdict = PARTIAL
             explanation = "措施内容过少（只有一个关键词），无法判断是否为同一措施"
         matches = self._matches(judged, best) if best[1].similarity >= self.min_match else []
-        result = MeasureResult(measure, verdict, best[1].similarity, explanation, matches)
+        likely = most_probable_sound(judged)
+        confidence = likely[1].probability if likely is not None else 0.0
+        result = MeasureResult(measure, verdict, best[1].similarity, explanation, matches, confidence=confidence)
         if self.chat_model is not None and verdict != ABSENT:
             self._ask_judge(result, best)
         return result
@@ -139,10 +141,7 @@ class MeasureChecker:
     def decide(self, judged: list[Judged]) -> tuple[str, Judged]:
         """``exists`` on the most probable span that does not contradict the measure, when the model says
         so; otherwise the closest span decides between ``partial`` and ``absent``."""
-        # a sentence that says the opposite (reversed move or order, opposite action, negation) or states
-        # another number or frequency is no evidence that the measure exists, however close its words
-        sound = [pair for pair in judged if not any(c.contradicts for c in pair[1].conflicts)]
-        likely = max(sound, key=lambda pair: pair[1].probability, default=None)
+        likely = most_probable_sound(judged)
         if likely is not None and likely[1].probability >= self.verdict_model.threshold:
             return EXISTS, likely
         closest = judged[0]
@@ -197,6 +196,14 @@ class MeasureChecker:
         result.verdict = combine_verdicts(result.verdict, verdict, has_conflicts=bool(sig.conflicts))
         if reason:
             result.explanation += f"；大模型复核：{VERDICT_LABELS[verdict]}（{reason}）"
+
+
+def most_probable_sound(judged: Sequence[Judged]) -> Judged | None:
+    """The most probable span that does not contradict the measure: a sentence that says the opposite
+    (reversed move or order, opposite action, negation) or states another number or frequency is no
+    evidence that the measure exists, however close its words."""
+    sound = [pair for pair in judged if not any(c.contradicts for c in pair[1].conflicts)]
+    return max(sound, key=lambda pair: pair[1].probability, default=None)
 
 
 def report_documents(ws: Workspace) -> list[ReportDocument]:

@@ -158,6 +158,9 @@ class MeasureResult:
     explanation: str
     matches: list[MeasureMatch] = field(default_factory=list)
     judge: str = ""  # the LLM judge's verdict and reason, when one was asked
+    # the verdict model's probability for the most probable span that does not contradict the measure (0 when
+    # every span does): what the verdict thresholds, kept so a verdict can be ranked and audited
+    confidence: float = 0.0
 
     @property
     def label(self) -> str:
@@ -173,6 +176,7 @@ class MeasureResult:
             "measure": self.measure,
             "verdict": self.verdict,
             "score": round(self.score, 4),
+            "confidence": round(self.confidence, 4),
             "explanation": self.explanation,
             "matches": [m.to_json() for m in self.matches],
         }

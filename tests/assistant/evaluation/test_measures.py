@@ -68,6 +68,14 @@ def test_accuracy_overall_on_positives_and_on_negatives() -> None:
     assert summary["verdicts"] == {"exists": 2, "partial": 1, "absent": 2}
 
 
+def test_the_auc_ranks_true_measures_by_confidence_whatever_the_threshold() -> None:
+    items = [positive("p1"), positive("p2"), negative("n1"), negative("n2")]
+    confidences = [0.9, 0.4, 0.5, 0.1]  # one near miss above one true measure: 3 of 4 pairs in order
+    results = [MeasureResult("某措施", "partial", 0.9, "说明", confidence=c) for c in confidences]
+    assert score_results(results, items)["auc"] == pytest.approx(3 / 4)
+    assert "AUC" in format_measure_table(score_results(results, items))
+
+
 def test_one_result_per_item() -> None:
     with pytest.raises(ValueError):
         score_results([result("absent")], [positive(), negative()])

@@ -140,7 +140,8 @@ def test_variants_are_mostly_right_overall(variant_results: dict[str, MeasureRes
 def test_result_json_points_at_exact_characters(corpus_workspace: Workspace) -> None:
     (result,) = check_measures(corpus_workspace, ["会同州审计局制定教育系统内部审计工作规定"])
     row = result.to_json("x1")
-    assert set(row) == {"id", "measure", "verdict", "score", "explanation", "matches"}
+    assert set(row) == {"id", "measure", "verdict", "score", "confidence", "explanation", "matches"}
+    assert 0.0 <= row["confidence"] <= 1.0
     assert row["verdict"] == "partial" and "州审计局" in row["explanation"] and "财政局" in row["explanation"]
     source = (corpus_workspace.settings.docs_dir / "reports" / BUREAU).read_text(encoding="utf-8")
     for match in result.matches:
