@@ -47,10 +47,10 @@ _ENUMERATED = rf"{ENUMERATION_MARKER.pattern}|[^、，。；：\s]{{2,}}、[^、
 _PATTERNS: dict[str, re.Pattern[str]] = {
     "date": re.compile(r"\d{4}\s*年(?:\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?)?|\d{1,2}\s*月\s*\d{1,2}\s*日|[一二三四五六七八九十]+月[一二三四五六七八九十]+日"),
     "duration": re.compile(_NUM + r"\s*(?:个)?\s*(?:工作日|小时|日|天|周|个月|月|年)(?:内|以内|之内)?|之日起|即时|立即|当日"),
-    # 每周, 每季度, 每九十天, 一年两次, 按月, 定期: how often, written out
+    # 每周, 每季度, 每九十天, 一年两次, 按月: how often, written out (定期 and 常态化 say that it recurs, not how often)
     "frequency": re.compile(
         r"每(?:个)?(?:" + _NUM + r")?\s*(?:个)?(?:工作日|小时|日|天|周|星期|旬|月|季度|季|半年|年度|年|学期)"
-        r"|" + _NUM + r"\s*(?:个)?(?:日|天|周|月|季度|年)(?:一次|" + _NUM + r"次)|按(?:日|周|月|季度|季|年度|年)|定期|常态化"
+        r"|" + _NUM + r"\s*(?:个)?(?:日|天|周|月|季度|年)(?:一次|" + _NUM + r"次)|按(?:日|周|月|季度|季|年度|年)"
     ),
     "money": re.compile(_NUM + r"\s*(?:万|亿)?元"),
     "percent": re.compile(_NUM + r"\s*[%％]|百分之" + _NUM),

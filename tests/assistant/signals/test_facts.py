@@ -64,6 +64,7 @@ def test_how_often_is_stated_by_a_frequency_not_by_a_deadline() -> None:
     assert often.stated_in("建立访问日志每周核查制度") and often.stated_in("每季度至少召开一次")
     assert often.stated_in("口令一年两次更换") and often.stated_in("按月通报")
     assert not often.stated_in("于2026年3月15日前完成口令更换")  # a deadline says when, not how often
+    assert not often.stated_in("制定工作餐开支标准，并定期进行调整")  # it recurs, but how often is left open
 
 
 def test_which_place_in_a_series_is_answered_by_an_ordinal() -> None:
