@@ -12,7 +12,8 @@ high as the real thing), so each candidate span gets a small set of transparent 
 * **elements** — the key elements of the measure (``elements.py``: bodies, posts, actions and their
   negation, numbers with units, grades, frequencies, scope words; ``direction.py``: directed moves 从甲到乙
   / 将甲调到乙 / 甲移交乙) are compared with those of the span (``conflicts.py``, ``direction.py``, and
-  ``slots.py``: another name or figure where the measure puts one), and the
+  ``slots.py``: another name or figure where the measure puts one, or two names traded across the word that
+  relates them), and the
   body the measure names with the report the span comes from (``attribution.py``); each disagreement is a
   ``Conflict`` with a Chinese explanation.
 
