@@ -95,7 +95,7 @@ def role_conflicts(measure: Elements, span: Elements) -> list[Conflict]:
     for actor in measure.orgs + measure.roles:
         if not any(orgs_match(actor, o) for o in span.actors):
             continue  # not mentioned at all: other checks
-        if _after_a_verb(measure.text, actor):
+        if _after_a_verb_or_preposition(measure.text, actor):
             continue  # the measure names it as what is done or whose word is followed (按学校党委要求), not the doer
         words = clause_words(measure.text, actor.start, drop=actor.name)
         best = _bound_clause(words, [span.text[a:b] for a, b in clauses_])
@@ -127,11 +127,14 @@ def _subject_before(span: Elements, at: int, *, person: bool) -> Org | None:
     ]
     family_ok = [o for o in [*span.actors, *selves] if (o.family == PERSON) == person]
     # named before: ending before ``at`` (a word inside a name, 成员 in 班子成员, is not after that name)
-    before = [o for o in family_ok if sentence_start <= o.start and o.end <= at and not _after_a_verb(span.text, o)]
+    before = [
+        o for o in family_ok
+        if sentence_start <= o.start and o.end <= at and not _after_a_verb_or_preposition(span.text, o)
+    ]
     return max(before, key=lambda o: o.start) if before else None
 
 
-def _after_a_verb(text: str, org: Org) -> bool:
+def _after_a_verb_or_preposition(text: str, org: Org) -> bool:
     """Whether a verb or a preposition comes before ``org`` in its own sub-clause: then it is what is done
     (加强学院领导班子建设, 修订局党组会议事规则) or whose word is followed (按照学校党委要求), not who does it.
     由 and 被 are the prepositions that introduce the doer (由组织部门开展检查)."""

@@ -47,7 +47,7 @@ def has_wording(word: str, text: str) -> bool:
 
 
 def names_in(measure: str) -> frozenset[str]:
-    """The measure's words inside a body, post or person it names (州长, 教研室, 组织部门), and its proper names."""
+    """The measure's words inside a body, post or person it names (党组, 组织部门, 研究中心), and its proper names."""
     el = extract_elements(measure)
     inside = [(a.start, a.end) for a in el.actors]
     return frozenset(
