@@ -60,8 +60,8 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
     # a number of items, enumerated items, or three or more named in a row (党风廉政建设、意识形态工作、基层党建工作)
     "count": re.compile(rf"{_ORDINAL}{_NUM}\s*(?:余|多)?\s*[项条种类个方面部分]|{_ENUMERATED}"),
     "members": re.compile(_ENUMERATED),
-    # 第三届, 第八条: the place of one thing in a series
-    "ordinal": re.compile(rf"第\s*{_NUM}\s*(?:{_MEASURE})"),
+    # 第三届, 第八条, 位居第五: the place of one thing in a series
+    "ordinal": re.compile(rf"第\s*{_NUM}"),
     "person": re.compile("|".join((*_POSTS, "领导", "同志"))),
     "body": re.compile(r"部门|机关|机构|委员会|政府|法院|检察院|组织部|纪委|监委|办公室|办公厅|科室|处室|工作部|团委|中心|小组|党组|党委"),
 }

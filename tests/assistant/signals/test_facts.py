@@ -73,6 +73,8 @@ def test_which_place_in_a_series_is_answered_by_an_ordinal() -> None:
     assert which is not None and (which.kind, which.measure) == ("ordinal", "届")
     assert which.stated_in("举办第三届“迦陵杯·诗教中国”诗词讲解大赛") and not which.stated_in("已举办3届大赛")
     assert which.withheld_in("举办第*届诗词讲解大赛")
+    place = asked_fact("南开的国家社科基金立项数在全国高校排第几？")  # no measure word: any ordinal answers
+    assert place is not None and place.kind == "ordinal" and place.stated_in("位居全国高校第五")
 
 
 def test_an_ordinal_numbers_one_thing_and_states_no_quantity_or_count() -> None:
