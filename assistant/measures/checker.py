@@ -124,24 +124,23 @@ class MeasureChecker:
         judged = self.judge_spans(measure)
         if not judged:
             return MeasureResult(measure, ABSENT, 0.0, "报告中没有检索到相关内容。")
-        verdict, best = self.decide(judged)
+        likely = most_probable_sound(judged)
+        verdict, best = self.decide(judged, likely)
         explanation = self.explain(verdict, best[1])
         if verdict == EXISTS and len(self._reader.content_words(measure)) < 2:
             # one word ("审计") is a topic, not a measure: it is "there" in any report that mentions it
             verdict = PARTIAL
             explanation = "措施内容过少（只有一个关键词），无法判断是否为同一措施"
         matches = self._matches(judged, best) if best[1].similarity >= self.min_match else []
-        likely = most_probable_sound(judged)
         confidence = likely[1].probability if likely is not None else 0.0
         result = MeasureResult(measure, verdict, best[1].similarity, explanation, matches, confidence=confidence)
         if self.chat_model is not None and verdict != ABSENT:
             self._ask_judge(result, best)
         return result
 
-    def decide(self, judged: list[Judged]) -> tuple[str, Judged]:
-        """``exists`` on the most probable span that does not contradict the measure, when the model says
-        so; otherwise the closest span decides between ``partial`` and ``absent``."""
-        likely = most_probable_sound(judged)
+    def decide(self, judged: list[Judged], likely: Judged | None) -> tuple[str, Judged]:
+        """``exists`` on ``likely`` (``most_probable_sound(judged)``, computed once by the caller, which also
+        reports its probability as the confidence), when the model says so; otherwise the closest span decides between ``partial`` and ``absent``."""
         if likely is not None and likely[1].probability >= self.verdict_model.threshold:
             return EXISTS, likely
         closest = judged[0]
