@@ -54,7 +54,8 @@ fi
 [ -f "$BUNDLE/SHA256SUMS" ] && [ -f "$BUNDLE/bundle.env" ] \
   || die 3 "安装包不完整（缺少 SHA256SUMS 或 bundle.env），未做任何改动。请重新拷贝并解压安装包。"
 if ! bad="$(cd "$BUNDLE" && LC_ALL=C sha256sum --check --quiet SHA256SUMS 2>&1)"; then
-  printf '%s\n' "$bad" | head -n 5 >&2
+  # Not a pipe into head: under pipefail, printf killed by SIGPIPE would end the script with 141.
+  head -n 5 <<<"$bad" >&2
   die 3 "安装包内的文件校验失败（损坏或解压不完整），未做任何改动。请重新拷贝安装包并核对 sha256。"
 fi
 # shellcheck disable=SC1091

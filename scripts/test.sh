@@ -10,8 +10,10 @@ missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 [ -e /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc ] || missing+=(fonts-noto-cjk)
 command -v soffice >/dev/null 2>&1 || missing+=(libreoffice-writer-nogui)
-ldconfig -p 2>/dev/null | grep -q 'libGL.so.1 ' || missing+=(libgl1)
-ldconfig -p 2>/dev/null | grep -q 'libglib-2.0.so.0 ' || missing+=(libglib2.0-0)
+# Read once, not piped into grep -q: under pipefail an early grep exit (SIGPIPE) would read as "missing".
+libs="$(ldconfig -p 2>/dev/null || true)"
+grep -q 'libGL.so.1 ' <<<"$libs" || missing+=(libgl1)
+grep -q 'libglib-2.0.so.0 ' <<<"$libs" || missing+=(libglib2.0-0)
 if [ "${#missing[@]}" -gt 0 ] && command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
