@@ -158,6 +158,9 @@ FLOW_SEND_VERBS = frozenset({"发函", "致函", "去函", "行文", "来函"})
 FLOW_GO_VERBS = frozenset({"到", "赴", "去"})
 FLOW_SKIP = frozenset({"　", "“", "”", "‘", "’", "了", "*"})
 
+# Who leads and who joins: 甲会同乙 (甲 leads; jieba tags 会同 a noun, so it is named here).
+PARTNER_WORDS = frozenset({"会同", "配合", "协助", "协同", "联合"})
+
 # Whether a thing is done: a measure that says it is (已完成, 已全部完成退付, 已召开) against a sentence that
 # says it is still under way, being prepared or explored, or not done (正在办理, 尚未完成, 积极筹备召开,
 # 研究探索…做法). 已 before a verb is the perfective (已举办); 已有/已是 state what is, not what was done.

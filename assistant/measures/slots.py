@@ -8,7 +8,8 @@ words in its slots (集中学习 for 集体学习), which this does not read; th
 
 The same frame may also keep its words and trade two of them across one word that relates them: "党委增强接受
 行政班子领导的意识" against "行政班子增强接受党委领导的意识", "由主管部门行文交集团" against "集团行文上报主管部门".
-Who does what to whom is reversed, though every word is the source's.
+Who does what to whom is reversed, though every word is the source's. So it is when one body alone crosses the
+verb: "学校使用校外单位房屋" against "校外单位使用校内房屋", "州财政局会同州教育局" against "(我局)会同财政局".
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from difflib import SequenceMatcher
 from itertools import permutations, product
 
 from assistant.measures.elements import Elements, Token, mask_titles, pos_tokens
+from assistant.measures.lexicon import PARTNER_WORDS
 from assistant.measures.results import Conflict
 from index.text import CJK, CLAUSE_BREAK, CN_NUMERAL_CHARS, NAME_TAGS
 
@@ -111,14 +113,51 @@ def _exchanged(measure: str, source: str) -> tuple[str, str, str] | None:
     return None
 
 
+def _verb(t: Token) -> bool:
+    return (t.flag.startswith("v") and t.flag != "vn" and len(t.word) >= 2) or t.word in PARTNER_WORDS
+
+
+# Words that join two names into one list (甲和乙加强…): a name moved within a list crosses no verb.
+_COORDINATION = re.compile(r"[、和与及]")
+
+
+def _crossed(measure: str, source: str, bodies: Sequence[str]) -> tuple[str, str] | None:
+    """(body, verb) when a body stands before the verb in one text and after it in the other: the doer in
+    one is the done-to in the other. Only verbs (a noun can head a phrase on either side), only names of
+    bodies, posts or groups, and not across a list."""
+    mine, theirs = pos_tokens(measure), pos_tokens(source)
+    my_nouns, their_nouns = _once(mine, _noun), _once(theirs, _noun)
+    my_verbs, their_verbs = _once(mine, _verb), _once(theirs, _verb)
+    for verb in sorted(my_verbs.keys() & their_verbs.keys(), key=lambda w: my_verbs[w]):
+        for body in sorted(my_nouns.keys() & their_nouns.keys(), key=lambda w: my_nouns[w]):
+            if body == verb or not any(b == body or b.endswith(body) for b in bodies):
+                continue
+            m, t = (my_nouns[body], my_verbs[verb]), (their_nouns[body], their_verbs[verb])
+            if (m[0] < m[1]) == (t[0] < t[1]):
+                continue
+            between = ("".join(x.word for x in mine[min(m) : max(m)]), "".join(x.word for x in theirs[min(t) : max(t)]))
+            if not any(_COORDINATION.search(b) for b in between):
+                return body, verb
+    return None
+
+
 def exchange_conflicts(measure: Elements, span: Elements) -> list[Conflict]:
-    """Two names the measure and the source write on opposite sides of the word that relates them, read
-    clause against clause (a word twice in a sentence is once in its clause); names inside a cited title
-    (《*州教育局机关财务管理制度》) relate nothing."""
+    """Two names the measure and the source write on opposite sides of the word that relates them, or one
+    body on opposite sides of a verb, read clause against clause (a word twice in a sentence is once in its
+    clause); names inside a cited title (《*州教育局机关财务管理制度》) relate nothing."""
     mine, theirs = (CLAUSE_BREAK.split(mask_titles(el.text)) for el in (measure, span))
+    bodies = [a.name for a in (*measure.actors, *span.actors)]
     for a, b in product(mine, theirs):
-        found = _exchanged(a, b) if a.strip() and b.strip() else None
+        if not (a.strip() and b.strip()):
+            continue
+        found = _exchanged(a, b)
         if found is not None:
             x, word, y = found
             return [Conflict("direction", f"{x}…{word}…{y}", f"{y}…{word}…{x}")]
+        crossed = _crossed(a, b, bodies)
+        if crossed is not None:
+            body, verb = crossed
+            before, after = f"{body}…{verb}", f"{verb}…{body}"
+            mine_first = a.find(body) < a.find(verb)
+            return [Conflict("direction", before if mine_first else after, after if mine_first else before)]
     return []
