@@ -73,7 +73,20 @@ def slot_conflicts(measure: Elements, span: Elements) -> list[Conflict]:
             other = next((t for t in slot if _kind(t) == kind and t.word not in measure.text and _same_sort(token, t)), None)
             if other is not None and "*" not in other.word:
                 conflicts.append(Conflict("number" if kind == "number" else "name", token.word, other.word))
+            elif other is None and kind == "name" and _other_name_of_same_head(token.word, slot, measure.text):
+                conflicts.append(Conflict("name", token.word, "".join(t.word for t in theirs[j1:j2])))
     return conflicts
+
+
+def _other_name_of_same_head(name: str, slot: Sequence[Token], measure: str) -> bool:
+    """The source writes, where the measure has a name, words that jieba did not join into one name but
+    that end in the same head (联合国教科文组织 against 联合国工业发展组织): another body of the same sort."""
+    written = "".join(t.word for t in slot)
+    head = name[-2:]
+    return (
+        len(name) >= 4 and len(written) > len(head) and written.endswith(head) and CJK.search(head) is not None
+        and name not in written and written not in name and "*" not in written and written not in measure
+    )
 
 
 def _once(tokens: Sequence[Token], keep: Callable[[Token], bool]) -> dict[str, int]:
@@ -117,14 +130,15 @@ def _verb(t: Token) -> bool:
     return (t.flag.startswith("v") and t.flag != "vn" and len(t.word) >= 2) or t.word in PARTNER_WORDS
 
 
-# Words that join two names into one list (甲和乙加强…): a name moved within a list crosses no verb.
-_COORDINATION = re.compile(r"[、和与及]")
+# Words that join two names into one list (甲和乙加强…): a name moved within a list crosses no verb. And 的:
+# 到局里锻炼的教师 names the doer after its verb (a relative clause), 教师的培训 the done-to before it.
+_COORDINATION = re.compile(r"[、和与及的]")
 
 
 def _crossed(measure: str, source: str, bodies: Sequence[str]) -> tuple[str, str] | None:
     """(body, verb) when a body stands before the verb in one text and after it in the other: the doer in
     one is the done-to in the other. Only verbs (a noun can head a phrase on either side), only names of
-    bodies, posts or groups, and not across a list."""
+    bodies, posts or groups, and not across a list or a 的."""
     mine, theirs = pos_tokens(measure), pos_tokens(source)
     my_nouns, their_nouns = _once(mine, _noun), _once(theirs, _noun)
     my_verbs, their_verbs = _once(mine, _verb), _once(theirs, _verb)

@@ -22,6 +22,9 @@ PILOT = "确定*州职业技术学校和贵德县为中小学校党组织领导�
         # an ordinal: 第三 and 第五 are two places in one ranking
         ("获批国家社科基金年度及青年项目48项，位居全国高校第三", "获批2021年国家社科基金年度及青年项目48项，位居全国高校第五",
          [("number", "第三", "第五")]),
+        # another body of the same sort, which jieba writes as several words: the head (组织) is shared
+        ("与联合国教科文组织签署高级别框架合作协议", "与联合国工业发展组织签署高级别框架合作协议，成为首个与联合国专门机构签署该类协议的国内高校",
+         [("name", "联合国教科文组织", "联合国工业发展组织")]),
     ],
 )
 def test_another_name_or_figure_in_the_same_frame_is_a_conflict(
@@ -45,6 +48,8 @@ def test_another_name_or_figure_in_the_same_frame_is_a_conflict(
         ("确定贵德县为试点", "确定贵德县为试点，并在共和县推广"),
         # a redacted value is withheld, not another value
         ("确定共和县为试点", "确定*县为试点"),
+        # the name shortened, not replaced
+        ("与联合国工业发展组织签署合作协议", "与工业发展组织签署高级别框架合作协议"),
     ],
 )
 def test_the_same_thing_in_other_words_is_no_conflict(measure: str, source: str) -> None:
