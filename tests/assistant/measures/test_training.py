@@ -109,6 +109,14 @@ def test_a_near_miss_passed_off_as_a_match_costs_more_than_a_measure_called_part
     assert best_threshold(scored) > 0.45
 
 
+def test_a_threshold_best_by_one_item_alone_loses_to_a_steady_plateau() -> None:
+    # 0.45 … 0.60 all score 7; 0.80 alone scores 8 (a near miss at 0.78 just below it, two true measures at 0.82
+    # just above), its neighbours 6. One item either way is noise: the steady run is chosen.
+    scored = [(0.62, True, True), (0.82, True, True), (0.82, True, True), (0.13, True, True), (0.78, False, True)]
+    scored += [(p, False, False) for p in (0.08, 0.18, 0.18, 0.28, 0.43)]
+    assert 0.45 <= best_threshold(scored) <= 0.60
+
+
 def test_item_outcome_needs_the_gold_span_on_top() -> None:
     model = LogisticModel("m", ("coverage",), (0.0,), (1.0,), (10.0,), -5.0, 0.5)
     gold_on_top = [_row("a", True, 1, 0.9), _row("a", True, 0, 0.2)]
