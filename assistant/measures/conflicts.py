@@ -15,9 +15,11 @@ from assistant.measures.lexicon import (
     ABSENCE_WORDS,
     ALL_ADVERBS,
     DONE,
+    DRAFTING,
     EXCLUSIVE_DETAILS,
     FILLER,
     FINISHED,
+    ISSUED,
     MANNER_SCOPE,
     NEGATION_WORDS,
     NUMBER,
@@ -363,9 +365,11 @@ def _best_clauses(words: Sequence[str], clauses_: Sequence[str]) -> list[str]:
 
 def status_conflicts(measure: Elements, span: Elements) -> list[Conflict]:
     """One side says a thing is done, the other (in its clause about that thing) that it is still under
-    way, put off or not done; or the measure says it was finished where the report says it was started."""
+    way, put off or not done; or the measure says it was finished where the report says it was started, or a
+    document issued where the report says it is being drafted."""
     conflicts = []
-    for mark, other in ((DONE, PENDING), (PENDING, DONE), (FINISHED, STARTED)):  # the last: finished, only started
+    # finished against only started; issued against still being drafted
+    for mark, other in ((DONE, PENDING), (PENDING, DONE), (FINISHED, STARTED), (ISSUED, DRAFTING)):
         for said in mark.finditer(measure.text):
             words = clause_words(measure.text, said.start(), drop=said.group())
             clause = _bound_clause(words, sub_clauses(span.text))

@@ -177,6 +177,10 @@ PENDING = re.compile(
 # pending work), so this pair stands apart from DONE/PENDING.
 FINISHED = re.compile(r"完成|结题|结项|建成|竣工|办结|验收")
 STARTED = re.compile(r"启动|着手|布局|开工|开始|谋划")
+# How far a document has got: issued and in force (已印发, 正式施行, 印发实施) against still being worked out
+# (研究制定《…规划》, 研究起草). 研究制定了 is done; a measure that only says 制定 claims no more than the drafting.
+ISSUED = re.compile(r"(?:已经?|正式)(?:印发|发布|施行|实施|出台|颁布)|印发(?:实施|施行)")
+DRAFTING = re.compile(r"研究(?:制定|起草)(?!了)")
 
 # "has no …": 无专人对接, 没有专职保密员 (the existence of the thing is denied).
 ABSENCE_WORDS = frozenset({"无", "没有", "缺乏", "缺少", "尚无", "暂无"})

@@ -227,6 +227,15 @@ def test_a_measure_said_done_is_not_the_one_being_prepared(corpus_workspace: Wor
     assert done.exists
 
 
+def test_a_document_said_issued_is_not_the_one_being_drafted(corpus_workspace: Workspace) -> None:
+    """南开's report says it 研究制定《交叉学科管理办法》: a measure saying the 办法 was issued (已印发) claims more than
+    the report; one saying it was drawn up (制定) claims no more, and still matches."""
+    issued, drawn_up = check_measures(corpus_workspace, ["已印发《交叉学科管理办法》", "制定《交叉学科管理办法》"])
+    assert not issued.exists
+    assert any(c.kind == "status" for m in issued.matches[:1] for c in m.signals.conflicts), issued.explanation
+    assert not any(c.kind == "status" for m in drawn_up.matches[:1] for c in m.signals.conflicts)
+
+
 @pytest.mark.xfail(strict=True, reason="the report's 下一步 section plans 召开学校人才工作会议 without 筹备 or 将: "
                                        "the section, not the sentence, says it is not done yet")
 def test_a_plan_in_the_next_steps_section_is_not_done(corpus_workspace: Workspace) -> None:
