@@ -97,7 +97,11 @@ _QUESTIONS: tuple[tuple[str, re.Pattern[str]], ...] = (
     # 哪五大体系, 哪四个: the number is known, the members are asked, and only naming them answers
     ("members", re.compile(r"哪[两二三四五六七八九十]+(?![天日月年周])")),
     # 这几项, 那几家 point at things already named ("those few"): they ask nothing
-    ("count", re.compile(rf"哪几|(?<![这那])几(?:个方面|{_COUNT_UNITS})|多少(?:项|条|种|类)|一共列了")),
+    # 几个阶段, 几个层次: how many of a kind of thing, answered by a figure or by naming them (几个月, 几个人 are amounts)
+    ("count", re.compile(
+        rf"哪几|(?<![这那])几(?:个方面|{_COUNT_UNITS})|多少(?:项|条|种|类)|一共列了"
+        r"|(?<![这那])几个(?!月|工作日|小时|星期|百分点|人)(?=[\u4e00-\u9fff]{2})"
+    )),
     ("date", re.compile(r"哪天|哪一天|哪日|何时|什么时候|什么时间|哪年|哪一年|几月|几号|哪一届|从哪届|日期|时间点|落款")),
     ("frequency", re.compile(r"(?:多久|多长时间|几天|几个月|几年)[^，。？?]{0,10}(?:一次|一回)|每隔多久|频次|频率|多久开展|多久召开")),
     ("duration", re.compile(

