@@ -9,7 +9,7 @@ words in its slots (集中学习 for 集体学习), which this does not read; th
 The same frame may also keep its words and trade two of them across one word that relates them: "党委增强接受
 行政班子领导的意识" against "行政班子增强接受党委领导的意识", "由主管部门行文交集团" against "集团行文上报主管部门".
 Who does what to whom is reversed, though every word is the source's. So it is when one body alone crosses the
-verb: "学校使用校外单位房屋" against "校外单位使用校内房屋", "州财政局会同州教育局" against "(我局)会同财政局".
+verb: "主管部门上报追缴情况" against "集团行文上报主管部门", "州财政局会同州教育局" against "(我局)会同财政局".
 """
 
 from __future__ import annotations
@@ -135,9 +135,9 @@ def _verb(t: Token) -> bool:
 _COORDINATION = re.compile(r"[、和与及的]")
 
 
-def _crossed(measure: str, source: str, bodies: Sequence[str]) -> tuple[str, str] | None:
-    """(body, verb) when a body stands before the verb in one text and after it in the other: the doer in
-    one is the done-to in the other. Only verbs (a noun can head a phrase on either side), only names of
+def _crossed(measure: str, source: str, bodies: Sequence[str]) -> tuple[str, str, bool] | None:
+    """(body, verb, whether the measure writes the body first) when a body stands before the verb in one text
+    and after it in the other: the doer in one is the done-to in the other. Only verbs (a noun can head a phrase on either side), only names of
     bodies, posts or groups, and not across a list or a 的."""
     mine, theirs = pos_tokens(measure), pos_tokens(source)
     my_nouns, their_nouns = _once(mine, _noun), _once(theirs, _noun)
@@ -151,7 +151,7 @@ def _crossed(measure: str, source: str, bodies: Sequence[str]) -> tuple[str, str
                 continue
             between = ("".join(x.word for x in mine[min(m) : max(m)]), "".join(x.word for x in theirs[min(t) : max(t)]))
             if not any(_COORDINATION.search(b) for b in between):
-                return body, verb
+                return body, verb, m[0] < m[1]
     return None
 
 
@@ -170,8 +170,7 @@ def exchange_conflicts(measure: Elements, span: Elements) -> list[Conflict]:
             return [Conflict("direction", f"{x}…{word}…{y}", f"{y}…{word}…{x}")]
         crossed = _crossed(a, b, bodies)
         if crossed is not None:
-            body, verb = crossed
+            body, verb, mine_first = crossed
             before, after = f"{body}…{verb}", f"{verb}…{body}"
-            mine_first = a.find(body) < a.find(verb)
             return [Conflict("direction", before if mine_first else after, after if mine_first else before)]
     return []
