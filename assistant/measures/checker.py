@@ -124,8 +124,7 @@ class MeasureChecker:
         judged = self.judge_spans(measure)
         if not judged:
             return MeasureResult(measure, ABSENT, 0.0, "报告中没有检索到相关内容。")
-        likely = most_probable_sound(judged)
-        verdict, best = self.decide(judged, likely)
+        verdict, best, likely = self.decide(judged)
         explanation = self.explain(verdict, best[1])
         if verdict == EXISTS and len(self._reader.content_words(measure)) < 2:
             # one word ("审计") is a topic, not a measure: it is "there" in any report that mentions it
@@ -138,15 +137,17 @@ class MeasureChecker:
             self._ask_judge(result, best)
         return result
 
-    def decide(self, judged: list[Judged], likely: Judged | None) -> tuple[str, Judged]:
-        """``exists`` on ``likely`` (``most_probable_sound(judged)``, computed once by the caller, which also
-        reports its probability as the confidence), when the model says so; otherwise the closest span decides between ``partial`` and ``absent``."""
+    def decide(self, judged: list[Judged]) -> tuple[str, Judged, Judged | None]:
+        """(verdict, the span it rests on, the most probable span that does not contradict the measure):
+        ``exists`` on that span when the model says so; otherwise the closest span decides between
+        ``partial`` and ``absent``. The third is returned for its probability, the result's confidence."""
+        likely = most_probable_sound(judged)
         if likely is not None and likely[1].probability >= self.verdict_model.threshold:
-            return EXISTS, likely
+            return EXISTS, likely, likely
         closest = judged[0]
         if max(sig.coverage for _, sig in judged) >= self.partial_coverage:
-            return PARTIAL, closest
-        return ABSENT, closest
+            return PARTIAL, closest, likely
+        return ABSENT, closest, likely
 
     def _matches(self, judged: list[Judged], best: Judged) -> list[MeasureMatch]:
         out: list[MeasureMatch] = []

@@ -137,8 +137,8 @@ _COORDINATION = re.compile(r"[、和与及的]")
 
 def _crossed(measure: str, source: str, bodies: Sequence[str]) -> tuple[str, str, bool] | None:
     """(body, verb, whether the measure writes the body first) when a body stands before the verb in one text
-    and after it in the other: the doer in one is the done-to in the other. Only verbs (a noun can head a phrase on either side), only names of
-    bodies, posts or groups, and not across a list or a 的."""
+    and after it in the other: the doer in one is the done-to in the other. Only verbs (a noun can head a
+    phrase on either side), only names of bodies, posts or groups, and not across a list or a 的."""
     mine, theirs = pos_tokens(measure), pos_tokens(source)
     my_nouns, their_nouns = _once(mine, _noun), _once(theirs, _noun)
     my_verbs, their_verbs = _once(mine, _verb), _once(theirs, _verb)

@@ -138,9 +138,10 @@ def best_threshold(scored: Sequence[tuple[float, bool, bool]]) -> float:
         return right - (NEAR_MISS_COST - 1.0) * passed_off
 
     raw = [strict(t) for t in THRESHOLDS]
-    # Each threshold scored with its neighbours: one item more or less at a single grid point is noise, and an
-    # unsmoothed best jumped 0.60 -> 0.70 between refits that added 29 items (0.60, 0.65, 0.70 within one item).
-    results = [round(sum(raw[max(i - 1, 0) : i + 2]) / len(raw[max(i - 1, 0) : i + 2]), 6) for i in range(len(raw))]
+    # Each threshold scored with its neighbours: one item more or less at a single grid point is noise (an
+    # unsmoothed best jumped 0.60 -> 0.70 on the refit that added batch 12). Rounded so that ties compare equal.
+    windows = [raw[max(i - 1, 0) : i + 2] for i in range(len(raw))]
+    results = [round(sum(w) / len(w), 6) for w in windows]
     top = max(results)
     runs: list[list[float]] = []
     for t, r in zip(THRESHOLDS, results, strict=True):
