@@ -114,7 +114,11 @@ class MeasureChecker:
             *attribution_conflicts(measure, unnamed, source, self.documents),
             *detected_conflicts(mine, focus, whole),
         ]
-        return tuple(dict.fromkeys(found))
+        # one element of the measure contradicted twice (a post found by two detectors) is one conflict
+        first: dict[str, Conflict] = {}
+        for conflict in found:
+            first.setdefault(conflict.measure_value, conflict)
+        return tuple(first.values())
 
     # -- verdict ------------------------------------------------------------------------------------
     def check(self, measure: str) -> MeasureResult:

@@ -19,9 +19,10 @@ from collections.abc import Callable, Sequence
 from difflib import SequenceMatcher
 from itertools import permutations, product
 
-from assistant.measures.elements import Elements, Token, mask_titles, pos_tokens
-from assistant.measures.lexicon import PARTNER_WORDS
+from assistant.measures.elements import Elements, Org, Token, mask_titles, orgs_match, pos_tokens
+from assistant.measures.lexicon import PARTNER_WORDS, PERSON
 from assistant.measures.results import Conflict
+from assistant.vocabulary import has_synonym
 from index.text import CJK, CLAUSE_BREAK, CN_NUMERAL_CHARS, NAME_TAGS
 
 _FIGURE = re.compile(rf"\d|[{CN_NUMERAL_CHARS}]")
@@ -75,7 +76,46 @@ def slot_conflicts(measure: Elements, span: Elements) -> list[Conflict]:
                 conflicts.append(Conflict("number" if kind == "number" else "name", token.word, other.word))
             elif other is None and kind == "name" and _other_name_of_same_head(token.word, slot, measure.text):
                 conflicts.append(Conflict("name", token.word, "".join(t.word for t in theirs[j1:j2])))
+        if _framing(theirs[ops[k - 1][3] : ops[k - 1][4]] if left else ()) or _framing(
+            theirs[ops[k + 1][3] : ops[k + 1][4]] if right else ()
+        ):
+            conflicts += _other_actor_in_slot(
+                measure, span, (mine[i1].start, mine[i2 - 1].end), (slot[0].start, slot[-1].end),
+                left=left and _framing(theirs[ops[k - 1][3] : ops[k - 1][4]]),
+                right=right and _framing(theirs[ops[k + 1][3] : ops[k + 1][4]]),
+            )
     return conflicts
+
+
+def _framing(tokens: Sequence[Token]) -> bool:
+    """Shared words enough to fix a position: two words, or one of four characters."""
+    words = [t.word for t in tokens if CJK.search(t.word)]
+    return len(words) >= 2 or any(len(w) >= 4 for w in words)
+
+
+def _other_actor_in_slot(
+    measure: Elements, span: Elements, mine: tuple[int, int], theirs: tuple[int, int], *, left: bool, right: bool
+) -> list[Conflict]:
+    """A body, post or group of people the measure names right next to shared words where the source names
+    another one, of whatever sort (党委常委会 where the source has 校长办公会, each before 专题研究学位点…): the same
+    act done by someone else. Not when the source names the measure's actor anywhere, or the measure the
+    source's."""
+    def beside(org: Org, bounds: tuple[int, int]) -> bool:
+        inside = bounds[0] <= org.start and org.end <= bounds[1]
+        return inside and ((left and org.start == bounds[0]) or (right and org.end == bounds[1]))
+
+    out = []
+    for actor in measure.actors:
+        if not beside(actor, mine) or has_synonym(actor.name, span.text):
+            continue
+        for other in span.actors:
+            if not beside(other, theirs) or other.name in measure.text:
+                continue
+            if "*" in other.name or orgs_match(actor, other):
+                continue
+            out.append(Conflict("person" if actor.family == PERSON else "actor", actor.name, other.name))
+            break
+    return out
 
 
 def _other_name_of_same_head(name: str, slot: Sequence[Token], measure: str) -> bool:

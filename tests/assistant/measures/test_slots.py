@@ -36,8 +36,33 @@ def test_another_name_or_figure_in_the_same_frame_is_a_conflict(
 
 
 @pytest.mark.parametrize(
+    ("measure", "source", "found"),
+    [
+        # a meeting for a committee: bodies of two sorts, in the place before the same words
+        ("党委常委会专题研究学位点和本科专业“加减法”",
+         "聚焦学科专业“小、散、弱”问题，校长办公会专题研究学位点和本科专业“加减法”，研究制定学校《本科专业动态调整实施方案》",
+         [("actor", "党委常委会", "校长办公会")]),
+        # a post for a member of another body
+        ("由校领导带队的10个检查组对二级单位党委开展实地检查", "派出由纪委委员带队的10个检查组，对二级单位党委开展实地检查",
+         [("person", "校领导", "纪委委员")]),
+    ],
+)
+def test_another_body_or_post_beside_the_same_words_is_a_conflict(
+    measure: str, source: str, found: list[tuple[str, str, str]]
+) -> None:
+    conflicts = slot_conflicts(extract_elements(measure), extract_elements(source))
+    assert [(c.kind, c.measure_value, c.source_value) for c in conflicts] == found
+
+
+@pytest.mark.parametrize(
     ("measure", "source"),
     [
+        # a body the source names too, elsewhere: the measure may mean that statement
+        ("由纪委书记任组长的检查组开展实地检查", "成立纪委书记任组长的监督检查工作领导小组，由纪委委员带队的检查组开展实地检查"),
+        # a group of people in other words (老师 ~ 教师)
+        ("组织高中老师岗位练兵和小学老师技能展评", "组织高中教师岗位练兵和小学教师技能展评"),
+        # the same body with a qualifier
+        ("学校校长办公会专题研究学位点和本科专业“加减法”", "校长办公会专题研究学位点和本科专业“加减法”"),
         # reworded in ordinary words: the slot holds no name or figure
         ("组织局机关全体干部集中学习《巡视工作条例》等巡视巡察方面的理论知识",
          "先后组织全体干部集体学习《中国共产党巡视工作条例》等巡视巡察相关理论知识*次"),
