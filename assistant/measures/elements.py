@@ -13,6 +13,7 @@ import jieba.posseg as posseg
 from assistant.measures.lexicon import (
     ACTION_CLASS_OF,
     ALL_ADVERBS,
+    BARE_MONEY,
     CHANGE,
     EVERY,
     FREQUENCY,
@@ -56,12 +57,18 @@ _REDACTED_END = r"[^，。；、《》\s]"
 _PLACE_KINDS = "省州市县区"  # the place a redacted name at a title's start stands for (*州, *省)
 
 
+_TITLE_NOTE = re.compile(r"（[^（）]*）|\([^()]*\)")
+
+
 def bracket_cited_titles(text: str, titles: Sequence[str]) -> str:
     """``text`` with every document title of ``titles`` (《…》, as a source cites them) that it names
     without the brackets put in 《》: a measure typed as "印发州委第一巡察组巡察反馈问题整改方案" names the
     方案, and 州委 in it is part of a title, not who acted. A redacted character matches a short name."""
     for title in dict.fromkeys(titles):
         inner = title.strip("《》")
+        bare = _TITLE_NOTE.sub("", inner)
+        if bare != inner and bare in mask_titles(text):
+            inner = bare  # the title's bracketed note (（2019-2023年）, （试行）) typed elsewhere or left out
         if len(inner.replace("*", "")) < 4:
             continue  # too short to be told from ordinary words
         pieces = re.findall(r"\*+|[^*]+", inner)
@@ -258,7 +265,7 @@ def extract_numbers_at(text: str) -> list[tuple[str, str, int]]:
     """Numbers with their unit and where they start."""
     found = []
     for match in NUMBER.finditer(text):
-        raw, unit = match.group(1), match.group(2)
+        raw, unit = match.group(1), BARE_MONEY.get(match.group(2), match.group(2))
         if "*" in raw:
             found.append(("*", unit, match.start()))
             continue

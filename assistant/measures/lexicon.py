@@ -91,7 +91,7 @@ NOT_ORG = frozenset(
     局机关 机关 部门 相关部门 有关部门 职能部门 相关职能部门 有关职能部门 各部门 各职能部门 主管部门 业务部门
     机构 相关机构 有关机构 专门机构 各机构 部门机构 职能机构""".split()
 )
-LEADING_FUNCTION = frozenset("经并由在向对将把被从与和及为给让同")
+LEADING_FUNCTION = frozenset("经并由在向对将把被从与和及为给让同供")  # 供 as in 供局班子成员学习: for whom, not a name
 GENERIC_ORG_PREFIX = re.compile(r"^(?:\*?[州省市县区]|我|本|该|各|校|学校)(?=..)")
 # Titles of posts held in a body (纪委书记 → 纪委 + 书记): one list for both patterns below.
 _BODY_TITLES = ("书记", "主任", "局长", "处长", "部长", "科长", "厅长", "组长", "主席", "委员")
@@ -111,11 +111,14 @@ ROLE_PREFIX = re.compile(r"(?:党委|纪委|党组|党支部|支部|党总支)$"
 ROLE_NOT_AFTER = re.compile(r"(?:负责制|办公会|信箱|热线|职责)")
 
 NUMERAL = rf"(?:\d+(?:\.\d+)?|[{CN_NUMERAL_CHARS}]+|\*+(?:\.\*+)?)"
-UNIT = (
-    r"(?:人次|万元|亿元|平方米|场次|学时|小时|个月|名|人|次|个|所|项|条|元|%|批|场|家|册|篇|门|份|件|位|支|套|本|户|间|处"
-    r"|县|区|省|市|校)"  # places are counted too: 赴五县, 两校
+_UNITS = (
+    r"人次|万元|亿元|平方米|场次|学时|小时|个月|名|人|次|个|所|项|条|元|%|批|场|家|册|篇|门|份|件|位|支|套|本|户|间|处"
+    r"|县|区|省|市|校"  # places are counted too: 赴五县, 两校
 )
-NUMBER = re.compile(rf"(?<![第每周星])({NUMERAL})\s*(?:余|多)?\s*({UNIT})")  # 40余处 counts as 40处
+# 万/亿 before no other unit is an amount of money with 元 left out (设立100万产学研项目 = 100万元)
+UNIT = rf"(?:{_UNITS}|[万亿](?!{_UNITS}))"
+BARE_MONEY = {"万": "万元", "亿": "亿元"}
+NUMBER = re.compile(rf"(?<![第每周星\d])({NUMERAL})\s*(?:余|多)?\s*({UNIT})")  # 40余处 counts as 40处
 PERIOD = r"(?:星期|周|月|季度|季|年|半年|学期|天|日|双月)"
 FREQUENCY = re.compile(rf"每(?:个)?({PERIOD})(?:(?:周|星期)?([一二三四五六日天])(?![次个遍回到至名项人]))?")
 FREQUENCY_ONCE = re.compile(rf"[一两二]?({PERIOD})[一两二三\*]+次")

@@ -45,6 +45,8 @@ def test_orgs_are_named_bodies_outside_titles() -> None:
     assert [o.name for o in extract_orgs("并经局党组会议研究同意下发")] == ["局党组"]
     # a one-character body before another is its qualifier (局 + 党组), never the head of a verb before it
     assert [o.name for o in extract_orgs("把保密工作摆上局党组的重要议事日程")] == ["局党组"]
+    # 供 says for whom (jieba writes 供局 as one word): no body named 供局
+    assert extract_orgs("编印专题民主生活会学习资料，供局班子成员学习") == []
 
 
 def test_posts_keep_their_body() -> None:
@@ -88,6 +90,9 @@ def test_numbers_with_units_and_redaction() -> None:
     assert extract_numbers("选了一个县和两所学校") == [("1", "个"), ("2", "所")]
     assert extract_numbers("坚持统一领导，第一议题") == []
     assert extract_numbers("完成外墙维修加固40余处、660余平方米") == [("40", "处"), ("660", "平方米")]
+    # 万 before no other unit is money with 元 left out; before a unit it is part of the count, which is not read
+    assert extract_numbers("在基本科研业务费预算内设立100万产学研项目") == extract_numbers("拿出100万元") == [("100", "万元")]
+    assert extract_numbers("培训20万人次") == []
     assert chinese_number("十二") == 12 and chinese_number("两百") == 200 and chinese_number("三万五千") == 35000
 
 
@@ -309,6 +314,16 @@ def test_a_title_typed_without_brackets_is_read_as_the_title_the_source_cites() 
     )
     plain = extract_elements(bracket_cited_titles("印发州委第一巡察组巡察反馈问题整改方案", titles))
     assert not plain.orgs
+
+
+def test_a_title_typed_without_its_bracketed_note_is_still_the_title() -> None:
+    """《中层干部队伍建设规划（2019-2023年）》 typed as 2019—2023年中层干部队伍建设规划: the years moved, the title
+    kept, so 中层干部 in it is no group of people the source would have to name."""
+    titles = ["《中层干部队伍建设规划（2019-2023年）》"]
+    measure = "修订2019—2023年中层干部队伍建设规划，健全干部队伍建设“五大体系”"
+    assert bracket_cited_titles(measure, titles) == "修订2019—2023年《中层干部队伍建设规划》，健全干部队伍建设“五大体系”"
+    assert not extract_elements(bracket_cited_titles(measure, titles)).groups
+    assert extract_elements(measure).groups  # read bare, 中层干部 would be a group
 
 
 def test_a_title_cited_without_its_redacted_place_is_still_the_title() -> None:
