@@ -3,7 +3,8 @@
 Aligning the two texts word by word leaves the words they share as anchors and what differs between two
 anchors as a slot. A slot where the measure writes a name (a place, body or person: 共和县, 联合国教科文组织)
 or a figure (80后, 十项措施) and the source writes another of the same sort (贵德县, 70后, 九项措施) is the same
-frame with another value: the measure is about something else. A reworded measure changes ordinary
+frame with another value: the measure is about something else. A body, post or group of people right beside the
+shared words is another doer whatever its sort (党委常委会 where the source has 校长办公会). A reworded measure changes ordinary
 words in its slots (集中学习 for 集体学习), which this does not read; the verdict model weighs the rest.
 
 The same frame may also keep its words and trade two of them across one word that relates them: "党委增强接受
@@ -76,13 +77,12 @@ def slot_conflicts(measure: Elements, span: Elements) -> list[Conflict]:
                 conflicts.append(Conflict("number" if kind == "number" else "name", token.word, other.word))
             elif other is None and kind == "name" and _other_name_of_same_head(token.word, slot, measure.text):
                 conflicts.append(Conflict("name", token.word, "".join(t.word for t in theirs[j1:j2])))
-        if _framing(theirs[ops[k - 1][3] : ops[k - 1][4]] if left else ()) or _framing(
-            theirs[ops[k + 1][3] : ops[k + 1][4]] if right else ()
-        ):
+        framed_left = left and _framing(theirs[ops[k - 1][3] : ops[k - 1][4]])
+        framed_right = right and _framing(theirs[ops[k + 1][3] : ops[k + 1][4]])
+        if framed_left or framed_right:
             conflicts += _other_actor_in_slot(
                 measure, span, (mine[i1].start, mine[i2 - 1].end), (slot[0].start, slot[-1].end),
-                left=left and _framing(theirs[ops[k - 1][3] : ops[k - 1][4]]),
-                right=right and _framing(theirs[ops[k + 1][3] : ops[k + 1][4]]),
+                left=framed_left, right=framed_right,
             )
     return conflicts
 
@@ -94,22 +94,22 @@ def _framing(tokens: Sequence[Token]) -> bool:
 
 
 def _other_actor_in_slot(
-    measure: Elements, span: Elements, mine: tuple[int, int], theirs: tuple[int, int], *, left: bool, right: bool
+    measure: Elements, span: Elements, my_slot: tuple[int, int], their_slot: tuple[int, int], *, left: bool, right: bool
 ) -> list[Conflict]:
     """A body, post or group of people the measure names right next to shared words where the source names
     another one, of whatever sort (党委常委会 where the source has 校长办公会, each before 专题研究学位点…): the same
-    act done by someone else. Not when the source names the measure's actor anywhere, or the measure the
-    source's."""
-    def beside(org: Org, bounds: tuple[int, int]) -> bool:
-        inside = bounds[0] <= org.start and org.end <= bounds[1]
-        return inside and ((left and org.start == bounds[0]) or (right and org.end == bounds[1]))
+    act done by someone else. ``left``/``right``: which side of the slots the shared words frame. Not when the
+    source names the measure's actor anywhere, or the measure the source's."""
+    def beside(org: Org, slot: tuple[int, int]) -> bool:
+        inside = slot[0] <= org.start and org.end <= slot[1]
+        return inside and ((left and org.start == slot[0]) or (right and org.end == slot[1]))
 
     out = []
     for actor in measure.actors:
-        if not beside(actor, mine) or has_synonym(actor.name, span.text):
+        if not beside(actor, my_slot) or has_synonym(actor.name, span.text):
             continue
         for other in span.actors:
-            if not beside(other, theirs) or other.name in measure.text:
+            if not beside(other, their_slot) or other.name in measure.text:
                 continue
             if "*" in other.name or orgs_match(actor, other):
                 continue
