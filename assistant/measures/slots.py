@@ -60,8 +60,10 @@ def slot_conflicts(measure: Elements, span: Elements) -> list[Conflict]:
     for k, (op, i1, i2, j1, j2) in enumerate(ops):
         if op != "replace":
             continue
-        left = k > 0 and ops[k - 1][0] == "equal" and _anchor(theirs[ops[k - 1][3] : ops[k - 1][4]])
-        right = k + 1 < len(ops) and ops[k + 1][0] == "equal" and _anchor(theirs[ops[k + 1][3] : ops[k + 1][4]])
+        # the source's shared words on each side of the slot (none unless the neighbouring block is shared)
+        before = theirs[ops[k - 1][3] : ops[k - 1][4]] if k > 0 and ops[k - 1][0] == "equal" else ()
+        after = theirs[ops[k + 1][3] : ops[k + 1][4]] if k + 1 < len(ops) and ops[k + 1][0] == "equal" else ()
+        left, right = _anchor(before), _anchor(after)
         if not (left or right):
             continue
         slot = theirs[j1:j2]
@@ -77,8 +79,7 @@ def slot_conflicts(measure: Elements, span: Elements) -> list[Conflict]:
                 conflicts.append(Conflict("number" if kind == "number" else "name", token.word, other.word))
             elif other is None and kind == "name" and _other_name_of_same_head(token.word, slot, measure.text):
                 conflicts.append(Conflict("name", token.word, "".join(t.word for t in theirs[j1:j2])))
-        framed_left = left and _framing(theirs[ops[k - 1][3] : ops[k - 1][4]])
-        framed_right = right and _framing(theirs[ops[k + 1][3] : ops[k + 1][4]])
+        framed_left, framed_right = left and _framing(before), right and _framing(after)
         if framed_left or framed_right:
             conflicts += _other_actor_in_slot(
                 measure, span, (mine[i1].start, mine[i2 - 1].end), (slot[0].start, slot[-1].end),
