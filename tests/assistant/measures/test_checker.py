@@ -259,3 +259,18 @@ def test_a_sentence_stating_another_number_is_no_evidence_whatever_the_model_say
     assert not Conflict("number", "3个", "未写明该数量").contradicts
     assert not Conflict("frequency", "每月", "未写明频次").contradicts
     assert Conflict("frequency", "每月", "每季度").contradicts
+
+
+def test_one_element_contradicted_by_two_detectors_counts_once(corpus_workspace: Workspace) -> None:
+    """南开's report: 学校成立党委书记任组长、校长任副组长、其他校领导为成员的巡视整改工作领导小组. A measure making
+    校长 the 组长 is contradicted on 校长 twice (the report puts 党委书记 and 校领导 where the measure puts 校长); the
+    verdict model's ``conflicts`` counts elements of the measure, so 校长 counts once."""
+    checker = workspace_checker(corpus_workspace)
+    measure = "校长担任校内巡视工作领导小组组长"
+    spans = [span for span, _ in checker.judge_spans(measure, score=False) if "校长任副组长" in span.text]
+    assert spans
+    for span in spans:
+        conflicts = checker.conflicts(measure, span)
+        values = [c.measure_value for c in conflicts]
+        assert "校长" in values
+        assert len(values) == len(set(values))  # each element of the measure once
