@@ -202,23 +202,16 @@ class VectorStore:
         ``sample`` stored vectors spread evenly over the index. Encoders differ widely here (E5 puts
         unrelated passages of the corpus at 0.87), so a cosine means "close" only relative to it.
         0.0 for an index of one chunk."""
-        vectors = self.even_sample(sample)
-        if len(vectors) < 2:
-            return 0.0
-        pairs = (vectors @ vectors.T)[np.triu_indices(len(vectors), k=1)]
-        return float(np.median(pairs))
-
-    def even_sample(self, size: int) -> np.ndarray:
-        """Unit vectors of (up to) ``size`` stored chunks spread evenly over the sorted ids (an id leads with
-        a hash of its document, so the spread crosses documents); shape (0, 0) for an empty index."""
         ids = sorted(self.collection.get(include=[])["ids"])
-        if len(ids) > size:
-            ids = [ids[i * len(ids) // size] for i in range(size)]
-        if not ids:
-            return np.zeros((0, 0), dtype=np.float32)
+        if len(ids) > sample:
+            ids = [ids[i * len(ids) // sample] for i in range(sample)]
         got = self.collection.get(ids=ids, include=["embeddings"])
         vectors = np.asarray(got["embeddings"], dtype=np.float32)
-        return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+        if len(vectors) < 2:
+            return 0.0
+        vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+        pairs = (vectors @ vectors.T)[np.triu_indices(len(vectors), k=1)]
+        return float(np.median(pairs))
 
     def query_vector(self, query: str) -> np.ndarray:
         """The query's unit vector; the last few are kept, as ranking asks again for the same query."""

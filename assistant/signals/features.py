@@ -58,11 +58,7 @@ PASSAGE_FEATURES = (
 _LISTED = ("count", "members")
 
 
-def passage_features(
-    q: QuestionAnalysis, passage: Passage, rank: int, cosine: float, background: float = 0.0
-) -> dict[str, float]:
-    """``cosine``: the question's with this passage; ``background``: the question's mean cosine with any
-    passage of the index (VectorStore.background_cosine), the same for every passage of one question."""
+def passage_features(q: QuestionAnalysis, passage: Passage, rank: int, cosine: float) -> dict[str, float]:
     chunk = passage.chunk
     text = chunk.text
     context = f"{chunk.title} {chunk.section} {text}"
@@ -92,7 +88,6 @@ def passage_features(
         "fused": passage.score,
         "lexical": math.log1p(passage.lexical_score),
         "dense": cosine,
-        "background": background,
         "lexical_rank": 1.0 / passage.lexical_rank if passage.lexical_rank else 0.0,
         "dense_rank": 1.0 / passage.dense_rank if passage.dense_rank else 0.0,
         "in_lexical": float(passage.lexical_rank is not None),

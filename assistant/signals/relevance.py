@@ -12,7 +12,6 @@ from dataclasses import dataclass, replace
 
 from assistant.reranking import LLMReranker
 from assistant.retrieval import HybridSearcher, Passage, SearchFilter
-from assistant.signals.background import Background, reference
 from assistant.signals.features import add_pool_features, passage_features
 from assistant.signals.model import LogisticModel, load_model
 from assistant.signals.question import QuestionAnalysis, analyse
@@ -51,12 +50,10 @@ class RankedSearcher:
     pool: int = POOL
     reranker: LLMReranker | None = None  # optional: an LLM reorders the first ``rerank_top_n``
     rerank_top_n: int = 8
-    # the question's cosine with official documents at large (signals/background.py); None: 0.0
-    background: Background | None = None
 
     @classmethod
     def trained(cls, base: HybridSearcher) -> RankedSearcher:
-        return cls(base, load_model("relevance"), background=reference(base.vectors))
+        return cls(base, load_model("relevance"))
 
     def idf(self, term: str) -> float:
         return self.base.idf(term)
@@ -71,10 +68,8 @@ class RankedSearcher:
         q = analysis or self.analyse(question)
         passages = self.base.search(q.text, self.pool, where)
         cosines = self.base.vectors.similarities(q.text, [p.chunk.id for p in passages])
-        vector = self.base.vectors.query_vector(q.text)
-        background = self.background.cosine(vector) if self.background is not None and passages else 0.0
         rows = [
-            passage_features(q, passage, rank, cosines.get(passage.chunk.id, 0.0), background)
+            passage_features(q, passage, rank, cosines.get(passage.chunk.id, 0.0))
             for rank, passage in enumerate(passages, start=1)
         ]
         add_pool_features(rows, [p.chunk.doc_id for p in passages])

@@ -1,8 +1,5 @@
 """``python -m assistant.signals.train``: fit the learned signals on the tune split and the shared dev set.
 
-It also stores the reference a question's closeness is read against (signals/background.py): the mean
-vector of an even sample of the training index.
-
 Each model is fitted on feature rows collected from the real index of docs_src/, cross-validated by
 question (a question's passages never sit in both a training and a held-out fold), and saved as JSON
 with its report. The test split is never read here.
@@ -23,7 +20,6 @@ from assistant.evaluation.data import Question, covers_gold, load_questions
 from assistant.evaluation.eval_sets import split_file
 from assistant.settings import Settings, enforce_offline_environment, get_settings
 from assistant.signals.answerable import ANSWERABLE_FEATURES, question_features
-from assistant.signals.background import Background, sampled
 from assistant.signals.features import PASSAGE_FEATURES
 from assistant.signals.model import LogisticModel, fit_logistic
 from assistant.signals.question import analyse
@@ -48,8 +44,8 @@ def training_questions(settings: Settings, folder: Any) -> list[Question]:
     return load_questions(split_file("questions", "tune", folder)) + load_questions(settings.dev_questions)
 
 
-def collect(ws: Workspace, questions: Sequence[Question], background: Background) -> list[Example]:
-    searcher = RankedSearcher(ws.searcher, None, background=background)
+def collect(ws: Workspace, questions: Sequence[Question]) -> list[Example]:
+    searcher = RankedSearcher(ws.searcher, None)
     examples = []
     for q in questions:
         analysis = analyse(q.question, ws.searcher.idf, q.history)
@@ -213,8 +209,7 @@ def data_hash(questions: Sequence[Question]) -> str:
 
 def train(ws: Workspace, questions: Sequence[Question], c: float = 0.1) -> dict[str, Any]:
     """Fit and save the relevance, answerability and selection models; returns the report."""
-    background = sampled(ws.vectors)  # the training index's: the reference every later question is read against
-    examples = collect(ws, questions, background)
+    examples = collect(ws, questions)
     oof = out_of_fold(examples, c)
     relevance = _fit_relevance(examples, c)
     answerable, answerable_report = fit_answerable(oof, c)
@@ -224,7 +219,6 @@ def train(ws: Workspace, questions: Sequence[Question], c: float = 0.1) -> dict[
     replace(relevance, report=relevance_info).save()
     replace(answerable, report=answerable_report | {"data": data, "c": c}).save()
     replace(selection, report=selection_report | {"data": data, "c": c}).save()
-    background.save()
     return {"relevance": relevance_info, "answerable": answerable_report, "selection": selection_report}
 
 

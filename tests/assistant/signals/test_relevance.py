@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import pytest
-
 from assistant.retrieval import Passage
-from assistant.signals.answerable import question_features
-from assistant.signals.background import reference
 from assistant.signals.relevance import Scored, each_document_first
 from assistant.workspace import Workspace
 from index.chunking import Chunk
@@ -35,15 +31,3 @@ def test_a_question_comparing_two_regulations_is_answered_from_both_first(corpus
     question = "《中央八项规定实施细则》和《党政机关国内公务接待管理规定》分别规定了哪些单位参照执行？"
     top = corpus_workspace.ranked.candidates(question)[:2]
     assert {s.passage.chunk.doc for s in top} == {"中央八项规定实施细则.md", "党政机关国内公务接待管理规定.md"}
-
-
-def test_the_answerability_reads_the_closest_passage_against_the_documents_at_large(
-    corpus_workspace: Workspace,
-) -> None:
-    question = "巡视组组长是谁？"
-    pool = corpus_workspace.ranked.candidates(question)
-    background = reference(corpus_workspace.vectors).cosine(corpus_workspace.vectors.query_vector(question))
-    assert [s.features["background"] for s in pool] == pytest.approx([background] * len(pool))  # one per question
-    closest = max(s.features["dense"] for s in pool[:5])
-    assert question_features(pool)["dense_lift"] == pytest.approx(closest - background)
-    assert closest - background > 0.01  # its answer is closer to it than the documents at large
