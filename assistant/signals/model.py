@@ -1,6 +1,6 @@
 """A logistic model stored as plain JSON: feature names, standardisation, weights, decision threshold.
 
-Training (scikit-learn, the ``[eval]`` extra) happens offline; the product only evaluates
+Training (scipy, the ``[eval]`` extra) happens offline; the product only evaluates
 ``sigmoid(w · (x - mean) / scale + b)``, so a model file is a few hundred bytes anyone can read.
 """
 
@@ -71,21 +71,51 @@ def fit_logistic(
     *,
     c: float = 1.0,
     class_weight: str | None = "balanced",
+    signs: Mapping[str, int] | None = None,
 ) -> LogisticModel:
-    """Fit on ``rows`` (feature name → value); scikit-learn is needed only here."""
+    """Fit on ``rows`` (feature name → value) by L2-penalised logistic regression (scikit-learn's objective:
+    ``0.5·|w|² + c·Σ weight·log-loss``, the bias unpenalised, classes weighed to equal halves when
+    ``class_weight`` is "balanced").
+
+    ``signs`` (feature → +1 or -1) bounds a weight to the direction its feature's meaning gives: more of the
+    question found can never count against an answer. A free fit of correlated signals may give one of
+    them the "wrong" sign, which reads the training set's quirks (how its writers worded questions) and
+    does not carry to new ones. scipy (the ``[eval]`` extra) is needed only here."""
     import numpy as np
-    from sklearn.linear_model import LogisticRegression
+    from scipy.optimize import minimize
 
     x = np.array([[float(r.get(f, 0.0)) for f in features] for r in rows], dtype=np.float64)
+    y = np.array(labels, dtype=np.float64)
     mean = x.mean(axis=0)
     scale = x.std(axis=0)
     scale[scale < 1e-9] = 1.0
-    fitted = LogisticRegression(C=c, class_weight=class_weight, max_iter=2000).fit((x - mean) / scale, labels)
+    z = (x - mean) / scale
+    weight = np.ones_like(y)
+    if class_weight == "balanced":
+        positives = y.sum()
+        weight = np.where(y == 1, len(y) / (2 * max(positives, 1.0)), len(y) / (2 * max(len(y) - positives, 1.0)))
+
+    def loss(params: Any) -> tuple[float, Any]:
+        w, b = params[:-1], params[-1]
+        margin = z @ w + b
+        log_loss = y * np.logaddexp(0.0, -margin) + (1 - y) * np.logaddexp(0.0, margin)
+        residual = weight * (1.0 / (1.0 + np.exp(-margin)) - y)
+        gradient = np.append(c * (z.T @ residual) + w, c * residual.sum())
+        return float(c * (weight * log_loss).sum() + 0.5 * w @ w), gradient
+
+    sign_of = dict(signs or {})
+    unknown = set(sign_of) - set(features)
+    if unknown:
+        raise ValueError(f"signs name features the model does not have: {sorted(unknown)}")
+    bounds = [(0.0, None) if sign_of.get(f, 0) > 0 else (None, 0.0) if sign_of.get(f, 0) < 0 else (None, None)
+              for f in features]
+    fitted = minimize(loss, np.zeros(len(features) + 1), jac=True, method="L-BFGS-B",
+                      bounds=[*bounds, (None, None)], options={"maxiter": 5000, "gtol": 1e-8})
     return LogisticModel(
         name=name,
         features=tuple(features),
         mean=tuple(float(v) for v in mean),
         scale=tuple(float(v) for v in scale),
-        weights=tuple(float(v) for v in fitted.coef_[0]),
-        bias=float(fitted.intercept_[0]),
+        weights=tuple(float(v) for v in fitted.x[:-1]),
+        bias=float(fitted.x[-1]),
     )

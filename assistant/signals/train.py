@@ -19,7 +19,7 @@ from sklearn.metrics import roc_auc_score
 from assistant.evaluation.data import Question, covers_gold, load_questions
 from assistant.evaluation.eval_sets import split_file
 from assistant.settings import Settings, enforce_offline_environment, get_settings
-from assistant.signals.answerable import ANSWERABLE_FEATURES, question_features
+from assistant.signals.answerable import ANSWERABLE_FEATURES, ANSWERABLE_SIGNS, question_features
 from assistant.signals.features import PASSAGE_FEATURES
 from assistant.signals.model import LogisticModel, fit_logistic
 from assistant.signals.question import analyse
@@ -116,7 +116,7 @@ def relevance_report(examples: Sequence[Example], oof: Sequence[Example]) -> dic
 
 def _held_out(
     name: str, rows: Sequence[Sequence[dict[str, float]]], labels: Sequence[Sequence[int]], features: Sequence[str],
-    c: float, class_weight: str | None = "balanced",
+    c: float, class_weight: str | None = "balanced", signs: dict[str, int] | None = None,
 ) -> list[list[float]]:
     """Each question's rows scored by a model fitted on the other folds' questions (a question's rows never
     sit in both)."""
@@ -125,7 +125,7 @@ def _held_out(
         idx = [i for i in range(len(rows)) if _fold(i) != fold]
         model = fit_logistic(
             name, [r for i in idx for r in rows[i]], [y for i in idx for y in labels[i]], features, c=c,
-            class_weight=class_weight,
+            class_weight=class_weight, signs=signs,
         )
         for i in range(len(rows)):
             if _fold(i) == fold:
@@ -138,7 +138,9 @@ def fit_answerable(oof: Sequence[Example], c: float) -> tuple[LogisticModel, dic
     balances answering the answerable and refusing the rest."""
     rows = [question_features(e.pool) for e in oof]
     labels = [int(e.question.answerable) for e in oof]
-    held = [p for (p,) in _held_out("answerable", [[r] for r in rows], [[y] for y in labels], ANSWERABLE_FEATURES, c)]
+    held = [p for (p,) in _held_out(
+        "answerable", [[r] for r in rows], [[y] for y in labels], ANSWERABLE_FEATURES, c, signs=ANSWERABLE_SIGNS,
+    )]
 
     def rates(t: float) -> tuple[float, float]:
         answered = [p >= t for p, y in zip(held, labels, strict=True) if y]
@@ -147,7 +149,7 @@ def fit_answerable(oof: Sequence[Example], c: float) -> tuple[LogisticModel, dic
 
     threshold = max((t / 100 for t in range(5, 96)), key=lambda t: (min(rates(t)), sum(rates(t))))
     answer_rate, refusal = rates(threshold)
-    model = fit_logistic("answerable", rows, labels, ANSWERABLE_FEATURES, c=c)
+    model = fit_logistic("answerable", rows, labels, ANSWERABLE_FEATURES, c=c, signs=ANSWERABLE_SIGNS)
     # the threshold trades answering against refusing; the AUC says how well the two are told apart at all
     report = {"questions": len(oof), "unanswerable": labels.count(0), "threshold": threshold,
               "cv_answer_rate": round(answer_rate, 4), "cv_refusal": round(refusal, 4),

@@ -8,9 +8,14 @@ import math
 import tempfile
 from pathlib import Path
 
+import pytest
+from sklearn.linear_model import LogisticRegression
+
 from assistant.evaluation.eval_sets import split_ids
+from assistant.measures.features import FEATURE_SIGNS
 from assistant.retrieval import Passage
 from assistant.settings import Settings
+from assistant.signals.answerable import ANSWERABLE_FEATURES, ANSWERABLE_SIGNS
 from assistant.signals.model import MODELS_DIR, LogisticModel, fit_logistic, load_model
 from assistant.signals.question import analyse
 from assistant.signals.relevance import Scored
@@ -27,6 +32,38 @@ def test_a_fit_learns_a_separable_rule_and_round_trips_through_json(tmp_path: Pa
     again = LogisticModel.from_json(json.loads(model.save(tmp_path / "toy.json").read_text(encoding="utf-8")))
     assert again == model
     assert math.isclose(again.probability({"x": 20.0}), model.probability({"x": 20.0}))
+
+
+def test_a_free_fit_reaches_the_same_optimum_as_scikit_learn() -> None:
+    # the objective of LogisticRegression (L2 on the weights, the bias free, balanced classes), solved tightly
+    rows = [{"a": (i * 7919 % 101) / 10, "b": (i * 104729 % 53) / 5, "c": float(i % 2)} for i in range(300)]
+    labels = [int(r["a"] - r["b"] + 3 * r["c"] + (i * 31 % 7) - 3 > 0) for i, r in enumerate(rows)]
+    model = fit_logistic("toy", rows, labels, ("a", "b", "c"), c=0.5)
+    z = [[(r[f] - m) / s for f, m, s in zip(model.features, model.mean, model.scale, strict=True)] for r in rows]
+    reference = LogisticRegression(C=0.5, class_weight="balanced", tol=1e-10, max_iter=10000).fit(z, labels)
+    assert [round(w, 3) for w in model.weights] == [round(float(w), 3) for w in reference.coef_[0]]
+    assert round(model.bias, 3) == round(float(reference.intercept_[0]), 3)
+
+
+def test_a_sign_keeps_a_weight_on_the_side_its_meaning_gives() -> None:
+    # "found" is the evidence; in this sample it happens to run against the label once "noise" is known
+    rows = [{"found": float(i % 5), "noise": float(i % 5) + (2.0 if i % 3 == 0 else 0.0)} for i in range(60)]
+    labels = [int(i % 3 == 0) for i in range(60)]
+    free = fit_logistic("toy", rows, labels, ("found", "noise"), c=10.0)
+    signed = fit_logistic("toy", rows, labels, ("found", "noise"), c=10.0, signs={"found": 1})
+    assert free.weights[0] < 0  # the quirk a free fit learns
+    assert signed.weights[0] == 0.0 and signed.weights[1] > 0
+    with pytest.raises(ValueError, match="unheard"):
+        fit_logistic("toy", rows, labels, ("found", "noise"), signs={"unheard": 1})
+
+
+@pytest.mark.parametrize(("name", "signs"), [("answerable", ANSWERABLE_SIGNS), ("measure_verdict", FEATURE_SIGNS)])
+def test_the_committed_evidence_models_weigh_each_signal_the_way_it_points(name: str, signs: dict[str, int]) -> None:
+    model = load_model(name)
+    assert set(signs) == set(model.features)
+    for feature, weight in zip(model.features, model.weights, strict=True):
+        assert weight * signs[feature] >= 0, f"{name}.json: {feature} weighs {weight:+.3f}"
+    assert set(ANSWERABLE_FEATURES) == set(ANSWERABLE_SIGNS)
 
 
 def test_the_committed_models_were_trained_on_the_current_tune_split_and_dev_set() -> None:
