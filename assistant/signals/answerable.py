@@ -20,7 +20,9 @@ from assistant.signals.relevance import Scored
 # Evidence only: whether a question asks for a value is not itself a reason to refuse it. Nothing that
 # counts on several relevant passages (a mean over the top three): a library of one short report holds
 # one passage that answers, and the judgement must not depend on how much else is indexed.
-ANSWERABLE_FEATURES = ("top", "cover_text", "fact_gap", "fact_drop", "missing", "fact_key_gap", "withheld", "dense")
+ANSWERABLE_FEATURES = (
+    "top", "cover_text", "fact_gap", "fact_drop", "missing", "fact_key_gap", "withheld", "dense", "all_found",
+)
 TOP = 5
 # The direction each feature's meaning gives it: more of the question found, a closer passage, never count
 # against an answer; a missing fact or term never counts for one. Fitted freely, term coverage came out
@@ -28,7 +30,7 @@ TOP = 5
 # question naming a word no document has (有偿补课) gained from it. Cross-validated on tune + dev (641):
 # AUC 0.8754 free, 0.8760 with the signs.
 ANSWERABLE_SIGNS = {
-    "top": 1, "cover_text": 1, "dense": 1,
+    "top": 1, "cover_text": 1, "dense": 1, "all_found": 1,
     "fact_gap": -1, "fact_drop": -1, "missing": -1, "fact_key_gap": -1, "withheld": -1,
 }
 
@@ -58,6 +60,11 @@ def question_features(pool: Sequence[Scored]) -> dict[str, float]:
         "withheld": max(s.features["fact_withheld"] for s in top),
         # the encoder's cosine of the question with the closest top passage: a reworded question lands near its answer
         "dense": max(s.features["dense"] for s in top),
+        # The question asks no value (a list, a how, a what) and one top passage holds every term of it (with
+        # its title and section): nothing it asks about is absent. Coverage alone cannot say this: for a
+        # question asking a figure, every word can stand beside a figure never given. Tune + dev (641) by
+        # leave-one-batch-out (each writer's batch held out whole): AUC 0.874 -> 0.889, up in 12 of 15 batches.
+        "all_found": (1.0 - fact_asked) * float(any(s.features["cover_context"] >= 1.0 - 1e-9 for s in top)),
     }
 
 

@@ -1,0 +1,41 @@
+"""Answerability: a learned judgement over the ranked pool, whose evidence only ever counts the way it points."""
+
+from __future__ import annotations
+
+from assistant.retrieval import Passage
+from assistant.signals.answerable import ANSWERABLE_FEATURES, question_features
+from assistant.signals.model import load_model
+from assistant.signals.relevance import Scored
+from assistant.workspace import Workspace
+from index.chunking import Chunk
+
+
+def _scored(features: dict[str, float], probability: float = 0.9) -> Scored:
+    chunk = Chunk("c1", "通报.md", "通报", "report", "", "", 0, 1, "甲", None, (), 0)
+    base = dict.fromkeys(("fact_asked", "fact_sentence", "cover_text", "cover_sentence", "cover_context",
+                          "missing_weight", "fact_key", "fact_withheld", "dense"), 0.0)
+    return Scored(Passage(chunk, probability), base | features, probability)
+
+
+def test_every_term_found_and_no_value_asked_is_its_own_evidence() -> None:
+    whole = _scored({"cover_context": 1.0, "cover_text": 1.0, "dense": 0.9})
+    part = _scored({"cover_context": 0.6, "cover_text": 0.6, "missing_weight": 0.4, "dense": 0.9})
+    assert set(question_features([whole])) >= set(ANSWERABLE_FEATURES)
+    assert question_features([part, whole])["all_found"] == 1.0  # any top passage holding all of it
+    assert question_features([part])["all_found"] == 0.0
+    # a question asking a figure: every word can stand beside a figure never given
+    asked = _scored({"cover_context": 1.0, "cover_text": 1.0, "fact_asked": 1.0, "dense": 0.9})
+    assert question_features([asked])["all_found"] == 0.0
+    model = load_model("answerable")
+    assert model.probability(question_features([whole])) > model.probability(question_features([part]))
+
+
+def test_the_issues_own_questions_are_answered_or_refused_as_the_documents_allow(corpus_workspace: Workspace) -> None:
+    answerer = corpus_workspace.answerer
+    finance = answerer.answer("哪些整改措施涉及财务管理？")
+    assert finance.found, finance.text
+    assert any("财务管理制度" in c.quote for c in finance.citations)
+    # the report speaks of 财政 and of 预算 but never gives the bureau's budget: refused, nothing cited
+    budget = answerer.answer("教育局2023年的财政预算总额是多少？")
+    assert not budget.found and not budget.citations
+    assert budget.text.startswith("资料中未找到")
