@@ -128,13 +128,14 @@ class Answerer:
 
     def _every_matching_measure(self, q: QuestionAnalysis, items: Sequence[Item]) -> list[Item]:
         """A list of measures is complete: every measure of the reports already answering that names the
-        question's key words joins the items, not only those retrieval put on top."""
+        question's topic (and its rarer words, names_topic_fully) joins the items, not only those retrieval
+        put on top."""
         if self.units is None or not (q.asks_list and q.asks_measures):
             return []
         reports = list(dict.fromkeys(i.chunk.doc_id for i in items if i.chunk.kind == DocumentKind.REPORT))
         extra = []
         for unit in self.units.measures(reports):
-            if q.key_coverage(f"{unit.section} {unit.text}") >= 1.0:
+            if q.names_topic_fully(f"{unit.section} {unit.text}"):
                 item = item_of(q, unit, 0.0)
                 if item is not None:
                     extra.append(item)

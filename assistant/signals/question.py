@@ -123,6 +123,15 @@ class QuestionAnalysis:
         """1.0 when ``text`` names the topic (any of its key words), else 0.0."""
         return float(any(has_official_form(t.text, text) for t in self.key_terms))
 
+    def names_topic_fully(self, text: str) -> bool:
+        """Whether ``text`` names the topic and every question word rarer than it. The topic noun can be the
+        common half of a compound the tokenizer split (警示教育 → 警示 + 教育, and 教育 is the noun): a text
+        saying 教育 alone is not about 警示教育."""
+        if not self.key_terms or not self.key_coverage(text):
+            return False
+        floor = max(t.weight for t in self.key_terms)
+        return all(has_official_form(t.text, text) for t in self.terms if t.weight > floor)
+
     def names_document(self, title: str) -> float:
         """Share of a document title's words the question says (《中央八项规定实施细则》, 2022年的政府工作报告): a
         question that names documents asks about them, though their passages may share few of its other words."""

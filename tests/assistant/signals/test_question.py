@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from assistant.signals.question import analyse, follow_up, is_followup, standalone_question
 
-IDF = {"财务管理": 5.8, "财务": 3.5, "管理": 1.4, "安全": 2.5, "学校": 2.0, "保密": 3.3, "承诺书": 6.0, "保密承诺书": 7.0}
+IDF = {"财务管理": 5.8, "财务": 3.5, "管理": 1.4, "安全": 2.5, "学校": 2.0, "保密": 3.3, "承诺书": 6.0, "保密承诺书": 7.0,
+       "警示": 5.3, "教育": 1.3}
 
 
 def idf(term: str) -> float:
@@ -59,6 +60,17 @@ def test_a_compound_weighs_no_more_than_its_rarest_part() -> None:
     weights = {t.text: t.weight for t in q.terms}
     assert weights["财务管理"] == weights["财务"] == 3.5  # not the 5.8 of the whole word's rarity
     assert q.asks_list and {t.text for t in q.key_terms} == {"财务管理", "财务"}
+
+
+def test_a_text_about_the_topic_names_its_noun_and_every_rarer_word() -> None:
+    # jieba splits 警示教育 into the verb 警示 and the noun 教育: the noun is the topic, the rarer verb must come too
+    q = analyse("警示教育这块做了哪些工作？", idf)
+    assert {t.text for t in q.key_terms} == {"教育"}
+    assert q.names_topic_fully("深化警示教育工作，组织观看警示教育片")
+    assert q.key_coverage("抓好教师思政工作，完善教育体系") and not q.names_topic_fully("抓好教师思政工作，完善教育体系")
+    # the topic noun as the question's rarest word: naming it is enough (严守财务工作纪律 is about 财务管理)
+    finance = analyse("哪些整改措施涉及财务管理？", idf)
+    assert finance.names_topic_fully("严守财务工作纪律") and not finance.names_topic_fully("加强预算管理")
 
 
 def test_words_that_say_what_a_question_is_about_are_not_its_topic() -> None:
