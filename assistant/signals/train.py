@@ -67,6 +67,14 @@ def _fold(i: int) -> int:
     return i % FOLDS
 
 
+def writers(questions: Sequence[Question]) -> list[int]:
+    """Each question's writer, as a fold number: the batch its id names (r-, bq-, dev-). Holding out a writer's
+    questions whole asks whether a model carries to how someone else words questions."""
+    names = [q.id.split("-", 1)[0] for q in questions]
+    order = {name: i for i, name in enumerate(dict.fromkeys(names))}
+    return [order[name] for name in names]
+
+
 def _fit_relevance(examples: Sequence[Example], c: float) -> LogisticModel:
     answerable = [e for e in examples if e.question.answerable]
     return fit_logistic(
@@ -117,18 +125,20 @@ def relevance_report(examples: Sequence[Example], oof: Sequence[Example]) -> dic
 def _held_out(
     name: str, rows: Sequence[Sequence[dict[str, float]]], labels: Sequence[Sequence[int]], features: Sequence[str],
     c: float, class_weight: str | None = "balanced", signs: dict[str, int] | None = None,
+    folds: Sequence[int] | None = None,
 ) -> list[list[float]]:
     """Each question's rows scored by a model fitted on the other folds' questions (a question's rows never
-    sit in both)."""
+    sit in both); ``folds`` gives each question's fold (default: every FOLDS-th question)."""
+    fold_of = list(folds) if folds is not None else [_fold(i) for i in range(len(rows))]
     held: list[list[float]] = [[] for _ in rows]
-    for fold in range(FOLDS):
-        idx = [i for i in range(len(rows)) if _fold(i) != fold]
+    for fold in sorted(set(fold_of)):
+        idx = [i for i in range(len(rows)) if fold_of[i] != fold]
         model = fit_logistic(
             name, [r for i in idx for r in rows[i]], [y for i in idx for y in labels[i]], features, c=c,
             class_weight=class_weight, signs=signs,
         )
         for i in range(len(rows)):
-            if _fold(i) == fold:
+            if fold_of[i] == fold:
                 held[i] = [model.probability(r) for r in rows[i]]
     return held
 
@@ -140,6 +150,10 @@ def fit_answerable(oof: Sequence[Example], c: float) -> tuple[LogisticModel, dic
     labels = [int(e.question.answerable) for e in oof]
     held = [p for (p,) in _held_out(
         "answerable", [[r] for r in rows], [[y] for y in labels], ANSWERABLE_FEATURES, c, signs=ANSWERABLE_SIGNS,
+    )]
+    by_writer = [p for (p,) in _held_out(
+        "answerable", [[r] for r in rows], [[y] for y in labels], ANSWERABLE_FEATURES, c, signs=ANSWERABLE_SIGNS,
+        folds=writers([e.question for e in oof]),
     )]
 
     def rates(t: float) -> tuple[float, float]:
@@ -153,7 +167,8 @@ def fit_answerable(oof: Sequence[Example], c: float) -> tuple[LogisticModel, dic
     # the threshold trades answering against refusing; the AUC says how well the two are told apart at all
     report = {"questions": len(oof), "unanswerable": labels.count(0), "threshold": threshold,
               "cv_answer_rate": round(answer_rate, 4), "cv_refusal": round(refusal, 4),
-              "cv_auc": round(float(roc_auc_score(labels, held)), 4)}
+              "cv_auc": round(float(roc_auc_score(labels, held)), 4),
+              "cv_auc_by_writer": round(float(roc_auc_score(labels, by_writer)), 4)}
     return replace(model, threshold=threshold), report
 
 

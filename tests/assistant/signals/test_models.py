@@ -20,7 +20,7 @@ from assistant.signals.model import MODELS_DIR, LogisticModel, fit_logistic, loa
 from assistant.signals.question import analyse
 from assistant.signals.relevance import Scored
 from assistant.signals.selection import SELECTION_FEATURES, Selection, selection_features
-from assistant.signals.train import data_hash, training_questions
+from assistant.signals.train import data_hash, training_questions, writers
 from index.chunking import Chunk
 
 
@@ -75,6 +75,15 @@ def test_the_committed_models_were_trained_on_the_current_tune_split_and_dev_set
         assert model.report["data"] == fingerprint, f"{name}.json is stale: run python -m assistant.signals.train"
         assert len(model.features) == len(model.weights) == len(model.mean) == len(model.scale)
     assert {p.name for p in MODELS_DIR.glob("*.json")} >= {"answerable.json", "relevance.json", "selection.json"}
+
+
+def test_a_writers_questions_are_held_out_together() -> None:
+    questions = training_questions(Settings(), Path(tempfile.mkdtemp()))
+    folds = writers(questions)
+    assert len(folds) == len(questions) and len(set(folds)) > 5
+    first = {q.id.split("-")[0]: f for q, f in zip(questions, folds, strict=True)}
+    assert all(first[q.id.split("-")[0]] == f for q, f in zip(questions, folds, strict=True))
+    assert 0.5 < load_model("answerable").report["cv_auc_by_writer"] <= 1
 
 
 def test_the_models_record_their_cross_validated_figures() -> None:
