@@ -117,3 +117,11 @@ def test_a_question_about_what_is_not_done_on_a_topic_is_answered_on_that_topic(
     advance = workspace.answerer.answer("施工单位垫资的项目还剩几个没整改完？")
     assert advance.found and "施工单位垫资" in advance.text
     assert [c.chunk.doc for c in advance.citations] == ["审计整改报告.txt"]
+
+
+def test_a_list_on_a_split_compound_holds_only_what_is_about_the_whole_of_it(corpus_workspace: Workspace) -> None:
+    # jieba cuts 警示教育 into 警示 + 教育; the list once took every measure that says 教育 (54 of them)
+    answer = corpus_workspace.answerer.answer("警示教育这块做了哪些工作？")
+    assert answer.found
+    assert 1 < len(answer.citations) < 10
+    assert all("警示" in c.quote for c in answer.citations)

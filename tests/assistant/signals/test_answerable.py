@@ -39,3 +39,4 @@ def test_the_issues_own_questions_are_answered_or_refused_as_the_documents_allow
     budget = answerer.answer("教育局2023年的财政预算总额是多少？")
     assert not budget.found and not budget.citations
     assert budget.text.startswith("资料中未找到")
+
