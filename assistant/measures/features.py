@@ -32,8 +32,8 @@ FEATURES: tuple[str, ...] = (
 # The direction each feature's meaning gives it (fit_logistic's signs): more of the measure found in the
 # span never counts against it, a conflict or a closer rival never for it. Fitted freely, bigram and
 # unknown took the other sign (a measure with words no document uses gained), reading how the eval's near
-# misses were written. Leave-one-item-out on tune + dev (397): accuracy 0.874 either way, AUC 0.939 free,
-# 0.941 with the signs.
+# misses were written. Leave-one-item-out on tune + dev (397; python -m assistant.measures.training
+# --from-rows, the free fit with signs=None): accuracy 0.874 either way, AUC 0.939 free, 0.941 signed.
 FEATURE_SIGNS: dict[str, int] = {
     "coverage": 1, "compact": 1, "bigram": 1, "cosine": 1, "soft": 1,
     "conflicts": -1, "gap_to_top": -1, "top_conflicted": -1, "unknown": -1,

@@ -27,8 +27,8 @@ TOP = 5
 # The direction each feature's meaning gives it: more of the question found, a closer passage, never count
 # against an answer; a missing fact or term never counts for one. Fitted freely, term coverage came out
 # slightly negative (the eval's unanswerable questions are written in the documents' own words), so a
-# question naming a word no document has (有偿补课) gained from it. Cross-validated on tune + dev (641):
-# AUC 0.8754 free, 0.8760 with the signs.
+# question naming a word no document has (有偿补课) gained from it. Cross-validated on tune + dev (641), before
+# all_found joined (python -m assistant.signals.train, the free fit with signs=None): AUC 0.8754 free, 0.8760 signed.
 ANSWERABLE_SIGNS = {
     "top": 1, "cover_text": 1, "dense": 1, "all_found": 1,
     "fact_gap": -1, "fact_drop": -1, "missing": -1, "fact_key_gap": -1, "withheld": -1,
@@ -62,8 +62,9 @@ def question_features(pool: Sequence[Scored]) -> dict[str, float]:
         "dense": max(s.features["dense"] for s in top),
         # The question asks no value (a list, a how, a what) and one top passage holds every term of it (with
         # its title and section): nothing it asks about is absent. Coverage alone cannot say this: for a
-        # question asking a figure, every word can stand beside a figure never given. Tune + dev (641) by
-        # leave-one-batch-out (each writer's batch held out whole): AUC 0.874 -> 0.889, up in 12 of 15 batches.
+        # question asking a figure, every word can stand beside a figure never given. Tune + dev (641), each
+        # writer held out whole (the model report's cv_auc_by_writer; the figure without it from a one-off
+        # script): AUC 0.874 -> 0.889, up for 12 of 15 writers.
         "all_found": (1.0 - fact_asked) * float(any(s.features["cover_context"] >= 1.0 - 1e-9 for s in top)),
     }
 

@@ -148,13 +148,14 @@ def fit_answerable(oof: Sequence[Example], c: float) -> tuple[LogisticModel, dic
     balances answering the answerable and refusing the rest."""
     rows = [question_features(e.pool) for e in oof]
     labels = [int(e.question.answerable) for e in oof]
-    held = [p for (p,) in _held_out(
-        "answerable", [[r] for r in rows], [[y] for y in labels], ANSWERABLE_FEATURES, c, signs=ANSWERABLE_SIGNS,
-    )]
-    by_writer = [p for (p,) in _held_out(
-        "answerable", [[r] for r in rows], [[y] for y in labels], ANSWERABLE_FEATURES, c, signs=ANSWERABLE_SIGNS,
-        folds=writers([e.question for e in oof]),
-    )]
+
+    def held_out(folds: Sequence[int] | None = None) -> list[float]:
+        scored = _held_out("answerable", [[r] for r in rows], [[y] for y in labels], ANSWERABLE_FEATURES, c,
+                           signs=ANSWERABLE_SIGNS, folds=folds)
+        return [p for (p,) in scored]
+
+    held = held_out()
+    by_writer = held_out(writers([e.question for e in oof]))
 
     def rates(t: float) -> tuple[float, float]:
         answered = [p >= t for p, y in zip(held, labels, strict=True) if y]

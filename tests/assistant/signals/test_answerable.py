@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from assistant.retrieval import Passage
-from assistant.signals.answerable import ANSWERABLE_FEATURES, question_features
+from assistant.signals.answerable import ANSWERABLE_FEATURES, ANSWERABLE_SIGNS, question_features
 from assistant.signals.model import load_model
 from assistant.signals.relevance import Scored
 from assistant.workspace import Workspace
@@ -15,6 +15,10 @@ def _scored(features: dict[str, float], probability: float = 0.9) -> Scored:
     base = dict.fromkeys(("fact_asked", "fact_sentence", "cover_text", "cover_sentence", "cover_context",
                           "missing_weight", "fact_key", "fact_withheld", "dense"), 0.0)
     return Scored(Passage(chunk, probability), base | features, probability)
+
+
+def test_every_feature_has_the_direction_its_meaning_gives() -> None:
+    assert set(ANSWERABLE_FEATURES) == set(ANSWERABLE_SIGNS)
 
 
 def test_every_term_found_and_no_value_asked_is_its_own_evidence() -> None:
