@@ -35,8 +35,10 @@ _MEASURE_WORDS = sorted(
     reverse=True,
 )
 _MEASURE = "|".join(_MEASURE_WORDS)
-# People are counted in 人, 名 or 位 alike.
+# Measure words that count the same thing: people in 人, 名 or 位; occurrences in 次, 回 or 遍 (摘编过几回 is
+# answered by 12次被…摘编).
 _PEOPLE = frozenset("人名位")
+_SAME_MEASURE: tuple[frozenset[str], ...] = (_PEOPLE, frozenset("次回遍"))
 
 # Posts a person holds: one list for "who" answered by a post and for "which holder of the post".
 _POSTS = ("书记", "校长", "组长", "主任", "局长", "厅长", "部长", "处长", "院长", "负责人", "委员")
@@ -124,7 +126,10 @@ _ASKED_COUNT_UNIT = re.compile(rf"(?:多少|几)个?({_COUNT_UNITS})")
 # How fine a date is asked: 哪天 wants the day (a bare 2021年 does not say it), 几月 the month.
 _ASKED_DAY = re.compile(r"哪天|哪一天|哪日|几号|几月几日|哪月哪日")
 _ASKED_MONTH = re.compile(r"几月|哪个月|哪月")
-_DAY = re.compile(r"\d{1,2}\s*月\s*\d{1,2}\s*[日号]|[一二三四五六七八九十]+月[一二三四五六七八九十]+[日号]")
+# The day: a date, or a day of the week (每周哪一天 → 每周周四).
+_DAY = re.compile(
+    r"\d{1,2}\s*月\s*\d{1,2}\s*[日号]|[一二三四五六七八九十]+月[一二三四五六七八九十]+[日号]|(?:周|星期|礼拜)[一二三四五六日天]"
+)
 _MONTH = re.compile(r"(?:\d{1,2}|[一二三四五六七八九十]{1,2})\s*月")  # 2021年5月, 5月*日: the month is given
 
 
@@ -172,14 +177,17 @@ def _withheld(kind: str, measure: str) -> re.Pattern[str] | None:
         return re.compile(rf"第\s*{_REDACTED}(?:{measure or _MEASURE})")
     if kind == "count" and measure:  # *条问题 withholds how many problems, not how many 方面 were asked
         return re.compile(_REDACTED + rf"(?:余|多)?\s*个?\s*{measure}")
-    units = "|".join(sorted({*(_PEOPLE if measure in _PEOPLE else {measure}), "个"}, key=len, reverse=True)) if measure else _MEASURE
+    units = "|".join(sorted({*_same_measure(measure), "个"}, key=len, reverse=True)) if measure else _MEASURE
     return re.compile(_REDACTED + rf"(?:余|多)?\s*(?:万|亿)?\s*(?:{units}|[%％])")
+
+
+def _same_measure(measure: str) -> frozenset[str]:
+    return next((group for group in _SAME_MEASURE if measure in group), frozenset({measure}))
 
 
 @lru_cache(maxsize=64)
 def _quantity_in(measure: str) -> re.Pattern[str]:
-    same = _PEOPLE if measure in _PEOPLE else {measure}
-    words = "|".join(sorted({*same, "个"}, key=len, reverse=True))
+    words = "|".join(sorted({*_same_measure(measure), "个"}, key=len, reverse=True))
     return re.compile(rf"{_ORDINAL}{_NUM}\s*(?:余|多)?\s*(?:万|亿)?\s*(?:{words})")
 
 

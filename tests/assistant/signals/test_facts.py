@@ -106,6 +106,13 @@ def test_a_quantity_asked_in_a_measure_word_is_stated_in_that_measure() -> None:
     assert area.stated_in("不超过18平方米") and not area.stated_in("围墙18米")
 
 
+def test_times_are_counted_in_ci_hui_or_bian_alike() -> None:
+    """"摘编过几回" is answered by "12次被…摘编"; a redacted "*次" withholds it."""
+    times = asked("经验被简报摘编过几回？")
+    assert times.stated_in("相关工作典型经验12次被简报摘编") and times.stated_in("摘编3回")
+    assert not times.stated_in("典型经验被简报摘编") and times.withheld_in("先后*次被简报摘编")
+
+
 def test_the_general_measure_word_fits_any_figure() -> None:
     left = asked("还剩几个项目没整改完？")
     assert left.stated_in("尚有3项未完成") and left.stated_in("尚有3个项目未完成")
@@ -134,6 +141,13 @@ def test_which_day_is_stated_by_a_day_not_by_a_year() -> None:
     assert month.stated_in("2021年5月印发") and month.stated_in("5月*日印发") and not month.stated_in("2021年印发")
     assert not month.stated_in("*月*日印发") and not month.stated_in("三个月内印发")
     assert when.stated_in("2021年召开") and when.stated_in("反馈后一个月内")
+
+
+def test_which_day_of_the_week_is_stated_by_a_weekday() -> None:
+    """"每周哪一天学习" is answered by "每周周四开展集中学习"."""
+    weekday = asked("集中理论学习规定每周哪一天？")
+    assert weekday.stated_in("坚持机关干部职工理论学习每周周四开展集中学习") and weekday.stated_in("每星期一召开")
+    assert not weekday.stated_in("坚持每周开展集中学习")
 
 
 def test_which_level_asks_for_a_body() -> None:
