@@ -95,8 +95,7 @@ def role_conflicts(measure: Elements, span: Elements) -> list[Conflict]:
     clauses_ = _sub_clause_spans(span.text)
     # a group of people is as often who a measure is for (补充紧缺学科教师) as who does it: bodies and posts only
     for actor in measure.orgs + measure.roles:
-        if not any(orgs_match(actor, o) for o in span.actors):
-            continue  # not mentioned at all: other checks
+        mentioned = any(orgs_match(actor, o) for o in span.actors)
         if _after_a_verb_or_preposition(measure.text, actor):
             continue  # the measure names it as what is done or whose word is followed (按学校党委要求), not the doer
         words = clause_words(measure.text, actor.start, drop=actor.name)
@@ -110,6 +109,10 @@ def role_conflicts(measure: Elements, span: Elements) -> list[Conflict]:
         # ("校长办公会专题研究…附属医院专项整改"), else the subject carried over from before it
         found = [at for w in words if (at := span.text.find(w, start, end)) >= 0]
         subject = _subject_before(span, min(found, default=start), person=actor.family == PERSON)
+        # A body the span never names, against the span's own subject: another doer only when the span names
+        # that doer (its 我局 may be the measure's 教育局).
+        if subject is not None and not mentioned and subject.family == "self":
+            continue
         if subject is not None and not orgs_match(actor, subject):
             conflicts.append(Conflict("person" if actor.family == PERSON else "actor", actor.name, subject.name))
     return conflicts

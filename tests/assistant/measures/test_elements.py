@@ -345,6 +345,17 @@ def test_a_word_inside_a_name_does_not_make_that_name_the_subject() -> None:
     assert kinds(measure, source.replace("一是党组书记", "一是局长")) == {"person"}
 
 
+def test_a_doer_the_source_never_names_is_another_doer_than_the_one_it_names() -> None:
+    """The source's 学校党委 studies the young cadres, not the 党委组织部 the measure names, though the two share
+    no family of names. Against the source's name for itself (我局) a body is not another doer: the bureau's
+    report calls the 教育局 我局."""
+    measure = "党委组织部定期研究优秀年轻干部工作，加强中层正职优秀年轻干部储备"
+    source = "学校党委定期研究优秀年轻干部工作，有针对性地加强中层正职优秀年轻干部储备。"
+    assert kinds(measure, source) == {"actor"}
+    assert kinds(measure, source.replace("学校党委", "党委组织部")) == set()
+    assert kinds("州教育局下发内部审计通知", "*月*日我局已下发《关于对州属学校往来款项开展内部审计的通知》") == set()
+
+
 def test_an_adverb_before_a_body_is_not_part_of_its_name() -> None:
     """明确 in 明确领导小组办公室日常分工 says how the office's work is set, it does not name the office."""
     names = [o.name for o in extract_elements("进一步强化党建工作领导小组作用，明确领导小组办公室日常分工").actors]
