@@ -356,6 +356,16 @@ def test_a_doer_the_source_never_names_is_another_doer_than_the_one_it_names() -
     assert kinds("州教育局下发内部审计通知", "*月*日我局已下发《关于对州属学校往来款项开展内部审计的通知》") == set()
 
 
+def test_the_head_of_a_government_is_a_post() -> None:
+    """州长 is a post like 书记: the bureau passed on the requirements of the 州委 secretary, not the governor's. 长
+    before 期 or 效 is "long" (全州长效机制), no post."""
+    measure = "局党组传达学习州长对巡察工作的要求，制定切实可行的整改方案"
+    source = "传达学习习近平总书记有关巡视指示精神和州委*书记对巡察工作的要求，制定切实可行的整改方案。"
+    assert kinds(measure, source) == {"person"}
+    assert kinds(measure, source.replace("州委*书记", "州长")) == set()
+    assert not extract_elements("建立全州长效机制，推动城市长期发展").roles
+
+
 def test_an_adverb_before_a_body_is_not_part_of_its_name() -> None:
     """明确 in 明确领导小组办公室日常分工 says how the office's work is set, it does not name the office."""
     names = [o.name for o in extract_elements("进一步强化党建工作领导小组作用，明确领导小组办公室日常分工").actors]
