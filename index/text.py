@@ -47,6 +47,12 @@ CN_NUMERAL_CHARS = "".join([*_CN_DIGITS, *_CN_UNITS])  # the characters a Chines
 NAME_TAGS = ("nr", "ns", "nt", "nz")
 
 
+def is_proper_name(word: str, tag: str) -> bool:
+    """A word jieba tags as a proper name. A Chinese personal name has two or three characters: jieba's
+    dictionary also tags set phrases as person names (从严治党, 建立健全, 严格把关), which name nobody."""
+    return tag.startswith(NAME_TAGS) and not (tag.startswith("nr") and len(word) >= 4)
+
+
 def sentence_breaks(text: str, start: int = 0, end: int | None = None) -> Iterator[int]:
     """Offsets just after each sentence end (or run of line breaks) within ``text[start:end]``."""
     for match in _SENTENCE_BREAK.finditer(text, start, len(text) if end is None else end):

@@ -24,7 +24,7 @@ from assistant.measures.elements import Elements, Org, Token, mask_titles, orgs_
 from assistant.measures.lexicon import PARTNER_WORDS, PERSON
 from assistant.measures.results import Conflict
 from assistant.vocabulary import has_synonym
-from index.text import CJK, CLAUSE_BREAK, CN_NUMERAL_CHARS, NAME_TAGS
+from index.text import CJK, CLAUSE_BREAK, CN_NUMERAL_CHARS, is_proper_name
 
 _FIGURE = re.compile(rf"\d|[{CN_NUMERAL_CHARS}]")
 
@@ -32,7 +32,7 @@ _FIGURE = re.compile(rf"\d|[{CN_NUMERAL_CHARS}]")
 def _kind(token: Token) -> str | None:
     if _FIGURE.search(token.word):  # 四县 is a count of counties, however jieba tags it
         return "number" if token.flag == "m" else None
-    if token.flag.startswith(NAME_TAGS) and len(token.word) >= 2:
+    if is_proper_name(token.word, token.flag) and len(token.word) >= 2:
         return "name"
     return None
 

@@ -23,7 +23,7 @@ from assistant.retrieval import Passage
 from assistant.vocabulary import has_synonym
 from index.bm25 import never_used
 from index.chunking import Chunk
-from index.text import CJK, NAME_TAGS, clauses, sentence_spans
+from index.text import CJK, clauses, is_proper_name, sentence_spans
 
 _QUOTE_MARKS = re.compile(r"[《》〈〉“”‘’\"]")
 
@@ -52,7 +52,7 @@ def names_in(measure: str) -> frozenset[str]:
     inside = [(a.start, a.end) for a in el.actors]
     return frozenset(
         t.word for t in pos_tokens(measure)
-        if t.flag.startswith(NAME_TAGS) or any(a <= t.start and t.end <= b for a, b in inside)
+        if is_proper_name(t.word, t.flag) or any(a <= t.start and t.end <= b for a, b in inside)
     )
 
 

@@ -19,7 +19,7 @@ import jieba
 from assistant.signals.facts import AskedFact, asked_fact, fact_question_spans, tagged
 from assistant.vocabulary import has_official_form
 from index.bm25 import never_used
-from index.text import NAME_TAGS, STOPWORDS, is_punctuation
+from index.text import STOPWORDS, is_proper_name, is_punctuation
 
 # jieba part-of-speech tags of words that point or glue: pronouns, particles, prepositions,
 # conjunctions, adverbs of degree and time, numerals, measure words, locatives, interjections.
@@ -146,7 +146,7 @@ class QuestionAnalysis:
         return tuple(t for t in self.terms if not has_official_form(t.text, text))
 
 
-# Proper nouns (a person, place, body or other name, NAME_TAGS) are kept even when nobody has seen them: an
+# Proper nouns (a person, place, body or other name: is_proper_name) are kept even when nobody has seen them: an
 # unknown name is what makes a question unanswerable.
 
 
@@ -157,7 +157,7 @@ def _known_words(words: list[tuple[str, str]], unseen: Callable[[str], bool]) ->
     jieba.dt.check_initialized()  # its dictionary is read on first use
     known = []
     for word, tag in words:
-        if jieba.dt.FREQ.get(word) or _YEAR.match(word) or tag.startswith(NAME_TAGS) or not unseen(word):
+        if jieba.dt.FREQ.get(word) or _YEAR.match(word) or is_proper_name(word, tag) or not unseen(word):
             known.append((word, tag))
             continue
         known += [(p, tag) for p in jieba.lcut(word, HMM=False) if len(p) >= 2 and p not in STOPWORDS]
