@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import product
 
 from assistant.measures.elements import Token, bigrams, mask_titles, pos_tokens
 from assistant.measures.lexicon import (
@@ -276,4 +277,55 @@ def order_conflicts(measure: str, span: str) -> list[Conflict]:
     if at_first and at_then and at_then[-1][0] < at_first[0][0]:
         then_clause, first_clause = (_clause_at(span, at[0][0]) for at in (at_then, at_first))
         return [Conflict("order", found.group(0), f"先“{then_clause}”，后“{first_clause}”")]
+    return []
+
+
+def _takes_object(tok: Token) -> bool:
+    # 建设 is tagged a verbal noun and 对照 a preposition as often as a verb: each still takes an object
+    return (tok.flag.startswith("v") or tok.flag == "p") and len(tok.word) >= 2
+
+
+def _verb_arguments(text: str, verbs: tuple[str, str]) -> dict[str, list[str]]:
+    """What each of two verbs acts on at each of its uses in ``text``: what follows it in its clause up to the
+    other one (依托甲建设乙: 依托 → 甲), or, at the clause's end, what comes before it (对推动不力的 … 追责)."""
+    out: dict[str, list[str]] = {v: [] for v in verbs}
+    for clause in _clauses(pos_tokens(mask_titles(text))):
+        for i, tok in enumerate(clause):
+            if tok.word not in out:
+                continue
+            rest = clause[i + 1 :]
+            end = next((k for k, t in enumerate(rest) if t.word in out), len(rest))
+            after = "".join(t.word for t in rest[:end])
+            # 传达学习…: the two act together on one thing; 课后服务、作业管理: items of a list, not actions
+            if (end == 0 and rest) or after.startswith(("、", "和", "及", "与")):
+                out[tok.word].append("")
+                continue
+            out[tok.word].append(after if bigrams(after) else "".join(t.word for t in clause[:i]))
+    return out
+
+
+def pairing_conflicts(measure: str, span: str) -> list[Conflict]:
+    """Two actions the measure and the sentence both take, each on what the other takes in the sentence:
+    依托甲建设乙 against 依托乙建设甲, 对照甲建立乙 against 对照乙建立甲. Every word is the sentence's, but which
+    thing serves which is reversed. The measure's two arguments must each be the same thing as the crossed
+    one of the sentence and a different thing from the one it pairs with there (SAME, DIFFERENT), and no use
+    of the two verbs in the sentence may pair them as the measure does."""
+    masked = mask_titles(span)
+    verbs = list(dict.fromkeys(t.word for t in pos_tokens(mask_titles(measure)) if _takes_object(t) and t.word in masked))
+    for i, first in enumerate(verbs):
+        for second in verbs[i + 1 :]:
+            mine, theirs = _verb_arguments(measure, (first, second)), _verb_arguments(span, (first, second))
+            if len(mine[first]) != 1 or len(mine[second]) != 1:
+                continue
+            (a,), (b,) = mine[first], mine[second]
+            pairs = list(product(theirs[first], theirs[second]))
+            if not (a and b) or any(not (x and y) for x, y in pairs):
+                continue
+            if any(place_similarity(a, x) >= SAME and place_similarity(b, y) >= SAME for x, y in pairs):
+                continue  # the sentence pairs them as the measure does somewhere
+            for x, y in pairs:
+                crossed = place_similarity(a, y) >= SAME and place_similarity(b, x) >= SAME
+                apart = place_similarity(a, x) <= DIFFERENT and place_similarity(b, y) <= DIFFERENT
+                if crossed and apart:
+                    return [Conflict("direction", f"{first}{a}，{second}{b}", f"{first}{x}，{second}{y}")]
     return []

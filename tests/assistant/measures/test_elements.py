@@ -356,6 +356,19 @@ def test_a_doer_the_source_never_names_is_another_doer_than_the_one_it_names() -
     assert kinds("州教育局下发内部审计通知", "*月*日我局已下发《关于对州属学校往来款项开展内部审计的通知》") == set()
 
 
+def test_two_actions_each_on_what_the_other_acts_on_are_reversed() -> None:
+    """依托甲建设乙 against 依托乙建设甲: every word is the source's, but the centre serves the disciplines, not the
+    other way round; so with 对照甲建立乙 (which ledger was derived from which). Said as the source pairs them, or
+    with the two actions on unrelated things, nothing is reversed."""
+    source = "依托交叉科学中心，建设功能物质创造、人工智能、生物医药、中外文明、生态文明等交叉学科群体，研究制定《交叉学科管理办法》。"
+    assert kinds("依托功能物质创造、人工智能等交叉学科群体，建设学校交叉科学中心", source) == {"direction"}
+    assert kinds("依托交叉学科群体建设交叉科学中心", source) == {"direction"}
+    assert kinds("依托交叉科学中心建设交叉学科群体", source) == set()
+    ledgers = "二级单位党委和主要职能部门对照学校总台账，分别细化建立各自的二级整改台账。"
+    assert kinds("学校对照各二级单位党委的二级整改台账，汇总建立学校总台账", ledgers) == {"direction"}
+    assert kinds("各二级单位党委对照学校总台账建立二级整改台账", ledgers) == set()
+
+
 def test_the_head_of_a_government_is_a_post() -> None:
     """州长 is a post like 书记: the bureau passed on the requirements of the 州委 secretary, not the governor's. 长
     before 期 or 效 is "long" (全州长效机制), no post."""
