@@ -173,6 +173,7 @@ DONE = re.compile(
 )
 PENDING = re.compile(
     r"正在|尚未|尚在|仍在|有待|待办|未完成|未能完成|未整改|未办结|未到位|正抓紧|推迟|延期|暂缓|筹备|准备|拟于|拟将|探索"
+    r"|鼓励|倡导"  # a wish stated, not a thing done (鼓励在校内外建设劳动教育基地)
 )
 
 # How far a piece of work has got: a measure that says it was finished (完成, 结题, 建成) against a clause that

@@ -369,6 +369,13 @@ def test_two_actions_each_on_what_the_other_acts_on_are_reversed() -> None:
     assert kinds("各二级单位党委对照学校总台账建立二级整改台账", ledgers) == set()
 
 
+def test_a_thing_encouraged_is_not_a_thing_done() -> None:
+    """鼓励在校内外建设劳动教育基地 states a wish: a measure saying the bases were built (已建成) is not in it."""
+    source = "开好劳动教育系列课程，在通识选修课中纳入劳动教育课程30门，鼓励在校内外建设劳动教育基地。"
+    assert kinds("已在校内外建成一批劳动教育基地", source) == {"status"}
+    assert kinds("鼓励在校内外建设劳动教育基地", source) == set()
+
+
 def test_the_head_of_a_government_is_a_post() -> None:
     """州长 is a post like 书记: the bureau passed on the requirements of the 州委 secretary, not the governor's. 长
     before 期 or 效 is "long" (全州长效机制), no post."""
