@@ -87,10 +87,11 @@ def actor_conflicts(measure: Elements, span: Elements) -> list[Conflict]:
 
 
 def role_conflicts(measure: Elements, span: Elements) -> list[Conflict]:
-    """A body or post the measure names that the span mentions, but not as the one who does the measure's
-    thing: the span clause about that thing has another subject, carried over from an earlier clause of
-    the sentence as Chinese does ("我局已下发通知，并组织人员开展审计，…报告已征求州审计局意见": 州审计局
-    did not audit)."""
+    """A body or post the measure names as the one who does its thing, where the span clause about that thing
+    has another subject, carried over from an earlier clause of the sentence as Chinese does ("我局已下发通知，
+    并组织人员开展审计，…报告已征求州审计局意见": 州审计局 did not audit). The measure's body may be one the span
+    never names (党委组织部 where 学校党委 studies the young cadres), unless the subject is the span's name for
+    itself (我局)."""
     conflicts = []
     clauses_ = _sub_clause_spans(span.text)
     # a group of people is as often who a measure is for (补充紧缺学科教师) as who does it: bodies and posts only

@@ -285,11 +285,11 @@ def _takes_object(tok: Token) -> bool:
     return (tok.flag.startswith("v") or tok.flag == "p") and len(tok.word) >= 2
 
 
-def _verb_arguments(text: str, verbs: tuple[str, str]) -> dict[str, list[str]]:
-    """What each of two verbs acts on at each of its uses in ``text``: what follows it in its clause up to the
-    other one (依托甲建设乙: 依托 → 甲), or, at the clause's end, what comes before it (对推动不力的 … 追责)."""
+def _verb_arguments(clauses: list[list[Token]], verbs: tuple[str, str]) -> dict[str, list[str]]:
+    """What each of two verbs acts on at each of its uses in ``clauses``: what follows it in its clause up to
+    the other one (依托甲建设乙: 依托 → 甲), or, at the clause's end, what comes before it (对推动不力的 … 追责)."""
     out: dict[str, list[str]] = {v: [] for v in verbs}
-    for clause in _clauses(pos_tokens(mask_titles(text))):
+    for clause in clauses:
         for i, tok in enumerate(clause):
             if tok.word not in out:
                 continue
@@ -311,10 +311,12 @@ def pairing_conflicts(measure: str, span: str) -> list[Conflict]:
     one of the sentence and a different thing from the one it pairs with there (SAME, DIFFERENT), and no use
     of the two verbs in the sentence may pair them as the measure does."""
     masked = mask_titles(span)
-    verbs = list(dict.fromkeys(t.word for t in pos_tokens(mask_titles(measure)) if _takes_object(t) and t.word in masked))
+    my_tokens = pos_tokens(mask_titles(measure))
+    my_clauses, their_clauses = _clauses(my_tokens), _clauses(pos_tokens(masked))
+    verbs = list(dict.fromkeys(t.word for t in my_tokens if _takes_object(t) and t.word in masked))
     for i, first in enumerate(verbs):
         for second in verbs[i + 1 :]:
-            mine, theirs = _verb_arguments(measure, (first, second)), _verb_arguments(span, (first, second))
+            mine, theirs = _verb_arguments(my_clauses, (first, second)), _verb_arguments(their_clauses, (first, second))
             if len(mine[first]) != 1 or len(mine[second]) != 1:
                 continue
             (a,), (b,) = mine[first], mine[second]
