@@ -49,6 +49,9 @@ _FRAME = re.compile(
     r"(?:一共|总共|共计|共)?(?:有|是|分为|分成|包括|包含|由|列了|列出)?(?:哪几|几|多少)个?"
     r"(?:种|类|项|条|个|部分|方面|层次|级|次|档)(?:组成|构成)?"
     r"|多长(?:时间)?|多久|(.)不\1"
+    # the total adverb of a count (一共设了几级, 总共派了几个组) and the clause "when X" (查账的时候): grammar the
+    # tagger misreads as nouns (一共 as an abbreviation, 时候 as a noun), never the topic
+    r"|(?:一共|总共|共计)(?=[^，。？?\s]{0,6}(?:几|多少))|(?<=的)时候"
 )
 
 

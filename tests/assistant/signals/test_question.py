@@ -32,6 +32,15 @@ def test_the_frame_around_a_count_is_not_its_topic() -> None:
     """"这一共是几个方面" asks a count; 一共 frames it, as in "一共有多少项"."""
     q = analyse("南开说整改要在“人、事、因、制”上集中发力，这一共是几个方面？", idf)
     assert "一共" not in {t.text for t in q.terms} and q.asks_count
+    # with a verb between it and the count (jieba tags 一共 an abbreviation, a noun, there)
+    levels = analyse("那从层级上看，国家一共设了几级预算？", idf)
+    assert "一共" not in {t.text for t in levels.terms} and "层级" in {t.text for t in levels.terms}
+
+
+def test_the_clause_saying_when_is_not_the_topic() -> None:
+    """"查账的时候" says when the rule applies; jieba tags 时候 a noun, and no document writes it."""
+    q = analyse("审计机关查账的时候，可以请哪些部门来协助？", idf)
+    assert "时候" not in {t.text for t in q.terms} and "查账" in {t.text for t in q.terms}
 
 
 def test_a_word_that_holds_a_question_word_asks_and_names_nothing() -> None:
