@@ -118,6 +118,7 @@ class LexicalIndex:
         self._build_seconds = 0.0
         self._kb_of: tuple[str, dict[str, str]] = ("", {})  # (store version, kb per chunk id)
         self._scopes: dict[tuple[str, frozenset[str]], KbScope] = {}
+        self._titles: tuple[str, tuple[str, ...]] = ("", ())  # (store version, document titles)
 
     def _current(self) -> BM25Index:
         with self._lock:
@@ -137,6 +138,14 @@ class LexicalIndex:
     def idf(self, term: str) -> float:
         """Inverse document frequency of a term; a term the corpus never uses counts as the rarest."""
         return self._current().idf(term)
+
+    def titles(self) -> tuple[str, ...]:
+        """The titles of the indexed documents, read once per store version."""
+        with self._lock:
+            version = self.store.version()
+            if self._titles[0] != version:
+                self._titles = (version, tuple(self.store.titles()))
+            return self._titles[1]
 
     def scope(self, kbs: Iterable[str]) -> KbScope:
         """The chunks of the knowledge bases ``kbs`` now, made once per set and store version."""
@@ -239,6 +248,9 @@ class HybridSearcher:
 
     def idf(self, term: str) -> float:
         return self.lexical.idf(term)
+
+    def titles(self) -> tuple[str, ...]:
+        return self.lexical.titles()
 
     def _dense(self, query: str, where: SearchFilter) -> list[Any]:
         # Section filters are not expressible in Chroma's metadata filter: over-fetch, then filter.

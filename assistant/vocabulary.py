@@ -11,6 +11,7 @@ Two kinds of knowledge live here and nowhere else:
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 SYNONYM_GROUPS: tuple[tuple[str, ...], ...] = (
     ("退回", "返回", "回到", "调回", "清退"),
@@ -101,3 +102,43 @@ def expand_query(text: str) -> str:
     """The query plus the official forms of the everyday words it uses."""
     forms = [form for word, forms in EVERYDAY_FORMS.items() if word in text for form in forms if form not in text]
     return " ".join([text, *dict.fromkeys(forms)])
+
+
+# A law or rule is called by a short name made of its full name's characters, in order, from its first to its
+# last (保密法 for 保守国家秘密法, 巡视条例 for 巡视工作条例): general Chinese abbreviation, read against the
+# titles of the library, so a question's short name finds the documents that spell the name out.
+_NAME_END = re.compile(r"法|条例|规定|细则|准则|办法")
+_ISSUER = re.compile(r"^(?:中华人民共和国|中国共产党)")
+_SHORTEST_NAME = 3  # 保密法; two characters (政法) say too little to stand for a name
+
+
+def _core_name(title: str) -> str:
+    """保守国家秘密法 for 中华人民共和国保守国家秘密法, 纪律处分条例 for 中国共产党纪律处分条例 2023."""
+    name = re.sub(r"[《》\s]|\d{4}$", "", title.strip())
+    name = re.sub(r"\d{4}$", "", name)
+    return _ISSUER.sub("", name)
+
+
+def _in_order(short: str, name: str) -> bool:
+    rest = iter(name)
+    return all(ch in rest for ch in short)
+
+
+def spelled_out(text: str, titles: Sequence[str]) -> str:
+    """``text`` with each short name of a library title written as the title's name (保密法 → 保守国家秘密法).
+    A short name that could stand for two titles, or that the name already contains as written, is left."""
+    names = {n for n in map(_core_name, titles) if _NAME_END.search(n[-2:] if n else "")}
+    out: list[str] = []
+    done = 0
+    for end_match in _NAME_END.finditer(text):
+        end = end_match.end()
+        for start in range(max(done, end - 8), end - _SHORTEST_NAME + 1):
+            short = text[start:end]
+            if not re.fullmatch(r"[\u4e00-\u9fff]+", short):
+                continue
+            full = [n for n in names if n[0] == short[0] and n.endswith(end_match.group()) and _in_order(short, n)]
+            if len(full) == 1 and short not in full[0]:
+                out += [text[done:start], full[0]]
+                done = end
+                break
+    return "".join(out) + text[done:]

@@ -154,6 +154,11 @@ class LexicalStore:
     def count(self) -> int:
         return int(self._db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0])
 
+    def titles(self) -> list[str]:
+        """The title of every indexed document."""
+        rows = self._db.execute("SELECT DISTINCT json_extract(meta, '$.title') FROM chunks")
+        return sorted(str(r[0]) for r in rows if r[0])
+
     def doc_ids(self) -> set[str]:
         return {r[0] for r in self._db.execute("SELECT DISTINCT doc_id FROM chunks")}
 

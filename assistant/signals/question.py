@@ -17,7 +17,7 @@ from functools import lru_cache
 import jieba
 
 from assistant.signals.facts import AskedFact, asked_fact, fact_question_spans, tagged
-from assistant.vocabulary import has_official_form
+from assistant.vocabulary import has_official_form, spelled_out
 from index.bm25 import never_used
 from index.text import STOPWORDS, is_proper_name, is_punctuation
 
@@ -249,9 +249,13 @@ def _asked_fact(current: str, context: str) -> AskedFact | None:
     return asked_fact(context)
 
 
-def analyse(question: str, idf: Callable[[str], float], history: Sequence[str] = ()) -> QuestionAnalysis:
-    """The question's terms and form; a follow-up's earlier question adds its terms at half weight."""
+def analyse(
+    question: str, idf: Callable[[str], float], history: Sequence[str] = (), titles: Sequence[str] = ()
+) -> QuestionAnalysis:
+    """The question's terms and form; a follow-up's earlier question adds its terms at half weight. A short
+    name of one of the library's ``titles`` (保密法) is read as the name the documents write (保守国家秘密法)."""
     current, context = follow_up(question, history)
+    current, context = spelled_out(current, titles), spelled_out(context, titles)
     terms: dict[str, Term] = {}
     unseen = never_used(idf)
     for text, factor in ((current, 1.0), (context, CONTEXT_WEIGHT)):

@@ -59,7 +59,8 @@ class RankedSearcher:
         return self.base.idf(term)
 
     def analyse(self, question: str, history: Sequence[str] = ()) -> QuestionAnalysis:
-        return analyse(question, self.base.idf, history)
+        # every title, not only those a grant admits: spelling a short name out reveals no document
+        return analyse(question, self.base.idf, history, self.base.titles())
 
     def candidates(
         self, question: str, where: SearchFilter = SearchFilter(), *, analysis: QuestionAnalysis | None = None,

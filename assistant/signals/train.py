@@ -48,7 +48,7 @@ def collect(ws: Workspace, questions: Sequence[Question]) -> list[Example]:
     searcher = RankedSearcher(ws.searcher, None)
     examples = []
     for q in questions:
-        analysis = analyse(q.question, ws.searcher.idf, q.history)
+        analysis = searcher.analyse(q.question, q.history)
         query = analysis.text
         pool = searcher.candidates(query, analysis=analysis)
         labels = [int(any(covers_gold((s.passage.chunk.doc, s.passage.chunk.text), g) for g in q.gold)) for s in pool]

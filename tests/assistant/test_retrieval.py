@@ -104,3 +104,10 @@ def test_the_lexical_weight_decides_between_the_sides(ws: Workspace) -> None:
 def test_idf_says_how_rare_a_term_is(ws: Workspace, tmp_path: Path) -> None:
     assert ws.searcher.idf("保密承诺书") > ws.searcher.idf("管理")
     assert ws.searcher.idf("从未出现过的词") >= ws.searcher.idf("保密承诺书")  # unseen counts as rarest
+
+
+def test_the_searcher_knows_the_titles_of_what_it_holds(ws: Workspace) -> None:
+    """The titles let a question's short name of a document be read as the name the document writes."""
+    assert set(ws.searcher.titles()) == {"教育局整改情况的通报", "会计工作规定"}
+    question = ws.answerer.searcher.analyse("会计规定对会计档案怎么要求？")
+    assert "会计工作规定" in question.text

@@ -2,9 +2,28 @@
 
 from __future__ import annotations
 
-from assistant.vocabulary import expand_query
+from assistant.vocabulary import expand_query, spelled_out
 
 
 def test_everyday_words_bring_their_official_forms() -> None:
     assert "教师" in expand_query("老师的待遇问题")
     assert expand_query("财务管理") == "财务管理"
+
+
+TITLES = ("中华人民共和国保守国家秘密法", "中国共产党巡视工作条例", "中华人民共和国教育法", "中华人民共和国义务教育法",
+          "中国共产党纪律处分条例 2023", "《中央八项规定实施细则》", "教育局党组关于巡察组巡察反馈问题整改情况的通报")
+
+
+def test_a_short_name_of_a_title_is_spelled_out() -> None:
+    """Chinese short names keep the full name's characters in order, first to last: 保密法, 巡视条例."""
+    assert spelled_out("保密法对涉密人员有什么要求？", TITLES) == "保守国家秘密法对涉密人员有什么要求？"
+    assert spelled_out("那巡视条例里呢", TITLES) == "那巡视工作条例里呢"
+    assert spelled_out("按照纪律处分条例处理", TITLES) == "按照纪律处分条例处理"  # the name as written
+
+
+def test_what_is_not_a_short_name_is_left_alone() -> None:
+    # 教育法 is written in two titles as it stands; 政法 is too short to stand for a name; 八项规定细则 does not
+    # start where 中央八项规定实施细则 does; 巡视组的规定 ends as no 巡… title ends (巡视工作条例)
+    for text in ("教育法规定了什么", "政法委", "八项规定细则 开会", "巡视组的规定"):
+        assert spelled_out(text, TITLES) == text
+    assert spelled_out("保密法", ()) == "保密法"  # no library, no name to read it as
