@@ -15,7 +15,7 @@ Definitions (tested in tests/assistant/evaluation/test_answers.py):
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from sklearn.metrics import roc_auc_score
@@ -104,7 +104,8 @@ def evaluate_answers(
         score_answer(answerer.answer(q.question, history=q.history, use_llm=use_llm), q, document_texts)
         for q in questions
     ]
-    return summarise(scores)
+    # each question's score too, so a saved run (--out) says which questions lost what
+    return summarise(scores) | {"per_question": [asdict(s) for s in scores]}
 
 
 def format_answer_table(summary: Mapping[str, Any]) -> str:

@@ -2,7 +2,13 @@
 
 from assistant.answering import Answer
 from assistant.citations import citation_for
-from assistant.evaluation.answers import citation_is_precise, citation_is_valid, score_answer, summarise
+from assistant.evaluation.answers import (
+    citation_is_precise,
+    citation_is_valid,
+    evaluate_answers,
+    score_answer,
+    summarise,
+)
 from assistant.evaluation.data import GoldQuote, Question
 from index.chunking import Chunk
 
@@ -60,3 +66,17 @@ def test_answerability_auc_ranks_confidences_whatever_the_threshold() -> None:
     mixed = summarise([score_answer(a, q, texts) for a, q in ((sure, QUESTION), (overconfident, UNANSWERABLE))])
     assert mixed["answerability_auc"] == 0.0
     assert summarise([score_answer(sure, QUESTION, texts)])["answerability_auc"] is None  # one kind only
+
+
+def test_a_run_keeps_each_questions_score_beside_the_summary() -> None:
+    """A saved run (``eval --out``) says which question lost what, not only the totals."""
+
+    class Refuser:
+        def answer(self, question: str, history: object = (), use_llm: bool = False) -> Answer:
+            return Answer(question, "资料中未找到……", False, [], confidence=0.2)
+
+    result = evaluate_answers(Refuser(), [QUESTION, UNANSWERABLE], {"通报.txt": DOC_TEXT})  # type: ignore[arg-type]
+    assert result["answer_rate"] == 0.0 and result["refusal_accuracy"] == 1.0
+    rows = {row["id"]: row for row in result["per_question"]}
+    assert rows["q1"]["found"] is False and rows["q1"]["gold_covered"] == 0.0 and rows["q1"]["kind"] == "fact"
+    assert rows["q2"]["confidence"] == 0.2
