@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 
 SYNONYM_GROUPS: tuple[tuple[str, ...], ...] = (
     ("退回", "返回", "回到", "调回", "清退"),
@@ -114,9 +115,14 @@ _SHORTEST_NAME = 3  # 保密法; two characters (政法) say too little to stand
 
 def _core_name(title: str) -> str:
     """保守国家秘密法 for 中华人民共和国保守国家秘密法, 纪律处分条例 for 中国共产党纪律处分条例 2023."""
-    name = re.sub(r"[《》\s]|\d{4}$", "", title.strip())
-    name = re.sub(r"\d{4}$", "", name)
+    name = re.sub(r"\d{4}$", "", re.sub(r"[《》\s]", "", title))
     return _ISSUER.sub("", name)
+
+
+@lru_cache(maxsize=4)
+def _names(titles: tuple[str, ...]) -> frozenset[str]:
+    """The names of the titles that name a law or rule (the library's titles change only with the index)."""
+    return frozenset(n for n in map(_core_name, titles) if re.search(f"(?:{_NAME_END.pattern})$", n))
 
 
 def _in_order(short: str, name: str) -> bool:
@@ -127,7 +133,7 @@ def _in_order(short: str, name: str) -> bool:
 def spelled_out(text: str, titles: Sequence[str]) -> str:
     """``text`` with each short name of a library title written as the title's name (保密法 → 保守国家秘密法).
     A short name that could stand for two titles, or that the name already contains as written, is left."""
-    names = {n for n in map(_core_name, titles) if _NAME_END.search(n[-2:] if n else "")}
+    names = _names(tuple(titles))
     out: list[str] = []
     done = 0
     for end_match in _NAME_END.finditer(text):
