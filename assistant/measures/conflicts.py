@@ -19,6 +19,7 @@ from assistant.measures.lexicon import (
     EXCLUSIVE_DETAILS,
     FILLER,
     FINISHED,
+    GROUP,
     ISSUED,
     MANNER_SCOPE,
     NEGATION_WORDS,
@@ -87,18 +88,21 @@ def actor_conflicts(measure: Elements, span: Elements) -> list[Conflict]:
 
 
 def role_conflicts(measure: Elements, span: Elements) -> list[Conflict]:
-    """A body or post the measure names as the one who does its thing, where the span clause about that thing
+    """A body, post or group of people the measure names as the one who does its thing, where the span clause about that thing
     has another subject, carried over from an earlier clause of the sentence as Chinese does ("我局已下发通知，
     并组织人员开展审计，…报告已征求州审计局意见": 州审计局 did not audit). The measure's body may be one the span
     never names (党委组织部 where 学校党委 studies the young cadres), unless the subject is the span's name for
     itself (我局)."""
     conflicts = []
     clauses_ = _sub_clause_spans(span.text)
-    # a group of people is as often who a measure is for (补充紧缺学科教师) as who does it: bodies and posts only
-    for actor in measure.orgs + measure.roles:
+    # A group of people is as often who a measure is for (补充紧缺学科教师) as who does it: it is read as the doer
+    # only where it opens its clause and a verb follows it (中层干部带头听讲思政课).
+    for actor in measure.orgs + measure.roles + measure.groups:
         mentioned = any(orgs_match(actor, o) for o in span.actors)
         if _after_a_verb_or_preposition(measure.text, actor):
             continue  # the measure names it as what is done or whose word is followed (按学校党委要求), not the doer
+        if actor.family == GROUP and not _opens_its_clause(measure.text, actor):
+            continue
         words = clause_words(measure.text, actor.start, drop=actor.name)
         best = _bound_clause(words, [span.text[a:b] for a, b in clauses_])
         if best is None:
@@ -109,14 +113,21 @@ def role_conflicts(measure: Elements, span: Elements) -> list[Conflict]:
         # the clause's own subject when it names one before its first word about the thing
         # ("校长办公会专题研究…附属医院专项整改"), else the subject carried over from before it
         found = [at for w in words if (at := span.text.find(w, start, end)) >= 0]
-        subject = _subject_before(span, min(found, default=start), person=actor.family == PERSON)
+        subject = _subject_before(span, min(found, default=start), _DOERS_AGAINST.get(actor.family))
         # A body the span never names, against the span's own subject: another doer only when the span names
         # that doer (its 我局 may be the measure's 教育局).
         if subject is not None and not mentioned and subject.family == "self":
             continue
         if subject is not None and not orgs_match(actor, subject):
-            conflicts.append(Conflict("person" if actor.family == PERSON else "actor", actor.name, subject.name))
+            kind = "person" if actor.family in (PERSON, GROUP) else "actor"
+            conflicts.append(Conflict(kind, actor.name, subject.name))
     return conflicts
+
+
+def _opens_its_clause(text: str, org: Org) -> bool:
+    """Whether ``org`` is the first word of its sub-clause (the place of a doer in a measure)."""
+    start = max((m.end() for m in SUB_CLAUSE_BREAK.finditer(text, 0, org.start)), default=0)
+    return not text[start : org.start].strip()
 
 
 def _sub_clause_spans(text: str) -> list[tuple[int, int]]:
@@ -124,14 +135,20 @@ def _sub_clause_spans(text: str) -> list[tuple[int, int]]:
     return [(a, b - 1) for a, b in zip(bounds, bounds[1:], strict=False) if text[a : b - 1].strip()]
 
 
-def _subject_before(span: Elements, at: int, *, person: bool) -> Org | None:
-    """The last body (or post, for a post) named before ``at`` in the same sentence, a report's name for
-    itself (我局, 本校) included."""
+# The doers a measure's doer is told apart from: a post from posts, a group of people from groups and posts
+# (中层干部 where the report says 校领导 did it); a body (None) from every other named doer and the report's name
+# for itself.
+_DOERS_AGAINST: dict[str, frozenset[str]] = {PERSON: frozenset({PERSON}), GROUP: frozenset({PERSON, GROUP})}
+
+
+def _subject_before(span: Elements, at: int, families: frozenset[str] | None) -> Org | None:
+    """The last doer of one of ``families`` (None: a body) named before ``at`` in the same sentence; for a body,
+    a report's name for itself (我局, 本校) included."""
     sentence_start = max((i + 1 for i, ch in enumerate(span.text[:at]) if ch in "。！？；!?;\n"), default=0)
-    selves = [] if person else [
+    selves = [] if families else [
         Org(m.group(), m.group(), "self", m.start(), m.end()) for m in SELF_REFERENCE.finditer(span.text)
     ]
-    family_ok = [o for o in [*span.actors, *selves] if (o.family == PERSON) == person]
+    family_ok = [o for o in [*span.actors, *selves] if (o.family in families if families else o.family != PERSON)]
     # named before: ending before ``at`` (a word inside a name, 成员 in 班子成员, is not after that name)
     before = [
         o for o in family_ok

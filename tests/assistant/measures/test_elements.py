@@ -356,6 +356,15 @@ def test_a_doer_the_source_never_names_is_another_doer_than_the_one_it_names() -
     assert kinds("州教育局下发内部审计通知", "*月*日我局已下发《关于对州属学校往来款项开展内部审计的通知》") == set()
 
 
+def test_a_group_that_opens_the_measure_is_its_doer() -> None:
+    """南开's 校领导 lead the 思政课, not its 中层干部: a group named first, before its verb, does the thing, and a
+    post is another doer. Named after a verb (补充紧缺学科教师) the group is who the thing is for."""
+    source = "校领导带头讲授思政课，带头听课，确保任务要求完成到位。"
+    assert kinds("中层干部带头听讲思政课，确保任务要求完成到位", source) == {"person"}
+    assert kinds("校领导带头听讲思政课，确保任务要求完成到位", source) == set()
+    assert "person" not in kinds("通过公开招聘等方式补充紧缺学科老师", "通过公开招聘、校园引才等方式补充紧缺学科教师。")
+
+
 def test_two_actions_each_on_what_the_other_acts_on_are_reversed() -> None:
     """依托甲建设乙 against 依托乙建设甲: every word is the source's, but the centre serves the disciplines, not the
     other way round; so with 对照甲建立乙 (which ledger was derived from which). Said as the source pairs them, or
