@@ -88,15 +88,15 @@ def actor_conflicts(measure: Elements, span: Elements) -> list[Conflict]:
 
 
 def role_conflicts(measure: Elements, span: Elements) -> list[Conflict]:
-    """A body, post or group of people the measure names as the one who does its thing, where the span clause about that thing
-    has another subject, carried over from an earlier clause of the sentence as Chinese does ("我局已下发通知，
-    并组织人员开展审计，…报告已征求州审计局意见": 州审计局 did not audit). The measure's body may be one the span
-    never names (党委组织部 where 学校党委 studies the young cadres), unless the subject is the span's name for
-    itself (我局)."""
+    """A body, post or group of people the measure names as the one who does its thing, where the span clause
+    about that thing has another subject, carried over from an earlier clause of the sentence as Chinese does
+    ("我局已下发通知，并组织人员开展审计，…报告已征求州审计局意见": 州审计局 did not audit). The measure's body may
+    be one the span never names (党委组织部 where 学校党委 studies the young cadres), unless the subject is the
+    span's name for itself (我局)."""
     conflicts = []
     clauses_ = _sub_clause_spans(span.text)
     # A group of people is as often who a measure is for (补充紧缺学科教师) as who does it: it is read as the doer
-    # only where it opens its clause and a verb follows it (中层干部带头听讲思政课).
+    # only where it opens its clause (中层干部带头听讲思政课).
     for actor in measure.orgs + measure.roles + measure.groups:
         mentioned = any(orgs_match(actor, o) for o in span.actors)
         if _after_a_verb_or_preposition(measure.text, actor):
