@@ -22,7 +22,7 @@ from assistant.ledger_answers import ledger_query, matching_rows
 from assistant.prompts import load_prompt
 from assistant.retrieval import Passage, SearchFilter
 from assistant.signals.answerable import Judgement, judge
-from assistant.signals.question import QuestionAnalysis
+from assistant.signals.question import QuestionAnalysis, asked_parts, is_followup
 from assistant.signals.relevance import RankedSearcher, Scored
 from assistant.signals.selection import Selection, load_selection
 from assistant.units import UnitReader
@@ -110,7 +110,34 @@ class Answerer:
                 if item is not None:
                     items.append(item)
             items += self._every_matching_measure(q, items)
+            items += self._each_part(question, history, where, {i.chunk.doc for i in items})
         return q, pool, judgement, distinct(items), time.perf_counter() - started
+
+    def _each_part(
+        self, question: str, history: Sequence[str], where: SearchFilter, cited: set[str]
+    ) -> list[Item]:
+        """A message asking two questions in turn (…为什么要公开？南开是怎么公开的？) is answered part by part: a
+        part the documents answer on its own adds its best passage when that comes from a document no item
+        cites yet (the whole message's ranking favours the document of its longer part). Tune: cross-doc
+        citation recall 0.541 -> 0.563, precision 0.708 -> 0.699 (python -m assistant eval --split tune)."""
+        parts = asked_parts(question)
+        if len(parts) < 2 or is_followup(question) and history:
+            return []
+        items: list[Item] = []
+        for part in parts:
+            q = self.searcher.analyse(part)
+            pool = self.searcher.candidates(q.text, where, analysis=q)
+            if not judge(q, pool).found:
+                continue
+            best = pool[0]
+            if best.passage.chunk.doc in cited:
+                continue
+            unit = self.units.unit_of(best.passage.chunk) if self.units else best.passage.chunk
+            item = item_of(q, unit, best.probability)
+            if item is not None:
+                items.append(item)
+                cited.add(best.passage.chunk.doc)
+        return items
 
     def _from_ledger(self, q: QuestionAnalysis, where: SearchFilter) -> list[Item] | None:
         """A question about the ledger's columns (what is not done, what a unit leads), answered by the

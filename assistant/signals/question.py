@@ -240,6 +240,12 @@ def _only_form(word: str) -> bool:
 _OWN_QUESTION = re.compile(_QUESTION_WORD.pattern + "|几|吗")
 
 
+def asked_parts(question: str) -> list[str]:
+    """The questions a message asks one after another (…为什么要公开？南开是怎么公开的？): each is answered on its own,
+    often from another document."""
+    return [p.strip() for p in re.split(r"[？?]", question) if len(p.strip()) >= 4]
+
+
 def _asked_fact(current: str, context: str) -> AskedFact | None:
     """The fact the question asks for; an elliptical follow-up ("那记过呢？") asks what the earlier
     question asked, one with its own question words ("那慕课平台上的情况怎么样？") does not."""

@@ -125,3 +125,11 @@ def test_a_list_on_a_split_compound_holds_only_what_is_about_the_whole_of_it(cor
     assert answer.found
     assert 1 < len(answer.citations) < 10
     assert all("警示" in c.quote for c in answer.citations)
+
+
+def test_a_message_asking_two_questions_answers_each_from_its_own_document(corpus_workspace: Workspace) -> None:
+    # the whole message ranks the report's passages first; the rule the first question names is asked on its own
+    answer = corpus_workspace.answerer.answer("巡视工作条例规定巡视组向谁反馈？第十巡视组是怎么向南开反馈的？")
+    docs = {c.chunk.doc for c in answer.citations}
+    assert "中国共产党巡视工作条例.md" in docs
+    assert any("南开" in doc for doc in docs)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from assistant.signals.question import analyse, follow_up, is_followup, standalone_question
+from assistant.signals.question import analyse, asked_parts, follow_up, is_followup, standalone_question
 
 IDF = {"财务管理": 5.8, "财务": 3.5, "管理": 1.4, "安全": 2.5, "学校": 2.0, "保密": 3.3, "承诺书": 6.0, "保密承诺书": 7.0,
        "警示": 5.3, "教育": 1.3}
@@ -181,3 +181,12 @@ def test_a_word_jieba_made_up_and_nobody_uses_names_nothing() -> None:
     assert "上能" not in {t.text for t in fine.terms} and {"抽烟", "法律"} <= {t.text for t in fine.terms}
     person = analyse("张明华在教育局担任什么职务？", corpus_idf)
     assert "张明华" in {t.text for t in person.terms}
+
+
+def test_a_message_can_ask_two_questions_in_turn() -> None:
+    assert asked_parts("巡视整改情况为什么要公开？南开是怎么公开、接受监督的？") == [
+        "巡视整改情况为什么要公开", "南开是怎么公开、接受监督的",
+    ]
+    assert asked_parts("问责条例规定的问责方式有哪些？") == ["问责条例规定的问责方式有哪些"]
+    # a bare tag question (对吗？) is no question of its own
+    assert asked_parts("巡视组进驻的时间是两个月？对吗？") == ["巡视组进驻的时间是两个月"]
