@@ -22,10 +22,11 @@ from assistant.ledger_answers import ledger_query, matching_rows
 from assistant.prompts import load_prompt
 from assistant.retrieval import Passage, SearchFilter
 from assistant.signals.answerable import Judgement, judge
-from assistant.signals.question import QuestionAnalysis, asked_parts, is_followup
+from assistant.signals.question import NOUN_TAGS, QuestionAnalysis, asked_parts, is_followup
 from assistant.signals.relevance import RankedSearcher, Scored
 from assistant.signals.selection import Selection, load_selection
 from assistant.units import UnitReader
+from index.bm25 import never_used
 from index.kinds import DocumentKind
 from index.text import sentences
 
@@ -200,9 +201,7 @@ class Answerer:
         self, question: str, q: QuestionAnalysis, pool: Sequence[Scored], judgement: Judgement,
         retrieval_seconds: float, started: float,
     ) -> Answer:
-        missing = "、".join(judgement.missing[:4])
-        detail = f"（资料中没有出现“{missing}”等关键内容）" if missing else ""
-        text = f"{NOT_FOUND}能够回答“{question}”的内容{detail}。"
+        text = f"{NOT_FOUND}能够回答“{question}”的内容{self._what_is_missing(judgement)}。"
         related = [s.passage for s in pool[:3]]
         if related:
             text += "以下段落可能相关，供参考："
@@ -212,6 +211,20 @@ class Answerer:
             timings={"retrieval": retrieval_seconds, "total": time.perf_counter() - started},
             confidence=judgement.probability,
         )
+
+    def _what_is_missing(self, judgement: Judgement) -> str:
+        """Names what the documents lack, as precisely as is true: a noun no indexed document uses is absent
+        from the library; one the best passages leave out is only not discussed there. The question's other
+        words (是从, 寄出去) are its grammar and name nothing a reader could look for."""
+        unseen = never_used(self.searcher.idf)
+        nouns: list[str] = []  # a compound's parts (下属单位, 下属) are named once, by the compound
+        for t in judgement.missing:
+            if t.tag.startswith(NOUN_TAGS) and not any(t.text in w for w in nouns):
+                nouns.append(t.text)
+        absent = [w for w in nouns if unseen(w)]
+        if absent:
+            return f"（资料中没有出现“{'、'.join(absent[:4])}”）"
+        return f"（最相关的段落没有谈到“{'、'.join(nouns[:4])}”）" if nouns else ""
 
     # -- LLM mode ---------------------------------------------------------------------------------
     def stream(

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from assistant.signals.model import LogisticModel, load_model
-from assistant.signals.question import QuestionAnalysis
+from assistant.signals.question import QuestionAnalysis, Term
 from assistant.signals.relevance import Scored
 
 # Evidence only: whether a question asks for a value is not itself a reason to refuse it. Nothing that
@@ -73,12 +73,12 @@ def question_features(pool: Sequence[Scored]) -> dict[str, float]:
 class Judgement:
     found: bool
     probability: float
-    missing: tuple[str, ...]  # the question's weightiest terms that no top passage holds
+    missing: tuple[Term, ...]  # the question's terms no top passage holds, weightiest first
 
 
 def judge(q: QuestionAnalysis, pool: Sequence[Scored], model: LogisticModel | None = None) -> Judgement:
     model = model or load_model("answerable")
     probability = model.probability(question_features(pool)) if pool else 0.0
     context = " ".join(f"{s.passage.chunk.title} {s.passage.chunk.section} {s.passage.chunk.text}" for s in pool[:TOP])
-    missing = tuple(t.text for t in sorted(q.missing(context), key=lambda t: -t.weight))
+    missing = tuple(sorted(q.missing(context), key=lambda t: -t.weight))
     return Judgement(bool(pool) and probability >= model.threshold, probability, missing)

@@ -24,7 +24,7 @@ from index.text import STOPWORDS, is_proper_name, is_punctuation
 # jieba part-of-speech tags of words that point or glue: pronouns, particles, prepositions,
 # conjunctions, adverbs of degree and time, numerals, measure words, locatives, interjections.
 # A word in Latin letters is tagged "eng" (a noun: GDP, APEC), not "e" (an interjection) whose prefix it shares.
-_NOUN_TAGS = ("n", "vn", "j", "an", "l", "eng")
+NOUN_TAGS = ("n", "vn", "j", "an", "l", "eng")
 _NON_CONTENT_TAGS = ("r", "u", "p", "c", "y", "e", "o", "x", "w", "m", "q", "f", "d", "z", "k", "h")
 
 _YEAR = re.compile(r"(?:19|20)\d\d")
@@ -116,7 +116,7 @@ class QuestionAnalysis:
     def key_terms(self) -> tuple[Term, ...]:
         """The topic: the weightiest noun of the question, with the words it is made of (财务管理 → 财务管理,
         财务). A topic is named by a noun; a rare verb (涉及) frames the question."""
-        nouns = [t for t in self.terms if t.tag.startswith(_NOUN_TAGS)]
+        nouns = [t for t in self.terms if t.tag.startswith(NOUN_TAGS)]
         if not nouns:
             return ()
         top = max(nouns, key=lambda t: t.weight)

@@ -133,3 +133,14 @@ def test_a_message_asking_two_questions_answers_each_from_its_own_document(corpu
     docs = {c.chunk.doc for c in answer.citations}
     assert "中国共产党巡视工作条例.md" in docs
     assert any("南开" in doc for doc in docs)
+
+
+def test_a_refusal_names_only_what_the_documents_truly_lack(workspace: Workspace, tmp_path: Path) -> None:
+    index_docs(workspace, tmp_path)
+    absent = workspace.answerer.answer("少先队工作采取了哪些措施？")
+    assert not absent.found
+    assert "资料中没有出现“少先队”" in absent.text
+    # 是从 and 组成 are the question's grammar, not something a reader could look for in the documents
+    asked = workspace.answerer.answer("考核组是从哪些单位抽人组成的？")
+    assert not asked.found
+    assert "是从" not in asked.text.removeprefix("资料中未找到能够回答“考核组是从哪些单位抽人组成的？”")
