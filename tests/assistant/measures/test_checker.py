@@ -115,12 +115,11 @@ def verdict_model(corpus_workspace: Workspace) -> LogisticModel:
 KNOWN_MISSES = {
     "words scattered over two sentences": "one long span holds 0.8 of the words (compact 0.51) at cosine 0.95: "
                                           "nothing in it conflicts with the measure, so only the similarity "
-                                          "signals speak, and they speak for it (0.750 against the threshold 0.65)",
-    "nearby topic never mentioned: 食堂食品安全": "食品安全 is a word no document uses and the closest span (州属学校 "
-                                          "专项检查) conflicts with nothing: 0.659 against the threshold 0.65",
+                                          "signals speak, and they speak for it (0.725 against the threshold 0.70)",
 }
 # A variant whose probability lies this close to the verdict threshold is decided by the third decimal of the
-# last refit (食堂食品安全 went 0.64 -> 0.66 -> 0.659 over three refits that never touched it): its single
+# last refit (食堂食品安全 went 0.64 -> 0.66 -> 0.659 over three refits that never touched it, and was passed off
+# as a match until batch 15's measures moved the threshold 0.65 -> 0.70): its single
 # verdict says nothing about the checker, so the spec does not assert it. The leave-one-out figures of
 # ``python -m assistant.measures.training`` measure such items in bulk; test_variants_are_mostly_right_overall
 # still counts them.
