@@ -7,6 +7,7 @@ model on first use, which fails (and must never be attempted) on an offline mach
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -73,6 +74,13 @@ class DenseHit:
     score: float  # cosine similarity
 
 
+# Chroma keeps its systems in a process-wide registry by folder and reads it unlocked: a client is built on
+# whichever system is registered when its constructor runs, so two threads opening at once could each get the
+# other's system, and one closing stop the other's (a search then failed with "'RustBindingsAPI' object has no
+# attribute 'bindings'", or a KeyError on the folder, in the web app under load while it re-indexed).
+_SYSTEMS = threading.RLock()
+
+
 def open_client(
     mode: Literal["embedded", "server"], *, path: Path, host: str = "127.0.0.1", port: int = 8000, fresh: bool = False
 ) -> Any:
@@ -88,16 +96,18 @@ def open_client(
     if mode == "server":
         return chromadb.HttpClient(host=host, port=port, settings=settings)
     path.mkdir(parents=True, exist_ok=True)
-    if not fresh:
-        return chromadb.PersistentClient(path=str(path), settings=settings)
-    settings.persist_directory = str(path)
-    settings.is_persistent = True
-    system = System(settings)
-    system.instance(ProductTelemetryClient)  # type: ignore[type-abstract]  # as chromadb's own client does
-    system.instance(ServerAPI)  # type: ignore[type-abstract]
-    system.start()
-    # Registers this system as the folder's current one: later clients of the folder share it.
-    return ClientCreator.from_system(system)
+    with _SYSTEMS:
+        if not fresh:
+            return chromadb.PersistentClient(path=str(path), settings=settings)
+        settings.persist_directory = str(path)
+        settings.is_persistent = True
+        system = System(settings)
+        system.instance(ProductTelemetryClient)  # type: ignore[type-abstract]  # as chromadb's own client does
+        system.instance(ServerAPI)  # type: ignore[type-abstract]
+        system.start()
+        # Registers this system as the folder's current one (later clients of the folder share it), then
+        # builds the client on the folder's current system: under the lock, that is this one.
+        return ClientCreator.from_system(system)
 
 
 def close_client(client: Any) -> None:
@@ -113,10 +123,11 @@ def close_client(client: Any) -> None:
     if not isinstance(system, System) or not system.settings.is_persistent:
         return
     folder = system.settings.persist_directory
-    if SharedSystemClient._identifier_to_system.get(folder) is system:
-        del SharedSystemClient._identifier_to_system[folder]
-        SharedSystemClient._identifier_to_refcount.pop(folder, None)
-    system.stop()
+    with _SYSTEMS:
+        if SharedSystemClient._identifier_to_system.get(folder) is system:
+            del SharedSystemClient._identifier_to_system[folder]
+            SharedSystemClient._identifier_to_refcount.pop(folder, None)
+        system.stop()
 
 
 logger = logging.getLogger(__name__)

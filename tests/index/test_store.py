@@ -1,13 +1,16 @@
-"""The vector store's view of its encoder: what cosine two unrelated passages of this index have."""
+"""The vector store: what cosine two unrelated passages of this index have, and Chroma clients that many threads
+open and close at once."""
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from assistant.workspace import Workspace
+from index.store import close_client, open_client
 
 TOPICS = {
     "财务.txt": "一、加强财务管理\n修订机关财务管理制度，规范报账审批程序，清理往来款项挂账。\n",
@@ -45,3 +48,31 @@ def test_an_index_of_one_passage_has_no_chance_cosine(workspace: Workspace, tmp_
     workspace.index([write_topics(tmp_path / "docs", ["保密.txt"])])
     assert workspace.vectors.count() == 1
     assert workspace.vectors.chance_cosine() == 0.0
+
+
+def test_threads_opening_and_closing_clients_of_one_folder_never_get_each_others(tmp_path: Path) -> None:
+    # The web app opens a fresh Chroma system for each new generation while the indexer opens and closes its
+    # own; Chroma's registry of systems is process-wide, so unserialised, a client could be built on another
+    # thread's system and lose it when that thread closed it (about every second run of this test failed).
+    folder = tmp_path / "chroma"
+    first = open_client("embedded", path=folder, fresh=True)
+    first.get_or_create_collection("shared_passages").add(ids=["a"], embeddings=[[0.1, 0.2]], documents=["正文"])
+    close_client(first)
+    errors: list[str] = []
+
+    def open_count_close() -> None:
+        for _ in range(40):
+            try:
+                client = open_client("embedded", path=folder, fresh=True)
+                counts = [client.get_collection("shared_passages").count() for _ in range(3)]
+                close_client(client)
+                assert counts == [1, 1, 1]
+            except Exception as exc:  # noqa: BLE001  # every failure is collected and reported
+                errors.append(f"{type(exc).__name__}: {exc}")
+
+    threads = [threading.Thread(target=open_count_close) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors, errors[:3]
