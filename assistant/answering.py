@@ -105,11 +105,7 @@ class Answerer:
         judgement = judge(q, pool)
         items: list[Item] = []
         if judgement.found:
-            for scored in self.selection.select(q, pool):
-                unit = self.units.unit_of(scored.passage.chunk) if self.units else scored.passage.chunk
-                item = item_of(q, unit, scored.probability)
-                if item is not None:
-                    items.append(item)
+            items += [item for scored in self.selection.select(q, pool) if (item := self._item(q, scored)) is not None]
             items += self._every_matching_measure(q, items)
             items += self._each_part(question, history, where, {i.chunk.doc for i in items})
         return q, pool, judgement, distinct(items), time.perf_counter() - started
@@ -122,23 +118,24 @@ class Answerer:
         cites yet (the whole message's ranking favours the document of its longer part). Tune: cross-doc
         citation recall 0.541 -> 0.563, precision 0.708 -> 0.699 (python -m assistant eval --split tune)."""
         parts = asked_parts(question)
-        if len(parts) < 2 or is_followup(question) and history:
+        if len(parts) < 2 or (is_followup(question) and history):
             return []
         items: list[Item] = []
         for part in parts:
             q = self.searcher.analyse(part)
             pool = self.searcher.candidates(q.text, where, analysis=q)
-            if not judge(q, pool).found:
+            if not judge(q, pool).found or pool[0].passage.chunk.doc in cited:
                 continue
-            best = pool[0]
-            if best.passage.chunk.doc in cited:
-                continue
-            unit = self.units.unit_of(best.passage.chunk) if self.units else best.passage.chunk
-            item = item_of(q, unit, best.probability)
+            item = self._item(q, pool[0])
             if item is not None:
                 items.append(item)
-                cited.add(best.passage.chunk.doc)
+                cited.add(pool[0].passage.chunk.doc)
         return items
+
+    def _item(self, q: QuestionAnalysis, scored: Scored) -> Item | None:
+        """The item a ranked passage gives: its whole unit (measure, article) when units are read."""
+        unit = self.units.unit_of(scored.passage.chunk) if self.units else scored.passage.chunk
+        return item_of(q, unit, scored.probability)
 
     def _from_ledger(self, q: QuestionAnalysis, where: SearchFilter) -> list[Item] | None:
         """A question about the ledger's columns (what is not done, what a unit leads), answered by the

@@ -78,7 +78,7 @@ class DenseHit:
 # whichever system is registered when its constructor runs, so two threads opening at once could each get the
 # other's system, and one closing stop the other's (a search then failed with "'RustBindingsAPI' object has no
 # attribute 'bindings'", or a KeyError on the folder, in the web app under load while it re-indexed).
-_SYSTEMS = threading.RLock()
+_SYSTEMS = threading.Lock()
 
 
 def open_client(

@@ -243,7 +243,7 @@ _OWN_QUESTION = re.compile(_QUESTION_WORD.pattern + "|几|吗")
 def asked_parts(question: str) -> list[str]:
     """The questions a message asks one after another (…为什么要公开？南开是怎么公开的？): each is answered on its own,
     often from another document."""
-    return [p.strip() for p in re.split(r"[？?]", question) if len(p.strip()) >= 4]
+    return [p for p in (p.strip() for p in re.split(r"[？?]", question)) if len(p) >= 4]
 
 
 def _asked_fact(current: str, context: str) -> AskedFact | None:
