@@ -110,6 +110,7 @@ def test_the_first_batch_is_the_one_drawn_before_any_extension() -> None:
     later = [
         ("b-", None), ("c-", "n-"), ("d-", "p-"), ("e-", "s-"), ("f-", "t-"), ("h-", "v-"), ("i-", "w-"), ("j-", "x-"),
         (None, "y-"), ("k-", "z-"), ("o-", "u-"), ("a-", "q-"), ("bq-", "bm-"), ("cq-", None), (None, "cm-"),
+        (None, "cm-"),  # cm-061…075, a second measures-only batch with the same prefix
     ]
     assert [b["seed"] for b in committed["batches"]] == [20261202 + n for n in range(len(later))]
     for batch, (question_prefix, measure_prefix) in zip(committed["batches"], later, strict=True):
