@@ -25,6 +25,7 @@ from assistant.measures.lexicon import (
     NEGATION_WORDS,
     NUMBER,
     OPPOSITE_ACTIONS,
+    OPPOSITE_OF,
     PENDING,
     PERSON,
     RANK,
@@ -224,6 +225,29 @@ def detail_conflicts(measure: Elements, span: Elements) -> list[Conflict]:
             other = next(w for w in every if w in clause)
             conflicts.append(Conflict("detail", word, other))
     return conflicts
+
+
+def opposite_word_conflicts(measure: Elements, span: Elements) -> list[Conflict]:
+    """A word of the measure whose opposite, formed by trading one morpheme (有偿 → 无偿, 校内 → 校外), stands
+    instead of it in the span clause about the same thing."""
+    conflicts = []
+    span_clauses = sub_clauses(span.text)
+    at = 0
+    for word in jieba.lcut(measure.text):
+        start, at = measure.text.find(word, at), at + len(word)
+        if not 2 <= len(word) <= 4 or not CJK.match(word[0]) or word in span.text:
+            continue
+        for i, char in enumerate(word):
+            for other in OPPOSITE_OF.get(char, ()):
+                flipped = word[:i] + other + word[i + 1:]
+                # a word of the clause, not a substring of two (以下 in 以下简称 is one)
+                holding = [c for c in span_clauses if flipped in c and flipped in jieba.lcut(c)]
+                if not holding:
+                    continue
+                words = clause_words(measure.text, start, drop=word)
+                if _bound_clause(words, holding) is not None or (not words and len(holding) == 1):
+                    conflicts.append(Conflict("detail", word, flipped))
+    return list(dict.fromkeys(conflicts))
 
 
 def action_conflicts(measure: Elements, span: Elements) -> list[Conflict]:
@@ -585,8 +609,11 @@ def actor_or_role_conflicts(measure: Elements, focus: Elements, whole: Elements)
 
 
 def detected_conflicts(measure: Elements, focus: Elements, whole: Elements) -> list[Conflict]:
-    """Every detector but the actors' (and the attribution, which needs the documents)."""
-    return [c for detect, reads_whole in _DETECTORS for c in detect(measure, whole if reads_whole else focus)]
+    """Every detector but the actors' (and the attribution, which needs the documents). A word traded for its
+    opposite counts only where no detector of its kind of element (an action, a grade, a detail) has named it."""
+    found = [c for detect, reads_whole in _DETECTORS for c in detect(measure, whole if reads_whole else focus)]
+    named = " ".join(c.measure_value for c in found)
+    return found + [c for c in opposite_word_conflicts(measure, whole) if c.measure_value not in named]
 
 
 def element_conflicts(measure: Elements, span: Elements) -> list[Conflict]:

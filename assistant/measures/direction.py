@@ -259,6 +259,11 @@ def _nouns(text: str) -> set[str]:
     return {t.word for t in pos_tokens(text) if t.flag.startswith(("n", "j")) and len(t.word) >= 2}
 
 
+def _step_marks(text: str) -> set[str]:
+    """What names a step: its nouns, or its verbs when it names no thing (先销号、再验收)."""
+    return _nouns(text) or {t.word for t in pos_tokens(text) if t.flag.startswith("v") and len(t.word) >= 2}
+
+
 def _clause_at(text: str, at: int) -> str:
     ids = clause_ids(text)
     return CLAUSE_BREAK.sub("", "".join(ch for ch, i in zip(text, ids, strict=True) if i == ids[at]))
@@ -270,7 +275,7 @@ def order_conflicts(measure: str, span: str) -> list[Conflict]:
     found = _SEQUENCE.search(measure)
     if found is None:
         return []
-    first, then = _nouns(found["first"]), _nouns(found["then"])
+    first, then = _step_marks(found["first"]), _step_marks(found["then"])
     first, then = first - then, then - first
     at_first = sorted((span.find(w), w) for w in first if w in span)
     at_then = sorted((span.find(w), w) for w in then if w in span)

@@ -24,6 +24,7 @@ from assistant.measures.lexicon import (
     GROUP,
     GROUP_HEADS,
     LEADING_FUNCTION,
+    MULTIPLIERS,
     NEGATION_WORDS,
     NOT_ORG,
     NOT_ORG_TAILS,
@@ -265,7 +266,7 @@ def extract_numbers_at(text: str) -> list[tuple[str, str, int]]:
     """Numbers with their unit and where they start."""
     found = []
     for match in NUMBER.finditer(text):
-        raw, unit = match.group(1), BARE_MONEY.get(match.group(2), match.group(2))
+        raw, unit = match.group(1), BARE_MONEY.get(match.group(3), match.group(3))
         if "*" in raw:
             found.append(("*", unit, match.start()))
             continue
@@ -276,7 +277,8 @@ def extract_numbers_at(text: str) -> list[tuple[str, str, int]]:
                 continue
         value = chinese_number(raw)
         if value is not None:
-            found.append((f"{value:g}", unit, match.start()))
+            value *= MULTIPLIERS.get(match.group(2) or "", 1)
+            found.append((f"{value:.12g}", unit, match.start()))  # 337732.47万元 is not 337732万元
     return found
 
 

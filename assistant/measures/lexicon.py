@@ -67,6 +67,8 @@ NEGATION_WORDS = frozenset(
 # Bodies (departments, organisations) end in one of these; the family groups like with like.
 ORG_FAMILIES: tuple[tuple[str, str], ...] = (
     ("委员会", "委"), ("常委会", "委"), ("全委会", "委"), ("办公室", "办"), ("研究室", "室"), ("领导小组", "小组"),
+    # 巡察组, 纪检组, 督导组, 工作组: a group sent or set up to do a task is a body
+    ("小组", "小组"), ("组", "小组"),
     # meetings that decide (校长办公会, 局党组会) are bodies too
     ("办公会", "会议"), ("党组会", "会议"),
     ("中心", "中心"), ("政府", "政府"), ("党组", "党组"), ("党委", "委"), ("纪委", "委"), ("支部", "支部"),
@@ -83,11 +85,11 @@ NOT_ORG_TAILS = frozenset(
     格局 布局 结局 我局 本局 该局 好处 到处 之处 处处 用处 益处 坏处 长处 短处 难处 深处 住处 出处 此处 各处
     何处 举办 创办 主办 承办 督办 查办 开办 兴办 包办 代办 试办 合办 协办 筹办 怎么办 学科 本科 专科 外科
     内科 文科 理科 工科 百科 前科 各科 分科 教室 科室 实验室 会议室 阅览室 活动室 工作室 值班室 原委 两委
-    餐厅 大厅 客厅 展厅 民办 公办""".split()
+    餐厅 大厅 客厅 展厅 民办 公办 改组 重组 分组 编组 词组 机组 题组 班组""".split()
 )
 # Generic mentions that name no particular body.
 NOT_ORG = frozenset(
-    """局 处 部 办 科 室 委 厅 中心 常委 党委 委员会 政府 各级政府 地方政府 人民政府 支部 党支部 办公室 本部
+    """局 处 部 办 科 室 委 厅 组 小组 中心 常委 党委 委员会 政府 各级政府 地方政府 人民政府 支部 党支部 办公室 本部
     局机关 机关 部门 相关部门 有关部门 职能部门 相关职能部门 有关职能部门 各部门 各职能部门 主管部门 业务部门
     机构 相关机构 有关机构 专门机构 各机构 部门机构 职能机构""".split()
 )
@@ -111,14 +113,22 @@ ROLE_PREFIX = re.compile(r"(?:党委|纪委|党组|党支部|支部|党总支)$"
 ROLE_NOT_AFTER = re.compile(r"(?:负责制|办公会|信箱|热线|职责)")
 
 NUMERAL = rf"(?:\d+(?:\.\d+)?|[{CN_NUMERAL_CHARS}]+|\*+(?:\.\*+)?)"
-_UNITS = (
-    r"人次|万元|亿元|平方米|场次|学时|小时|个月|名|人|次|个|所|项|条|元|%|批|场|家|册|篇|门|份|件|位|支|套|本|户|间|处"
+# Measure words a count is written in: Chinese's closed class of them, less the calendar (2021年, 3月 are dates)
+# and 届 (十九届 is the nineteenth, never nineteen of them).
+_COUNTS = (
+    r"人次|场次|学时|课时|小时|个月|名|人|次|个|所|项|条|%|批|场|家|册|篇|门|份|件|位|支|套|本|户|间|处|期|轮|种|类"
+    r"|台|辆|张|部|节|堂|组|段|回|遍|起|座|栋|亩|吨|平方米|公里"
     r"|县|区|省|市|校"  # places are counted too: 赴五县, 两校
 )
-# 万/亿 before no other unit is an amount of money with 元 left out (设立100万产学研项目 = 100万元)
+_UNITS = rf"万元|亿元|元|{_COUNTS}"
+# 万/亿 before no other unit is an amount of money with 元 left out (设立100万产学研项目 = 100万元); before a
+# measure word it multiplies the count (访问量超5万次 is 50000次).
 UNIT = rf"(?:{_UNITS}|[万亿](?!{_UNITS}))"
 BARE_MONEY = {"万": "万元", "亿": "亿元"}
-NUMBER = re.compile(rf"(?<![第每周星\d])({NUMERAL})\s*(?:余|多)?\s*({UNIT})")  # 40余处 counts as 40处
+MULTIPLIERS = {"万": 10_000, "亿": 100_000_000}
+NUMBER = re.compile(  # 40余处 counts as 40处
+    rf"(?<![第每周星\d])({NUMERAL})\s*(?:余|多)?\s*(?:([万亿])(?=(?:{_COUNTS})))?({UNIT})"
+)
 PERIOD = r"(?:星期|周|月|季度|季|年|半年|学期|天|日|双月)"
 FREQUENCY = re.compile(rf"每(?:个)?({PERIOD})(?:(?:周|星期)?([一二三四五六日天])(?![次个遍回到至名项人]))?")
 FREQUENCY_ONCE = re.compile(rf"[一两二]?({PERIOD})[一两二三\*]+次")
@@ -189,7 +199,8 @@ DRAFTING = re.compile(r"研究(?:制定|起草)(?!了)")
 # "has no …": 无专人对接, 没有专职保密员 (the existence of the thing is denied).
 ABSENCE_WORDS = frozenset({"无", "没有", "缺乏", "缺少", "尚无", "暂无"})
 # Grades of posts and cadres: 副处级, 正科级, 厅局级.
-RANK = re.compile(r"[正副]?(?:省部|厅局|县处|乡科|厅|局|处|科|股)级")
+# Levels of government or of a body (省级, 州级, 校级) are grades of the same kind.
+RANK = re.compile(r"[正副]?(?:省部|厅局|县处|乡科|厅|局|处|科|股|国家|省|市|州|县|区|乡|镇|校|院)级")
 # How a report names its own issuer: 我局, 本校, 我集团.
 SELF_REFERENCE = re.compile(r"(?:我|本)(?:局|校|院|厅|委|部|处|集团|公司|单位|中心)")
 
@@ -203,3 +214,15 @@ EXCLUSIVE_DETAILS: tuple[tuple[tuple[str, ...], ...], ...] = (
     (("境内", "国内"), ("境外", "国外")),
     (("专职",), ("兼职",)),
 )
+# Morphemes of opposite meaning. Chinese builds a word's opposite by trading one of them (有偿/无偿, 上调/下调,
+# 校内/校外, 正职/副职, 长期/短期): two words alike but for one such pair say opposite things. This is how
+# the language forms words, not a list of any question set's words; the pairs above are the ones it cannot
+# derive (寒假/暑期).
+OPPOSITE_MORPHEMES: tuple[tuple[str, str], ...] = (
+    ("有", "无"), ("增", "减"), ("升", "降"), ("上", "下"), ("进", "出"), ("正", "副"), ("多", "少"), ("高", "低"),
+    ("大", "小"), ("长", "短"), ("前", "后"), ("先", "后"), ("内", "外"), ("收", "支"), ("新", "旧"), ("早", "晚"),
+    ("入", "出"), ("开", "关"), ("加", "减"), ("扩", "缩"), ("强", "弱"), ("公", "私"), ("专", "兼"), ("收", "放"),
+)
+OPPOSITE_OF: dict[str, frozenset[str]] = {
+    m: frozenset(b if a == m else a for a, b in OPPOSITE_MORPHEMES if m in (a, b)) for pair in OPPOSITE_MORPHEMES for m in pair
+}

@@ -90,9 +90,10 @@ def test_numbers_with_units_and_redaction() -> None:
     assert extract_numbers("选了一个县和两所学校") == [("1", "个"), ("2", "所")]
     assert extract_numbers("坚持统一领导，第一议题") == []
     assert extract_numbers("完成外墙维修加固40余处、660余平方米") == [("40", "处"), ("660", "平方米")]
-    # 万 before no other unit is money with 元 left out; before a unit it is part of the count, which is not read
+    # 万 before no other unit is money with 元 left out; before a measure word it multiplies the count
     assert extract_numbers("在基本科研业务费预算内设立100万产学研项目") == extract_numbers("拿出100万元") == [("100", "万元")]
-    assert extract_numbers("培训20万人次") == []
+    assert extract_numbers("培训20万人次，访问量超5万次") == [("200000", "人次"), ("50000", "次")]
+    assert extract_numbers("推出19期典型案例，涉及金额337732.47万元") == [("19", "期"), ("337732.47", "万元")]
     assert chinese_number("十二") == 12 and chinese_number("两百") == 200 and chinese_number("三万五千") == 35000
 
 
@@ -159,6 +160,9 @@ def test_scope_negation_and_direction_elements() -> None:
         # 先甲再乙 against a sentence that tells 乙 first
         ("采购方案先经局长办公会审议，再报财政局备案", "采购方案已报财政局备案，并经局长办公会审议通过。", {"order"}),
         ("采购方案先报财政局备案，再经局长办公会审议", "采购方案已报财政局备案，并经局长办公会审议通过。", set()),
+        # steps named by their actions alone: the sentence's order of them is the order they were taken
+        ("整改任务先销号、再组织验收", "切实做到整改一个、验收一个、销号一个。", {"order"}),
+        ("整改任务先验收、再销号", "切实做到整改一个、验收一个、销号一个。", set()),
         # done against under way; a grade; "there is none"; details that exclude each other
         ("剩余5个项目已完成验收", "剩余5个项目正在办理验收手续。", {"status"}),
         ("已形成家校沟通和课后辅导工作的具体做法", "研究探索家校沟通和课后辅导工作的具体做法。", {"status"}),
@@ -176,6 +180,13 @@ def test_scope_negation_and_direction_elements() -> None:
         ("为纪委配备正处级纪检员", "为纪委配备副处级纪检员1名。", {"rank"}),
         ("食堂已安排专人负责采购", "食堂无专人负责采购。", {"negation"}),
         ("利用寒假开展教师培训", "利用暑期开展教师培训。", {"detail"}),
+        # a word traded for its opposite by one morpheme (有偿/无偿, 校内/校外), in the clause about the same thing
+        ("为困难学生提供有偿课后辅导", "为困难学生提供无偿课后辅导。", {"detail"}),
+        ("组织校外专家开展评审", "组织校内专家开展评审。", {"detail"}),
+        ("组织校内专家开展评审", "组织校内专家开展评审，并邀请校外人员列席。", set()),
+        # a level of government is a grade; a group sent to do a task is a body
+        ("落实省级配套资金", "落实州级配套资金*万元。", {"rank"}),
+        ("局纪检组听取整改情况汇报", "局党组先后3次听取整改情况汇报。", {"actor"}),
         # a body the span names, but not as the one who does the thing (the clause's subject is 我局)
         ("监察处组织人员开展专项审计", "我局已下发通知，并组织人员深入各学校开展专项审计，审计报告已征求监察处意见。",
          {"actor"}),
