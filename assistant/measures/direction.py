@@ -277,8 +277,9 @@ def order_conflicts(measure: str, span: str) -> list[Conflict]:
         return []
     first, then = _step_marks(found["first"]), _step_marks(found["then"])
     first, then = first - then, then - first
-    at_first = sorted((span.find(w), w) for w in first if w in span)
-    at_then = sorted((span.find(w), w) for w in then if w in span)
+    steps = mask_titles(span)  # a step's word inside a 《title》 names the document, not the step taken
+    at_first = sorted((steps.find(w), w) for w in first if w in steps)
+    at_then = sorted((steps.find(w), w) for w in then if w in steps)
     if at_first and at_then and at_then[-1][0] < at_first[0][0]:
         then_clause, first_clause = (_clause_at(span, at[0][0]) for at in (at_then, at_first))
         return [Conflict("order", found.group(0), f"先“{then_clause}”，后“{first_clause}”")]

@@ -163,6 +163,9 @@ def test_scope_negation_and_direction_elements() -> None:
         # steps named by their actions alone: the sentence's order of them is the order they were taken
         ("整改任务先销号、再组织验收", "切实做到整改一个、验收一个、销号一个。", {"order"}),
         ("整改任务先验收、再销号", "切实做到整改一个、验收一个、销号一个。", set()),
+        # a step's word in a title the sentence names first is not that step
+        ("先召开专题民主生活会，再编印学习资料", "编印《专题民主生活会学习资料》供班子成员学习，高质量召开专题民主生活会。", {"order"}),
+        ("先编印学习资料，再召开专题民主生活会", "编印《专题民主生活会学习资料》供班子成员学习，高质量召开专题民主生活会。", set()),
         # done against under way; a grade; "there is none"; details that exclude each other
         ("剩余5个项目已完成验收", "剩余5个项目正在办理验收手续。", {"status"}),
         ("已形成家校沟通和课后辅导工作的具体做法", "研究探索家校沟通和课后辅导工作的具体做法。", {"status"}),
