@@ -232,21 +232,20 @@ def opposite_word_conflicts(measure: Elements, span: Elements) -> list[Conflict]
     instead of it in the span clause about the same thing."""
     conflicts = []
     span_clauses = sub_clauses(span.text)
-    at = 0
-    for word in jieba.lcut(measure.text):
-        start, at = measure.text.find(word, at), at + len(word)
+    start = 0
+    for word in jieba.lcut(measure.text):  # the words, in order, make up the text: each starts where the last ended
+        at, start = start, start + len(word)
         if not 2 <= len(word) <= 4 or not CJK.match(word[0]) or word in span.text:
             continue
-        for i, char in enumerate(word):
-            for other in OPPOSITE_OF.get(char, ()):
-                flipped = word[:i] + other + word[i + 1:]
-                # a word of the clause, not a substring of two (以下 in 以下简称 is one)
-                holding = [c for c in span_clauses if flipped in c and flipped in jieba.lcut(c)]
-                if not holding:
-                    continue
-                words = clause_words(measure.text, start, drop=word)
-                if _bound_clause(words, holding) is not None or (not words and len(holding) == 1):
-                    conflicts.append(Conflict("detail", word, flipped))
+        flips = [word[:i] + other + word[i + 1:] for i, char in enumerate(word) for other in OPPOSITE_OF.get(char, ())]
+        for flipped in flips:
+            # a word of the clause, not a substring of two (以下 in 以下简称 is one)
+            holding = [c for c in span_clauses if flipped in c and flipped in jieba.lcut(c)]
+            if not holding:
+                continue
+            words = clause_words(measure.text, at, drop=word)
+            if _bound_clause(words, holding) is not None or (not words and len(holding) == 1):
+                conflicts.append(Conflict("detail", word, flipped))
     return list(dict.fromkeys(conflicts))
 
 

@@ -224,5 +224,6 @@ OPPOSITE_MORPHEMES: tuple[tuple[str, str], ...] = (
     ("入", "出"), ("开", "关"), ("加", "减"), ("扩", "缩"), ("强", "弱"), ("公", "私"), ("专", "兼"), ("收", "放"),
 )
 OPPOSITE_OF: dict[str, frozenset[str]] = {
-    m: frozenset(b if a == m else a for a, b in OPPOSITE_MORPHEMES if m in (a, b)) for pair in OPPOSITE_MORPHEMES for m in pair
+    m: frozenset({b for a, b in OPPOSITE_MORPHEMES if a == m} | {a for a, b in OPPOSITE_MORPHEMES if b == m})
+    for m in {m for pair in OPPOSITE_MORPHEMES for m in pair}
 }
