@@ -43,12 +43,15 @@ _OUR_UNIT: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = (
 )
 # Words that say what the question is about (涉及财务管理, 有关保密): they frame the topic, never name it.
 _ABOUT = re.compile(r"涉及|有关|关于|针对|围绕|关乎|相关")
-# The frame around a count or a length ("分为几种", "一共有多少项", "一共是几个方面", "由哪几部分组成", "多长时间") and a
-# yes-no verb ("算不算", "要不要"): the documents answer with the items or the figure, not these words.
+# The frame around a count or a length ("分为几种", "一共有多少项", "一共是几个方面", "由哪几部分组成", "多长时间"), the
+# class a count closes on ("分几个阶段？") and a yes-no verb ("算不算", "要不要"): the documents answer with the items or
+# the figure, not these words.
 _FRAME = re.compile(
     r"(?:一共|总共|共计|共)?(?:有|是|分为|分成|包括|包含|由|列了|列出)?(?:哪几|几|多少)个?"
     r"(?:种|类|项|条|个|部分|方面|层次|级|次|档)(?:组成|构成)?"
     r"|多长(?:时间)?|多久|(.)不\1"
+    # the class a count closes on (分几个阶段？, 列了几种情形？): the answer names its members, not the class
+    r"|(?<=[几少]个)[\u4e00-\u9fff]{2}(?=[？?，,。；\s]|$)|(?<=[几少][种类项条])[\u4e00-\u9fff]{2}(?=[？?，,。；\s]|$)"
     # the total adverb of a count (一共设了几级, 总共派了几个组) and the clause "when X" (查账的时候): grammar the
     # tagger misreads as nouns (一共 as an abbreviation, 时候 as a noun), never the topic
     r"|(?:一共|总共|共计)(?=[^，。？?\s]{0,6}(?:几|多少))|(?<=的)时候"
