@@ -138,7 +138,18 @@ def machine_cache() -> dict[str, str]:
     return {"ZGT_EMBEDDING_CACHE": str(cache)} if cache is not None else {}
 
 
-def build_bundle(source: Path, out: Path, extract_to: Path) -> Bundle:
+def require_free_disk(folder: Path, need_bytes: int, what: str) -> None:
+    """A clear failure instead of tar's "Wrote only 2048 of 10240 bytes" when the test's own disk is short."""
+    free = shutil.disk_usage(folder).free
+    if free < need_bytes:
+        pytest.fail(f"{what} needs about {need_bytes // 1_000_000} MB free under {folder}, "
+                    f"only {free // 1_000_000} MB are: free the disk (old test folders, clones) and rerun")
+
+
+def build_bundle(source: Path, out: Path, extract_to: Path, *, expected_bytes: int) -> Bundle:
+    # The archive and its unpacked copy, side by side (the staged wheels are hard links to the wheelhouse).
+    out.mkdir(parents=True, exist_ok=True)
+    require_free_disk(out, 2 * expected_bytes + 200_000_000, f"building {source.name}'s bundle")
     started = time.perf_counter()
     proc = subprocess.run(["bash", str(source / "scripts" / "bundle.sh"), "--out", str(out)], cwd=source,
                           env={**os.environ, "PYTHON": sys.executable, **machine_cache()}, capture_output=True, text=True,
@@ -172,9 +183,16 @@ def work(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("bundle")
 
 
+def wheelhouse_bytes() -> int:
+    """What the wheels of the last bundle built on this machine weigh (0 before the first one)."""
+    house = Path(os.environ.get("ZGT_WHEELHOUSE") or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+                 / "zhenggaitong" / "wheelhouse")
+    return sum(p.stat().st_size for p in house.glob("*.whl")) if house.is_dir() else 0
+
+
 @pytest.fixture(scope="module")
 def bundle(work: Path) -> Bundle:
-    built = build_bundle(PROJECT_ROOT, work / "dist", work / "unpacked")
+    built = build_bundle(PROJECT_ROOT, work / "dist", work / "unpacked", expected_bytes=wheelhouse_bytes())
     record(bundle_mb=round(built.archive.stat().st_size / 1e6), bundle_build_seconds=round(built.seconds, 1))
     return built
 
@@ -400,8 +418,15 @@ def test_upgrade_keeps_data_survives_a_full_disk_and_rolls_back(
     version_n = installed_version(sandbox, installed)
     current_n = os.readlink(sandbox.seen(home / "current"))
 
+    # Version N is installed, and the tests that read its archive and folder come before this one: they
+    # go, so that the disk holds one bundle at a time (N+1's archive goes once it is unpacked, too).
+    expected = bundle.archive.stat().st_size
+    bundle.archive.unlink()
+    shutil.rmtree(bundle.folder)
     started = time.perf_counter()
-    newer = build_bundle(source_copy(work / "source-next", bumped(bundle.version)), work / "dist-next", work / "unpacked-next")
+    newer = build_bundle(source_copy(work / "source-next", bumped(bundle.version)), work / "dist-next", work / "unpacked-next",
+                         expected_bytes=expected)
+    newer.archive.unlink()
     assert newer.version == bumped(bundle.version) != version_n
     record(second_bundle_build_seconds=round(newer.seconds, 1))
 
