@@ -21,7 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.evaluation.baselines import naive_langchain_retriever, read_raw_texts
+from assistant.evaluation.baselines import naive_langchain_retriever
+from assistant.evaluation.data import read_raw_texts
 from assistant.settings import PROJECT_ROOT, Settings, enforce_offline_environment
 from index.embedding import SentenceEmbeddings, build_embeddings
 from index.pipeline import ChunkingOptions

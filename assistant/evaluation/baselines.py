@@ -15,7 +15,6 @@ from assistant.evaluation.retrieval import TOP_K, Retriever
 from index.embedding import SentenceEmbeddings
 
 BASELINE_SYSTEMS = ("naive_langchain", "bm25_300")
-RAW_TEXT_SUFFIXES = (".txt", ".md", ".markdown")
 
 # Figures from shared/eval/BASELINES.md, printed next to ours for reference.
 REFERENCE_DEV: dict[str, dict[str, float]] = {
@@ -29,16 +28,6 @@ REFERENCE_LECOQA: dict[str, dict[str, float]] = {
     "dense USE": {"hit@5": 0.780, "hit@10": 0.861, "recall@5": 0.637, "recall@10": 0.741, "mrr@10": 0.620},
     "equal-weight RRF": {"hit@5": 0.803, "hit@10": 0.864, "recall@5": 0.674, "recall@10": 0.755, "mrr@10": 0.657},
 }
-
-
-def read_raw_texts(docs_dir: Path) -> dict[str, str]:
-    """File name → raw UTF-8 text of the plain-text files (the baselines read files as they are)."""
-    files = sorted(
-        p for p in docs_dir.rglob("*")
-        if p.is_file() and p.suffix.lower() in RAW_TEXT_SUFFIXES
-        and not any(part.startswith(".") for part in p.relative_to(docs_dir).parts)
-    )
-    return {p.name: p.read_text(encoding="utf-8") for p in files}
 
 
 def naive_langchain_retriever(

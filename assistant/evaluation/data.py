@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 Retrieved = tuple[str, str]  # (source file name, passage text)
+RAW_TEXT_SUFFIXES = (".txt", ".md", ".markdown")
 
 _WHITESPACE = re.compile(r"\s+")
 
@@ -37,6 +38,22 @@ def read_jsonl(path: Path | str) -> list[dict[str, Any]]:
     """The records of a JSON-lines file (the format of every eval file), blank lines skipped."""
     with open(path, encoding="utf-8") as fh:
         return [json.loads(line) for line in fh if line.strip()]
+
+
+def raw_files(docs_dir: Path) -> dict[str, Path]:
+    """File name → path of the plain-text documents under ``docs_dir`` (hidden folders skipped). Gold
+    quotes name their file by bare name, so this is how an eval item's ``doc`` is found on disk."""
+    files = sorted(
+        p for p in docs_dir.rglob("*")
+        if p.is_file() and p.suffix.lower() in RAW_TEXT_SUFFIXES
+        and not any(part.startswith(".") for part in p.relative_to(docs_dir).parts)
+    )
+    return {p.name: p for p in files}
+
+
+def read_raw_texts(docs_dir: Path) -> dict[str, str]:
+    """File name → raw UTF-8 text (the text gold quotes are exact substrings of; the baselines read it too)."""
+    return {name: path.read_text(encoding="utf-8") for name, path in raw_files(docs_dir).items()}
 
 
 def gold_quotes(record: Mapping[str, Any]) -> tuple[GoldQuote, ...]:

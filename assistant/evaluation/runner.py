@@ -15,9 +15,8 @@ from assistant.evaluation.baselines import (
     REFERENCE_DEV,
     bm25_300_retriever,
     naive_langchain_retriever,
-    read_raw_texts,
 )
-from assistant.evaluation.data import Question, load_questions
+from assistant.evaluation.data import Question, load_questions, read_raw_texts
 from assistant.evaluation.lecoqa import run_lecoqa
 from assistant.evaluation.report import format_table, save_json
 from assistant.evaluation.retrieval import (

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.evaluation.data import read_jsonl
+from assistant.evaluation.data import raw_files, read_jsonl, read_raw_texts
 from assistant.evaluation.eval_sets import (
     MEASURES,
     QUESTIONS,
@@ -26,7 +26,7 @@ from assistant.evaluation.eval_sets import (
 from index.loaders import load_document
 from tests.conftest import DOCS_SRC
 
-RAW = {p.name: p.read_text(encoding="utf-8") for p in DOCS_SRC.rglob("*") if p.is_file()}
+RAW = read_raw_texts(DOCS_SRC)  # a gold quote's doc is a bare file name; the package finds it the same way
 
 
 @pytest.mark.parametrize("path", [QUESTIONS, MEASURES], ids=["questions", "measures"])
@@ -40,7 +40,7 @@ def test_every_gold_quote_is_exact_and_unique_in_its_file(path: object) -> None:
 
 def test_gold_quotes_survive_cleaning() -> None:
     """Citations quote the cleaned text; every gold quote must still be there once markup is gone."""
-    cleaned = {name: load_document(next(DOCS_SRC.rglob(name))).text for name in RAW}
+    cleaned = {name: load_document(path).text for name, path in raw_files(DOCS_SRC).items()}
     squash = lambda text: re.sub(r"\s+", "", text)  # noqa: E731
     for path in (QUESTIONS, MEASURES):
         for record in read_jsonl(path):

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from assistant.evaluation.baselines import bm25_300_retriever, naive_langchain_retriever, read_raw_texts
-from assistant.evaluation.data import GoldQuote, Question, covers, covers_gold, load_questions
+from assistant.evaluation.baselines import bm25_300_retriever, naive_langchain_retriever
+from assistant.evaluation.data import GoldQuote, Question, covers, covers_gold, load_questions, read_raw_texts
 from assistant.evaluation.lecoqa import LecoQuestion, article_chunk, lecoqa_metrics, run_lecoqa
 from assistant.evaluation.report import format_table
 from assistant.evaluation.retrieval import retrieval_metrics, run_retriever, workspace_retrievers
