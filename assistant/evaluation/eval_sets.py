@@ -32,6 +32,20 @@ EXTEND_SEED = 20261202  # the second batch (b-001…b-100); a later batch takes 
 TEST_SHARE = 0.5
 WHATS = ("questions", "measures")
 KEYS = {"questions": "kind", "measures": "type"}  # the stratum of each kind of item
+# The values the README's "Format" allows, defined once: the split's test and the batch check read them.
+KINDS = ("fact", "list", "count", "regulation", "cross-doc", "unanswerable")
+STYLES = ("formal", "colloquial", "keyword", "deictic", "followup")
+MEASURE_TYPES = (
+    "positive_reworded",  # the positives (exists) are the types that start with "positive"
+    "positive_close",
+    "wrong_body",
+    "reversed",
+    "overstated_scope",
+    "wrong_frequency_or_number",
+    "negation",
+    "other_doc",
+    "nearby_topic",
+)
 
 Split = Literal["tune", "test"]
 
