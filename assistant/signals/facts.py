@@ -88,6 +88,22 @@ _WITHHELD_NAMES = {
     "nr": _TITLE + "|同志",
 }
 
+# Things counted (16项指标, 4个研究机构, 4门思政课, 八项本领): the measure words that count separate things, not
+# amounts (元, 年) or people's posts. A sentence that counts the things a question asks to have named, and
+# lists none of them, says how many there are and withholds which.
+_COUNTED = re.compile(rf"{_ORDINAL}{_NUM}\s*(?:余|多)?\s*(?:个|项|条|种|类|门|家|所|批|件|篇|本|套|大|方面)")
+
+
+def lists_members(text: str) -> bool:
+    """Whether ``text`` lists items: enumerated ((一), 一是) or three or more named in a row."""
+    return bool(_PATTERNS["members"].search(text))
+
+
+def counts_without_naming(text: str) -> bool:
+    """Whether ``text`` counts things (4个研究机构) without listing any of them."""
+    return bool(_COUNTED.search(text)) and not lists_members(text)
+
+
 # (kind, question pattern): the first that matches wins, the most specific first.
 # The units a count of items is asked in (几项, 几个方面); each counts listed things, not a measured amount.
 _COUNT_UNITS = "方面|部分|种|类|项|条"

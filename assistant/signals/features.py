@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 
 from assistant.retrieval import Passage
+from assistant.signals.facts import counts_without_naming, lists_members
 from assistant.signals.question import QuestionAnalysis
 from assistant.units import is_measure_label
 from index.kinds import DocumentKind
@@ -82,6 +83,7 @@ def passage_features(q: QuestionAnalysis, passage: Passage, rank: int, cosine: f
         fact_key = max(fact_key, float(_names_topic(q, context)))
     # the asked value written as * in a sentence about the topic: the document withholds it
     withheld = q.fact is not None and any(q.fact.withheld_in(s) and _names_topic(q, s) for s in text_sentences)
+    topic_sentences = [s for s in text_sentences if _names_topic(q, s)] if q.asks_which else []
     report = chunk.kind == DocumentKind.REPORT
     regulation = chunk.kind == DocumentKind.REGULATION
     return {
@@ -103,6 +105,9 @@ def passage_features(q: QuestionAnalysis, passage: Passage, rank: int, cosine: f
         "fact_sentence": fact_sentence,
         "fact_key": fact_key,
         "fact_withheld": float(withheld),
+        # asked to name them, a sentence about the topic counts the things and another lists some
+        "members_counted": float(any(counts_without_naming(s) for s in topic_sentences)),
+        "members_listed": float(any(lists_members(s) for s in topic_sentences)),
         "report": float(report),
         "regulation": float(regulation),
         "measure_unit": float(is_measure_label(chunk.label)),

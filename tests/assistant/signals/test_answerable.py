@@ -13,7 +13,8 @@ from index.chunking import Chunk
 def _scored(features: dict[str, float], probability: float = 0.9) -> Scored:
     chunk = Chunk("c1", "通报.md", "通报", "report", "", "", 0, 1, "甲", None, (), 0)
     base = dict.fromkeys(("fact_asked", "fact_sentence", "cover_text", "cover_sentence", "cover_context",
-                          "missing_weight", "fact_key", "fact_withheld", "dense"), 0.0)
+                          "missing_weight", "fact_key", "fact_withheld", "dense", "members_counted",
+                          "members_listed"), 0.0)
     return Scored(Passage(chunk, probability), base | features, probability)
 
 
@@ -32,6 +33,18 @@ def test_every_term_found_and_no_value_asked_is_its_own_evidence() -> None:
     assert question_features([asked])["all_found"] == 0.0
     model = load_model("answerable")
     assert model.probability(question_features([whole])) > model.probability(question_features([part]))
+
+
+def test_members_counted_and_listed_nowhere_count_against_an_answer() -> None:
+    """Asked which ones (分别是哪几门?), a top passage that only counts them (4门思政课上线) is evidence that the
+    documents withhold which; a top passage that lists them clears it."""
+    counted = _scored({"cover_context": 1.0, "cover_text": 1.0, "dense": 0.9, "members_counted": 1.0})
+    listed = _scored({"cover_context": 0.8, "cover_text": 0.8, "dense": 0.9, "members_listed": 1.0})
+    assert question_features([counted])["members_unsaid"] == 1.0
+    assert question_features([counted, listed])["members_unsaid"] == 0.0
+    model = load_model("answerable")
+    plain = _scored({"cover_context": 1.0, "cover_text": 1.0, "dense": 0.9})
+    assert model.probability(question_features([counted])) < model.probability(question_features([plain]))
 
 
 def test_the_issues_own_questions_are_answered_or_refused_as_the_documents_allow(corpus_workspace: Workspace) -> None:

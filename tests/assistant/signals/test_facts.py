@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.signals.facts import AskedFact, asked_fact
+from assistant.signals.facts import AskedFact, asked_fact, counts_without_naming, lists_members
 
 
 def asked(question: str) -> AskedFact:
@@ -250,3 +250,14 @@ def test_how_many_in_any_measure_word_asks_a_quantity_in_it(question: str, measu
 
 def test_how_high_asks_for_a_figure() -> None:
     assert asked("资产价值多高以上要做评估？").kind == "quantity"
+
+
+def test_things_counted_and_not_named_leave_which_they_are_unsaid() -> None:
+    """南开's report says 4门思政课 went online and never names them: it answers how many, not which."""
+    assert counts_without_naming("4门思政课在中国大学慕课平台上线，选课人数达24.4万人次")
+    assert counts_without_naming("对16项未完成定量指标逐项研判")
+    # named in a row or enumerated: which they are is said
+    assert not counts_without_naming("开设马克思主义基本原理、中国近现代史纲要、思想道德与法治等4门课")
+    assert lists_members("一是召开专题会议；二是制定整改方案")
+    # a year, an amount or a share counts no things
+    assert not counts_without_naming("2021年完成结算，涉及资金630万元，占比80%")

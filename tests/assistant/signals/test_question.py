@@ -200,3 +200,12 @@ def test_a_message_can_ask_two_questions_in_turn() -> None:
     assert asked_parts("问责条例规定的问责方式有哪些？") == ["问责条例规定的问责方式有哪些"]
     # a bare tag question (对吗？) is no question of its own
     assert asked_parts("巡视组进驻的时间是两个月？对吗？") == ["巡视组进驻的时间是两个月"]
+
+
+def test_asking_for_the_members_one_by_one_is_its_own_form() -> None:
+    """分别是哪几门, 具体是哪些, 哪五大: the answer must name each; 有哪些措施 a report answers measure by measure."""
+    assert analyse("那上线的4门思政课分别是哪几门？", idf).asks_which
+    assert analyse("没完成的那16项定量指标，具体是哪些指标？", idf).asks_which
+    assert analyse("完善干部队伍建设“五大体系”，是哪五大体系？", idf).asks_which
+    assert not analyse("局里采取了哪些整改措施？", idf).asks_which
+    assert not analyse("南开分几个阶段推进？", idf).asks_which  # how many, not which
