@@ -34,9 +34,9 @@ _LIST = re.compile(r"哪些|哪几|有什么|有哪|都有|包括|列举|分别"
 _COUNT = re.compile(r"多少(?:项|条|个|次|种|类|件|名|所|批|份)|几(?:项|条|个|次|种|类|件|名|所|批|份)|数量")
 _MEASURES = re.compile(r"整改|措施|举措|做了|做法|怎么抓|怎么做|如何做|采取|落实|推进")
 _RULES = re.compile(r"规定|条例|法律|法规|准则|办法|细则|第.{1,4}条|处分|处理|责任|要求|应当|可以|不得|能不能|允许")
-# The question wants the members named, one by one: 分别是什么, 具体是哪些, 哪四个 (not 有哪些措施 alone, which a
-# report answers measure by measure).
-_WHICH = re.compile(r"分别(?:是|叫|指|为)|(?:具体|都)(?:是|指|包括)?哪(?:些|几)|哪[两二三四五六七八九十]+(?![天日月年周])")
+# The question wants the members named, one by one: 分别是什么, 具体是哪些 (not 有哪些措施 alone, which a report
+# answers measure by measure); 哪四个 asks for the members too (the fact kind "members").
+_WHICH = re.compile(r"分别(?:是|叫|指|为)|(?:具体|都)(?:是|指|包括)?哪(?:些|几)")
 _COMPARE = re.compile(r"分别|各自|异同|区别|不同|相同|比较|对比|两份|两个|都")
 # "Our" unit, said the way staff say it (局里, 咱们学校): which kind of body's documents the question is about.
 # The kind is matched against a document's title (教育局党组关于…, 中共南开大学委员会关于…), never a name.
@@ -283,15 +283,16 @@ def analyse(
                 if part not in terms:
                     terms[part] = Term(part, factor * max(w, 0.1), tag)
     question = f"{current} {context}".strip()
+    fact = _asked_fact(current, context)
     return QuestionAnalysis(
         text=question,
         terms=tuple(terms.values()),
-        fact=_asked_fact(current, context),
+        fact=fact,
         asks_list=bool(_LIST.search(question)),
         asks_count=bool(_COUNT.search(question)),
         asks_measures=bool(_MEASURES.search(question)) and not _RULES.search(question),
         asks_rules=bool(_RULES.search(question)),
         asks_comparison=bool(_COMPARE.search(question)),
-        asks_which=bool(_WHICH.search(current)),
+        asks_which=bool(_WHICH.search(current)) or (fact is not None and fact.kind == "members"),
         our_unit=next((kind for kind, said, _ in _OUR_UNIT if said.search(question)), ""),
     )
