@@ -198,22 +198,16 @@ def check_batch(
     existing: Sequence[Item],
     docs_dir: Path,
     *,
-    prefix: str | None = None,
-    first: int | None = None,
+    prefix: str,
+    first: int,
     count: int | None = None,
 ) -> list[str]:
     """Every problem of a batch of ``what`` ("questions" or "measures") against the ``existing`` items and
-    the documents under ``docs_dir``. Without ``prefix``/``first`` the ids are expected to run on from the
-    first item's id."""
+    the documents under ``docs_dir``; the ids run prefix-first… (``count`` of them, default all)."""
     if what not in WHATS:
         raise ValueError(f"what must be one of {WHATS}, not {what!r}")
     if not items:
         return ["批次：没有条目"]
-    start = re.fullmatch(r"(.+)-(\d+)", _id(items[0]))
-    if prefix is None:
-        prefix = start.group(1) if start else _id(items[0])
-    if first is None:
-        first = int(start.group(2)) if start else 1
     texts = read_raw_texts(docs_dir)
     problems = check_ids(items, prefix, first, count, taken=(_id(o) for o in existing))
     for item in items:

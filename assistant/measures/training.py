@@ -138,7 +138,7 @@ def calibrated_threshold(scored: Sequence[tuple[float, bool, bool]]) -> float:
     Calibrated by a logistic fit of "exists" on the logit of the best span's probability (Platt scaling): the
     span model's probabilities are per span, and an item's best of many spans runs high. The grid search this
     replaces (best accuracy of 0.05 steps) jumped 0.65 / 0.70 / 0.75 between refits on nearly the same items;
-    on nine tenths of tune + dev, six draws, it gave 0.65 or 0.70, this 0.645 … 0.659. Leave-one-item-out on
+    on nine tenths of tune + dev, six draws (a one-off script), it gave 0.65 or 0.70, this 0.645 … 0.659. Leave-one-item-out on
     tune + dev (466): accuracy 0.873 -> 0.882 (true measures 0.811 -> 0.847, near misses 0.919 -> 0.907)."""
     target = math.log(NEAR_MISS_COST)  # the logit of NEAR_MISS_COST / (1 + NEAR_MISS_COST)
     logits = [{"logit": _logit(p)} for p, _, _ in scored]
