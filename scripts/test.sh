@@ -2,6 +2,9 @@
 # One command on a fresh machine: set up, lint, type-check, run the whole test suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Disk first. The suite writes its .venv here (about 4 GB on a fresh clone) and its indexes, servers and
+# bundle test under TMPDIR (the bundle test alone holds about 1.6 GB at its peak).
+bash scripts/check_disk.sh 2048 6144 . "${TMPDIR:-/tmp}"
 bash scripts/setup.sh
 # System packages from Debian, installed when missing (as root): the web test drives a real Chromium
 # (never a browser downloaded by a test tool); scanned test pages are rendered with Noto CJK; the
