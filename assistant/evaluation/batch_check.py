@@ -1,7 +1,7 @@
 """The check a new batch of eval items passes before it is appended to ``eval/questions.jsonl`` or
 ``eval/measures.jsonl`` (README "Format"): ids in order, the exact fields, allowed values, labels that agree
 with the gold, gold quotes that are exact, unique, one sentence of 8–40 characters in their file, and no item
-that is a near copy of an earlier one.
+that is a near copy of an earlier one testing the same thing (``copy_class``).
 
 ``python -m assistant.evaluation.batch_check questions|measures FILE --prefix dq --first 1 [--count 40]``
 prints one problem a line (the item's id first), a summary, and exits 1 when there is any problem.
@@ -161,23 +161,34 @@ def jaccard(a: set[str], b: set[str]) -> float:
     return len(a & b) / max(1, len(a | b))
 
 
+def copy_class(what: str, item: Item) -> object:
+    """What an item is compared with for near copies. A near miss is written close to a true measure on purpose,
+    and near misses of one sentence that differ in kind (one wrong body, one wrong number) test different
+    things; an unanswerable question sits close to an answerable one by design. So true measures are compared
+    with true measures, near misses with near misses of their type, questions with questions of their label."""
+    if what == "questions":
+        return item.get("answerable")
+    return True if item.get("exists") else item.get("type")
+
+
 def check_near_copies(what: str, items: Sequence[Item], existing: Sequence[Item]) -> list[str]:
-    """No item is a near copy of an existing one or of an earlier one in the batch (each pair reported once,
-    at its later item); an item with an existing item's id is that item again, not a copy, and is skipped
-    (``check_ids`` reports the id)."""
+    """No item is a near copy of an existing one or of an earlier one in the batch of its ``copy_class`` (each
+    pair reported once, at its later item); an item with an existing item's id is that item again, not a copy,
+    and is skipped (``check_ids`` reports the id)."""
     field = TEXT_FIELD[what]
     mine = {_id(item) for item in items}
-    earlier = [(_id(o), str(o.get(field, ""))) for o in existing if _id(o) not in mine]
-    seen = [(i, text, bigrams(text)) for i, text in earlier]
+    seen = [(_id(o), copy_class(what, o), str(o.get(field, ""))) for o in existing if _id(o) not in mine]
+    grams = {i: bigrams(text) for i, _, text in seen}
     problems = []
     for item in items:
-        text = str(item.get(field, ""))
-        grams = bigrams(text)
-        best = max(((jaccard(grams, g), i, t) for i, t, g in seen), default=None)
+        text, kind = str(item.get(field, "")), copy_class(what, item)
+        own = bigrams(text)
+        best = max(((jaccard(own, grams[i]), i, t) for i, k, t in seen if k == kind), default=None)
         if best and best[0] >= NEAR_COPY:
             score, other, other_text = best
             problems.append(f"{_id(item)}：与 {other}「{other_text}」几乎相同（字二元组 Jaccard {score:.2f}）")
-        seen.append((_id(item), text, grams))
+        seen.append((_id(item), kind, text))
+        grams[_id(item)] = own
     return problems
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from assistant.evaluation.batch_check import check_batch, check_item
+from assistant.evaluation.batch_check import check_batch, check_item, check_near_copies
 from assistant.evaluation.data import read_jsonl, read_raw_texts
 from assistant.evaluation.eval_sets import MEASURES, QUESTIONS
 from assistant.settings import PROJECT_ROOT
@@ -78,8 +78,10 @@ def _swap_ids(batch: list[dict[str, Any]]) -> None:
 
 
 def _copy_of_m001(batch: list[dict[str, Any]]) -> None:
-    # m-001 is "赴四县高级中学开展高考综合改革推进情况专项督查"; one word fewer is still the same measure.
+    # m-001 is the near miss (wrong number) "赴四县高级中学开展高考综合改革推进情况专项督查"; one word fewer,
+    # and the same flaw, is still the same item.
     batch[1]["measure"] = "赴四县高级中学开展高考综合改革推进专项督查"
+    batch[1]["type"] = "wrong_frequency_or_number"
 
 
 def _no_history(batch: list[dict[str, Any]]) -> None:
@@ -109,6 +111,33 @@ def test_each_defect_is_one_problem_naming_its_item(
     problems = _check(what, batch)
     assert len(problems) == 1, problems
     assert problems[0].startswith(f"{item_id}：") and reason in problems[0], problems
+
+
+def test_near_copies_count_only_among_items_that_test_the_same_thing() -> None:
+    """A near miss is written close to a true measure on purpose, and two near misses of one sentence with
+    different flaws test different things: neither is a copy. Two true measures, or two near misses with the
+    same flaw, worded nearly alike are."""
+    m001 = "赴四县高级中学开展高考综合改革推进专项督查"  # m-001 less one word; m-001 is a wrong-number near miss
+    m002 = "指导幼儿园组建工会、共青团及妇女组织"  # m-002, a true measure, with 及 for 和
+
+    def problems(measure: str, exists: bool, kind: str) -> list[str]:
+        batch = copy.deepcopy(CLEAN_MEASURES)
+        batch[1].update(measure=measure, exists=exists, type=kind)
+        if exists:
+            batch[1]["gold"] = [{"doc": BUREAU, "quote": "帮助和指导幼儿园建立工会"}]
+        return _check("measures", batch)
+
+    assert problems(m001, False, "negation") == []  # another flaw of the same sentence
+    assert [p.split("：")[0] for p in problems(m001, False, "wrong_frequency_or_number")] == ["tm-002"]
+    assert [p.split("：")[0] for p in problems(m002, True, "positive_close")] == ["tm-002"]
+    assert problems(m002, False, "wrong_body") == []  # a near miss worded close to a true measure
+
+
+def test_the_committed_near_copies_are_the_two_known_pairs() -> None:
+    """Of the committed measures only two near misses repeat an earlier one's flaw in nearly its words (eval/README)."""
+    found = [p.split("「")[0] for p in check_near_copies("measures", read_jsonl(MEASURES), [])]
+    assert found == ["q-053：与 v-046", "dm-037：与 cm-066"]
+    assert check_near_copies("questions", read_jsonl(QUESTIONS), []) == []
 
 
 def _run(what: str, batch: list[dict[str, Any]], folder: Path) -> subprocess.CompletedProcess[str]:
