@@ -33,7 +33,10 @@ def item_of(q: QuestionAnalysis, unit: Chunk, relevance: float) -> Item | None:
     if unit.label:
         quote = unit.text
     else:
-        spans = [(a, b) for a, b in sentence_spans(unit.text) if not is_instruction(unit.text[a:b])]
+        spans = [
+            (a, b) for a, b in sentence_spans(unit.text)
+            if not is_instruction(unit.text[a:b]) and not names_only_where(unit, unit.text[a:b])
+        ]
         scored = [(q.coverage(unit.text[a:b]), a, b) for a, b in spans]
         best = max(scored, key=lambda t: t[0], default=(0.0, 0, 0))  # the first of the best
         if best[0] <= 0:
@@ -47,6 +50,17 @@ def item_of(q: QuestionAnalysis, unit: Chunk, relevance: float) -> Item | None:
     if is_instruction(quote) or not _says_something(quote, unit.label):
         return None
     return Item(unit, quote, relevance)
+
+
+def names_only_where(unit: Chunk, sentence: str) -> bool:
+    """Whether ``sentence`` is the unit's document title or one of its headings standing alone on a line: it
+    says where the text is, not what it says (a report's first passage opens with its title, which holds
+    every topic word of the report and so covered a question best)."""
+    squashed = re.sub(r"\s+", "", sentence).rstrip("。")
+    if not squashed:
+        return False
+    names = (unit.title, *unit.section.split(SECTION_SEPARATOR))
+    return any(squashed == re.sub(r"\s+", "", name).strip("《》").rstrip("。") for name in names if name)
 
 
 def _says_something(quote: str, label: str) -> bool:

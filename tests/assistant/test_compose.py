@@ -3,6 +3,8 @@ grouped by document with the reports first when measures are asked for, and coun
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from assistant.compose import Item, compose, distinct, item_of
 from assistant.signals.question import analyse
 from index.chunking import Chunk
@@ -32,6 +34,21 @@ def test_a_plain_paragraph_gives_its_sentences_about_the_question() -> None:
     item = item_of(q, paragraph, 0.5)
     assert item is not None and item.quote == "会议研究修订财务管理制度，规范报账审批程序。"
     assert item_of(q, unit("中共南开大学委员会", label=""), 0.5) is None  # a signature line
+
+
+def test_a_title_or_heading_standing_alone_is_not_what_the_passage_says() -> None:
+    """A report's first passage opens with its title, which holds every topic word of the report: the item is
+    the sentence after it, and a passage that is only a title or a heading gives no item."""
+    q = analyse("教育局这次巡察整改一共有多少项措施？", idf)
+    title = "教育局党组关于巡察组巡察反馈问题整改情况的通报"
+    opening = f"{title}\n\n根据州委统一部署，州委第一巡察组对州教育局党组开展了常规巡察。"
+    first = Chunk(doc_id="b", doc=f"{title}.txt", title=title, kind="report", section="（正文）", label="", start=0,
+                  end=len(opening), text=opening, page=None, titles=(), ordinal=0)
+    item = item_of(q, first, 0.9)
+    assert item is not None and item.quote == "根据州委统一部署，州委第一巡察组对州教育局党组开展了常规巡察。"
+    assert item_of(q, replace(first, text=title, end=len(title)), 0.9) is None
+    heading = "二、坚持问题导向，确保反馈问题整改到位"
+    assert item_of(q, replace(first, text=heading, section=heading), 0.9) is None
 
 
 def test_one_item_per_unit_and_per_quote() -> None:
