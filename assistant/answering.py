@@ -17,11 +17,12 @@ from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
 from assistant.citations import Citation, verify_prose, without_instructions
-from assistant.compose import Item, compose, distinct, item_of
+from assistant.compose import Item, compose, distinct, item_of, location
 from assistant.ledger_answers import ledger_query, matching_rows
 from assistant.prompts import load_prompt
 from assistant.retrieval import Passage, SearchFilter
-from assistant.signals.answerable import Judgement, judge
+from assistant.signals.answerable import TOP, Judgement, judge
+from assistant.signals.features import withholding_sentence
 from assistant.signals.question import NOUN_TAGS, QuestionAnalysis, asked_parts, is_followup
 from assistant.signals.relevance import RankedSearcher, Scored
 from assistant.signals.selection import Selection, load_selection
@@ -64,6 +65,17 @@ class Answer:
             "confidence": round(self.confidence, 4),
             "timings": {k: round(v, 4) for k, v in self.timings.items()},
         }
+
+
+def _withheld(q: QuestionAnalysis, pool: Sequence[Scored]) -> tuple[Passage, str] | None:
+    """The first top passage (the ones the judgement read) that writes the asked value as * in a sentence
+    about the question, and that sentence."""
+    for scored in pool[:TOP]:
+        chunk = scored.passage.chunk
+        sentence = withholding_sentence(q, sentences(chunk.text), f"{chunk.title} {chunk.section}")
+        if sentence is not None:
+            return scored.passage, sentence
+    return None
 
 
 class Answerer:
@@ -198,8 +210,17 @@ class Answerer:
         self, question: str, q: QuestionAnalysis, pool: Sequence[Scored], judgement: Judgement,
         retrieval_seconds: float, started: float,
     ) -> Answer:
-        text = f"{NOT_FOUND}能够回答“{question}”的内容{self._what_is_missing(judgement)}。"
         related = [s.passage for s in pool[:3]]
+        withheld = _withheld(q, pool)
+        if withheld is not None and q.fact is not None:
+            # the documents have the value and blank it out: say so, and show where, first among the related
+            passage, sentence = withheld
+            where = location(passage.chunk)
+            reason = f"（原文中所问的{q.fact.noun}以“*”隐去：《{passage.chunk.title.strip('《》')}》{where}“{sentence}”）"
+            related = [passage, *(p for p in related if p.chunk.id != passage.chunk.id)][:3]
+        else:
+            reason = self._what_is_missing(judgement)
+        text = f"{NOT_FOUND}能够回答“{question}”的内容{reason}。"
         if related:
             text += "以下段落可能相关，供参考："
         return Answer(

@@ -10,10 +10,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from assistant.citations import Citation, citation_for, is_instruction
+from assistant.signals.features import withholding_sentence
 from assistant.signals.question import QuestionAnalysis
 from index.chunking import SECTION_SEPARATOR, Chunk
 from index.kinds import DocumentKind
-from index.text import CJK, chinese_number, enumeration_ordinals, sentence_spans
+from index.text import CJK, chinese_number, enumeration_ordinals, sentence_spans, sentences
 
 # An item must say something: a text of fewer Chinese characters than this (its label aside) is a
 # signature line or a fragment, not an answer. (A measure is quoted whole, so its first sentence —
@@ -108,7 +109,8 @@ def _count_source(q: QuestionAnalysis, items: Sequence[Item]) -> Item | None:
     return max(listing, key=lambda i: i.relevance, default=None)
 
 
-def _location(chunk: Chunk) -> str:
+def location(chunk: Chunk) -> str:
+    """Where in its document a chunk stands, as an answer names it: its label (五是, 第十条) or its last heading."""
     return chunk.label or (chunk.section.split(SECTION_SEPARATOR)[-1] if chunk.section else "")
 
 
@@ -117,6 +119,7 @@ def compose(q: QuestionAnalysis, items: Sequence[Item]) -> tuple[str, list[Citat
     first line is of the items actually cited."""
     body: list[str] = []
     citations: list[Citation] = []
+    cited: list[tuple[Item, int]] = []
     first: Item | None = None  # the item behind [1], the one the answer opens with
     document_kinds: list[str] = []  # the kind of each document cited, and of each item
     item_kinds: list[str] = []
@@ -127,9 +130,10 @@ def compose(q: QuestionAnalysis, items: Sequence[Item]) -> tuple[str, list[Citat
             if citation is None:
                 continue
             citations.append(citation)
+            cited.append((item, citation.n))
             item_kinds.append(item.chunk.kind)
             first = first or item
-            where = _location(item.chunk)
+            where = location(item.chunk)
             # The location is set apart in 【】, which ends a claim for the citation check: its numbers
             # ("2.加强组织领导…") are not the quote's figures.
             prefix = f"【{where}】" if where and not item.quote.startswith(where) else ""
@@ -138,7 +142,24 @@ def compose(q: QuestionAnalysis, items: Sequence[Item]) -> tuple[str, list[Citat
             document_kinds.append(group[0].chunk.kind)
             title = group[0].chunk.title.strip()
             body += [f"\n{title}" if title.startswith("《") else f"\n《{title}》", *lines]
-    return "\n".join([intro(q, item_kinds, document_kinds, first), *body]), citations
+    opening = intro(q, item_kinds, document_kinds, first)
+    withheld = _withheld_note(q, cited)
+    if withheld:
+        # the items are not the asked count or value: a count of them must not read as the answer
+        counted = f"相关内容共 {len(item_kinds)} 项（来自 {len(document_kinds)} 份文件）：" if len(item_kinds) > 1 else "相关内容："
+        opening = withheld + (counted if q.asks_count else opening)
+    return "\n".join([opening, *body]), citations
+
+
+def _withheld_note(q: QuestionAnalysis, cited: Sequence[tuple[Item, int]]) -> str:
+    """When no cited item states the asked value and one writes it as * in a sentence about the question, the
+    answer says so first: its items are what the documents say around a value they withhold."""
+    if q.fact is None or any(q.fact.gives_value_in(item.quote) for item, _ in cited):
+        return ""
+    for item, n in cited:
+        if withholding_sentence(q, sentences(item.quote), f"{item.chunk.title} {item.chunk.section}") is not None:
+            return f"原文未写明所问的{q.fact.noun}（以“*”隐去，见 [{n}]）。"
+    return ""
 
 
 # The measure word a count question asks in (几种 → 种), used when it states the count.
@@ -161,7 +182,7 @@ def intro(q: QuestionAnalysis, item_kinds: Sequence[str], document_kinds: Sequen
         # the question; otherwise the items found are what is counted.
         if best is not None and (listed := enumerated(best.quote)):
             unit = m.group(1) if (m := _COUNT_UNIT.search(q.text)) else "项"
-            return f"《{best.chunk.title.strip('《》')}》{_location(best.chunk)}列出 {listed} {unit}（见 [1]）："
+            return f"《{best.chunk.title.strip('《》')}》{location(best.chunk)}列出 {listed} {unit}（见 [1]）："
         return f"资料中共列出 {len(item_kinds)} 项（来自 {len(document_kinds)} 份文件）："
     reports = sum(kind == DocumentKind.REPORT for kind in document_kinds)
     if q.asks_measures and not q.asks_rules and reports and reports < len(document_kinds):

@@ -149,12 +149,24 @@ _DAY = re.compile(
 _MONTH = re.compile(r"(?:\d{1,2}|[一二三四五六七八九十]{1,2})\s*月")  # 2021年5月, 5月*日: the month is given
 
 
+# What each kind of asked value is called when the answer says the documents withhold it.
+_KIND_NOUNS = {
+    "name": "名称", "ordinal": "序次", "members": "具体名单", "count": "数目", "date": "日期", "duration": "时限",
+    "frequency": "频次", "money": "金额", "percent": "比例", "quantity": "数字", "person": "人员", "body": "部门",
+}
+
+
 @dataclass(frozen=True)
 class AskedFact:
     kind: str  # name | ordinal | members | count | date | duration | frequency | money | percent | quantity | person | body
     # what a quantity is asked in (多少名 → 名), how fine a date (哪天 → 日, 几月 → 月), or the tag of the
     # name asked (nr, ns, nt); "" when any will do
     measure: str = ""
+
+    @property
+    def noun(self) -> str:
+        """The asked value in a clerk's words (日期, 数目, 金额): what the answer says is withheld or missing."""
+        return "人名" if self.kind == "name" and self.measure == "nr" else _KIND_NOUNS.get(self.kind, "数值")
 
     def stated_in(self, text: str) -> bool:
         """Whether ``text`` writes out a value of this kind (a redacted ``*`` is not a value). A count is
@@ -171,6 +183,14 @@ class AskedFact:
         if self.kind == "ordinal" and self.measure:
             return bool(re.search(rf"第\s*{_NUM}\s*{self.measure}", text))
         return bool(_PATTERNS[self.kind].search(text))
+
+    def gives_value_in(self, text: str) -> bool:
+        """Like ``stated_in``, but a count asked in a measure word (多少条问题) is given only by a figure in that
+        very measure: 四个方面 counts something else, and the 三是 an item opens with is its place, not a count.
+        (The answer's note on a withheld value reads this; the models' features keep ``stated_in``.)"""
+        if self.kind == "count" and self.measure:
+            return bool(re.search(rf"{_ORDINAL}{_NUM}\s*(?:余|多)?\s*{self.measure}", text))
+        return self.stated_in(text)
 
     def withheld_in(self, text: str) -> bool:
         """Whether ``text`` writes the asked kind of value as a redaction (*条, *.*万元, *年*月*日, *大学):

@@ -8,6 +8,7 @@ path) hold, whether it states the kind of fact asked for, and what kind of text 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 from assistant.retrieval import Passage
 from assistant.signals.facts import counts_without_naming, lists_members
@@ -81,8 +82,7 @@ def passage_features(q: QuestionAnalysis, passage: Passage, rank: int, cosine: f
     fact_key = float(any(_names_topic(q, s) for s in stating))
     if q.fact is not None and q.fact.kind in _LISTED and stated:
         fact_key = max(fact_key, float(_names_topic(q, context)))
-    # the asked value written as * in a sentence about the topic: the document withholds it
-    withheld = q.fact is not None and any(q.fact.withheld_in(s) and _names_topic(q, s) for s in text_sentences)
+    withheld = withholding_sentence(q, text_sentences) is not None
     topic_sentences = [s for s in text_sentences if _names_topic(q, s)] if q.asks_which else []
     report = chunk.kind == DocumentKind.REPORT
     regulation = chunk.kind == DocumentKind.REGULATION
@@ -124,6 +124,16 @@ def passage_features(q: QuestionAnalysis, passage: Passage, rank: int, cosine: f
         "our_unit": float(q.names_our_unit(chunk.title)),
         "named_document": q.names_document(chunk.title),
     }
+
+
+def withholding_sentence(q: QuestionAnalysis, text_sentences: Sequence[str], place: str = "") -> str | None:
+    """The first sentence that writes the asked value as * and names the question's topic, itself or with
+    ``place`` (the title and section it stands under): the document has the value and withholds it (*条问题,
+    *年*月*日)."""
+    if q.fact is None:
+        return None
+    fact = q.fact
+    return next((s for s in text_sentences if fact.withheld_in(s) and _names_topic(q, f"{place} {s}")), None)
 
 
 def _names_topic(q: QuestionAnalysis, text: str) -> bool:

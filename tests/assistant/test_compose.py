@@ -51,6 +51,19 @@ def test_a_title_or_heading_standing_alone_is_not_what_the_passage_says() -> Non
     assert item_of(q, replace(first, text=heading, section=heading), 0.9) is None
 
 
+def test_an_answer_whose_items_blank_out_the_asked_value_says_so_first() -> None:
+    q = analyse("巡察一共反馈了多少条问题？", idf)
+    blanked = Item(unit("三是目前反馈的四个方面*条问题全部整改到位。", label="三是"),
+                   "三是目前反馈的四个方面*条问题全部整改到位。", 0.9)
+    text, _ = compose(q, [blanked])
+    assert text.startswith("原文未写明所问的数目（以“*”隐去，见 [1]）。相关内容：")
+    # an item that states a count answers it: nothing is said to be withheld
+    stated = Item(unit("一是巡察组反馈问题12条，已全部整改。", label="一是", start=100),
+                  "一是巡察组反馈问题12条，已全部整改。", 0.8)
+    text, _ = compose(q, [blanked, stated])
+    assert "隐去" not in text
+
+
 def test_one_item_per_unit_and_per_quote() -> None:
     a = Item(unit("五是修订机关财务管理制度，规范报账审批。"), "五是修订机关财务管理制度，规范报账审批。", 0.9)
     same_unit = Item(a.chunk, a.quote, 0.5)
