@@ -36,9 +36,9 @@ _MEASURE_WORDS = sorted(
 )
 _MEASURE = "|".join(_MEASURE_WORDS)
 # Measure words that count the same thing: people in 人, 名 or 位; occurrences in 次, 回 or 遍 (摘编过几回 is
-# answered by 12次被…摘编).
+# answered by 12次被…摘编); items of a list (measures, problems, rules) in 项 or 条 (多少项措施 by *条整改措施).
 _PEOPLE = frozenset("人名位")
-_SAME_MEASURE: tuple[frozenset[str], ...] = (_PEOPLE, frozenset("次回遍"))
+_SAME_MEASURE: tuple[frozenset[str], ...] = (_PEOPLE, frozenset("次回遍"), frozenset("项条"))
 
 # Posts a person holds: one list for "who" answered by a post and for "which holder of the post".
 _POSTS = ("书记", "校长", "组长", "主任", "局长", "厅长", "部长", "处长", "院长", "负责人", "委员")
@@ -189,7 +189,8 @@ class AskedFact:
         very measure: 四个方面 counts something else, and the 三是 an item opens with is its place, not a count.
         (The answer's note on a withheld value reads this; the models' features keep ``stated_in``.)"""
         if self.kind == "count" and self.measure:
-            return bool(re.search(rf"{_ORDINAL}{_NUM}\s*(?:余|多)?\s*{self.measure}", text))
+            same = "|".join(sorted(_same_measure(self.measure)))
+            return bool(re.search(rf"{_ORDINAL}{_NUM}\s*(?:余|多)?\s*(?:{same})", text))
         return self.stated_in(text)
 
     def withheld_in(self, text: str) -> bool:
@@ -212,7 +213,8 @@ def _withheld(kind: str, measure: str) -> re.Pattern[str] | None:
     if kind == "ordinal":  # 第*届
         return re.compile(rf"第\s*{_REDACTED}(?:{measure or _MEASURE})")
     if kind == "count" and measure:  # *条问题 withholds how many problems, not how many 方面 were asked
-        return re.compile(_REDACTED + rf"(?:余|多)?\s*个?\s*{measure}")
+        same = "|".join(sorted(_same_measure(measure)))
+        return re.compile(_REDACTED + rf"(?:余|多)?\s*个?\s*(?:{same})")
     units = "|".join(sorted({*_same_measure(measure), "个"}, key=len, reverse=True)) if measure else _MEASURE
     return re.compile(_REDACTED + rf"(?:余|多)?\s*(?:万|亿)?\s*(?:{units}|[%％])")
 

@@ -215,6 +215,15 @@ def test_a_count_is_withheld_only_in_the_unit_it_is_asked_in() -> None:
     assert asked("一共反馈了多少条问题？").withheld_in("反馈我局四个方面*条问题全部完成整改")
 
 
+def test_items_of_a_list_are_counted_in_xiang_or_tiao_alike() -> None:
+    """"多少项措施" is withheld by "*条整改措施" and given by "12条"; how many 方面 is another count."""
+    measures = asked("一共有多少项整改措施？")
+    assert measures.withheld_in("细化梳理的*条整改措施已全部落实")
+    assert measures.gives_value_in("细化梳理的12条整改措施") and measures.gives_value_in("制定整改措施12项")
+    assert not measures.gives_value_in("反馈的四个方面问题") and not measures.gives_value_in("三是落实整改措施")
+    assert measures.stated_in("反馈的四个方面问题")  # what the models read: any count (kept as trained)
+
+
 def test_these_few_points_at_things_named_and_asks_nothing() -> None:
     """这几项, 那几家 are "these few", a determiner; 几项 alone asks how many."""
     assert asked_fact("南开那几家国家级智库，这一年都做了什么？") is None
