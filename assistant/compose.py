@@ -142,20 +142,31 @@ def compose(q: QuestionAnalysis, items: Sequence[Item]) -> tuple[str, list[Citat
             document_kinds.append(group[0].chunk.kind)
             title = group[0].chunk.title.strip()
             body += [f"\n{title}" if title.startswith("《") else f"\n《{title}》", *lines]
+    return "\n".join([_opening(q, item_kinds, document_kinds, first, cited), *body]), citations
+
+
+def _opening(
+    q: QuestionAnalysis, item_kinds: Sequence[str], document_kinds: Sequence[str], first: Item | None,
+    cited: Sequence[tuple[Item, int]],
+) -> str:
+    """The first line, told where the asked value stands: for a count question, the item that states the count
+    (so the number of items is not read as the answer), or the documents' withholding it."""
     opening = intro(q, item_kinds, document_kinds, first)
-    withheld = _withheld_note(q, cited)
-    if withheld:
-        # the items are not the asked count or value: a count of them must not read as the answer
-        counted = f"相关内容共 {len(item_kinds)} 项（来自 {len(document_kinds)} 份文件）：" if len(item_kinds) > 1 else "相关内容："
-        opening = withheld + (counted if q.asks_count else opening)
-    return "\n".join([opening, *body]), citations
-
-
-def _withheld_note(q: QuestionAnalysis, cited: Sequence[tuple[Item, int]]) -> str:
-    """When no cited item states the asked value and one writes it as * in a sentence about the question, the
-    answer says so first: its items are what the documents say around a value they withhold."""
-    if q.fact is None or any(q.fact.gives_value_in(item.quote) for item, _ in cited):
-        return ""
+    if q.fact is None or (q.asks_count and first is not None and enumerated(first.quote)):
+        return opening  # no value asked, or the intro already counts an enumeration
+    many = len(item_kinds) > 1
+    given = next((n for item, n in cited if q.fact.gives_value_in(item.quote)), None)
+    if given is not None:
+        if not q.asks_count:
+            return opening
+        listed = f"根据资料，共 {len(item_kinds)} 项，来自 {len(document_kinds)} 份文件：" if many else "根据资料："
+        return f"所问的{q.fact.noun}见 [{given}]。{listed}"
+    for item, n in cited:
+        if withholding_sentence(q, sentences(item.quote), f"{item.chunk.title} {item.chunk.section}") is not None:
+            # the items are what the documents say around a value they withhold: not counted as the answer
+            related = f"相关内容共 {len(item_kinds)} 项（来自 {len(document_kinds)} 份文件）：" if many else "相关内容："
+            return f"原文未写明所问的{q.fact.noun}（以“*”隐去，见 [{n}]）。{related if q.asks_count else opening}"
+    return opening
     for item, n in cited:
         if withholding_sentence(q, sentences(item.quote), f"{item.chunk.title} {item.chunk.section}") is not None:
             return f"原文未写明所问的{q.fact.noun}（以“*”隐去，见 [{n}]）。"

@@ -185,12 +185,14 @@ class AskedFact:
         return bool(_PATTERNS[self.kind].search(text))
 
     def gives_value_in(self, text: str) -> bool:
-        """Like ``stated_in``, but a count asked in a measure word (多少条问题) is given only by a figure in that
-        very measure: 四个方面 counts something else, and the 三是 an item opens with is its place, not a count.
-        (The answer's note on a withheld value reads this; the models' features keep ``stated_in``.)"""
+        """Like ``stated_in``, but a count is given only by a figure: in the very measure it is asked in (多少条问题:
+        四个方面 counts something else), else of counted things (6个检查组). The 三是 an item opens with is its
+        place, not a count. (What the answer's first line reads; the models' features keep ``stated_in``.)"""
         if self.kind == "count" and self.measure:
             same = "|".join(sorted(_same_measure(self.measure)))
             return bool(re.search(rf"{_ORDINAL}{_NUM}\s*(?:余|多)?\s*(?:{same})", text))
+        if self.kind == "count":
+            return bool(_COUNTED.search(text))
         return self.stated_in(text)
 
     def withheld_in(self, text: str) -> bool:

@@ -64,6 +64,15 @@ def test_an_answer_whose_items_blank_out_the_asked_value_says_so_first() -> None
     assert "隐去" not in text
 
 
+def test_a_count_an_item_states_is_pointed_to_not_replaced_by_the_number_of_items() -> None:
+    q = analyse("党委组成了几个检查组开展监督？", idf)
+    stating = Item(unit("一是组成6个检查组对9个二级单位民主生活会情况进行监督。", label="一是"),
+                   "一是组成6个检查组对9个二级单位民主生活会情况进行监督。", 0.9)
+    text, _ = compose(q, [stating])
+    assert text.startswith("所问的数目见 [1]。根据资料：")
+    assert "共列出" not in text
+
+
 def test_one_item_per_unit_and_per_quote() -> None:
     a = Item(unit("五是修订机关财务管理制度，规范报账审批。"), "五是修订机关财务管理制度，规范报账审批。", 0.9)
     same_unit = Item(a.chunk, a.quote, 0.5)
