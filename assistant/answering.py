@@ -216,7 +216,9 @@ class Answerer:
             # the documents have the value and blank it out: say so, and show where, first among the related
             passage, sentence = withheld
             where = location(passage.chunk)
-            reason = f"（原文中所问的{q.fact.noun}以“*”隐去：《{passage.chunk.title.strip('《》')}》{where}“{sentence}”）"
+            # "related", not "the asked": a blanked figure about the topic need not be the very one asked for
+            title = passage.chunk.title.strip("《》")
+            reason = f"（原文中有关的{q.fact.noun}以“*”隐去：《{title}》{where}“{sentence}”）"
             related = [passage, *(p for p in related if p.chunk.id != passage.chunk.id)][:3]
         else:
             reason = self._what_is_missing(judgement)

@@ -160,17 +160,17 @@ def _opening(
         if not q.asks_count:
             return opening
         listed = f"根据资料，共 {len(item_kinds)} 项，来自 {len(document_kinds)} 份文件：" if many else "根据资料："
-        return f"所问的{q.fact.noun}见 [{given}]。{listed}"
+        # a count in the asked measure (or of counted things) is the asked one; any other figure only may be
+        pointer = f"所问的{q.fact.noun}见 [{given}]。" if q.fact.kind == "count" else f"相关{q.fact.noun}见 [{given}]。"
+        return pointer + listed
     for item, n in cited:
         if withholding_sentence(q, sentences(item.quote), f"{item.chunk.title} {item.chunk.section}") is not None:
             # the items are what the documents say around a value they withhold: not counted as the answer
             related = f"相关内容共 {len(item_kinds)} 项（来自 {len(document_kinds)} 份文件）：" if many else "相关内容："
-            return f"原文未写明所问的{q.fact.noun}（以“*”隐去，见 [{n}]）。{related if q.asks_count else opening}"
+            # "related", not "the asked": a blanked figure about the topic need not be the very one asked for
+            noun = q.fact.noun
+            return f"原文未写明所问的{noun}，有关的{noun}以“*”隐去（见 [{n}]）。{related if q.asks_count else opening}"
     return opening
-    for item, n in cited:
-        if withholding_sentence(q, sentences(item.quote), f"{item.chunk.title} {item.chunk.section}") is not None:
-            return f"原文未写明所问的{q.fact.noun}（以“*”隐去，见 [{n}]）。"
-    return ""
 
 
 # The measure word a count question asks in (几种 → 种), used when it states the count.

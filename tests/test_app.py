@@ -111,7 +111,7 @@ def test_api_ask_says_when_the_documents_withhold_the_value(served: tuple[str, A
     client = Client(served[0], verbose=False)
     _, _, plain, _ = client.predict("巡察组是哪天进驻教育局的？", [], [], [], "抽取式", api_name="/ask")
     assert plain.startswith("资料中未找到")
-    assert "原文中所问的日期以“*”隐去" in plain and "*年*月*日至*月*日" in plain
+    assert "原文中有关的日期以“*”隐去" in plain and "*年*月*日至*月*日" in plain
 
 
 def test_api_check_study_ledger_and_library(served: tuple[str, Any], tmp_path: Path) -> None:
@@ -192,7 +192,7 @@ def test_browser_session_over_every_tab(served: tuple[str, Any], tmp_path: Path)
         # A value the report blanks out is said to be withheld, the sentence quoted as the report writes it.
         page.fill("#question-box textarea", "巡察组是哪天进驻教育局的？")
         page.click("#ask-button")
-        expect(page.locator("#chat")).to_contain_text("原文中所问的日期以“*”隐去", timeout=120_000)
+        expect(page.locator("#chat")).to_contain_text("原文中有关的日期以“*”隐去", timeout=120_000)
         assert "*年*月*日至*月*日" in page.locator("#chat").inner_text()
         assert not page.locator("#chat em").count()
 

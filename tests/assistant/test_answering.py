@@ -150,7 +150,7 @@ def test_a_value_the_documents_blank_out_is_said_to_be_withheld(corpus_workspace
     # the bureau's report writes the inspection dates as *年*月*日: not found, and the reader is told why and where
     answer = corpus_workspace.answerer.answer("巡察组是哪天进驻教育局的？")
     assert not answer.found
-    assert "原文中所问的日期以“*”隐去：《教育局党组关于巡察组巡察反馈问题整改情况的通报》" in answer.text
+    assert "原文中有关的日期以“*”隐去：《教育局党组关于巡察组巡察反馈问题整改情况的通报》" in answer.text
     sentence = answer.text.split("》", 1)[1].split("“", 1)[1].split("”）", 1)[0]
     assert "*年*月*日" in sentence
     assert sentence in answer.related[0].chunk.text  # the passage that withholds it comes first

@@ -60,7 +60,7 @@ def test_an_answer_whose_items_blank_out_the_asked_value_says_so_first() -> None
     q = analyse("巡察一共反馈了多少条问题？", idf)
     blanked = whole("三是目前反馈的四个方面*条问题全部整改到位。", label="三是")
     text, _ = compose(q, [blanked])
-    assert text.startswith("原文未写明所问的数目（以“*”隐去，见 [1]）。相关内容：")
+    assert text.startswith("原文未写明所问的数目，有关的数目以“*”隐去（见 [1]）。相关内容：")
     # an item that states a count answers it: nothing is said to be withheld
     stated = whole("一是巡察组反馈问题12条，已全部整改。", label="一是", start=100, relevance=0.8)
     text, _ = compose(q, [blanked, stated])

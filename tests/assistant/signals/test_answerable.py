@@ -35,6 +35,25 @@ def test_every_term_found_and_no_value_asked_is_its_own_evidence() -> None:
     assert model.probability(question_features([whole])) > model.probability(question_features([part]))
 
 
+def test_a_value_written_where_every_term_is_found_is_its_own_evidence() -> None:
+    """all_found for a question asking a value: one top passage holds every term and writes the value in a
+    sentence naming the topic (对41个实体研究机构进行系统梳理 for 南开有多少个实体研究机构？)."""
+    stated = _scored({"cover_context": 1.0, "cover_text": 1.0, "fact_asked": 1.0, "fact_sentence": 1.0,
+                      "fact_key": 1.0, "dense": 0.9})
+    elsewhere = _scored({"cover_context": 1.0, "cover_text": 1.0, "fact_asked": 1.0, "fact_sentence": 0.5,
+                         "fact_key": 0.0, "dense": 0.9})  # the words all there, the value only beside another topic
+    partial = _scored({"cover_context": 0.7, "cover_text": 0.7, "fact_asked": 1.0, "fact_sentence": 0.7,
+                       "fact_key": 1.0, "missing_weight": 0.3, "dense": 0.9})
+    assert question_features([partial, stated])["fact_found"] == 1.0
+    assert question_features([elsewhere])["fact_found"] == 0.0
+    assert question_features([partial])["fact_found"] == 0.0
+    plain = _scored({"cover_context": 1.0, "cover_text": 1.0, "dense": 0.9})  # no value asked: all_found's case
+    assert question_features([plain])["fact_found"] == 0.0
+    model = load_model("answerable")
+    assert model.probability(question_features([stated])) > model.threshold > model.probability(
+        question_features([elsewhere]))
+
+
 def test_members_counted_and_listed_nowhere_count_against_an_answer() -> None:
     """Asked which ones (分别是哪几门?), a top passage that only counts them (4门思政课上线) is evidence that the
     documents withhold which; a top passage that lists them clears it."""
