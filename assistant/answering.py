@@ -17,12 +17,11 @@ from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
 from assistant.citations import Citation, verify_prose, without_instructions
-from assistant.compose import Item, compose, distinct, item_of, location
+from assistant.compose import Item, blanked_sentence, compose, distinct, item_of, location
 from assistant.ledger_answers import ledger_query, matching_rows
 from assistant.prompts import load_prompt
 from assistant.retrieval import Passage, SearchFilter
 from assistant.signals.answerable import TOP, Judgement, judge
-from assistant.signals.features import withholding_sentence
 from assistant.signals.question import NOUN_TAGS, QuestionAnalysis, asked_parts, is_followup
 from assistant.signals.relevance import RankedSearcher, Scored
 from assistant.signals.selection import Selection, load_selection
@@ -71,8 +70,7 @@ def _withheld(q: QuestionAnalysis, pool: Sequence[Scored]) -> tuple[Passage, str
     """The first top passage (the ones the judgement read) that writes the asked value as * in a sentence
     about the question, and that sentence."""
     for scored in pool[:TOP]:
-        chunk = scored.passage.chunk
-        sentence = withholding_sentence(q, sentences(chunk.text), f"{chunk.title} {chunk.section}")
+        sentence = blanked_sentence(q, scored.passage.chunk, scored.passage.chunk.text)
         if sentence is not None:
             return scored.passage, sentence
     return None

@@ -109,6 +109,12 @@ def _count_source(q: QuestionAnalysis, items: Sequence[Item]) -> Item | None:
     return max(listing, key=lambda i: i.relevance, default=None)
 
 
+def blanked_sentence(q: QuestionAnalysis, chunk: Chunk, text: str) -> str | None:
+    """The sentence of ``text`` (the chunk's text or a quote of it) that writes the asked value as * about the
+    question's topic, the topic read with the chunk's title and section too; None when there is none."""
+    return withholding_sentence(q, sentences(text), f"{chunk.title} {chunk.section}")
+
+
 def location(chunk: Chunk) -> str:
     """Where in its document a chunk stands, as an answer names it: its label (五是, 第十条) or its last heading."""
     return chunk.label or (chunk.section.split(SECTION_SEPARATOR)[-1] if chunk.section else "")
@@ -154,18 +160,17 @@ def _opening(
     opening = intro(q, item_kinds, document_kinds, first)
     if q.fact is None or (q.asks_count and first is not None and enumerated(first.quote)):
         return opening  # no value asked, or the intro already counts an enumeration
-    many = len(item_kinds) > 1
     given = next((n for item, n in cited if q.fact.gives_value_in(item.quote)), None)
     if given is not None:
         if not q.asks_count:
             return opening
-        listed = f"根据资料，共 {len(item_kinds)} 项，来自 {len(document_kinds)} 份文件：" if many else "根据资料："
         # a count in the asked measure (or of counted things) is the asked one; any other figure only may be
         pointer = f"所问的{q.fact.noun}见 [{given}]。" if q.fact.kind == "count" else f"相关{q.fact.noun}见 [{given}]。"
-        return pointer + listed
+        return pointer + _found(item_kinds, document_kinds)
     for item, n in cited:
-        if withholding_sentence(q, sentences(item.quote), f"{item.chunk.title} {item.chunk.section}") is not None:
+        if blanked_sentence(q, item.chunk, item.quote) is not None:
             # the items are what the documents say around a value they withhold: not counted as the answer
+            many = len(item_kinds) > 1
             related = f"相关内容共 {len(item_kinds)} 项（来自 {len(document_kinds)} 份文件）：" if many else "相关内容："
             # "related", not "the asked": a blanked figure about the topic need not be the very one asked for
             noun = q.fact.noun
@@ -202,6 +207,11 @@ def intro(q: QuestionAnalysis, item_kinds: Sequence[str], document_kinds: Sequen
         rules = all(kind in (DocumentKind.REPORT, DocumentKind.REGULATION) for kind in item_kinds)
         added = f"另附{'相关规定' if rules else '相关资料'} {len(item_kinds) - measures} 条"
         return f"根据资料，共 {measures} 项措施，来自 {reports} 份通报（{added}）："
+    return _found(item_kinds, document_kinds)
+
+
+def _found(item_kinds: Sequence[str], document_kinds: Sequence[str]) -> str:
+    """The plain first line: how many items from how many documents (one item needs no count)."""
     if len(item_kinds) > 1:
         return f"根据资料，共 {len(item_kinds)} 项，来自 {len(document_kinds)} 份文件："
     return "根据资料："

@@ -19,7 +19,7 @@ def unit(text: str, *, label: str = "五是", start: int = 0, doc: str = "通报
                  label=label, start=start, end=start + len(text), text=text, page=None, titles=(), ordinal=start)
 
 
-def whole(text: str, *, label: str = "五是", start: int = 0, relevance: float = 0.9) -> Item:
+def quoted_whole(text: str, *, label: str = "五是", start: int = 0, relevance: float = 0.9) -> Item:
     """An item quoting its unit whole."""
     return Item(unit(text, label=label, start=start), text, relevance)
 
@@ -58,18 +58,18 @@ def test_a_title_or_heading_standing_alone_is_not_what_the_passage_says() -> Non
 
 def test_an_answer_whose_items_blank_out_the_asked_value_says_so_first() -> None:
     q = analyse("巡察一共反馈了多少条问题？", idf)
-    blanked = whole("三是目前反馈的四个方面*条问题全部整改到位。", label="三是")
+    blanked = quoted_whole("三是目前反馈的四个方面*条问题全部整改到位。", label="三是")
     text, _ = compose(q, [blanked])
     assert text.startswith("原文未写明所问的数目，有关的数目以“*”隐去（见 [1]）。相关内容：")
     # an item that states a count answers it: nothing is said to be withheld
-    stated = whole("一是巡察组反馈问题12条，已全部整改。", label="一是", start=100, relevance=0.8)
+    stated = quoted_whole("一是巡察组反馈问题12条，已全部整改。", label="一是", start=100, relevance=0.8)
     text, _ = compose(q, [blanked, stated])
     assert "隐去" not in text
 
 
 def test_a_count_an_item_states_is_pointed_to_not_replaced_by_the_number_of_items() -> None:
     q = analyse("党委组成了几个检查组开展监督？", idf)
-    stating = whole("一是组成6个检查组对9个二级单位民主生活会情况进行监督。", label="一是")
+    stating = quoted_whole("一是组成6个检查组对9个二级单位民主生活会情况进行监督。", label="一是")
     text, _ = compose(q, [stating])
     assert text.startswith("所问的数目见 [1]。根据资料：")
     assert "共列出" not in text
