@@ -49,6 +49,10 @@ _QUOTED = re.compile(r"[“\"'‘「『《]([^“”\"'‘’「」『』《》\
 # One claim of an answer: text up to a sentence end, then its markers ("…完成。[1]", "…完成[1]", "A[1]").
 _CLAIM_UNIT = re.compile(r"[^。！？；\[]*(?:\[(?!\d{1,3}\])[^。！？；\[]*)*[。！？；]*(?:\[\d{1,3}\])*")
 _CONTENT = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]")
+# The clauses of a claim, each checked for a word-for-word copy of the items.
+_CLAUSE = re.compile(r"[^，,；;：:、。！？\s]+")
+# The prompt's own labels a model may echo (【资料】中提到…): read as the plain word, never as a bracketed heading.
+_PROMPT_LABEL = re.compile(r"【(资料|问题)】")
 # Figures (60, 12, 五 in 五年, 两 in 两个月…): every figure of a claim must occur in its quote.
 _FIGURE = re.compile(r"\d+(?:\.\d+)?|[一二三四五六七八九十百千万两半]+(?=[个年月日天周项条次名人元倍％%])")
 
@@ -235,15 +239,18 @@ def verify_prose(text: str, citations: Sequence[Citation], *, min_support: float
     A claim with a marker survives only if every marker names one of ``citations`` and the claim is
     supported by that item's text; a claim without one only if the items together support it (most of
     its words are theirs) and each of its figures occurs in them. No claim may repeat an instruction
-    found in the items. Whatever fails is dropped whole, with the reason.
+    found in the items, nor copy them clause for clause: the items are shown whole below the prose, and
+    a copy would show the same quote twice. Whatever fails is dropped whole, with the reason.
     """
     sources = [c.chunk for c in citations]
     by_number = {c.n: c for c in citations}
     source_sentences = SourceSentences.of(sources)
     evidence = "".join(c.chunk.text for c in citations)
+    # what the answer shows under the lead-in: the items' text, and the titles and places they are named by
+    shown = [t for c in citations for t in (c.chunk.text, c.chunk.title, c.chunk.label, c.chunk.section) if t]
     kept: list[str] = []
     removed: list[str] = []
-    for line in text.split("\n"):
+    for line in _PROMPT_LABEL.sub(r"\1", text).split("\n"):
         kept_units: list[str] = []
         for unit in _CLAIM_UNIT.findall(line):
             claim = MARKER.sub("", unit).strip().lstrip("-*•·0123456789.、 ").rstrip("。！？；，,. ")
@@ -253,6 +260,8 @@ def verify_prose(text: str, citations: Sequence[Citation], *, min_support: float
                 continue
             reason = _claim_problem(claim, [int(n) for n in MARKER.findall(unit)], by_number, evidence,
                                     source_sentences, min_support)
+            if not reason and copies_items(claim, shown):
+                reason = f"删除了照抄条目原文的语句（原文已在下方列出）：“{claim}”"
             if reason:
                 removed.append(reason)
             else:
@@ -260,6 +269,15 @@ def verify_prose(text: str, citations: Sequence[Citation], *, min_support: float
         if kept_units:
             kept.append("".join(kept_units).strip())
     return CheckedAnswer("\n".join(kept), list(citations), removed)
+
+
+def copies_items(claim: str, shown: Sequence[str]) -> bool:
+    """Whether ``claim`` repeats the items rather than leads into them: two or more of its clauses, together
+    most of its text, stand word for word in what the answer shows anyway (the items' text, titles, places).
+    One clause may be a measure's own name, quoted by any summary; a run of them is the quote again."""
+    clauses = [c for c in _CLAUSE.findall(claim) if _CONTENT.search(c)]
+    copied = [c for c in clauses if any(c in s for s in shown)]
+    return len(copied) >= 2 and 2 * sum(map(len, copied)) > sum(map(len, clauses))
 
 
 def _claim_problem(

@@ -1,6 +1,6 @@
 """A citation is a number tied to exact characters of a source; anything else is removed and reported."""
 
-from assistant.citations import check_answer, citation_for, support
+from assistant.citations import Citation, check_answer, citation_for, support, verify_prose
 from index.chunking import Chunk
 from index.text import sentences
 
@@ -69,3 +69,31 @@ def test_an_injected_instruction_is_never_evidence() -> None:
 def test_a_claim_with_a_figure_the_quote_lacks_is_unsupported() -> None:
     assert support("于2个月内报送整改情况", "于3个月内报送整改情况") == 0.0
     assert support("于2个月内报送整改情况", "应当于2个月内报送整改情况报告") > 0.8
+
+
+# A lead-in written above the items (LLM mode) leads into them; it does not show their words a second time.
+ARTICLE = "第二十七条　被巡视党组织收到巡视组反馈意见后，应当认真整改落实，并于2个月内将整改情况报告和主要负责人组织落实情况报告，报送巡视工作领导小组办公室。"
+
+
+def article_citation() -> list[Citation]:
+    c = citation_for(1, chunk(ARTICLE, start=0), ARTICLE)
+    assert c is not None
+    return [c]
+
+
+def test_a_lead_in_that_copies_an_item_clause_for_clause_is_dropped() -> None:
+    copy = "根据资料，被巡视党组织收到巡视组反馈意见后，应当认真整改落实，并于2个月内将整改情况报告和主要负责人组织落实情况报告，报送巡视工作领导小组办公室。"
+    checked = verify_prose(copy, article_citation())
+    assert checked.text == ""
+    assert checked.removed and "照抄条目原文" in checked.removed[0]
+
+
+def test_a_lead_in_quoting_one_clause_of_an_item_is_kept() -> None:
+    lead = "被巡视党组织收到巡视组反馈意见后，应当于2个月内报送整改情况报告[1]。"
+    checked = verify_prose(lead, article_citation())
+    assert (checked.text, checked.removed) == (lead, [])
+
+
+def test_a_prompt_label_the_model_echoes_reads_as_a_plain_word() -> None:
+    checked = verify_prose("【资料】中提到，整改情况报告须在2个月内报送[1]。", article_citation())
+    assert checked.text == "资料中提到，整改情况报告须在2个月内报送[1]。"
