@@ -17,7 +17,7 @@ from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
 from assistant.citations import Citation, verify_prose, without_instructions
-from assistant.compose import Item, blanked_sentence, compose, distinct, item_of, location
+from assistant.compose import Item, blanked_excerpt, blanked_sentence, compose, distinct, item_of, location
 from assistant.ledger_answers import ledger_query, matching_rows
 from assistant.prompts import load_prompt
 from assistant.retrieval import Passage, SearchFilter
@@ -216,7 +216,7 @@ class Answerer:
             where = location(passage.chunk)
             # "related", not "the asked": a blanked figure about the topic need not be the very one asked for
             title = passage.chunk.title.strip("《》")
-            reason = f"（原文中有关的{q.fact.noun}以“*”隐去：《{title}》{where}“{sentence}”）"
+            reason = f"（原文中有关的{q.fact.noun}以“*”隐去：《{title}》{where}“{blanked_excerpt(q, sentence)}”）"
             related = [passage, *(p for p in related if p.chunk.id != passage.chunk.id)][:3]
         else:
             reason = self._what_is_missing(judgement)

@@ -14,7 +14,7 @@ from assistant.signals.features import withholding_sentence
 from assistant.signals.question import QuestionAnalysis
 from index.chunking import SECTION_SEPARATOR, Chunk
 from index.kinds import DocumentKind
-from index.text import CJK, chinese_number, enumeration_ordinals, sentence_spans, sentences
+from index.text import CJK, chinese_number, clauses, enumeration_ordinals, sentence_spans, sentences
 
 # An item must say something: a text of fewer Chinese characters than this (its label aside) is a
 # signature line or a fragment, not an answer. (A measure is quoted whole, so its first sentence —
@@ -113,6 +113,32 @@ def blanked_sentence(q: QuestionAnalysis, chunk: Chunk, text: str) -> str | None
     """The sentence of ``text`` (the chunk's text or a quote of it) that writes the asked value as * about the
     question's topic, the topic read with the chunk's title and section too; None when there is none."""
     return withholding_sentence(q, sentences(text), f"{chunk.title} {chunk.section}")
+
+
+# How much of a sentence that blanks the asked value a refusal quotes: about two lines of the chat. Such a
+# sentence runs to 250 characters in the reports (a whole 二是… of measures); the blank is one clause of it.
+EXCERPT_CHARS = 60
+
+
+def blanked_excerpt(q: QuestionAnalysis, sentence: str) -> str:
+    """What a refusal quotes of ``sentence`` (one that blanks the asked value): the sentence when it is short,
+    else the clause that blanks the value widened by its neighbours (the one before first: it says who or what)
+    up to ``EXCERPT_CHARS``, with … where it is cut."""
+    pieces = clauses(sentence)
+    blank = next((i for i, p in enumerate(pieces) if q.fact is not None and q.fact.withheld_in(p)), None)
+    if len(sentence) <= EXCERPT_CHARS or blank is None:
+        return sentence
+    start, end = blank, blank + 1
+    while True:
+        wider = [(a, b) for a, b in ((start - 1, end), (start, end + 1)) if a >= 0 and b <= len(pieces)]
+        fits = [(a, b) for a, b in wider if len("".join(pieces[a:b])) <= EXCERPT_CHARS]
+        if not fits:
+            break
+        start, end = fits[0]
+    text = "".join(pieces[start:end])
+    if end < len(pieces):
+        text = text.rstrip("，,；;：:") + "…"
+    return ("…" if start else "") + text
 
 
 def location(chunk: Chunk) -> str:

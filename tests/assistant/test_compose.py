@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from assistant.compose import Item, compose, distinct, item_of
+from assistant.compose import EXCERPT_CHARS, Item, blanked_excerpt, compose, distinct, item_of
 from assistant.signals.question import analyse
 from index.chunking import Chunk
 
@@ -65,6 +65,26 @@ def test_an_answer_whose_items_blank_out_the_asked_value_says_so_first() -> None
     stated = quoted_whole("一是巡察组反馈问题12条，已全部整改。", label="一是", start=100, relevance=0.8)
     text, _ = compose(q, [blanked, stated])
     assert "隐去" not in text
+
+
+# A sentence of the bureau's report (二是 of its study measures), 251 characters, that blanks two counts and a date.
+LONG_BLANKED = (
+    "二是局党组通过党组会、理论中心组学习等多种方式，深化学习交流，提高认识，先后组织全体干部集体学习《中国共产党巡视工作条例》"
+    "等巡视巡察相关理论知识*次，围绕习近平总书记在省部级主要领导研讨班重要讲话精神、习近平总书记给*大学“优师计划”师范生重要回信精神、"
+    "党的二十大报告内容开展研讨交流，编印了《州委第一巡察组巡察反馈问题整改专题民主生活会学习资料》供班子成员学习，学深悟透巡察工作要求，"
+    "深刻剖析反思，*月*日高质量召开巡察整改专题民主生活会，开展了严肃认真的批评和自我批评，扎实有序推进了反馈问题整改。"
+)
+
+
+def test_a_refusal_quotes_the_clauses_that_blank_the_value_not_a_whole_long_sentence() -> None:
+    times = blanked_excerpt(analyse("局党组组织集体学习巡视工作条例一共学了几次？", idf), LONG_BLANKED)
+    assert "理论知识*次" in times and len(times) <= EXCERPT_CHARS + 2
+    assert times.startswith("…") and times.endswith("…")
+    assert all(part in LONG_BLANKED for part in times.split("…") if part)
+    day = blanked_excerpt(analyse("巡察整改专题民主生活会是哪天开的？", idf), LONG_BLANKED)
+    assert "*月*日高质量召开巡察整改专题民主生活会" in day and "理论知识*次" not in day
+    short = "根据州委统一部署，*年*月*日至*月*日，州委第一巡察组对州教育局党组开展了常规巡察。"
+    assert blanked_excerpt(analyse("巡察组是哪天进驻的？", idf), short) == short  # a short sentence is quoted whole
 
 
 def test_a_count_an_item_states_is_pointed_to_not_replaced_by_the_number_of_items() -> None:
