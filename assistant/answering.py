@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
-from assistant.citations import Citation, verify_prose, without_instructions
+from assistant.citations import COPIED, Citation, verify_prose, without_instructions
 from assistant.compose import Item, blanked_excerpt, blanked_sentence, compose, distinct, item_of, location
 from assistant.ledger_answers import ledger_query, matching_rows
 from assistant.prompts import load_prompt
@@ -281,8 +281,10 @@ class Answerer:
         }
         lead = verify_prose(draft, citations) if not failure else None
         if lead is None or not lead.text or _is_refusal(lead.text):
-            note = f"大模型未能生成（{failure or '没有可用的内容'}），以下为原文摘录：\n"
             removed = lead.removed if lead else []
+            if not failure and removed and all(r.startswith(COPIED) for r in removed):
+                failure = "引导文字只是照抄原文"
+            note = f"大模型未能生成（{failure or '没有可用的内容'}），以下为原文摘录：\n"
             yield Answer(question, note + text, True, citations, standalone_question=q.text,
                          removed_citations=removed, timings=timings, mode="llm", confidence=judgement.probability)
             return

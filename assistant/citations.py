@@ -49,6 +49,8 @@ _QUOTED = re.compile(r"[“\"'‘「『《]([^“”\"'‘’「」『』《》\
 # One claim of an answer: text up to a sentence end, then its markers ("…完成。[1]", "…完成[1]", "A[1]").
 _CLAIM_UNIT = re.compile(r"[^。！？；\[]*(?:\[(?!\d{1,3}\])[^。！？；\[]*)*[。！？；]*(?:\[\d{1,3}\])*")
 _CONTENT = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]")
+# Why a claim that copies the items was removed (the answer's fallback note reads it).
+COPIED = "删除了照抄条目原文的语句（原文已在下方列出）"
 # The clauses of a claim, each checked for a word-for-word copy of the items.
 _CLAUSE = re.compile(r"[^，,；;：:、。！？\s]+")
 # The prompt's own labels a model may echo (【资料】中提到…): read as the plain word, never as a bracketed heading.
@@ -247,21 +249,24 @@ def verify_prose(text: str, citations: Sequence[Citation], *, min_support: float
     source_sentences = SourceSentences.of(sources)
     evidence = "".join(c.chunk.text for c in citations)
     # what the answer shows under the lead-in: the items' text, and the titles and places they are named by
-    shown = [t for c in citations for t in (c.chunk.text, c.chunk.title, c.chunk.label, c.chunk.section) if t]
+    texts = [c.chunk.text for c in citations]
+    names = [t for c in citations for t in (c.chunk.title, c.chunk.label, c.chunk.section) if t]
     kept: list[str] = []
     removed: list[str] = []
     for line in _PROMPT_LABEL.sub(r"\1", text).split("\n"):
         kept_units: list[str] = []
+        last_kept = False  # punctuation after a claim (…[1]。) goes with it
         for unit in _CLAIM_UNIT.findall(line):
             claim = MARKER.sub("", unit).strip().lstrip("-*•·0123456789.、 ").rstrip("。！？；，,. ")
             if not _CONTENT.search(claim):  # punctuation between claims stays where it was
-                if kept_units:
+                if last_kept:
                     kept_units.append(unit)
                 continue
             reason = _claim_problem(claim, [int(n) for n in MARKER.findall(unit)], by_number, evidence,
                                     source_sentences, min_support)
-            if not reason and copies_items(claim, shown):
-                reason = f"删除了照抄条目原文的语句（原文已在下方列出）：“{claim}”"
+            if not reason and copies_items(claim, texts, names):
+                reason = f"{COPIED}：“{claim}”"
+            last_kept = not reason
             if reason:
                 removed.append(reason)
             else:
@@ -271,10 +276,14 @@ def verify_prose(text: str, citations: Sequence[Citation], *, min_support: float
     return CheckedAnswer("\n".join(kept), list(citations), removed)
 
 
-def copies_items(claim: str, shown: Sequence[str]) -> bool:
-    """Whether ``claim`` repeats the items rather than leads into them: two or more of its clauses, together
-    most of its text, stand word for word in what the answer shows anyway (the items' text, titles, places).
-    One clause may be a measure's own name, quoted by any summary; a run of them is the quote again."""
+def copies_items(claim: str, texts: Sequence[str], names: Sequence[str] = ()) -> bool:
+    """Whether ``claim`` repeats the items rather than leads into them: it holds a whole sentence of their
+    ``texts``, or two or more of its clauses, together most of it, stand word for word in the texts or the
+    ``names`` they are shown under (titles, places). One clause may be a measure's own name, quoted by any
+    summary; a whole sentence or a run of clauses is the quote again."""
+    if any(core and core in claim for t in texts for core in (s.rstrip("。！？；") for s in sentences(t))):
+        return True
+    shown = [*texts, *names]
     clauses = [c for c in _CLAUSE.findall(claim) if _CONTENT.search(c)]
     copied = [c for c in clauses if any(c in s for s in shown)]
     return len(copied) >= 2 and 2 * sum(map(len, copied)) > sum(map(len, clauses))

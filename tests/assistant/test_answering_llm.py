@@ -124,6 +124,18 @@ def test_a_supported_lead_in_is_kept_before_the_items(corpus_workspace: Workspac
     assert answer.timings["first_token"] > 0 and answer.timings["prompt_chars"] > 0
 
 
+def test_a_lead_in_that_only_copies_an_item_is_not_shown_twice(
+    corpus_workspace: Workspace, deadline_extractive: Answer
+) -> None:
+    article = next(c for c in deadline_extractive.citations if TWO_MONTHS in c.quote)
+    body = article.quote.split("　", 1)[-1]  # the article without its 第二十七条
+    model, _ = fake_model(f"根据资料，{body}")
+    answer = llm_answerer(corpus_workspace, model).answer(DEADLINE_Q, use_llm=True)
+    assert_extends(answer, deadline_extractive)
+    assert answer.text.startswith("大模型未能生成（引导文字只是照抄原文）")
+    assert answer.text.count(body) == 1
+
+
 @pytest.mark.parametrize("model", [FailingModel(messages=iter([])), SlowModel(messages=iter([]))],
                          ids=["error", "timeout"])
 def test_a_failing_or_slow_model_falls_back_to_the_extractive_answer(

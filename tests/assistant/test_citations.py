@@ -88,6 +88,13 @@ def test_a_lead_in_that_copies_an_item_clause_for_clause_is_dropped() -> None:
     assert checked.removed and "照抄条目原文" in checked.removed[0]
 
 
+def test_a_lead_in_that_is_one_whole_sentence_of_an_item_is_dropped() -> None:
+    c = citation_for(1, chunk(), TEXT)
+    assert c is not None
+    checked = verify_prose("局里修订了财务管理制度[1]。下发通知对往来款项开展内部审计[1]。", [c])
+    assert checked.text == "局里修订了财务管理制度[1]。"
+
+
 def test_a_lead_in_quoting_one_clause_of_an_item_is_kept() -> None:
     lead = "被巡视党组织收到巡视组反馈意见后，应当于2个月内报送整改情况报告[1]。"
     checked = verify_prose(lead, article_citation())
