@@ -241,15 +241,16 @@ def verify_prose(text: str, citations: Sequence[Citation], *, min_support: float
     A claim with a marker survives only if every marker names one of ``citations`` and the claim is
     supported by that item's text; a claim without one only if the items together support it (most of
     its words are theirs) and each of its figures occurs in them. No claim may repeat an instruction
-    found in the items, nor copy them clause for clause: the items are shown whole below the prose, and
-    a copy would show the same quote twice. Whatever fails is dropped whole, with the reason.
+    found in the items, nor copy them (a whole sentence, or most of the claim clause for clause): the items
+    are shown whole below the prose, and a copy would show the same quote twice. Whatever fails is dropped
+    whole, with the reason.
     """
     sources = [c.chunk for c in citations]
     by_number = {c.n: c for c in citations}
     source_sentences = SourceSentences.of(sources)
     evidence = "".join(c.chunk.text for c in citations)
-    # what the answer shows under the lead-in: the items' text, and the titles and places they are named by
-    texts = [c.chunk.text for c in citations]
+    # what the answer shows under the lead-in: the items' quotes, and the titles and places they are named by
+    texts = [c.quote for c in citations]
     names = [t for c in citations for t in (c.chunk.title, c.chunk.label, c.chunk.section) if t]
     kept: list[str] = []
     removed: list[str] = []
