@@ -250,8 +250,7 @@ def verify_prose(text: str, citations: Sequence[Citation], *, min_support: float
     source_sentences = SourceSentences.of(sources)
     evidence = "".join(c.chunk.text for c in citations)
     # what the answer shows under the lead-in: the items' quotes, and the titles and places they are named by
-    texts = [c.quote for c in citations]
-    names = [t for c in citations for t in (c.chunk.title, c.chunk.label, c.chunk.section) if t]
+    shown = Shown.of(citations)
     kept: list[str] = []
     removed: list[str] = []
     for line in _PROMPT_LABEL.sub(r"\1", text).split("\n"):
@@ -265,7 +264,7 @@ def verify_prose(text: str, citations: Sequence[Citation], *, min_support: float
                 continue
             reason = _claim_problem(claim, [int(n) for n in MARKER.findall(unit)], by_number, evidence,
                                     source_sentences, min_support)
-            if not reason and copies_items(claim, texts, names):
+            if not reason and shown.copied_by(claim):
                 reason = f"{COPIED}：“{claim}”"
             last_kept = not reason
             if reason:
@@ -277,17 +276,30 @@ def verify_prose(text: str, citations: Sequence[Citation], *, min_support: float
     return CheckedAnswer("\n".join(kept), list(citations), removed)
 
 
-def copies_items(claim: str, texts: Sequence[str], names: Sequence[str] = ()) -> bool:
-    """Whether ``claim`` repeats the items rather than leads into them: it holds a whole sentence of their
-    ``texts``, or two or more of its clauses, together most of it, stand word for word in the texts or the
-    ``names`` they are shown under (titles, places). One clause may be a measure's own name, quoted by any
-    summary; a whole sentence or a run of clauses is the quote again."""
-    if any(core and core in claim for t in texts for core in (s.rstrip("。！？；") for s in sentences(t))):
-        return True
-    shown = [*texts, *names]
-    clauses = [c for c in _CLAUSE.findall(claim) if _CONTENT.search(c)]
-    copied = [c for c in clauses if any(c in s for s in shown)]
-    return len(copied) >= 2 and 2 * sum(map(len, copied)) > sum(map(len, clauses))
+@dataclass(frozen=True)
+class Shown:
+    """What an answer shows below an LLM's lead-in: the items' quotes, each quoted sentence (its end mark left
+    off), and the titles and places the items are named by. Read once per answer, checked against every claim."""
+
+    texts: tuple[str, ...]
+    sentences: tuple[str, ...]
+
+    @classmethod
+    def of(cls, citations: Sequence[Citation]) -> Shown:
+        quotes = [c.quote for c in citations]
+        names = [t for c in citations for t in (c.chunk.title, c.chunk.label, c.chunk.section) if t]
+        cores = (s.rstrip("。！？；") for q in quotes for s in sentences(q))
+        return cls((*quotes, *names), tuple(core for core in cores if core))
+
+    def copied_by(self, claim: str) -> bool:
+        """Whether ``claim`` repeats the items rather than leads into them: it holds a whole quoted sentence, or
+        two or more of its clauses, together most of it, stand word for word in what is shown. One clause may be
+        a measure's own name, quoted by any summary; a whole sentence or a run of clauses is the quote again."""
+        if any(core in claim for core in self.sentences):
+            return True
+        clauses = [c for c in _CLAUSE.findall(claim) if _CONTENT.search(c)]
+        copied = [c for c in clauses if any(c in t for t in self.texts)]
+        return len(copied) >= 2 and 2 * sum(map(len, copied)) > sum(map(len, clauses))
 
 
 def _claim_problem(

@@ -116,7 +116,8 @@ def blanked_sentence(q: QuestionAnalysis, chunk: Chunk, text: str) -> str | None
 
 
 # How much of a sentence that blanks the asked value a refusal quotes: about two lines of the chat. Such a
-# sentence runs to 250 characters in the reports (a whole 二是… of measures); the blank is one clause of it.
+# sentence can hold a whole 二是… of measures (251 characters in the bureau's report, tests/assistant/test_compose.py
+# quotes it); the blank is one clause of it.
 EXCERPT_CHARS = 60
 
 
