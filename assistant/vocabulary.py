@@ -130,9 +130,38 @@ def _in_order(short: str, name: str) -> bool:
     return all(ch in rest for ch in short)
 
 
+# A year is said by its last two digits (22年的报告, 24年和25年的政府工作报告): written out when the text names a
+# document of that year by its kind (a title's last word: 报告, 通报), so 教龄满25年 stays a length of service.
+_SHORT_YEAR = re.compile(r"(?<![\d.])(\d\d)(?=年)")
+
+
+@lru_cache(maxsize=4)
+def _years(titles: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """(year, kind) of each title that holds a four-digit year: ("2024", "报告") for 2024年国务院政府工作报告."""
+    found = []
+    for title in titles:
+        plain = re.sub(r"[《》（）()\s]", "", title)
+        found += [(year, plain[-2:]) for year in re.findall(r"(?<!\d)((?:19|20)\d\d)年", plain)]
+    return tuple(dict.fromkeys(found))
+
+
+def full_years(text: str, titles: Sequence[str]) -> str:
+    """``text`` with a two-digit year written as the four-digit year of a library title of the kind the text
+    names (24年的报告 → 2024年的报告); a year no such title holds, or that two centuries could mean, is left."""
+    years = _years(tuple(titles))
+
+    def full(m: re.Match[str]) -> str:
+        found = {year for year, kind in years if year.endswith(m.group(1)) and kind in text}
+        return found.pop() if len(found) == 1 else m.group(1)
+
+    return _SHORT_YEAR.sub(full, text)
+
+
 def spelled_out(text: str, titles: Sequence[str]) -> str:
-    """``text`` with each short name of a library title written as the title's name (保密法 → 保守国家秘密法).
-    A short name that could stand for two titles, or that the name already contains as written, is left."""
+    """``text`` with each short name of a library title written as the title's name (保密法 → 保守国家秘密法),
+    and each short year as the title's year (24年 → 2024年). A short name that could stand for two titles, or
+    that the name already contains as written, is left."""
+    text = full_years(text, titles)
     names = _names(tuple(titles))
     out: list[str] = []
     done = 0

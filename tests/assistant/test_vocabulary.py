@@ -27,3 +27,21 @@ def test_what_is_not_a_short_name_is_left_alone() -> None:
     for text in ("教育法规定了什么", "政法委", "八项规定细则 开会", "巡视组的规定"):
         assert spelled_out(text, TITLES) == text
     assert spelled_out("保密法", ()) == "保密法"  # no library, no name to read it as
+
+
+REPORTS = ("2021年国务院政府工作报告", "2024年国务院政府工作报告", "2025年国务院政府工作报告", "中华人民共和国教师法")
+
+
+def test_a_two_digit_year_is_the_year_of_the_report_it_names() -> None:
+    """Staff say 24年的报告: the year is written out when a title of that year is the kind of document named."""
+    assert spelled_out("24年和25年的政府工作报告，分别是怎么说的？", REPORTS) == (
+        "2024年和2025年的政府工作报告，分别是怎么说的？"
+    )
+    assert spelled_out("21年那份报告讲了什么", REPORTS) == "2021年那份报告讲了什么"
+
+
+def test_a_number_of_years_is_not_a_year() -> None:
+    # no report is named, so 25年 is a length of service; no title holds 2023, so 23年 stays as said;
+    # 2024年 is already whole
+    for text in ("教龄满25年的教师有什么待遇", "23年的报告说了什么", "2024年的报告说了什么"):
+        assert spelled_out(text, REPORTS) == text

@@ -31,3 +31,9 @@ def test_a_question_comparing_two_regulations_is_answered_from_both_first(corpus
     question = "《中央八项规定实施细则》和《党政机关国内公务接待管理规定》分别规定了哪些单位参照执行？"
     top = corpus_workspace.ranked.candidates(question)[:2]
     assert {s.passage.chunk.doc for s in top} == {"中央八项规定实施细则.md", "党政机关国内公务接待管理规定.md"}
+
+
+def test_a_report_called_by_its_short_year_leads_with_that_years_report(corpus_workspace: Workspace) -> None:
+    # 22年 is the 2022 report's year; read as nothing, every year's report was named alike and 义务教育法 led
+    top = corpus_workspace.ranked.candidates("22年那份政府工作报告说，义务教育的学校资源按啥来配置？")[0]
+    assert top.passage.chunk.doc == "2022年国务院政府工作报告.txt"
