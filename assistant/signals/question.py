@@ -37,7 +37,10 @@ _RULES = re.compile(r"规定|条例|法律|法规|准则|办法|细则|第.{1,4}
 # The question wants the members named, one by one: 分别是什么, 具体是哪些 (not 有哪些措施 alone, which a report
 # answers measure by measure); 哪四个 asks for the members too (the fact kind "members").
 _WHICH = re.compile(r"分别(?:是|叫|指|为)|(?:具体|都)(?:是|指|包括)?哪(?:些|几)")
-_COMPARE = re.compile(r"分别|各自|异同|区别|不同|相同|比较|对比|两份|两个|都")
+_COMPARE = re.compile(r"分别|各自|异同|区别|不同|相同|比较|对比|两份|两个|都|历年|历次")
+# Asked how the documents word a thing, or how the wording changed (怎么表述的, 提法前后有什么变化): the answer is the
+# documents' own sentences, which never call themselves a 提法.
+_WORDING = re.compile(r"表述|提法|说法|措辞|怎么说|怎么讲|(?:前后)?(?:有|发生了?)?(?:什么|哪些|啥)变化")
 # "Our" unit, said the way staff say it (局里, 咱们学校): which kind of body's documents the question is about.
 # The kind is matched against a document's title (教育局党组关于…, 中共南开大学委员会关于…), never a name.
 _OUR_UNIT: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = (
@@ -185,7 +188,7 @@ def _title_words(title: str) -> tuple[str, ...]:
 def content_words(text: str) -> list[tuple[str, str]]:
     """(word, tag) of the words of ``text`` that can name a topic. Words inside the question's form
     (哪些…措施, 怎么整改, 多少项) say what kind of answer is wanted, not what it is about."""
-    form = [m.span() for pattern in (_LIST, _COUNT, _MEASURES, _COMPARE, _FRAME, _ABOUT) for m in pattern.finditer(text)]
+    form = [m.span() for pattern in (_LIST, _COUNT, _MEASURES, _COMPARE, _FRAME, _ABOUT, _WORDING) for m in pattern.finditer(text)]
     asking = fact_question_spans(text)
     form += asking
     words = []

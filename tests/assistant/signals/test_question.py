@@ -97,6 +97,16 @@ def test_words_that_say_what_a_question_is_about_are_not_its_topic() -> None:
     assert not {"有关", "涉及", "针对"} & {t.text for t in analyse("针对保密工作有关问题", idf).terms}
 
 
+def test_asking_how_the_documents_word_a_thing_is_not_its_topic() -> None:
+    """表述, 提法, 有什么变化, 历年 ask for the documents' own sentences over time; no sentence calls itself a 提法,
+    and 历年 (over the years) was the rarest noun, so it stood as the topic of every such question."""
+    corpus = {"政府": 0.4, "报告": 0.9, "民办教育": 5.5, "民办": 5.5, "历年": 7.1}
+    q = analyse("历年政府工作报告对民办教育的提法前后有什么变化？", lambda t: corpus.get(t, 4.0))
+    assert not {"历年", "提法", "变化"} & {t.text for t in q.terms}
+    assert {t.text for t in q.key_terms} == {"民办教育", "民办"} and q.asks_comparison
+    assert not {"表述"} & {t.text for t in analyse("纪律处分条例对“四种形态”是怎么表述的？", idf).terms}
+
+
 def test_a_word_in_latin_letters_names_a_thing_in_the_case_texts_write_it() -> None:
     """GDP, APEC, MOOC: jieba tags them ``eng``; they are often the question's topic, not noise."""
     q = analyse("APEC研究中心发布了什么报告？", idf)
