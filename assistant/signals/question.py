@@ -64,6 +64,16 @@ _FRAME = re.compile(
 )
 
 
+# Closed-class words of spoken grammar that the tagger reads as verbs or time nouns: directional complements (反馈
+# 下来以后, 拿出来共享), the yes-no tail (改了没有), 是从 (its cut of 是从哪…开始), and time deixis (现在, 当年, 当时,
+# 目前). Like 这次 and 局里 they point or glue and name nothing; formal texts seldom use them, so each weighed as
+# much as a rare topic word.
+_GRAMMAR_WORDS = frozenset({
+    "上来", "下来", "上去", "下去", "进来", "出来", "进去", "出去", "回来", "回去", "过来", "起来",
+    "没有", "是从", "现在", "当年", "当时", "目前", "如今",
+})
+
+
 # A follow-up that leans on the previous question: it opens with a continuation word or points back.
 _FOLLOWUP_OPENING = re.compile(r"^(?:那么?|那如果|那关于|还有|另外|此外|再问|其中|它|其|该|这个|那个|上述|这些|那些|这份|那份)")
 _FOLLOWUP_MARK = re.compile(r"^(?:那么?|那如果|那关于|还有|另外|此外|再问)[，,\s]*")
@@ -205,7 +215,7 @@ def content_words(text: str) -> list[tuple[str, str]]:
             # a word in Latin letters names a thing (GDP, APEC, MOOC); kept in its own case, as texts write it
             words.append((word.strip(), tag))
             continue
-        if not w or is_punctuation(w) or w in STOPWORDS or tag.startswith(_NON_CONTENT_TAGS):
+        if not w or is_punctuation(w) or w in STOPWORDS or w in _GRAMMAR_WORDS or tag.startswith(_NON_CONTENT_TAGS):
             continue
         if len(w) < 2 and not w.isdigit():
             continue

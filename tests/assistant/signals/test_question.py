@@ -107,6 +107,13 @@ def test_asking_how_the_documents_word_a_thing_is_not_its_topic() -> None:
     assert not {"表述"} & {t.text for t in analyse("纪律处分条例对“四种形态”是怎么表述的？", idf).terms}
 
 
+def test_spoken_grammar_names_nothing() -> None:
+    """下来 (反馈下来以后), 出来 (拿出来), 没有 (改了没有), 现在 and 当年 point or glue, like 这次 and 局里."""
+    terms = {t.text for t in analyse("巡察意见反馈下来以后，局里现在改了没有？", idf).terms}
+    assert "巡察" in terms and not {"下来", "现在", "没有"} & terms
+    assert not {"出来", "当年"} & {t.text for t in analyse("当年的大型仪器设备能否拿出来共享？", idf).terms}
+
+
 def test_a_word_in_latin_letters_names_a_thing_in_the_case_texts_write_it() -> None:
     """GDP, APEC, MOOC: jieba tags them ``eng``; they are often the question's topic, not noise."""
     q = analyse("APEC研究中心发布了什么报告？", idf)
