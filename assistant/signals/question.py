@@ -65,12 +65,13 @@ _FRAME = re.compile(
 
 
 # Closed-class words of spoken grammar that the tagger reads as verbs or time nouns: directional complements (反馈
-# 下来以后, 拿出来共享), the yes-no tail (改了没有), 是从 (its cut of 是从哪…开始), and time deixis (现在, 当年, 当时,
-# 目前). Like 这次 and 局里 they point or glue and name nothing; formal texts seldom use them, so each weighed as
-# much as a rare topic word.
+# 下来以后, 拿出来共享), the yes-no tail (改了没有) and modals (能否, 可否; 是否 is a stopword), 是从 (its cut of
+# 是从哪…开始), and time deixis (现在, 当年, 当时, 目前). Like 这次 and 局里 they point or glue and name nothing;
+# formal texts seldom use them, so each weighed as much as a rare topic word. (具体 and 平时 were tried too: held
+# out on tune + dev, answerability AUC fell 0.894 -> 0.888, so they stay terms.)
 _GRAMMAR_WORDS = frozenset({
     "上来", "下来", "上去", "下去", "进来", "出来", "进去", "出去", "回来", "回去", "过来", "起来",
-    "没有", "是从", "现在", "当年", "当时", "目前", "如今",
+    "没有", "是从", "现在", "当年", "当时", "目前", "如今", "能否", "可否",
 })
 
 
