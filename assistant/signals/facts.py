@@ -60,7 +60,7 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
     # 1000万人, 12项, 90%: a plain 多少 is answered by any written figure, a share included.
     "quantity": re.compile(_ORDINAL + _NUM + rf"\s*(?:余|多)?\s*(?:万|亿)?\s*(?:[{_UNIT_WORDS}]|[%％])|百分之" + _NUM),
     # a number of items, enumerated items, or three or more named in a row (党风廉政建设、意识形态工作、基层党建工作)
-    "count": re.compile(rf"{_ORDINAL}{_NUM}\s*(?:余|多)?\s*[项条种类个方面部分]|{_ENUMERATED}"),
+    "count": re.compile(rf"{_ORDINAL}{_NUM}\s*(?:余|多)?\s*(?:项|条|种|类|个|方面|部分)|{_ENUMERATED}"),
     "members": re.compile(_ENUMERATED),
     # 第三届, 第八条, 位居第五: the place of one thing in a series
     "ordinal": re.compile(rf"第\s*{_NUM}"),

@@ -56,6 +56,15 @@ def test_a_count_is_stated_by_a_number_or_by_enumerated_items() -> None:
     assert count.stated_in("政务处分的种类为：（一）警告；（二）记过；")
     assert count.stated_in("共有六种")
     assert not count.stated_in("依法给予政务处分")
+    assert count.stated_in("分为两部分")
+
+
+def test_an_adverb_made_of_a_numeral_counts_nothing() -> None:
+    # 十分 (very), 百分之 and 三方 hold a numeral and the first character of 方面 or 部分, and count no items
+    count = asked_fact("政务处分一共有几种？")
+    assert count is not None
+    for text in ("局党组十分重视政务处分工作", "占百分之四", "签订三方协议"):
+        assert not count.stated_in(text)
 
 
 def test_how_often_is_stated_by_a_frequency_not_by_a_deadline() -> None:
