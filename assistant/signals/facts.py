@@ -46,6 +46,9 @@ _POSTS = ("书记", "校长", "组长", "主任", "局长", "厅长", "部长", 
 # Items enumerated ((一), 一是, 1.) or three or more named in a row.
 _ENUMERATED = rf"{ENUMERATION_MARKER.pattern}|[^、，。；：\s]{{2,}}、[^、，。；：\s]{{2,}}、[^、，。；：\s]{{2,}}"
 
+# The units a count of items is asked in (几项, 几个方面); each counts listed things, not a measured amount.
+_COUNT_UNITS = "方面|部分|种|类|项|条"
+
 _PATTERNS: dict[str, re.Pattern[str]] = {
     "date": re.compile(r"\d{4}\s*年(?:\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?)?|\d{1,2}\s*月\s*\d{1,2}\s*日|[一二三四五六七八九十]+月[一二三四五六七八九十]+日"),
     "duration": re.compile(_NUM + r"\s*(?:个)?\s*(?:工作日|小时|日|天|周|个月|月|年)(?:内|以内|之内)?|之日起|即时|立即|当日"),
@@ -60,7 +63,7 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
     # 1000万人, 12项, 90%: a plain 多少 is answered by any written figure, a share included.
     "quantity": re.compile(_ORDINAL + _NUM + rf"\s*(?:余|多)?\s*(?:万|亿)?\s*(?:[{_UNIT_WORDS}]|[%％])|百分之" + _NUM),
     # a number of items, enumerated items, or three or more named in a row (党风廉政建设、意识形态工作、基层党建工作)
-    "count": re.compile(rf"{_ORDINAL}{_NUM}\s*(?:余|多)?\s*(?:项|条|种|类|个|方面|部分)|{_ENUMERATED}"),
+    "count": re.compile(rf"{_ORDINAL}{_NUM}\s*(?:余|多)?\s*(?:个|{_COUNT_UNITS})|{_ENUMERATED}"),
     "members": re.compile(_ENUMERATED),
     # 第三届, 第八条, 位居第五: the place of one thing in a series
     "ordinal": re.compile(rf"第\s*{_NUM}"),
@@ -105,8 +108,6 @@ def counts_without_naming(text: str) -> bool:
 
 
 # (kind, question pattern): the first that matches wins, the most specific first.
-# The units a count of items is asked in (几项, 几个方面); each counts listed things, not a measured amount.
-_COUNT_UNITS = "方面|部分|种|类|项|条"
 
 _QUESTIONS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("name", re.compile("|".join(p.pattern for _, p in _NAMED_CLASSES))),

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+import numpy as np
 from sklearn.metrics import roc_auc_score
 
 from assistant.evaluation.data import Question, covers_gold, load_questions
@@ -173,21 +174,28 @@ def fit_answerable(oof: Sequence[Example], c: float) -> tuple[LogisticModel, dic
     return replace(model, threshold=threshold), report
 
 
-def _citation_scores(oof: Sequence[Example], chosen: Sequence[Sequence[int]]) -> tuple[float, float, float]:
-    """Citation recall, precision and items per answer when ``chosen[i]`` (pool positions) answers ``oof[i]``."""
-    recalls, shown, right = [], 0, 0
-    for e, picks in zip(oof, chosen, strict=True):
-        chunks = [e.pool[i].passage.chunk for i in picks]
-        recalls.append(sum(any(covers_gold((c.doc, c.text), g) for c in chunks) for g in e.question.gold)
-                       / len(e.question.gold))
-        shown += len(picks)
-        right += sum(e.labels[i] for i in picks)
-    return sum(recalls) / max(len(recalls), 1), right / max(shown, 1), shown / max(len(recalls), 1)
+THRESHOLDS = tuple(t / 100 for t in range(5, 96))
+RESAMPLES = 200  # bootstrap resamples of the questions, for how firmly the data fix the selection threshold
 
 
-def _f2(recall: float, precision: float) -> float:
-    """Recall weighing double: a reader skips an extra item more easily than he finds a missing one."""
-    return 5 * precision * recall / (4 * precision + recall) if precision + recall else 0.0
+def _threshold_table(oof: Sequence[Example], held: Sequence[Sequence[float]]) -> np.ndarray:
+    """Per question and threshold: (share of its gold quotes cited, items shown, items that cover a gold quote)."""
+    table = np.zeros((len(oof), len(THRESHOLDS), 3))
+    for q, (e, probabilities) in enumerate(zip(oof, held, strict=True)):
+        for j, t in enumerate(THRESHOLDS):
+            picks = _picks(probabilities, t)
+            chunks = [e.pool[i].passage.chunk for i in picks]
+            covered = sum(any(covers_gold((c.doc, c.text), g) for c in chunks) for g in e.question.gold)
+            table[q, j] = (covered / len(e.question.gold), len(picks), sum(e.labels[i] for i in picks))
+    return table
+
+
+def _f2_by_threshold(table: np.ndarray) -> np.ndarray:
+    """F2 of citation recall (mean over questions) and precision (over all items shown), per threshold:
+    recall weighing double, as a reader skips an extra item more easily than he finds a missing one."""
+    recall = table[:, :, 0].mean(axis=0)
+    precision = table[:, :, 2].sum(axis=0) / np.maximum(table[:, :, 1].sum(axis=0), 1)
+    return np.where(precision + recall > 0, 5 * precision * recall / np.maximum(4 * precision + recall, 1e-12), 0.0)
 
 
 def _picks(probabilities: Sequence[float], threshold: float) -> list[int]:
@@ -196,23 +204,35 @@ def _picks(probabilities: Sequence[float], threshold: float) -> list[int]:
 
 def fit_selection(oof: Sequence[Example], c: float) -> tuple[LogisticModel, dict[str, Any]]:
     """The selection model over out-of-fold pools of the answerable questions; its threshold is the one
-    with the best F2 of citation recall and precision on questions the model did not see."""
+    with the best F2 of citation recall and precision on questions the model did not see. The report says how
+    flat that F2 is and where the best threshold falls when the questions are resampled."""
     answerable = [e for e in oof if e.question.answerable]
     rows = [selection_features(_is_many(e), e.pool) for e in answerable]
     labels = [e.labels[:TOP] for e in answerable]
     held = _held_out("selection", rows, labels, SELECTION_FEATURES, c, class_weight=None)
-
-    def scores(t: float) -> tuple[float, float, float]:
-        return _citation_scores(answerable, [_picks(p, t) for p in held])
-
-    threshold = max((t / 100 for t in range(5, 96)), key=lambda t: _f2(*scores(t)[:2]))
-    recall, precision, items = scores(threshold)
+    table = _threshold_table(answerable, held)
+    f2 = _f2_by_threshold(table)
+    best = int(np.argmax(f2))
+    threshold = THRESHOLDS[best]
+    recall = float(table[:, best, 0].mean())
+    precision = float(table[:, best, 2].sum() / max(table[:, best, 1].sum(), 1))
+    items = float(table[:, best, 1].mean())
+    rng = np.random.default_rng(0)
+    resampled = sorted(
+        THRESHOLDS[int(np.argmax(_f2_by_threshold(table[rng.integers(0, len(table), len(table))])))]
+        for _ in range(RESAMPLES)
+    )
+    around = [f2[j] for j, t in enumerate(THRESHOLDS) if 0.15 <= t <= 0.30]
     model = fit_logistic(
         "selection", [r for rs in rows for r in rs], [y for ys in labels for y in ys], SELECTION_FEATURES, c=c,
         class_weight=None,
     )
     report = {"questions": len(answerable), "threshold": threshold, "cv_citation_recall": round(recall, 4),
-              "cv_citation_precision": round(precision, 4), "cv_items_per_answer": round(items, 2)}
+              "cv_citation_precision": round(precision, 4), "cv_items_per_answer": round(items, 2),
+              "cv_f2": round(float(f2[best]), 4),
+              # the F2 over thresholds 0.15-0.30, and the 5th-95th percentile of the best threshold resampled
+              "cv_f2_range_0.15_0.30": [round(float(min(around)), 4), round(float(max(around)), 4)],
+              "threshold_resampled_5_95": [resampled[RESAMPLES // 20], resampled[RESAMPLES - 1 - RESAMPLES // 20]]}
     return replace(model, threshold=threshold), report
 
 
