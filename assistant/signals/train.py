@@ -175,7 +175,12 @@ def fit_answerable(oof: Sequence[Example], c: float) -> tuple[LogisticModel, dic
 
 
 THRESHOLDS = tuple(t / 100 for t in range(5, 96))
-RESAMPLES = 200  # bootstrap resamples of the questions, for how firmly the data fix the selection threshold
+RESAMPLES = 200  # bootstrap resamples of the questions, for the sampling error of held-out precision
+# The product's requirement (issue 10): citation precision at least 0.60, and as much citation recall as that
+# allows. The bound asks it of a new set of questions as large as the training one, at 95%: the held-out
+# precision less 1.645 standard errors of the difference between two such sets (sqrt(2) bootstrap sd).
+PRECISION_FLOOR = 0.60
+Z_95 = 1.645
 
 
 def _threshold_table(oof: Sequence[Example], held: Sequence[Sequence[float]]) -> np.ndarray:
@@ -190,12 +195,23 @@ def _threshold_table(oof: Sequence[Example], held: Sequence[Sequence[float]]) ->
     return table
 
 
-def _f2_by_threshold(table: np.ndarray) -> np.ndarray:
-    """F2 of citation recall (mean over questions) and precision (over all items shown), per threshold:
-    recall weighing double, as a reader skips an extra item more easily than he finds a missing one."""
-    recall = table[:, :, 0].mean(axis=0)
-    precision = table[:, :, 2].sum(axis=0) / np.maximum(table[:, :, 1].sum(axis=0), 1)
-    return np.where(precision + recall > 0, 5 * precision * recall / np.maximum(4 * precision + recall, 1e-12), 0.0)
+def _recall(table: np.ndarray) -> np.ndarray:
+    """Citation recall per threshold: the mean over questions of the share of their gold quotes cited."""
+    return table[:, :, 0].mean(axis=0)
+
+
+def _precision(table: np.ndarray) -> np.ndarray:
+    """Citation precision per threshold: items that cover a gold quote over all items shown."""
+    return table[:, :, 2].sum(axis=0) / np.maximum(table[:, :, 1].sum(axis=0), 1)
+
+
+def operating_point(recall: np.ndarray, bound: np.ndarray) -> int:
+    """The threshold with the most recall whose precision bound meets the floor (ties: the higher bound);
+    when none does, the one whose bound is highest."""
+    admissible = np.flatnonzero(bound >= PRECISION_FLOOR)
+    if not len(admissible):
+        return int(np.argmax(bound))
+    return int(max(admissible, key=lambda j: (recall[j], bound[j])))
 
 
 def _picks(probabilities: Sequence[float], threshold: float) -> list[int]:
@@ -203,35 +219,31 @@ def _picks(probabilities: Sequence[float], threshold: float) -> list[int]:
 
 
 def fit_selection(oof: Sequence[Example], c: float) -> tuple[LogisticModel, dict[str, Any]]:
-    """The selection model over out-of-fold pools of the answerable questions; its threshold is the one
-    with the best F2 of citation recall and precision on questions the model did not see. The report says how
-    flat that F2 is and where the best threshold falls when the questions are resampled."""
+    """The selection model over out-of-fold pools of the answerable questions; its threshold is the lowest
+    (the most recall) at which the held-out citation precision keeps the floor with its sampling error
+    (``PRECISION_FLOOR``). The report says where that rule lands when the questions are resampled."""
     answerable = [e for e in oof if e.question.answerable]
     rows = [selection_features(_is_many(e), e.pool) for e in answerable]
     labels = [e.labels[:TOP] for e in answerable]
     held = _held_out("selection", rows, labels, SELECTION_FEATURES, c, class_weight=None)
     table = _threshold_table(answerable, held)
-    f2 = _f2_by_threshold(table)
-    best = int(np.argmax(f2))
-    threshold = THRESHOLDS[best]
-    recall = float(table[:, best, 0].mean())
-    precision = float(table[:, best, 2].sum() / max(table[:, best, 1].sum(), 1))
-    items = float(table[:, best, 1].mean())
     rng = np.random.default_rng(0)
-    resampled = sorted(
-        THRESHOLDS[int(np.argmax(_f2_by_threshold(table[rng.integers(0, len(table), len(table))])))]
-        for _ in range(RESAMPLES)
-    )
-    around = [f2[j] for j, t in enumerate(THRESHOLDS) if 0.15 <= t <= 0.30]
+    resamples = [table[rng.integers(0, len(table), len(table))] for _ in range(RESAMPLES)]
+    margin = Z_95 * np.sqrt(2) * np.std([_precision(t) for t in resamples], axis=0)
+    recall, precision = _recall(table), _precision(table)
+    best = operating_point(recall, precision - margin)
+    threshold = THRESHOLDS[best]
+    resampled = sorted(THRESHOLDS[operating_point(_recall(t), _precision(t) - margin)] for t in resamples)
     model = fit_logistic(
         "selection", [r for rs in rows for r in rs], [y for ys in labels for y in ys], SELECTION_FEATURES, c=c,
         class_weight=None,
     )
-    report = {"questions": len(answerable), "threshold": threshold, "cv_citation_recall": round(recall, 4),
-              "cv_citation_precision": round(precision, 4), "cv_items_per_answer": round(items, 2),
-              "cv_f2": round(float(f2[best]), 4),
-              # the F2 over thresholds 0.15-0.30, and the 5th-95th percentile of the best threshold resampled
-              "cv_f2_range_0.15_0.30": [round(float(min(around)), 4), round(float(max(around)), 4)],
+    report = {"questions": len(answerable), "threshold": threshold, "cv_citation_recall": round(float(recall[best]), 4),
+              "cv_citation_precision": round(float(precision[best]), 4),
+              "cv_precision_bound": round(float(precision[best] - margin[best]), 4),
+              "precision_floor": PRECISION_FLOOR,
+              "cv_items_per_answer": round(float(table[:, best, 1].mean()), 2),
+              # the rule applied to each resample of the questions: 5th and 95th percentile of its threshold
               "threshold_resampled_5_95": [resampled[RESAMPLES // 20], resampled[RESAMPLES - 1 - RESAMPLES // 20]]}
     return replace(model, threshold=threshold), report
 

@@ -8,6 +8,7 @@ import math
 import tempfile
 from pathlib import Path
 
+import numpy as np
 import pytest
 from sklearn.linear_model import LogisticRegression
 
@@ -20,7 +21,7 @@ from assistant.signals.model import MODELS_DIR, LogisticModel, fit_logistic, loa
 from assistant.signals.question import analyse
 from assistant.signals.relevance import Scored
 from assistant.signals.selection import SELECTION_FEATURES, Selection, selection_features
-from assistant.signals.train import data_hash, training_questions, writers
+from assistant.signals.train import PRECISION_FLOOR, data_hash, operating_point, training_questions, writers
 from index.chunking import Chunk
 
 
@@ -92,9 +93,22 @@ def test_the_models_record_their_cross_validated_figures() -> None:
     assert 0 < answerable["cv_answer_rate"] <= 1 and 0 < answerable["cv_refusal"] <= 1
     selection = load_model("selection").report
     assert 0 < selection["cv_citation_recall"] <= 1 and 0 < selection["cv_citation_precision"] <= 1
-    # how firmly the data fix the selection threshold: the chosen one lies among the resampled best ones
+    # the threshold keeps the product's precision floor, sampling error included, on questions it did not see
+    assert selection["cv_precision_bound"] >= selection["precision_floor"] == PRECISION_FLOOR
+    assert selection["cv_precision_bound"] < selection["cv_citation_precision"]
     low, high = selection["threshold_resampled_5_95"]
     assert low <= selection["threshold"] <= high
+
+
+def test_the_selection_threshold_buys_the_most_recall_the_precision_floor_allows() -> None:
+    # thresholds rising left to right: recall falls, the precision bound rises
+    recall = np.array([0.90, 0.88, 0.85, 0.80])
+    assert operating_point(recall, np.array([0.50, 0.58, 0.61, 0.70])) == 2
+    assert operating_point(recall, np.array([0.61, 0.62, 0.63, 0.70])) == 0
+    # equal recall: the surer precision
+    assert operating_point(np.array([0.85, 0.85, 0.80]), np.array([0.60, 0.66, 0.70])) == 1
+    # nothing meets the floor: the best precision there is
+    assert operating_point(recall, np.array([0.40, 0.45, 0.52, 0.50])) == 2
 
 
 def _pool(probabilities: list[float], docs: list[str] | None = None) -> list[Scored]:
