@@ -1,13 +1,30 @@
-"""Query-side vocabulary: everyday words find their official forms."""
+"""Vocabulary: everyday words find their official forms, synonyms count as the same word, short names and
+years are spelled out."""
 
 from __future__ import annotations
 
-from assistant.vocabulary import expand_query, spelled_out
+from assistant.vocabulary import expand_query, has_synonym, spelled_out, thesaurus
 
 
 def test_everyday_words_bring_their_official_forms() -> None:
     assert "教师" in expand_query("老师的待遇问题")
     assert expand_query("财务管理") == "财务管理"
+
+
+def test_a_thesaurus_synonym_counts_as_the_word() -> None:
+    """同义词词林: words of one fine group mean the same; neighbouring groups hold opposites and kin."""
+    assert has_synonym("履行", "严格执行选任程序")
+    assert has_synonym("用作", "把问责结果作为干部选拔的重要依据")
+    assert not has_synonym("增加", "减少会议数量")
+    assert not has_synonym("全部", "完成部分学生宿舍改造")
+    assert not has_synonym("每月", "每季度开展一次专项督查")
+
+
+def test_a_word_of_several_senses_has_no_synonyms() -> None:
+    # 开展 sits in a group with 进行 and in another with 乐观: which one a text means is not known
+    assert "开展" not in thesaurus()
+    assert not has_synonym("开展", "大家都很乐观")
+    assert "执行" in thesaurus()["履行"]
 
 
 TITLES = ("中华人民共和国保守国家秘密法", "中国共产党巡视工作条例", "中华人民共和国教育法", "中华人民共和国义务教育法",

@@ -230,6 +230,14 @@ def test_a_topic_no_document_names_is_a_signal_of_its_own(corpus_workspace: Work
     assert real.matches and real.matches[0].signals.unknown == 0.0
 
 
+def test_a_thesaurus_synonym_is_the_reports_wording(corpus_workspace: Workspace) -> None:
+    """The bureau's report 经常性运用监督执纪“四种形态”: 采用 and 运用 share a group of 同义词词林, so a measure that says
+    采用 is the report's measure, and 采用 is not listed as wording the report does not use."""
+    (result,) = check_measures(corpus_workspace, ["经常性采用监督执纪“四种形态”，强化日常监督"])
+    assert result.exists, result.explanation
+    assert "采用" not in result.explanation
+
+
 def test_a_measure_said_done_is_not_the_one_being_prepared(corpus_workspace: Workspace) -> None:
     """南开's report says the 院长培训班 is 正在筹备 and the 人才工作会议 积极筹备召开: a measure saying they were
     held (已举办, 已召开) contradicts it; the 党委书记培训班, which was held, still matches."""
