@@ -129,7 +129,7 @@ _QUESTIONS: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"(?:以内|之内|内)?"  # 多长时间内: the limit asked, its 内 included
     )),
     ("money", re.compile(r"多少钱|金额|总额|数额|多少元|多少万|多少亿|费率|经费.{0,4}多少|资金.{0,4}多少|预算.{0,6}多少")),
-    ("percent", re.compile(r"百分之几|比例是多少|占比|多少个百分点|增长多少|率.{0,3}多少|多少%")),
+    ("percent", re.compile(r"百分之几|比例|占比|多少个百分点|增长多少|率.{0,3}多少|多少%")),
     # 几 with any measure word (几起, 几辆, 几回); 多高 asks a figure too (资产价值多高以上)
     ("quantity", re.compile(rf"多少|多高|(?<![这那])几(?:{_MEASURE})|人数|名额|总数|个数|项目数")),
     ("person", re.compile(r"是谁|哪位|谁来|谁担任|由谁|哪些人|什么人")),
