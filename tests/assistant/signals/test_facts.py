@@ -182,6 +182,15 @@ def test_which_n_members_of_a_named_set_asks_for_them_by_name() -> None:
     assert two_days is None or two_days.kind != "members"
 
 
+def test_asking_what_each_of_a_known_group_is_asks_for_its_members() -> None:
+    """分别是什么, 各是什么, 具体名称: the group is known by its count (三个清单, 44项规章制度); naming them answers."""
+    for question in ("南开 全面从严治党责任 三个清单 分别是什么", "新制定的44项规章制度，具体名称分别是什么？", "反馈了几个方面的问题？各是什么？"):
+        assert asked(question).kind == "members", question
+    assert asked("持续推动“三个清单”，三个清单分别是哪些？").stated_in("建立问题清单、任务清单、责任清单")
+    assert not asked("三个清单分别是什么").stated_in("持续推动全面从严治党责任“三个清单”落地落细")
+    assert asked("2021年和2022年的GDP目标分别是多少？").kind != "members"  # a figure for each
+
+
 def test_which_one_of_a_class_is_stated_by_a_name_of_that_class() -> None:
     school = asked("回信对象是哪所大学的师范生？")
     assert school.stated_in("习近平总书记给北京师范大学“优师计划”师范生回信")
@@ -200,6 +209,8 @@ def test_who_holds_a_post_may_be_answered_by_a_post() -> None:
 
 def test_a_keyword_question_asks_for_the_value_its_noun_names() -> None:
     assert asked_fact("内部审计 整改") is None  # no value noun: a topic, not a figure
+    ratio = asked("转移支付预计数 提前下达 比例")  # a bare 比例, as 占比, asks a ratio
+    assert ratio.kind == "percent" and ratio.stated_in("提前下达的比例为70%") and not ratio.stated_in("提前下达下级政府")
     headcount = asked("强基计划 招生人数")
     assert headcount.stated_in("招生6000人") and not headcount.stated_in("招生*人")
 
