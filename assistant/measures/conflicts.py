@@ -281,7 +281,18 @@ def action_conflicts(measure: Elements, span: Elements) -> list[Conflict]:
                 if verb in measure.verbs and verb not in measure.negated:
                     conflicts.append(Conflict("negation", verb, _negation_phrase(span.text, verb)))
                     break
+    if not any(c.kind == "negation" for c in conflicts):
+        # The measure says a thing was not done (暂未开展原因分析) where the span, about the same thing, uses
+        # another verb without any negation (形成原因分析报告): the "not" has no support. Not a contradiction
+        # (the span may be about another part), a gap the verdict model weighs.
+        for verb in dict.fromkeys(measure.negated):
+            if verb not in span.verbs:
+                conflicts.append(Conflict("negation", _negation_phrase(measure.text, verb), _UNSAID_NEGATION))
+                break
     return conflicts
+
+
+_UNSAID_NEGATION = "未写明此否定"
 
 
 def number_conflicts(measure: Elements, span: Elements) -> list[Conflict]:

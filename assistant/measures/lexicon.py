@@ -61,7 +61,8 @@ OPPOSITE_ACTIONS: dict[str, frozenset[str]] = {
 # Classes that change what exists or who belongs where: the action on a named body must agree.
 STRUCTURAL = frozenset({"create", "abolish", "merge", "split", "stop", "increase", "decrease", "return", "admit"})
 NEGATION_WORDS = frozenset(
-    {"不", "不再", "未", "没有", "尚未", "没", "未能", "并未", "从未", "不能", "从不", "并不", "未曾", "拒不", "不予", "无法"}
+    {"不", "不再", "未", "没有", "尚未", "没", "未能", "并未", "从未", "不能", "从不", "并不", "未曾", "拒不", "不予", "无法",
+     "暂未", "暂不", "暂缓"}  # jieba keeps 暂未 / 暂不 whole; 暂缓 (put off) is 暂不 as a verb
 )
 
 # Bodies (departments, organisations) end in one of these; the family groups like with like.

@@ -36,7 +36,7 @@ class Conflict:
     @property
     def contradicts(self) -> bool:
         """The source says otherwise: the opposite, or another value for the same thing."""
-        return self.kind in CONTRADICTIONS or (self.kind in STATED_VALUES and not self.unsupported)
+        return not self.unsupported and self.kind in CONTRADICTIONS | STATED_VALUES
 
     @property
     def label(self) -> str:
@@ -70,6 +70,8 @@ class Conflict:
             return f"人员不一致：措施为“{m}”，原文为“{s}”"
         if self.kind in ("number", "frequency") and s.startswith("未写明"):
             return f"{'数量' if self.kind == 'number' else '频次'}无依据：措施为“{m}”，原文{s}"
+        if self.kind == "negation" and self.unsupported:
+            return f"否定无依据：措施称“{m}”，原文{s}"
         if self.kind == "action":
             return f"动作不一致：措施为“{m}”，原文为“{s}”"
         if self.kind == "number":
