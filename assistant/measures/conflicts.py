@@ -9,7 +9,13 @@ from itertools import combinations, permutations, product
 
 import jieba
 
-from assistant.measures.direction import extract_flows, flow_conflicts, order_conflicts, pairing_conflicts
+from assistant.measures.direction import (
+    extract_flows,
+    flow_conflicts,
+    order_conflicts,
+    pairing_conflicts,
+    relation_conflicts,
+)
 from assistant.measures.elements import Action, Elements, Org, extract_numbers, orgs_match, pos_tokens
 from assistant.measures.lexicon import (
     ABSENCE_WORDS,
@@ -587,6 +593,10 @@ def _pairing_conflicts(measure: Elements, span: Elements) -> list[Conflict]:
     return pairing_conflicts(measure.text, span.text)
 
 
+def _relation_conflicts(measure: Elements, span: Elements) -> list[Conflict]:
+    return relation_conflicts(measure.text, span.text)
+
+
 # Each detector beside the view of the span it reads: the focus sentence (the one that covers the measure
 # most) where the contradiction must sit in the same clause, the whole span where a number, a frequency
 # or a status may sit in the neighbouring sentence.
@@ -596,6 +606,7 @@ _DETECTORS: tuple[tuple[Callable[[Elements, Elements], list[Conflict]], bool], .
     (_flow_conflicts, _WHOLE),
     (_order_conflicts, _WHOLE),
     (_pairing_conflicts, _FOCUS),
+    (_relation_conflicts, _WHOLE),
     (number_conflicts, _WHOLE),
     (rank_conflicts, _WHOLE),
     (detail_conflicts, _WHOLE),

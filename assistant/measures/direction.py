@@ -286,6 +286,30 @@ def order_conflicts(measure: str, span: str) -> list[Conflict]:
     return []
 
 
+# Two things one of which serves the other: 以甲促进乙 (甲 the means, 乙 the end), 在甲的基础上乙 (甲 first, 乙 built on
+# it). Swapping them keeps every word and reverses the relation.
+_MEANS_TO_END = (
+    re.compile(r"以(?P<first>[^，。；;、]{2,30}?)(?:来|为抓手|为契机)?(?:推进|促进|推动|带动|提升|助推|保障|倒逼|引领)"
+               r"(?P<then>[^，。；;]{2,30})"),
+    re.compile(r"在(?P<first>[^，。；;]{2,30}?)(?:的)?基础上[，,]?(?P<then>[^。；;]{2,30})"),
+)
+
+
+def relation_conflicts(measure: str, span: str) -> list[Conflict]:
+    """The measure's means (or groundwork) is the sentence's end (or what is built on it), and the other way
+    round: 以推动发展促进作风建设 against 以作风建设推进发展. Crossed, both pairs are the same things (SAME); taken
+    straight, they are not."""
+    for pattern in _MEANS_TO_END:
+        for mine in pattern.finditer(measure):
+            for theirs in pattern.finditer(span):
+                a, b, x, y = mine["first"], mine["then"], theirs["first"], theirs["then"]
+                crossed = min(place_similarity(a, y), place_similarity(b, x))
+                direct = min(place_similarity(a, x), place_similarity(b, y))
+                if crossed >= SAME > direct:
+                    return [Conflict("direction", mine.group(0), theirs.group(0))]
+    return []
+
+
 def _takes_object(tok: Token) -> bool:
     # 建设 is tagged a verbal noun and 对照 a preposition as often as a verb: each still takes an object
     return (tok.flag.startswith("v") or tok.flag == "p") and len(tok.word) >= 2

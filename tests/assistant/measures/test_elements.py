@@ -313,6 +313,17 @@ def test_an_order_conflict_tells_the_clerk_which_step_the_source_takes_first() -
     )
 
 
+def test_means_and_end_swapped_reverse_the_measure() -> None:
+    """以甲推动乙: 甲 serves 乙; 在甲基础上乙: 乙 builds on 甲. The same words the other way round is another measure;
+    the same relation in other words is the same one."""
+    source = "坚持以有力监督推动党内政治生活严起来，在学好用好讲义基础上编印摘编"
+    for swapped in ("以党内政治生活严起来促进有力监督", "在编印摘编的基础上学好用好讲义"):
+        conflicts = element_conflicts(extract_elements(swapped), extract_elements(source))
+        assert any(c.label == "方向相反" and c.measure_value == swapped for c in conflicts), conflicts
+    for kept in ("以有力的监督促进党内政治生活严起来", "在学好用好讲义的基础上编印摘编"):
+        assert not element_conflicts(extract_elements(kept), extract_elements(source)), kept
+
+
 def test_a_title_typed_without_brackets_is_read_as_the_title_the_source_cites() -> None:
     """Staff type a plan's name bare; the source writes it in 《》 with its place redacted. Read as a title,
     州委 in it names no actor and 全州 claims no scope; a redaction at the title's edge takes one character,
