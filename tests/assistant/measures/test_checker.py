@@ -248,6 +248,7 @@ def test_a_negation_the_report_does_not_write_is_unsupported_not_contradicted(co
     negation = next(c for m in result.matches[:1] for c in m.signals.conflicts if c.kind == "negation")
     assert negation.unsupported and not negation.contradicts
     assert "否定无依据" in result.explanation
+    assert result.explanation.count("暂未") == 1  # named by the conflict, not listed again as a missing word
 
 
 def test_a_measure_said_done_is_not_the_one_being_prepared(corpus_workspace: Workspace) -> None:
