@@ -95,7 +95,6 @@ def test_the_models_record_their_cross_validated_figures() -> None:
     assert 0 < selection["cv_citation_recall"] <= 1 and 0 < selection["cv_citation_precision"] <= 1
     # the threshold keeps the product's precision floor, sampling error included, on questions it did not see
     assert selection["cv_precision_bound"] >= selection["precision_floor"] == PRECISION_FLOOR
-    assert selection["cv_precision_bound"] < selection["cv_citation_precision"]
     low, high = selection["threshold_resampled_5_95"]
     assert low <= selection["threshold"] <= high
 
