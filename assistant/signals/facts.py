@@ -108,7 +108,6 @@ def counts_without_naming(text: str) -> bool:
 
 
 # (kind, question pattern): the first that matches wins, the most specific first.
-
 _QUESTIONS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("name", re.compile("|".join(p.pattern for _, p in _NAMED_CLASSES))),
     # 第几届, 第几条: which place in a series, answered by an ordinal (第三届), not by a quantity
