@@ -114,7 +114,11 @@ _QUESTIONS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("ordinal", re.compile(r"第几")),
     # 哪五大体系, 哪四个: the number is known, the members are asked, and only naming them answers
     # 分别是什么, 各是什么, 具体名称: the things are known as a group (三个清单, 44项规章制度), each one's name is asked
-    ("members", re.compile(r"哪[两二三四五六七八九十]+(?![天日月年周])|分别是(?:什么|哪些|哪几)|各是(?:什么|哪些)|具体名称")),
+    # 具体是哪些, 具体包括什么, 完整名单, 具体内容: the thing is known by its name (16项定量指标, 负面工作清单), what it holds is asked
+    ("members", re.compile(
+        r"哪[两二三四五六七八九十]+(?![天日月年周])|分别是(?:什么|哪些|哪几)|各是(?:什么|哪些)|具体名称"
+        r"|具体[^，。？?、]{0,5}(?:哪些|哪几|什么(?!时候|时间))|包括哪些|分别指|名单|具体内容"
+    )),
     # 这几项, 那几家 point at things already named ("those few"): they ask nothing
     # 几个阶段, 几个层次: how many of a kind of thing, answered by a figure or by naming them (几个月, 几个人 are amounts)
     ("count", re.compile(

@@ -191,6 +191,18 @@ def test_asking_what_each_of_a_known_group_is_asks_for_its_members() -> None:
     assert asked("2021年和2022年的GDP目标分别是多少？").kind != "members"  # a figure for each
 
 
+def test_asking_what_a_named_thing_holds_asks_for_its_members() -> None:
+    """具体是哪些, 具体包括什么, 完整名单, 具体内容: the thing is known by its name (16项定量指标, 负面工作清单) and
+    what it holds is asked; a sentence that only names it does not answer, one that lists its items does."""
+    for question in ("没完成的那16项定量指标，具体是哪些指标？", "负面工作清单具体列了哪些不许做的事？",
+                     "南开 13个校企联合研发平台 完整名单", "南开 六个过硬 具体内容", "这些特定事项具体包括哪些？"):
+        assert asked(question).kind == "members", question
+    question = asked("招投标自查具体涉及哪些领域？")
+    assert question.stated_in("深入开展物业管理、校园绿化、信息化建设等招投标工作自查")
+    assert not question.stated_in("深入开展招投标工作自查")
+    assert asked("整改具体是什么时候完成的？").kind == "date"  # 什么时候 asks a date, not members
+
+
 def test_which_one_of_a_class_is_stated_by_a_name_of_that_class() -> None:
     school = asked("回信对象是哪所大学的师范生？")
     assert school.stated_in("习近平总书记给北京师范大学“优师计划”师范生回信")
