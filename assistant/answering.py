@@ -218,6 +218,8 @@ class Answerer:
             title = passage.chunk.title.strip("《》")
             reason = f"（原文中有关的{q.fact.noun}以“*”隐去：《{title}》{where}“{blanked_excerpt(q, sentence)}”）"
             related = [passage, *(p for p in related if p.chunk.id != passage.chunk.id)][:3]
+        elif q.unheld:
+            reason = f"（资料库未收录{'、'.join(f'《{name}》' for name in q.unheld)}原文）"
         else:
             reason = self._what_is_missing(judgement)
         text = f"{NOT_FOUND}能够回答“{question}”的内容{reason}。"

@@ -22,7 +22,7 @@ from assistant.signals.relevance import Scored
 # one passage that answers, and the judgement must not depend on how much else is indexed.
 ANSWERABLE_FEATURES = (
     "top", "cover_text", "fact_gap", "fact_drop", "missing", "fact_key_gap", "withheld", "dense", "all_found",
-    "members_unsaid", "fact_found",
+    "members_unsaid", "fact_found", "unheld_document",
 )
 TOP = 5
 # The direction each feature's meaning gives it: more of the question found, a closer passage, never count
@@ -33,6 +33,7 @@ TOP = 5
 ANSWERABLE_SIGNS = {
     "top": 1, "cover_text": 1, "dense": 1, "all_found": 1, "fact_found": 1,
     "fact_gap": -1, "fact_drop": -1, "missing": -1, "fact_key_gap": -1, "withheld": -1, "members_unsaid": -1,
+    "unheld_document": -1,
 }
 
 
@@ -79,6 +80,8 @@ def question_features(pool: Sequence[Scored]) -> dict[str, float]:
         # lists any: the documents know how many and withhold which, like a redacted value.
         "members_unsaid": max(s.features["members_counted"] for s in top)
         * (1.0 - max(s.features["members_listed"] for s in top)),
+        # the question names a document the library does not hold: its provisions are not here to quote
+        "unheld_document": top[0].features.get("unheld_document", 0.0),
     }
 
 

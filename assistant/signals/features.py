@@ -123,6 +123,7 @@ def passage_features(q: QuestionAnalysis, passage: Passage, rank: int, cosine: f
         # the question says 局里 / 咱们学校 and this document is that kind of unit's own
         "our_unit": float(q.names_our_unit(chunk.title)),
         "named_document": q.names_document(chunk.title),
+        "unheld_document": float(bool(q.unheld)),
     }
 
 

@@ -158,3 +158,13 @@ def test_a_value_the_documents_blank_out_is_said_to_be_withheld(corpus_workspace
     # a value the documents never mention is not withheld, only not found
     absent = corpus_workspace.answerer.answer("教育局食堂每天几点开饭？")
     assert not absent.found and "隐去" not in absent.text
+
+
+def test_a_refusal_says_which_named_document_the_library_does_not_hold(corpus_workspace: Workspace) -> None:
+    # the bureau's report mentions its internal-control rules but the library holds no copy of them
+    answer = corpus_workspace.answerer.answer("咱们局的《内控制度》对报销审批是怎么按金额分级审批的？")
+    assert not answer.found
+    assert "（资料库未收录《内控制度》原文）" in answer.text
+    # a document the library holds, named by its short name, is not said to be missing
+    held = corpus_workspace.answerer.answer("八项规定实施细则对出访团组人数有什么要求？")
+    assert "未收录" not in held.text

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from assistant.signals.question import analyse, asked_parts, follow_up, is_followup, standalone_question
+from assistant.signals.question import (
+    analyse,
+    asked_parts,
+    follow_up,
+    is_followup,
+    named_documents,
+    standalone_question,
+)
 
 IDF = {"财务管理": 5.8, "财务": 3.5, "管理": 1.4, "安全": 2.5, "学校": 2.0, "保密": 3.3, "承诺书": 6.0, "保密承诺书": 7.0,
        "警示": 5.3, "教育": 1.3}
@@ -191,6 +198,21 @@ def test_a_question_names_the_documents_whose_title_words_it_says() -> None:
     assert both.names_document("中华人民共和国教育法") == 0.0
     years = analyse("2022年和2024年的政府工作报告，各自预计当年高校毕业生有多少？", idf)
     assert years.names_document("2022年国务院政府工作报告") > years.names_document("2021年国务院政府工作报告") > 0.0
+
+
+LIBRARY = ("中央八项规定实施细则", "党政机关国内公务接待管理规定", "中华人民共和国审计法", "教育局党组关于巡察组巡察反馈问题整改情况的通报")
+
+
+def test_a_question_can_name_a_document_the_library_does_not_hold() -> None:
+    """A title in 《》 or a name ending in a kind of document (…管理办法, …实施方案) names a document; when no title of
+    the library holds half its words, what it provides is not here to quote. 规定 alone is a verb too."""
+    assert named_documents("按照《中央八项规定实施细则》，出访有哪些规定？") == ["中央八项规定实施细则"]
+    assert named_documents("依据的那个临时聘用人员管理办法，对工资标准是怎么规定的？") == ["临时聘用人员管理办法"]
+    assert named_documents("法律规定多长时间查一次？巡视组能用哪些办法？") == []
+    assert analyse("咱们局的《内控制度》对报销审批是怎么规定的？", idf, titles=LIBRARY).unheld == ("内控制度",)
+    assert analyse("临时聘用人员管理办法对工资标准是怎么规定的？", idf, titles=LIBRARY).unheld == ("临时聘用人员管理办法",)
+    assert analyse("八项规定实施细则对会议住宿费是怎么规定的？", idf, titles=LIBRARY).unheld == ()
+    assert analyse("《内控制度》是怎么规定的？", idf).unheld == ()  # no library to tell by
 
 
 def test_a_word_jieba_made_up_and_nobody_uses_names_nothing() -> None:
