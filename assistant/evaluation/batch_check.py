@@ -18,9 +18,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from assistant.evaluation.data import read_jsonl, read_raw_texts
+from assistant.evaluation.data import raw_files, read_jsonl, read_raw_texts
 from assistant.evaluation.eval_sets import KINDS, MEASURE_TYPES, MEASURES, QUESTIONS, STYLES, WHATS
 from assistant.settings import get_settings
+from index.kinds import DocumentKind
+from index.loaders import load_document
+from index.structure import classify_document
 
 Item = Mapping[str, Any]
 
@@ -152,6 +155,21 @@ def check_quotes(item: Item, texts: Mapping[str, str]) -> list[str]:
     return problems
 
 
+def check_measure_sources(item: Item, kinds: Mapping[str, str]) -> list[str]:
+    """A true measure's gold lies in a rectification report (``kinds``: file name → the index's document kind):
+    the measure check looks for measures taken, never in a work report, a press interview or the inspection
+    team's feedback (reference material), nor in a rule."""
+    if not item.get("exists"):
+        return []
+    outside = sorted({str(g.get("doc", "")) for g in item.get("gold") or ()} - {d for d, k in kinds.items() if k == DocumentKind.REPORT})
+    return [f"{_id(item)}：措施的引文须出自整改通报或报告，《{doc}》不是（核查只查整改材料）" for doc in outside if doc in kinds]
+
+
+def document_kinds(docs_dir: Path) -> dict[str, str]:
+    """File name → the kind the index gives the document (``index.structure.classify_document``)."""
+    return {name: classify_document(load_document(path)) for name, path in raw_files(docs_dir).items()}
+
+
 def bigrams(text: str) -> set[str]:
     squashed = re.sub(r"\s+", "", text)
     return {squashed[i : i + 2] for i in range(len(squashed) - 1)}
@@ -192,14 +210,16 @@ def check_near_copies(what: str, items: Sequence[Item], existing: Sequence[Item]
     return problems
 
 
-def check_item(what: str, item: Item, texts: Mapping[str, str]) -> list[str]:
-    """Every check of one item on its own (what each committed item must pass too)."""
+def check_item(what: str, item: Item, texts: Mapping[str, str], kinds: Mapping[str, str] | None = None) -> list[str]:
+    """Every check of one item on its own (what each committed item must pass too); ``kinds`` (file name →
+    document kind) also checks where a true measure's gold lies."""
     return (
         check_fields(what, item)
         + check_values(what, item)
         + check_labels(what, item)
         + check_texts(what, item)
         + check_quotes(item, texts)
+        + (check_measure_sources(item, kinds) if what == "measures" and kinds is not None else [])
     )
 
 
@@ -220,9 +240,10 @@ def check_batch(
     if not items:
         return ["批次：没有条目"]
     texts = read_raw_texts(docs_dir)
+    kinds = document_kinds(docs_dir) if what == "measures" else None
     problems = check_ids(items, prefix, first, count, taken=(_id(o) for o in existing))
     for item in items:
-        problems += check_item(what, item, texts)
+        problems += check_item(what, item, texts, kinds)
     return problems + check_near_copies(what, items, existing)
 
 

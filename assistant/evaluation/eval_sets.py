@@ -128,22 +128,34 @@ def extend_split(
     for what in WHATS:
         out[what] = {part: sorted(split[what][part] + batch[what][part]) for part in ("tune", "test")}
     out["batches"] = [*split.get("batches", []), {"seed": seed, **batch}]
+    if "drawn_as" in split:
+        out["drawn_as"] = split["drawn_as"]
     return out
+
+
+def _as_drawn(record: dict[str, Any], split: dict[str, Any], what: str) -> dict[str, Any]:
+    """``record`` with the stratum it had when its batch was drawn: an item relabelled later (``drawn_as`` in the
+    split file: id → its old type) keeps the place the draw gave it, and the split still redraws from its seeds."""
+    old = split.get("drawn_as", {}).get(what, {}).get(str(record["id"]))
+    return record if old is None else {**record, KEYS[what]: old}
 
 
 def redraw(split: dict[str, Any]) -> dict[str, Any]:
     """The split file reproduced from its seeds: the first batch from ``seed``, each later batch from its
     own seed over its own ids (so a committed split can be checked against its seeds)."""
     later = {what: {i for b in split.get("batches", []) for i in assigned_ids(b, what)} for what in WHATS}
+    rows = {what: [_as_drawn(r, split, what) for r in _read(what)] for what in WHATS}
     first = {
-        what: [r for r in _read(what) if str(r["id"]) in assigned_ids(split, what) - later[what]]
+        what: [r for r in rows[what] if str(r["id"]) in assigned_ids(split, what) - later[what]]
         for what in WHATS
     }
     out = make_split(int(split["seed"]), first["questions"], first["measures"])
     for b in split.get("batches", []):
         ids = {what: assigned_ids(b, what) for what in WHATS}
-        mine = {what: [r for r in _read(what) if str(r["id"]) in ids[what]] for what in WHATS}
+        mine = {what: [r for r in rows[what] if str(r["id"]) in ids[what]] for what in WHATS}
         out = extend_split(out, int(b["seed"]), mine["questions"], mine["measures"])
+    if "drawn_as" in split:
+        out["drawn_as"] = split["drawn_as"]
     return out
 
 

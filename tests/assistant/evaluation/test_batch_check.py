@@ -14,13 +14,14 @@ from typing import Any
 
 import pytest
 
-from assistant.evaluation.batch_check import check_batch, check_item, check_near_copies
+from assistant.evaluation.batch_check import check_batch, check_item, check_near_copies, document_kinds
 from assistant.evaluation.data import read_jsonl, read_raw_texts
 from assistant.evaluation.eval_sets import MEASURES, QUESTIONS
 from assistant.settings import PROJECT_ROOT
 from tests.conftest import DOCS_SRC
 
 RAW = read_raw_texts(DOCS_SRC)
+KINDS = document_kinds(DOCS_SRC)
 BUREAU = "教育局党组关于巡察组巡察反馈问题整改情况的通报.txt"
 
 # A small clean batch over real text: the quotes are the bureau report's own words, each found there once.
@@ -51,10 +52,11 @@ def _check(what: str, batch: list[dict[str, Any]]) -> list[str]:
 
 @pytest.mark.parametrize(("what", "path"), [("questions", QUESTIONS), ("measures", MEASURES)])
 def test_every_committed_item_passes_the_per_item_checks(what: str, path: Path) -> None:
-    """Fields, allowed values, labels against gold, and quotes. One known exception: j-024 (batch 9, before
-    the rule was checked) runs its quote past “；” because the figure alone repeats in the 2025 report."""
+    """Fields, allowed values, labels against gold, quotes, and a true measure's gold in a rectification report.
+    One known exception: j-024 (batch 9, before the rule was checked) runs its quote past “；” because the figure
+    alone repeats in the 2025 report."""
     items = read_jsonl(path)
-    problems = [p for item in items for p in check_item(what, item, RAW)]
+    problems = [p for item in items for p in check_item(what, item, RAW, KINDS)]
     exceptions = {"questions": ["j-024"], "measures": []}[what]
     assert [p.split("：")[0] for p in problems] == exceptions, problems
     assert all("跨过句末" in p for p in problems)
@@ -88,6 +90,12 @@ def _no_history(batch: list[dict[str, Any]]) -> None:
     batch[2]["history"] = []
 
 
+def _measure_from_a_work_report(batch: list[dict[str, Any]]) -> None:
+    # a government work report is reference material: the measure check never looks for measures there
+    batch[0]["measure"] = "减轻中小学教师的非教学负担"
+    batch[0]["gold"] = [{"doc": "2024年国务院政府工作报告.txt", "quote": "减轻中小学教师非教学负担"}]
+
+
 DEFECTS = [
     # (what, defect, the id the problem names, what the problem says)
     ("questions", _quote("全力支持和配合好巡察组的全部工作"), "tq-001", "出现 0 次"),  # not in the file
@@ -96,12 +104,14 @@ DEFECTS = [
     ("questions", _swap_ids, "tq-003", "第 2 条应为 tq-002"),
     ("measures", _copy_of_m001, "tm-002", "m-001"),
     ("questions", _no_history, "tq-003", "followup"),
+    ("measures", _measure_from_a_work_report, "tm-001", "须出自整改通报或报告"),
 ]
 
 
 @pytest.mark.parametrize(
     ("what", "defect", "item_id", "reason"), DEFECTS,
-    ids=["quote-not-in-file", "quote-twice", "quote-crosses-sentence", "id-order", "near-copy", "no-history"],
+    ids=["quote-not-in-file", "quote-twice", "quote-crosses-sentence", "id-order", "near-copy", "no-history",
+         "measure-outside-the-reports"],
 )
 def test_each_defect_is_one_problem_naming_its_item(
     what: str, defect: Callable[[list[dict[str, Any]]], None], item_id: str, reason: str
