@@ -288,25 +288,39 @@ def order_conflicts(measure: str, span: str) -> list[Conflict]:
 
 # Two things one of which serves the other: 以甲促进乙 (甲 the means, 乙 the end), 在甲的基础上乙 (甲 first, 乙 built on
 # it). Swapping them keeps every word and reverses the relation.
-_MEANS_TO_END = (
-    re.compile(r"以(?P<first>[^，。；;、]{2,30}?)(?:来|为抓手|为契机)?(?:推进|促进|推动|带动|提升|助推|保障|倒逼|引领)"
-               r"(?P<then>[^，。；;]{2,30})"),
-    re.compile(r"在(?P<first>[^，。；;]{2,30}?)(?:的)?基础上[，,]?(?P<then>[^。；;]{2,30})"),
-)
+_RELATION_VERB = re.compile(r"(?:来|为抓手|为契机)?(?:推进|促进|推动|带动|提升|助推|保障|倒逼|引领)")
+_MEANS = re.compile(r"以(?P<rest>[^，。；;]{4,80})")
+_GROUNDWORK = re.compile(r"在(?P<first>[^，。；;]{2,30}?)(?:的)?基础上[，,]?(?P<then>[^。；;]{2,30})")
+
+
+def _relations(text: str) -> list[tuple[str, str, str]]:
+    """Every reading of ``text``'s means and end, or groundwork and what is built on it: (whole, first, then). A
+    relation verb can stand inside either part too (以推动学校整体提升进步来带动…: 推动 and 提升 are the means'
+    own words), so each of its places after 以 is one reading; the comparison takes the best."""
+    out = []
+    for found in _MEANS.finditer(text):
+        rest = found["rest"]
+        for verb in _RELATION_VERB.finditer(rest):
+            first, then = rest[: verb.start()], rest[verb.end() :][:30]
+            if 2 <= len(first) <= 30 and "、" not in first and len(then) >= 2:
+                out.append((found.group(0), first, then))
+    out += [(m.group(0), m["first"], m["then"]) for m in _GROUNDWORK.finditer(text)]
+    return out
 
 
 def relation_conflicts(measure: str, span: str) -> list[Conflict]:
     """The measure's means (or groundwork) is the sentence's end (or what is built on it), and the other way
-    round: 以推动发展促进作风建设 against 以作风建设推进发展. Crossed, both pairs are the same things (SAME); taken
-    straight, they are not."""
-    for pattern in _MEANS_TO_END:
-        for mine in pattern.finditer(measure):
-            for theirs in pattern.finditer(span):
-                a, b, x, y = mine["first"], mine["then"], theirs["first"], theirs["then"]
-                crossed = min(place_similarity(a, y), place_similarity(b, x))
-                direct = min(place_similarity(a, x), place_similarity(b, y))
-                if crossed >= SAME > direct:
-                    return [Conflict("direction", mine.group(0), theirs.group(0))]
+    round: 以推动发展促进作风建设 against 以作风建设推进发展. Crossed, both pairs are the same things (SAME), and no
+    reading of the two takes them straight as the same."""
+    crossed: tuple[float, str, str] = (0.0, "", "")
+    direct = 0.0
+    theirs = _relations(span)
+    for mine_whole, a, b in _relations(measure):
+        for their_whole, x, y in theirs:
+            crossed = max(crossed, (min(place_similarity(a, y), place_similarity(b, x)), mine_whole, their_whole))
+            direct = max(direct, min(place_similarity(a, x), place_similarity(b, y)))
+    if crossed[0] >= SAME > direct:
+        return [Conflict("direction", crossed[1], crossed[2])]
     return []
 
 

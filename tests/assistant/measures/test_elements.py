@@ -324,6 +324,16 @@ def test_means_and_end_swapped_reverse_the_measure() -> None:
         assert not element_conflicts(extract_elements(kept), extract_elements(source)), kept
 
 
+def test_a_relation_verb_inside_the_means_does_not_hide_the_swap() -> None:
+    """以推动整体提升进步来带动补齐短板: 推动 and 提升 belong to the means, 带动 joins it to the end. Every place of a
+    relation verb is a reading; the swap shows in one of them, and the straight measure matches in one."""
+    source = "通过重点问题整改带动全面整改，以补齐局部短板推动整体提升进步"
+    swapped = "以推动学校整体提升进步来带动补齐局部短板"
+    conflicts = element_conflicts(extract_elements(swapped), extract_elements(source))
+    assert any(c.label == "方向相反" for c in conflicts), conflicts
+    assert not element_conflicts(extract_elements("以补齐学校局部短板来推动整体提升进步"), extract_elements(source))
+
+
 def test_a_title_typed_without_brackets_is_read_as_the_title_the_source_cites() -> None:
     """Staff type a plan's name bare; the source writes it in 《》 with its place redacted. Read as a title,
     州委 in it names no actor and 全州 claims no scope; a redaction at the title's edge takes one character,
