@@ -191,9 +191,22 @@ def _crossed(measure: str, source: str, bodies: Sequence[str]) -> tuple[str, str
             if (m[0] < m[1]) == (t[0] < t[1]):
                 continue
             between = ("".join(x.word for x in mine[min(m) : max(m)]), "".join(x.word for x in theirs[min(t) : max(t)]))
-            if not any(_COORDINATION.search(b) for b in between):
-                return body, verb, m[0] < m[1]
+            if any(_COORDINATION.search(b) for b in between):
+                continue
+            after, before = (theirs, mine) if m[0] < m[1] else (mine, theirs)
+            if _owns_the_object(after, (t if m[0] < m[1] else m)[0], before, (m if m[0] < m[1] else t)[1]):
+                continue
+            return body, verb, m[0] < m[1]
     return None
+
+
+def _owns_the_object(tokens: Sequence[Token], body: int, other: Sequence[Token], verb: int) -> bool:
+    """Whether the body after the verb in ``tokens`` only qualifies the noun that follows it, and that noun is what
+    the verb acts on in the ``other`` text too: 召开纪委全委会 against 纪委召开全委会 (the committee's own meeting,
+    called by it), not a body acted on."""
+    follower = tokens[body + 1] if body + 1 < len(tokens) else None
+    their_object = other[verb + 1] if verb + 1 < len(other) else None
+    return follower is not None and their_object is not None and _noun(follower) and follower.word == their_object.word
 
 
 def exchange_conflicts(measure: Elements, span: Elements) -> list[Conflict]:

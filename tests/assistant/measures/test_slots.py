@@ -105,6 +105,8 @@ def test_who_acts_on_whom_reversed_across_the_word_that_relates_them_reverses_th
         ("学校行政班子增强接受党委领导的意识", "学校行政班子增强接受党委领导的意识，积极落实党委决议"),
         # the same doer, the sentence reordered around it
         ("校领导定期为分管部门党员讲授党课", "校领导认真履行“一岗双责”，定期为分管部门和领域以及所在支部党员讲授党课"),
+        # the body after the verb only names whose meeting it is: 纪委 calls its own 全委会
+        ("纪委召开全委会，学习中央纪委国家监委对巡视整改工作的有关要求", "抓实政治建设，召开纪委全委会学习贯彻巡视整改工作相关要求"),
     ],
 )
 def test_the_same_roles_in_another_order_are_no_reversal(measure: str, source: str) -> None:
