@@ -193,10 +193,12 @@ def _crossed(measure: str, source: str, bodies: Sequence[str]) -> tuple[str, str
             between = ("".join(x.word for x in mine[min(m) : max(m)]), "".join(x.word for x in theirs[min(t) : max(t)]))
             if any(_COORDINATION.search(b) for b in between):
                 continue
-            after, before = (theirs, mine) if m[0] < m[1] else (mine, theirs)
-            if _owns_the_object(after, (t if m[0] < m[1] else m)[0], before, (m if m[0] < m[1] else t)[1]):
+            mine_first = m[0] < m[1]  # the measure writes the body before the verb, the source after it
+            if mine_first and _owns_the_object(theirs, t[0], mine, m[1]):
                 continue
-            return body, verb, m[0] < m[1]
+            if not mine_first and _owns_the_object(mine, m[0], theirs, t[1]):
+                continue
+            return body, verb, mine_first
     return None
 
 
