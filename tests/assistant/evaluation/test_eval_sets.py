@@ -154,9 +154,9 @@ def test_a_split_as_it_was_before_a_batch_leaves_that_batch_and_later_ones_out(t
 
 
 def test_an_item_relabelled_after_its_draw_keeps_its_place() -> None:
-    """Batch 19's true measures quoted from work reports or the 答记者问 were relabelled near misses (the measure
-    check looks only in rectification reports); the split records their old type, so it still redraws from its
-    seeds and nobody re-picks the halves."""
+    """Batch 19's true measures quoted from work reports or the 答记者问, and u-020 quoted from the feedback, were
+    relabelled near misses (the measure check looks only in rectification reports); the split records their old
+    type, so it still redraws from its seeds and nobody re-picks the halves."""
     committed = json.loads(SPLIT.read_text(encoding="utf-8"))
     assert committed["drawn_as"]["measures"]["fm-046"] == "positive_reworded"
     relabelled = {r["id"]: r for r in read_jsonl(MEASURES) if r["id"] in committed["drawn_as"]["measures"]}
