@@ -161,8 +161,9 @@ def check_measure_sources(item: Item, kinds: Mapping[str, str]) -> list[str]:
     team's feedback (reference material), nor in a rule."""
     if not item.get("exists"):
         return []
-    outside = sorted({str(g.get("doc", "")) for g in item.get("gold") or ()} - {d for d, k in kinds.items() if k == DocumentKind.REPORT})
-    return [f"{_id(item)}：措施的引文须出自整改通报或报告，《{doc}》不是（核查只查整改材料）" for doc in outside if doc in kinds]
+    reports = {doc for doc, kind in kinds.items() if kind == DocumentKind.REPORT}
+    outside = sorted({str(g.get("doc", "")) for g in item.get("gold") or ()} & kinds.keys() - reports)
+    return [f"{_id(item)}：措施的引文须出自整改通报或报告，《{doc}》不是（核查只查整改材料）" for doc in outside]
 
 
 def document_kinds(docs_dir: Path) -> dict[str, str]:
