@@ -109,7 +109,8 @@ def check_table(results: Sequence[MeasureResult], *, scores: bool = False) -> Ta
 
 
 def verdict_in_words(result: MeasureResult) -> str:
-    """What matches and what differs, in a clerk's words: 已有 / 部分相似（单位不同：…）/ 未找到."""
+    """What matches and what differs, in a clerk's words: 已有 / 部分相似（单位不同：…）/ 未找到, and where
+    the reference material says it when the reports do not."""
     best = result.matches[0] if result.matches else None
     conflicts = best.signals.conflicts if best else ()
     if result.verdict == "exists":
@@ -117,9 +118,20 @@ def verdict_in_words(result: MeasureResult) -> str:
     if result.verdict == "partial":
         if conflicts:
             differs = "；".join(f"{c.label}（措施：{c.measure_value}；原文：{c.source_value}）" for c in conflicts)
-            return f"报告中有相近内容，但{differs}"
-        return f"报告中有相近内容，但不是同一措施：{result.explanation}"
-    return f"报告中没有找到这项措施。{result.explanation}"
+            words = f"报告中有相近内容，但{differs}"
+        else:
+            words = f"报告中有相近内容，但不是同一措施：{result.explanation}"
+    else:
+        # the checker's own explanation mostly says it already (报告中没有找到相近的措施；未找到：…)
+        said = result.explanation.startswith("报告中")
+        words = result.explanation if said else f"报告中没有找到这项措施。{result.explanation}"
+    return words + (f"。{reference_note(result)}" if result.references else "")
+
+
+def reference_note(result: MeasureResult) -> str:
+    """Where the reference material states the measure, said as what it is: not a measure taken."""
+    where = "、".join(dict.fromkeys(document_title(m.chunk) for m in result.references))
+    return f"参考资料{where}中有相近表述（参考资料不是整改材料，不能据此认定已有该措施）"
 
 
 def signals_text(signals: Signals) -> str:
@@ -141,7 +153,11 @@ def measure_summary(result: MeasureResult) -> str:
         m = result.matches[0]
         section = f" {m.chunk.section}" if m.chunk.section else ""
         head += f"\n    出处：{document_title(m.chunk)}{section}：“{_squashed(m.quote, 90)}”"
-    return f"{head}\n    说明：{result.explanation}"
+    lines = [head, f"    说明：{result.explanation}"]
+    for m in result.references:
+        section = f" {m.chunk.section}" if m.chunk.section else ""
+        lines.append(f"    参考资料（不是整改措施）：{document_title(m.chunk)}{section}：“{_squashed(m.quote, 90)}”")
+    return "\n".join(lines)
 
 
 # ---------------------------------------------------------------------------------------------------

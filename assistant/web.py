@@ -179,6 +179,9 @@ def check_details(results: Sequence[MeasureResult]) -> str:
             differing = [c.source_value for c in best.signals.conflicts if not c.unsupported]
             source = (f"<div class='where'>《{html.escape(best.chunk.title)}》{html.escape(best.chunk.section)}</div>"
                       f"<div>{marked_source(result.measure, best.quote, differing)}</div>")
+        for ref in result.references:
+            source += (f"<div class='where reference'>参考资料《{html.escape(ref.chunk.title)}》"
+                       f"{html.escape(ref.chunk.section)}</div><div>{html.escape(ref.quote)}</div>")
         cards.append(
             f"<div class='source-card verdict-{result.verdict}'><div><b>{n}. {html.escape(result.measure)}</b> — "
             f"{html.escape(result.label)}</div><div>{html.escape(verdict_in_words(result))}</div>{source}</div>"

@@ -66,6 +66,17 @@ def test_check_source_marks_shared_words_and_sets_differences_apart() -> None:
     assert "&lt;州&gt;" in marked and "<州>" not in marked  # the document's text stays text
 
 
+def test_a_check_card_shows_the_reference_material_that_states_the_measure(corpus_workspace: Workspace) -> None:
+    from assistant.measures import check_measures
+    from tests.assistant.measures.test_checker import WORK_REPORT_ONLY
+
+    result = check_measures(corpus_workspace, [WORK_REPORT_ONLY])[0]
+    card = web.check_details([result])
+    assert "<div class='where reference'>参考资料《2023年国务院政府工作报告》" in card
+    assert "保障教师特别是乡村教师工资待遇" in card
+    assert "中有相近表述（参考资料不是整改材料" in card
+
+
 def test_study_preview_keeps_quotes_but_not_tags() -> None:
     assert web.escape_tags("> 原文<script>x</script> & 说明") == "> 原文&lt;script>x&lt;/script> &amp; 说明"
 

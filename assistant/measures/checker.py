@@ -6,6 +6,10 @@ Verdict: the calibrated logistic model ``assistant/signals/models/measure_verdic
 the probability that it states the measure. ``exists`` when the most probable span reaches the model's
 threshold (that span is the match shown first); otherwise ``partial`` when some span holds at least half of
 the measure's weighted content words (what "部分相似" means), else ``absent``.
+
+A measure is only ever found in the rectification reports. When they do not hold it, the checker also
+reads the reference material (government work reports, 答记者问, inspection feedback) with the same model:
+a clerk told 未找到 should learn that a work report says it, without that counting as a measure taken.
 """
 
 from __future__ import annotations
@@ -67,10 +71,18 @@ class MeasureChecker:
     min_match: float = 0.25  # below this similarity a span is noise and is not shown as a match
     max_matches: int = 3
     chance_cosine: float = 0.0  # the index's cosine for unrelated passages (SpanReader)
+    # search over the reference material, read when the reports do not hold the measure; None: not read
+    reference_search: Callable[[str, int], list[Passage]] | None = None
+    max_references: int = 2
     _reader: SpanReader = field(init=False, repr=False)
+    _reference_reader: SpanReader | None = field(init=False, repr=False, default=None)
 
     def __post_init__(self) -> None:
         self._reader = SpanReader(self.search, self.embed, self.idf, k=self.k, chance_cosine=self.chance_cosine)
+        if self.reference_search is not None:
+            self._reference_reader = SpanReader(
+                self.reference_search, self.embed, self.idf, k=self.k, chance_cosine=self.chance_cosine
+            )
 
     @cached_property
     def verdict_model(self) -> LogisticModel:
@@ -81,12 +93,14 @@ class MeasureChecker:
         return {d.doc_id: d for d in self.documents}
 
     # -- spans, conflicts, probabilities -------------------------------------------------------------
-    def judge_spans(self, measure: str, *, score: bool = True) -> list[Judged]:
-        """The closest spans with their conflicts and (with ``score``) the model's probability."""
-        spans = self._reader.candidates(measure)
+    def judge_spans(self, measure: str, *, score: bool = True, reader: SpanReader | None = None) -> list[Judged]:
+        """The closest spans (of the reports, or of what ``reader`` searches) with their conflicts and (with
+        ``score``) the model's probability."""
+        reader = reader or self._reader
+        spans = reader.candidates(measure)
         if not spans:
             return []
-        signals = self._reader.signals(measure, spans)
+        signals = reader.signals(measure, spans)
         order = sorted(range(len(spans)), key=lambda i: -signals[i].similarity)[: self.judged_spans]
         judged = [(spans[i], replace(signals[i], conflicts=self.conflicts(measure, spans[i]))) for i in order]
         if score:
@@ -139,7 +153,28 @@ class MeasureChecker:
         result = MeasureResult(measure, verdict, best[1].similarity, explanation, matches, confidence=confidence)
         if self.chat_model is not None and verdict != ABSENT:
             self._ask_judge(result, best)
+        if result.verdict != EXISTS:
+            result.references = self.reference_matches(measure)
         return result
+
+    def reference_matches(self, measure: str) -> list[MeasureMatch]:
+        """Passages of the reference material that state the measure, by the verdict model's own threshold,
+        most probable first; a passage that contradicts the measure is not one."""
+        if self._reference_reader is None:
+            return []
+        judged = self.judge_spans(measure, reader=self._reference_reader)
+        sound = [pair for pair in judged if not any(c.contradicts for c in pair[1].conflicts)]
+        stating = sorted(
+            (pair for pair in sound if pair[1].probability >= self.verdict_model.threshold),
+            key=lambda pair: -pair[1].probability,
+        )
+        out: list[MeasureMatch] = []
+        used: set[str] = set()
+        for span, sig in stating:
+            if span.chunk.id not in used and len(out) < self.max_references:
+                used.add(span.chunk.id)
+                out.append(MeasureMatch(span.chunk, span.text, span.offset, sig))
+        return out
 
     def decide(self, judged: list[Judged]) -> tuple[str, Judged, Judged | None]:
         """(verdict, the span it rests on, the most probable span that does not contradict the measure):
@@ -230,8 +265,10 @@ def measure_judge(ws: Workspace) -> BaseChatModel | None:
 def workspace_checker(ws: Workspace, *, k: int = 10, model: LogisticModel | None = None) -> MeasureChecker:
     """A checker over the report documents of the workspace's index."""
     where = SearchFilter(kinds=(DocumentKind.REPORT,))
+    background = SearchFilter(kinds=(DocumentKind.REFERENCE,))
     return MeasureChecker(
         search=lambda q, n: ws.searcher.search(q, n, where),
+        reference_search=lambda q, n: ws.searcher.search(q, n, background),
         embed=ws.embeddings.embed_array,
         idf=ws.searcher.idf,
         chat_model=measure_judge(ws),

@@ -163,6 +163,9 @@ class MeasureResult:
     # the verdict model's probability for the most probable span that does not contradict the measure (0 when
     # every span does): what the verdict thresholds, kept so a verdict can be ranked and audited
     confidence: float = 0.0
+    # passages of the reference material (work reports, 答记者问, feedback) that state the measure: shown
+    # beside a verdict other than exists, never counted as the measure being taken
+    references: list[MeasureMatch] = field(default_factory=list)
 
     @property
     def label(self) -> str:
@@ -181,4 +184,5 @@ class MeasureResult:
             "confidence": round(self.confidence, 4),
             "explanation": self.explanation,
             "matches": [m.to_json() for m in self.matches],
+            "references": [m.to_json() for m in self.references],
         }

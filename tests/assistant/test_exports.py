@@ -63,3 +63,8 @@ def test_export_csv_has_a_bom_for_excel(some_results: list[MeasureResult], tmp_p
         rows = list(csv.reader(fh))
     assert tuple(rows[0]) == CHECK_HEADER and len(rows) == 1 + len(some_results)
     assert rows[1][2] == some_results[0].label
+
+
+def test_an_absent_measure_is_said_once(some_results: list[MeasureResult]) -> None:
+    words = verdict_in_words(some_results[2])  # 借调人员年度轮换制度: no report has it
+    assert words.startswith("报告中没有找到相近的措施") and words.count("没有找到") == 1

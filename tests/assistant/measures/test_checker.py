@@ -13,7 +13,7 @@ from assistant.measures.checker import workspace_checker
 from assistant.measures.results import Conflict
 from assistant.retrieval import SearchFilter
 from assistant.signals.model import LogisticModel
-from assistant.views import measure_summary
+from assistant.views import measure_summary, verdict_in_words
 from assistant.workspace import Workspace
 from index.embedding import SentenceEmbeddings
 from tests.conftest import EVAL_DIR, make_workspace
@@ -310,3 +310,51 @@ def test_one_element_contradicted_by_two_detectors_counts_once(corpus_workspace:
         values = [c.measure_value for c in conflicts]
         assert "校长" in values
         assert len(values) == len(set(values))  # each element of the measure once
+
+
+# ---------------------------------------------------------------------------------------------------
+# The reference material: said where it holds a measure, never counted as the measure taken
+# ---------------------------------------------------------------------------------------------------
+
+# The 2023 work report: 保障教师特别是乡村教师工资待遇. No rectification report says it.
+WORK_REPORT_ONLY = "切实保障乡村教师的工资待遇"
+
+
+def test_a_measure_only_a_work_report_states_is_not_taken_but_the_report_is_named(
+    corpus_workspace: Workspace,
+) -> None:
+    result = check_measures(corpus_workspace, [WORK_REPORT_ONLY])[0]
+    assert result.verdict != "exists"  # a work report is background, not a measure taken
+    assert all(m.chunk.kind == "report" for m in result.matches)
+    assert result.references, "the work report that states it is named"
+    first = result.references[0]
+    assert first.chunk.kind == "reference" and first.chunk.doc == "2023年国务院政府工作报告.txt"
+    assert "乡村教师工资待遇" in first.quote and first.quote in first.chunk.text
+    assert first.signals.probability >= workspace_checker(corpus_workspace).verdict_model.threshold
+    words = verdict_in_words(result)
+    assert words.startswith("报告中") and "参考资料《2023年国务院政府工作报告》" in words and "中有相近表述" in words
+    assert "参考资料（不是整改措施）：《2023年国务院政府工作报告》" in measure_summary(result)
+    assert result.to_json()["references"][0]["doc"] == "2023年国务院政府工作报告.txt"
+
+
+def test_reference_material_is_read_only_when_the_reports_do_not_hold_the_measure(
+    variant_results: dict[str, MeasureResult],
+) -> None:
+    found = [r for r in variant_results.values() if r.exists]
+    assert found and not any(r.references for r in found)
+
+
+def test_a_measure_nothing_states_names_no_reference(variant_results: dict[str, MeasureResult]) -> None:
+    result = variant_results["建立借调人员年度轮换制度"]
+    assert result.verdict != "exists" and result.references == []
+    assert "参考资料" not in verdict_in_words(result)
+
+
+def test_a_checker_without_reference_search_reads_only_the_reports(corpus_workspace: Workspace) -> None:
+    ws = corpus_workspace
+    reports = SearchFilter(kinds=("report",))
+    checker = MeasureChecker(
+        search=lambda q, n: ws.searcher.search(q, n, reports), embed=ws.embeddings.embed_array, idf=ws.searcher.idf,
+        chance_cosine=ws.chance_cosine,
+    )
+    assert checker.check(WORK_REPORT_ONLY).references == []
