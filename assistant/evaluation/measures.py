@@ -145,7 +145,15 @@ def summarise(scores: Sequence[MeasureScore]) -> dict[str, Any]:
 def score_results(results: Sequence[MeasureResult], items: Sequence[MeasureItem]) -> dict[str, Any]:
     if len(results) != len(items):
         raise ValueError("每条措施都需要一个核查结果")
-    return summarise([score_measure(r, i) for r, i in zip(results, items, strict=True)])
+    summary = summarise([score_measure(r, i) for r, i in zip(results, items, strict=True)])
+    # the reference material named beside a verdict (never counted in it), by the item's kind
+    named: dict[str, int] = {}
+    for result, item in zip(results, items, strict=True):
+        if result.references:
+            kind = item.near_miss or ("positive" if item.exists else "negative")
+            named[kind] = named.get(kind, 0) + 1
+    summary["references_named"] = named
+    return summary
 
 
 def evaluate_measures(ws: Workspace, items: Sequence[MeasureItem]) -> dict[str, Any]:
@@ -177,6 +185,9 @@ def format_measure_table(summary: Mapping[str, Any], source: str = "") -> str:
     judge = "on" if summary.get("llm_judge") else "off"
     lines = [title, "", "| metric | value |", "|---|---|", *(f"| {k} | {v} |" for k, v in rows)]
     lines.append(f"\nverdicts: {verdicts}; LLM judge: {judge}")
+    named = summary.get("references_named", {})
+    lines.append("reference material named beside the verdict (not counted): "
+                 + (", ".join(f"{k} {v}" for k, v in named.items()) or "none"))
     for e in summary["errors"]:
         where = "" if e["located"] is not False else " (location misses the gold quote)"
         lines.append(f"error {e['id']}: expected {e['expected']}, got {e['got']}{where}: {e['measure']}")

@@ -76,6 +76,17 @@ def test_the_auc_ranks_true_measures_by_confidence_whatever_the_threshold() -> N
     assert "AUC" in format_measure_table(score_results(results, items))
 
 
+def test_reference_material_named_is_counted_by_kind_and_never_in_the_verdict() -> None:
+    items = [negative("n1", "other_doc"), negative("n2", "other_doc"), negative("n3", "reversed")]
+    named = MeasureResult("某措施", "absent", 0.4, "说明", references=[match(TEXT)])
+    results = [named, result("absent"), result("partial")]
+    summary = score_results(results, items)
+    assert summary["references_named"] == {"other_doc": 1}
+    assert summary["negative_accuracy"] == 1.0  # named beside an absent verdict, it is still absent
+    assert "(not counted): other_doc 1" in format_measure_table(summary)
+    assert "(not counted): none" in format_measure_table(score_results(results[1:], items[1:]))
+
+
 def test_one_result_per_item() -> None:
     with pytest.raises(ValueError):
         score_results([result("absent")], [positive(), negative()])
