@@ -102,7 +102,11 @@ class MeasureChecker:
             return []
         signals = reader.signals(measure, spans)
         order = sorted(range(len(spans)), key=lambda i: -signals[i].similarity)[: self.judged_spans]
-        judged = [(spans[i], replace(signals[i], conflicts=self.conflicts(measure, spans[i]))) for i in order]
+        stretched = reader.stretch_cosines(measure, [spans[i].text for i in order])
+        judged = [
+            (spans[i], replace(signals[i], conflicts=self.conflicts(measure, spans[i]), stretch_cosine=cos))
+            for i, cos in zip(order, stretched, strict=True)
+        ]
         if score:
             rows = span_features([sig for _, sig in judged])
             judged = [
@@ -144,8 +148,9 @@ class MeasureChecker:
             return MeasureResult(measure, ABSENT, 0.0, "报告中没有检索到相关内容。")
         verdict, best, likely = self.decide(judged)
         explanation = self.explain(verdict, best[1])
-        if verdict == EXISTS and len(self._reader.content_words(measure)) < 2:
-            # one word ("审计") is a topic, not a measure: it is "there" in any report that mentions it
+        if verdict != ABSENT and len(self._reader.content_words(measure)) < 2:
+            # one word ("审计") is a topic, not a measure: it is "there" in any report that mentions it, and
+            # whether a span holds it says nothing about a measure
             verdict = PARTIAL
             explanation = "措施内容过少（只有一个关键词），无法判断是否为同一措施"
         matches = self._matches(judged, best) if best[1].similarity >= self.min_match else []

@@ -99,6 +99,9 @@ class Signals:
     # coverage where a missing word is credited for a span word the encoder puts near it; None: not
     # computed (a span outside the encoder's share), read as the plain coverage
     soft: float | None = None
+    # the encoder's best cosine of the measure with one short stretch of the span's clauses; None: not
+    # computed (a span the checker did not judge), read as the span's cosine
+    stretch_cosine: float | None = None
 
     @property
     def unsupported(self) -> tuple[Conflict, ...]:

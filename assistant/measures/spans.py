@@ -209,6 +209,27 @@ class SpanReader:
                 best = max(best, self.coverage(words, joined)[0])
         return best
 
+    def stretch_cosines(self, measure: str, texts: Sequence[str]) -> list[float]:
+        """For each text, the encoder's best cosine of the measure with one stretch of its consecutive clauses
+        (as long as ``compact_coverage`` allows): a measure reworded from one clause of a long sentence is
+        closest to that clause, and the sentence's other clauses blur the cosine of the whole."""
+        stretch = max(2 * len(measure), 30)
+        windows: list[list[str]] = []
+        for text in texts:
+            pieces = clauses(text)
+            found = []
+            for i in range(len(pieces)):
+                joined = ""
+                for j in range(i, len(pieces)):
+                    if j > i and len(joined) + len(pieces[j]) > stretch:
+                        break
+                    joined += pieces[j]
+                    found.append(joined.strip("，,；;。 "))
+            windows.append([w for w in found if CJK.search(w)] or [text])
+        vectors = self._unit_vectors([measure, *(w for ws in windows for w in ws)])
+        query = vectors[measure]
+        return [max(float(vectors[w] @ query) for w in ws) for ws in windows]
+
     def candidates(self, measure: str) -> list[Span]:
         spans: list[Span] = []
         seen: set[tuple[str, int, int]] = set()

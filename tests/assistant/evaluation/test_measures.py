@@ -217,7 +217,7 @@ def test_dev_measures_figures(corpus_workspace: Workspace) -> None:
     assert (summary["items"], summary["positives"], summary["negatives"]) == (16, 8, 8)
     for key in ("accuracy", "positive_accuracy", "negative_accuracy", "strict_accuracy"):
         assert 0.0 <= summary[key] <= 1.0, key
-    assert summary["accuracy"] >= 0.94  # the bar of test_checker.test_dev_measures
+    assert summary["accuracy"] >= 15 / 16  # the bar of test_checker.test_dev_measures: one error at most
     assert summary["located_n"] > 0 and summary["located_any"] == 1.0  # test_measures: every exists is located
     label_errors = [e for e in summary["errors"] if e["located"] is not False]
     assert len(label_errors) == round((1 - summary["accuracy"]) * 16)

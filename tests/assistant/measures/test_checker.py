@@ -158,7 +158,7 @@ def test_variants_are_mostly_right_overall(variant_results: dict[str, MeasureRes
 def test_result_json_points_at_exact_characters(corpus_workspace: Workspace) -> None:
     (result,) = check_measures(corpus_workspace, ["会同州审计局制定教育系统内部审计工作规定"])
     row = result.to_json("x1")
-    assert set(row) == {"id", "measure", "verdict", "score", "confidence", "explanation", "matches"}
+    assert set(row) == {"id", "measure", "verdict", "score", "confidence", "explanation", "matches", "references"}
     assert 0.0 <= row["confidence"] <= 1.0
     assert row["verdict"] == "partial" and "州审计局" in row["explanation"] and "财政局" in row["explanation"]
     source = (corpus_workspace.settings.docs_dir / "reports" / BUREAU).read_text(encoding="utf-8")
@@ -221,7 +221,7 @@ def test_dev_measures(corpus_workspace: Workspace) -> None:
             # the match shown first is the one the verdict rests on: it must hold the gold quote
             quotes = [squash(g["quote"]) for g in item["gold"]]
             assert any(q in squash(result.matches[0].quote) for q in quotes), (item["id"], result.matches[0].quote)
-    assert right / len(items) >= 0.94  # one error in 16 at most (the dev set was trained on)
+    assert right >= len(items) - 1  # one error in 16 at most (the dev set was trained on)
 
 
 def test_a_topic_no_document_names_is_a_signal_of_its_own(corpus_workspace: Workspace) -> None:
