@@ -210,20 +210,26 @@ class SpanReader:
         return best
 
     def stretch_cosines(self, measure: str, texts: Sequence[str]) -> list[float]:
-        """For each text, the encoder's best cosine of the measure with one stretch of its consecutive clauses
-        (as long as ``compact_coverage`` allows): a measure reworded from one clause of a long sentence is
-        closest to that clause, and the sentence's other clauses blur the cosine of the whole."""
+        """For each text, the encoder's best cosine of the measure with one stretch of its consecutive clauses:
+        a measure reworded from one clause of a long sentence is closest to that clause, and the sentence's
+        other clauses blur the cosine of the whole. A stretch has as many clauses as the measure or one more
+        (a report often says in two clauses what a measure says in one), within ``compact_coverage``'s length;
+        each stretch is one more text to embed, the slow part."""
         stretch = max(2 * len(measure), 30)
+        n = max(len(clauses(measure)), 1)
         windows: list[list[str]] = []
         for text in texts:
             pieces = clauses(text)
             found = []
             for i in range(len(pieces)):
-                joined = ""
-                for j in range(i, len(pieces)):
-                    if j > i and len(joined) + len(pieces[j]) > stretch:
+                joined, size = "", 0
+                for piece in pieces[i:]:
+                    if size and (len(joined) + len(piece) > stretch or size > n):
                         break
-                    joined += pieces[j]
+                    joined, size = joined + piece, size + 1
+                    if size >= n:
+                        found.append(joined.strip("，,；;。 "))
+                if size < n:  # the text (or the length allowed) ends first: the longest stretch there is
                     found.append(joined.strip("，,；;。 "))
             windows.append([w for w in found if CJK.search(w)] or [text])
         vectors = self._unit_vectors([measure, *(w for ws in windows for w in ws)])
