@@ -74,6 +74,8 @@ class MeasureChecker:
     # search over the reference material, read when the reports do not hold the measure; None: not read
     reference_search: Callable[[str, int], list[Passage]] | None = None
     max_references: int = 2
+    # chunks of it read per measure: the work reports' long passages are most of a fresh check's embedding
+    reference_k: int = 4
     _reader: SpanReader = field(init=False, repr=False)
     _reference_reader: SpanReader | None = field(init=False, repr=False, default=None)
 
@@ -81,7 +83,7 @@ class MeasureChecker:
         self._reader = SpanReader(self.search, self.embed, self.idf, k=self.k, chance_cosine=self.chance_cosine)
         if self.reference_search is not None:
             self._reference_reader = SpanReader(
-                self.reference_search, self.embed, self.idf, k=self.k, chance_cosine=self.chance_cosine
+                self.reference_search, self.embed, self.idf, k=self.reference_k, chance_cosine=self.chance_cosine
             )
 
     @cached_property
