@@ -4,7 +4,8 @@ A measure is compared with the sentences (and pairs of adjacent sentences) of th
 hybrid searcher returns for it. Each span gets its topic signals: idf-weighted word coverage (with the
 synonym groups of assistant/vocabulary.py and abbreviations such as 特教 ~ 特殊教育), the same within one
 short stretch of clauses, character-bigram coverage, the encoder's cosine, and a soft coverage in which a
-measure word the span lacks is credited for a span word the encoder puts near it (汇编 ~ 编印).
+measure word the span lacks is credited for a span word the encoder puts near it (汇编 ~ 编印). The spans the
+checker judges also get the encoder's cosine with their closest short stretch of clauses (``stretch_cosines``).
 """
 
 from __future__ import annotations
