@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from assistant.answering import Answer
     from assistant.citations import Citation
     from assistant.ledger import LedgerRow
-    from assistant.measures import MeasureResult, Signals
+    from assistant.measures import MeasureMatch, MeasureResult, Signals
     from assistant.retrieval import Passage
     from assistant.study import StudyPack
     from index.chunking import Chunk
@@ -150,14 +150,16 @@ def measure_summary(result: MeasureResult) -> str:
     """A verdict in three lines for the terminal: verdict and measure, where, why."""
     head = f"【{result.label}】{result.measure}（相似度 {result.score:.2f}）"
     if result.matches:
-        m = result.matches[0]
-        section = f" {m.chunk.section}" if m.chunk.section else ""
-        head += f"\n    出处：{document_title(m.chunk)}{section}：“{_squashed(m.quote, 90)}”"
+        head += f"\n    出处：{_quoted_at(result.matches[0])}"
     lines = [head, f"    说明：{result.explanation}"]
-    for m in result.references:
-        section = f" {m.chunk.section}" if m.chunk.section else ""
-        lines.append(f"    参考资料（不是整改措施）：{document_title(m.chunk)}{section}：“{_squashed(m.quote, 90)}”")
+    lines += [f"    参考资料（不是整改措施）：{_quoted_at(m)}" for m in result.references]
     return "\n".join(lines)
+
+
+def _quoted_at(match: MeasureMatch) -> str:
+    """《document》 section：“the quote, squashed”."""
+    section = f" {match.chunk.section}" if match.chunk.section else ""
+    return f"{document_title(match.chunk)}{section}：“{_squashed(match.quote, 90)}”"
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -170,18 +170,11 @@ class MeasureChecker:
         if self._reference_reader is None:
             return []
         judged = self.judge_spans(measure, reader=self._reference_reader)
-        sound = [pair for pair in judged if not any(c.contradicts for c in pair[1].conflicts)]
         stating = sorted(
-            (pair for pair in sound if pair[1].probability >= self.verdict_model.threshold),
+            (pair for pair in sound_spans(judged) if pair[1].probability >= self.verdict_model.threshold),
             key=lambda pair: -pair[1].probability,
         )
-        out: list[MeasureMatch] = []
-        used: set[str] = set()
-        for span, sig in stating:
-            if span.chunk.id not in used and len(out) < self.max_references:
-                used.add(span.chunk.id)
-                out.append(MeasureMatch(span.chunk, span.text, span.offset, sig))
-        return out
+        return one_per_chunk(stating, self.max_references)
 
     def decide(self, judged: list[Judged]) -> tuple[str, Judged, Judged | None]:
         """(verdict, the span it rests on, the most probable span that does not contradict the measure):
@@ -196,14 +189,7 @@ class MeasureChecker:
         return ABSENT, closest, likely
 
     def _matches(self, judged: list[Judged], best: Judged) -> list[MeasureMatch]:
-        out: list[MeasureMatch] = []
-        used: set[str] = set()
-        for span, sig in [best, *judged]:
-            if span.chunk.id in used or len(out) >= self.max_matches or sig.similarity < self.min_match:
-                continue
-            used.add(span.chunk.id)
-            out.append(MeasureMatch(span.chunk, span.text, span.offset, sig))
-        return out
+        return one_per_chunk([pair for pair in [best, *judged] if pair[1].similarity >= self.min_match], self.max_matches)
 
     def explain(self, verdict: str, sig: Signals) -> str:
         """The verdict's reasons in words; the numbers behind it stay in the signals (and the export)."""
@@ -244,12 +230,27 @@ class MeasureChecker:
             result.explanation += f"；大模型复核：{VERDICT_LABELS[verdict]}（{reason}）"
 
 
+def sound_spans(judged: Sequence[Judged]) -> list[Judged]:
+    """The spans that do not contradict the measure: a sentence that says the opposite (reversed move or
+    order, opposite action, negation) or states another number or frequency is no evidence that the measure
+    exists, however close its words."""
+    return [pair for pair in judged if not any(c.contradicts for c in pair[1].conflicts)]
+
+
 def most_probable_sound(judged: Sequence[Judged]) -> Judged | None:
-    """The most probable span that does not contradict the measure: a sentence that says the opposite
-    (reversed move or order, opposite action, negation) or states another number or frequency is no
-    evidence that the measure exists, however close its words."""
-    sound = [pair for pair in judged if not any(c.contradicts for c in pair[1].conflicts)]
-    return max(sound, key=lambda pair: pair[1].probability, default=None)
+    """The most probable span that does not contradict the measure."""
+    return max(sound_spans(judged), key=lambda pair: pair[1].probability, default=None)
+
+
+def one_per_chunk(judged: Sequence[Judged], limit: int) -> list[MeasureMatch]:
+    """The spans as matches in their order, the first of each chunk only, at most ``limit``."""
+    out: list[MeasureMatch] = []
+    used: set[str] = set()
+    for span, sig in judged:
+        if span.chunk.id not in used and len(out) < limit:
+            used.add(span.chunk.id)
+            out.append(MeasureMatch(span.chunk, span.text, span.offset, sig))
+    return out
 
 
 def report_documents(ws: Workspace) -> list[ReportDocument]:
