@@ -11,7 +11,7 @@ checker judges also get the encoder's cosine with their closest short stretch of
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 import jieba
@@ -60,6 +60,24 @@ def names_in(measure: str) -> frozenset[str]:
 def _missing(words: dict[str, float], unmatched: dict[str, float]) -> tuple[str, ...]:
     """The words less than half found (by their parts), heaviest first."""
     return tuple(sorted((w for w, share in unmatched.items() if share < 0.5), key=lambda w: -words[w]))
+
+
+def stretch_length(measure: str) -> int:
+    """How many characters one short stretch of a source's clauses may hold, for this measure."""
+    return max(2 * len(measure), 30)
+
+
+def clause_runs(text: str, length: int) -> Iterator[tuple[int, int, str]]:
+    """(first clause, number of clauses, text) of every run of consecutive clauses of ``text`` within
+    ``length`` characters (a run is at least one clause, however long)."""
+    pieces = clauses(text)
+    for i in range(len(pieces)):
+        joined = ""
+        for j in range(i, len(pieces)):
+            if j > i and len(joined) + len(pieces[j]) > length:
+                break
+            joined += pieces[j]
+            yield i, j - i + 1, joined
 
 
 @dataclass(frozen=True)
@@ -199,16 +217,7 @@ class SpanReader:
     def compact_coverage(self, words: dict[str, float], text: str, stretch: int) -> float:
         """Best coverage within consecutive clauses of at most ``stretch`` characters (at least one clause):
         a measure assembled from words scattered over two sentences is not the measure."""
-        pieces = clauses(text)
-        best = 0.0
-        for i in range(len(pieces)):
-            joined = ""
-            for j in range(i, len(pieces)):
-                if j > i and len(joined) + len(pieces[j]) > stretch:
-                    break
-                joined += pieces[j]
-                best = max(best, self.coverage(words, joined)[0])
-        return best
+        return max((self.coverage(words, run)[0] for _, _, run in clause_runs(text, stretch)), default=0.0)
 
     def stretch_cosines(self, measure: str, texts: Sequence[str]) -> list[float]:
         """For each text, the encoder's best cosine of the measure with one stretch of its consecutive clauses:
@@ -216,22 +225,18 @@ class SpanReader:
         other clauses blur the cosine of the whole. A stretch has as many clauses as the measure or one more
         (a report often says in two clauses what a measure says in one), within ``compact_coverage``'s length;
         each stretch is one more text to embed, the slow part."""
-        stretch = max(2 * len(measure), 30)
         n = max(len(clauses(measure)), 1)
         windows: list[list[str]] = []
         for text in texts:
-            pieces = clauses(text)
+            by_start: dict[int, list[tuple[int, str]]] = {}
+            for start, size, run in clause_runs(text, stretch_length(measure)):
+                by_start.setdefault(start, []).append((size, run.strip("，,；;。 ")))
             found = []
-            for i in range(len(pieces)):
-                joined, size = "", 0
-                for piece in pieces[i:]:
-                    if size and (len(joined) + len(piece) > stretch or size > n):
-                        break
-                    joined, size = joined + piece, size + 1
-                    if size >= n:
-                        found.append(joined.strip("，,；;。 "))
-                if size < n:  # the text (or the length allowed) ends first: the longest stretch there is
-                    found.append(joined.strip("，,；;。 "))
+            for runs in by_start.values():
+                # as many clauses as the measure or one more; where the text (or the length allowed) ends
+                # first, the longest run there is
+                fitting = [run for size, run in runs if size in (n, n + 1)]
+                found += fitting or [runs[-1][1]]
             windows.append([w for w in found if CJK.search(w)] or [text])
         vectors = self._unit_vectors([measure, *(w for ws in windows for w in ws)])
         query = vectors[measure]
@@ -258,7 +263,7 @@ class SpanReader:
         """Lexical signals for every span; the encoder (the slow part) only for the lexically closest."""
         words = self.content_words(measure)
         grams = self.content_bigrams(measure)
-        stretch = max(2 * len(measure), 30)
+        stretch = stretch_length(measure)
         lexical = []
         found = [self._coverage(words, span.text) for span in spans]
         for span, (cov, unmatched) in zip(spans, found, strict=True):
