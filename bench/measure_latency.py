@@ -3,6 +3,7 @@ and for a whole 整改清单.
 
     python bench/measure_latency.py --split test          # a fresh embedding cache (the first check of a list)
     python bench/measure_latency.py --split test --warm   # the machine's cache (the same list checked again)
+    python bench/measure_latency.py --split tune --limit 40   # a quick sample: the first 40 measures
 
 The check embeds the candidate sentences and their words; with a fresh cache every one is computed, with the
 machine's cache most come from it.
@@ -31,6 +32,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--split", choices=["tune", "test"], default="test")
     parser.add_argument("--warm", action="store_true", help="use the machine's embedding cache")
+    parser.add_argument("--limit", type=int, default=0, help="check only the first N measures (0: all)")
     args = parser.parse_args()
     enforce_offline_environment()
     settings = get_settings()
@@ -39,7 +41,7 @@ def main() -> int:
     ws = Workspace(settings)
     ws.index()
     ws.warm_up()
-    measures = [str(r["measure"]) for r in records("measures", args.split)]
+    measures = [str(r["measure"]) for r in records("measures", args.split)][: args.limit or None]
     started = time.perf_counter()
     checker = workspace_checker(ws)
     times = []

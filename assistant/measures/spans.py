@@ -98,6 +98,7 @@ class SpanReader:
     idf: Callable[[str], float]
     k: int = 10  # chunks retrieved per measure
     embed_top: int = 24  # spans scored by the encoder (the lexically closest ones)
+    stretch_windows: int = 4  # stretches of one span embedded for its stretch cosine (``stretch_cosines``)
     # The encoder's cosine for unrelated passages (index/store.py ``chance_cosine``): the cosine counts
     # towards similarity only above it, scaled so that 1.0 is the same text.
     chance_cosine: float = 0.0
@@ -223,9 +224,12 @@ class SpanReader:
         """For each text, the encoder's best cosine of the measure with one stretch of its consecutive clauses:
         a measure reworded from one clause of a long sentence is closest to that clause, and the sentence's
         other clauses blur the cosine of the whole. A stretch has as many clauses as the measure or one more
-        (a report often says in two clauses what a measure says in one), within ``compact_coverage``'s length;
-        each stretch is one more text to embed, the slow part."""
+        (a report often says in two clauses what a measure says in one), within ``compact_coverage``'s length.
+        Each stretch is one more text to embed, the slow part, so only the ``stretch_windows`` stretches that
+        share most of the measure's content bigrams are embedded (on tune, 4 of about 10 per span find the
+        best cosine's stretch, or one within 0.01 of it, for 97% of the spans of a third of tune)."""
         n = max(len(clauses(measure)), 1)
+        grams = self.content_bigrams(measure)
         windows: list[list[str]] = []
         for text in texts:
             by_start: dict[int, list[tuple[int, str]]] = {}
@@ -237,7 +241,9 @@ class SpanReader:
                 # first, the longest run there is
                 fitting = [run for size, run in runs if size in (n, n + 1)]
                 found += fitting or [runs[-1][1]]
-            windows.append([w for w in found if CJK.search(w)] or [text])
+            found = [w for w in found if CJK.search(w)] or [text]
+            # sorted() is stable: among stretches sharing as many bigrams, the earlier ones
+            windows.append(sorted(found, key=lambda w: -len(grams & bigrams(w)))[: self.stretch_windows])
         vectors = self._unit_vectors([measure, *(w for ws in windows for w in ws)])
         query = vectors[measure]
         return [max(float(vectors[w] @ query) for w in ws) for ws in windows]

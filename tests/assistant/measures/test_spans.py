@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+import numpy as np
+
 from assistant.measures.spans import SpanReader, names_in
 from index.embedding import SentenceEmbeddings
 
@@ -41,3 +45,28 @@ def test_a_body_the_measure_names_is_not_credited_by_another_body(embeddings: Se
     plain = [reader.coverage(words, s)[0] for s in spans]
     assert reader.soft_coverage(words, spans)[0] > plain[0]  # what the credit would be
     assert reader.soft_coverage(words, spans, names=names_in(measure)) == plain
+
+
+def test_a_measure_reworded_from_one_clause_is_closest_to_that_clause(embeddings: SentenceEmbeddings) -> None:
+    """The stretch cosine reads the measure against short stretches of a long report sentence, not the whole of it;
+    only the few stretches that share most of the measure's bigrams are embedded, and the clause the measure was
+    taken from is one of them."""
+    embedded: list[str] = []
+
+    def embed(texts: Sequence[str]) -> np.ndarray:
+        embedded.extend(texts)
+        return embeddings.embed_array(texts)
+
+    reader = SpanReader(lambda query, k: [], embed, lambda word: 5.0, stretch_windows=2)
+    measure = "选拔中层干部时严格审查人选资格条件"
+    sentence = (
+        "修订完善干部选拔任用工作制度，按照《中层干部选拔任用工作办法》规定，严把人选资格条件，严格执行选任程序，"
+        "加强干部日常管理监督，健全干部考核评价机制，做好年轻干部培养储备工作，统筹推进干部交流轮岗。"
+    )
+    [stretch] = reader.stretch_cosines(measure, [sentence])
+    embedded_stretches = [t for t in embedded if t != measure]
+    assert len(embedded_stretches) == 2
+    assert any("严把人选资格条件" in t for t in embedded_stretches)
+    a, b = embeddings.embed_array([measure, sentence])
+    whole = float(a @ b) / float(np.linalg.norm(a) * np.linalg.norm(b))
+    assert stretch > whole
