@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from assistant.answering import Answer
     from assistant.citations import Citation
     from assistant.ledger import LedgerRow
-    from assistant.measures import MeasureMatch, MeasureResult, Signals
+    from assistant.measures import Conflict, MeasureMatch, MeasureResult, Signals
     from assistant.retrieval import Passage
     from assistant.study import StudyPack
     from index.chunking import Chunk
@@ -117,8 +117,7 @@ def verdict_in_words(result: MeasureResult) -> str:
         return "报告中已有这项措施：" + result.explanation.removeprefix("报告中已有该措施，")
     if result.verdict == "partial":
         if conflicts:
-            differs = "；".join(f"{c.label}（措施：{c.measure_value}；原文：{c.source_value}）" for c in conflicts)
-            words = f"报告中有相近内容，但{differs}"
+            words = f"报告中有相近内容，但{differences(conflicts)}"
         else:
             words = f"报告中有相近内容，但不是同一措施：{result.explanation}"
     else:
@@ -128,10 +127,19 @@ def verdict_in_words(result: MeasureResult) -> str:
     return words + (f"。{reference_note(result)}" if result.references else "")
 
 
+def differences(conflicts: Sequence[Conflict]) -> str:
+    """What differs between a measure and a source, in a clerk's words: 范围扩大（措施：…；原文：…）."""
+    return "；".join(f"{c.label}（措施：{c.measure_value}；原文：{c.source_value}）" for c in conflicts)
+
+
 def reference_note(result: MeasureResult) -> str:
-    """Where the reference material states the measure, said as what it is: not a measure taken."""
+    """Where the reference material states the measure, said as what it is: not a measure taken. What the
+    passage leaves out or narrows (a scope, a number it does not state) is said too: only a contradiction
+    keeps a passage out, so a close one may still differ."""
     where = "、".join(dict.fromkeys(document_title(m.chunk) for m in result.references))
-    return f"参考资料{where}中有相近表述（参考资料不是整改材料，不能据此认定已有该措施）"
+    conflicts = list({c.message: c for m in result.references for c in m.signals.conflicts}.values())
+    differs = f"，但{differences(conflicts)}" if conflicts else ""
+    return f"参考资料{where}中有相近表述{differs}（参考资料不是整改材料，不能据此认定已有该措施）"
 
 
 def signals_text(signals: Signals) -> str:

@@ -10,9 +10,10 @@ import openpyxl
 import pytest
 
 from assistant.exports import write_table
-from assistant.measures import MeasureResult, check_measures
+from assistant.measures import Conflict, MeasureMatch, MeasureResult, Signals, check_measures
 from assistant.views import CHECK_HEADER, CHECK_SCORES, check_table, verdict_in_words
 from assistant.workspace import Workspace
+from index.chunking import Chunk
 
 BUREAU = "教育局党组关于巡察组巡察反馈问题整改情况的通报.txt"
 NANKAI = "中共南开大学委员会关于十九届中央第七轮巡视整改进展情况的通报.md"
@@ -68,3 +69,19 @@ def test_export_csv_has_a_bom_for_excel(some_results: list[MeasureResult], tmp_p
 def test_an_absent_measure_is_said_once(some_results: list[MeasureResult]) -> None:
     words = verdict_in_words(some_results[2])  # 借调人员年度轮换制度: no report has it
     assert words.startswith("报告中没有找到相近的措施") and words.count("没有找到") == 1
+
+
+def test_a_reference_passage_that_narrows_the_measure_says_how() -> None:
+    """Only a contradiction keeps a reference passage out, so a close one may still state less than the
+    measure (部分 for 全部): the note names the passage and what differs, never the measure as taken."""
+    text = "保障教师特别是乡村教师工资待遇。"
+    chunk = Chunk("w", "2023年国务院政府工作报告.txt", "2023年国务院政府工作报告", "reference", "", "", 0, len(text), text, None, (), 0)
+    scope = Conflict("scope", "全部", "未说明全部完成或全部覆盖")
+    narrowed = MeasureMatch(chunk, text, 0, Signals(0.9, 0.9, 0.8, 0.9, 0.9, (scope,), probability=0.7))
+    result = MeasureResult("保障全部乡村教师工资待遇", "absent", 0.5, "报告中没有找到相近的措施", references=[narrowed])
+    words = verdict_in_words(result)
+    assert words.startswith("报告中没有找到相近的措施。参考资料《2023年国务院政府工作报告》中有相近表述，但范围扩大（措施：全部；")
+    assert words.endswith("（参考资料不是整改材料，不能据此认定已有该措施）")
+    plain = MeasureResult(result.measure, "absent", 0.5, "报告中没有找到相近的措施",
+                          references=[MeasureMatch(chunk, text, 0, Signals(0.9, 0.9, 0.8, 0.9, 0.9, probability=0.7))])
+    assert "中有相近表述（参考资料不是整改材料" in verdict_in_words(plain)
