@@ -29,6 +29,7 @@ FEATURES: tuple[str, ...] = (
     "unknown",  # share of the measure's content words that no indexed document uses
     "soft",  # coverage with words the encoder puts near a missing one credited
     "stretch_cosine",  # encoder cosine of the measure and the span's closest short stretch of clauses
+    "order",  # weighted share of pairs of the measure's words written in the measure's order
 )
 # The direction each feature's meaning gives it (fit_logistic's signs): more of the measure found in the
 # span never counts against it, a conflict or a closer rival never for it. Fitted freely, bigram and
@@ -36,7 +37,7 @@ FEATURES: tuple[str, ...] = (
 # misses were written. Leave-one-item-out on tune + dev (397; python -m assistant.measures.training
 # --from-rows, the free fit with signs=None): accuracy 0.874 either way, AUC 0.939 free, 0.941 signed.
 FEATURE_SIGNS: dict[str, int] = {
-    "coverage": 1, "compact": 1, "bigram": 1, "cosine": 1, "soft": 1, "stretch_cosine": 1,
+    "coverage": 1, "compact": 1, "bigram": 1, "cosine": 1, "soft": 1, "stretch_cosine": 1, "order": 1,
     "conflicts": -1, "gap_to_top": -1, "top_conflicted": -1, "unknown": -1,
 }
 
@@ -58,6 +59,7 @@ def span_features(signals: Sequence[Signals]) -> list[dict[str, float]]:
             "unknown": sig.unknown,
             "soft": sig.coverage if sig.soft is None else sig.soft,
             "stretch_cosine": sig.cosine if sig.stretch_cosine is None else sig.stretch_cosine,
+            "order": sig.order,
         }
         for sig in signals
     ]

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import combinations
 
 import jieba
 import numpy as np
@@ -24,7 +25,7 @@ from assistant.retrieval import Passage
 from assistant.vocabulary import has_synonym
 from index.bm25 import never_used
 from index.chunking import Chunk
-from index.text import CJK, clauses, is_proper_name, sentence_spans
+from index.text import CJK, clause_ids, clauses, is_proper_name, sentence_spans
 
 _QUOTE_MARKS = re.compile(r"[《》〈〉“”‘’\"]")
 
@@ -65,6 +66,25 @@ def _missing(words: dict[str, float], unmatched: dict[str, float]) -> tuple[str,
 def stretch_length(measure: str) -> int:
     """How many characters one short stretch of a source's clauses may hold, for this measure."""
     return max(2 * len(measure), 30)
+
+
+def word_order(words: dict[str, float], measure: str, text: str) -> float:
+    """How far ``text`` writes the measure's words in the measure's order: the share of pairs of shared words
+    in the same order, each pair weighted by its words' weights (1.0 when no pair is shared). Two bodies, two
+    funds or two steps written the other way round (A 向 B 提交 for B 向 A 下发, 原从甲中支付 for 原从乙中支付)
+    keep every word and reverse the pair. Only pairs within one clause of the measure count: a report may put
+    a measure's clauses in another order and say the same. A pair is reversed only when no occurrence of its
+    first word precedes one of its second in ``text`` (a word the source repeats is not a reversal)."""
+    clause_of = clause_ids(measure)
+    shared = [(measure.find(w), w, weight) for w, weight in words.items() if w in text and w in measure]
+    agree = total = 0.0
+    for (m1, a, w1), (m2, b, w2) in combinations(shared, 2):
+        if m1 == m2 or clause_of[m1] != clause_of[m2]:
+            continue
+        first, second = (a, b) if m1 < m2 else (b, a)
+        total += w1 * w2
+        agree += w1 * w2 * float(text.find(first) < text.rfind(second))
+    return agree / total if total else 1.0
 
 
 def clause_runs(text: str, length: int) -> Iterator[tuple[int, int, str]]:
@@ -215,10 +235,11 @@ class SpanReader:
                 self._vectors[text] = vector / (float(np.linalg.norm(vector)) or 1.0)
         return {t: self._vectors[t] for t in texts}
 
-    def compact_coverage(self, words: dict[str, float], text: str, stretch: int) -> float:
-        """Best coverage within consecutive clauses of at most ``stretch`` characters (at least one clause):
-        a measure assembled from words scattered over two sentences is not the measure."""
-        return max((self.coverage(words, run)[0] for _, _, run in clause_runs(text, stretch)), default=0.0)
+    def compact_coverage(self, words: dict[str, float], text: str, stretch: int) -> tuple[float, str]:
+        """Best coverage within consecutive clauses of at most ``stretch`` characters (at least one clause),
+        with that stretch: a measure assembled from words scattered over two sentences is not the measure."""
+        runs = ((self.coverage(words, run)[0], run) for _, _, run in clause_runs(text, stretch))
+        return max(runs, key=lambda pair: pair[0], default=(0.0, ""))
 
     def stretch_cosines(self, measure: str, texts: Sequence[str]) -> list[float]:
         """For each text, the encoder's best cosine of the measure with one stretch of its consecutive clauses:
@@ -273,9 +294,9 @@ class SpanReader:
         lexical = []
         found = [self._coverage(words, span.text) for span in spans]
         for span, (cov, unmatched) in zip(spans, found, strict=True):
-            compact = self.compact_coverage(words, span.text, stretch) if cov > 0 else 0.0
+            compact, run = self.compact_coverage(words, span.text, stretch) if cov > 0 else (0.0, "")
             big = len(grams & bigrams(span.text)) / len(grams) if grams else 0.0
-            lexical.append((cov, compact, big, _missing(words, unmatched)))
+            lexical.append((cov, compact, big, _missing(words, unmatched), word_order(words, measure, run)))
         ranked = sorted(range(len(spans)), key=lambda i: -(0.35 * lexical[i][0] + 0.15 * lexical[i][1] + 0.3 * lexical[i][2]))
         embedded = ranked[: self.embed_top]
         cosines = dict(zip(embedded, self._cosines(measure, [spans[i].focus for i in embedded]), strict=True))
@@ -285,11 +306,13 @@ class SpanReader:
         )
         soft = dict(zip(embedded, soft_coverages, strict=True))
         out = []
-        for i, (cov, compact, big, missing) in enumerate(lexical):
+        for i, (cov, compact, big, missing, order) in enumerate(lexical):
             cos = cosines.get(i, 0.0)
             cos_part = min(max((cos - self.chance_cosine) / (1.0 - self.chance_cosine), 0.0), 1.0)
             similarity = 0.35 * cov + 0.15 * compact + 0.3 * big + 0.2 * cos_part
-            out.append(Signals(cov, compact, big, cos, similarity, (), missing, unknown=unknown, soft=soft.get(i)))
+            out.append(
+                Signals(cov, compact, big, cos, similarity, (), missing, unknown=unknown, soft=soft.get(i), order=order)
+            )
         return out
 
     def _cosines(self, measure: str, spans: list[tuple[str, ...]]) -> list[float]:

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+import pytest
 
-from assistant.measures.spans import SpanReader, names_in
+from assistant.measures.spans import SpanReader, names_in, word_order
 from index.embedding import SentenceEmbeddings
 
 
@@ -70,3 +71,24 @@ def test_a_measure_reworded_from_one_clause_is_closest_to_that_clause(embeddings
     a, b = embeddings.embed_array([measure, sentence])
     whole = float(a @ b) / float(np.linalg.norm(a) * np.linalg.norm(b))
     assert stretch > whole
+
+
+def test_two_bodies_written_the_other_way_round_keep_every_word_and_lose_their_order() -> None:
+    """纪委向学校党委提交 and 学校党委向纪委提交 share every word: only their order tells who hands what to whom.
+    The order signal is the weighted share of the measure's word pairs that the source writes the same way round."""
+    words = {"纪委": 4.0, "学校党委": 3.0, "提交": 2.0, "信访": 5.0, "简析": 7.0}
+    measure = "学校党委向纪委提交信访举报情况简析"
+    assert word_order(words, measure, "做深做细信访举报综合分析，学校党委向纪委提交信访举报情况简析") == 1.0
+    reversed_order = word_order(words, measure, "纪委向学校党委提交信访举报情况简析")
+    assert reversed_order == pytest.approx(1 - 4.0 * 3.0 / (4.0 * 3.0 + 4.0 * 2.0 + 4.0 * 5.0 + 4.0 * 7.0 + 3.0 * 2.0
+                                                             + 3.0 * 5.0 + 3.0 * 7.0 + 2.0 * 5.0 + 2.0 * 7.0 + 5.0 * 7.0))
+    assert word_order(words, measure, "学校党委研究部署巡视整改工作") == 1.0  # one shared word: nothing to order
+
+
+def test_clauses_put_in_another_order_say_the_same() -> None:
+    """A report may say a measure's two clauses the other way round: only pairs of words within one of the
+    measure's clauses are compared."""
+    words = {"民族教育": 5.0, "改革": 2.0, "升学": 4.0, "通道": 4.0}
+    measure = "拓宽升学通道，深化民族教育改革"
+    assert word_order(words, measure, "深化民族教育改革，拓宽升学通道") == 1.0
+    assert word_order(words, measure, "拓宽通道升学，深化民族教育改革") < 1.0
