@@ -66,7 +66,8 @@ VARIANTS: list[tuple[str, bool, str, str]] = [
     ("将江宁高级中学民族班由民考普调整为民考民", False, "", "reversed direction"),
     ("将江宁高级中学民族班由民考民调整为民考普", True, "将江宁高级中学民族班由“民考民”调整为“民考普”", "copy"),
     ("由州纪委抽调人员组成考核组对州属高中阶段学校进行年度考核", False, "", "department: 团州委"),
-    ("给不具备建党组织条件的幼儿园派党建工作指导员", True, "党建工作指导员开展幼儿园党的工作", "paraphrase"),
+    ("给不具备建党组织条件的幼儿园派党建工作指导员", True, "党建工作指导员开展幼儿园党的工作",
+     "paraphrase, a word the report says twice"),
     ("校长带头讲思政课72学时", False, "", "post: 校领导"),
     ("对全部177项整改任务已经完成销号", False, "", "scope: 177项中已完成174项"),
     ("177项整改任务中已完成174项", True, "学校巡视整改台账177项整改任务，已完成174项", "copy with numbers"),
@@ -116,6 +117,10 @@ def verdict_model(corpus_workspace: Workspace) -> LogisticModel:
 
 # Known misses of the current verdict model, kept as failing expectations (strict: a fix makes them pass).
 KNOWN_MISSES = {
+    "paraphrase, a word the report says twice": "the word order is read on the stretch of clauses that covers most "
+                                                "of the measure, here …党建工作指导员开展幼儿园党的工作, whose 幼儿园 is "
+                                                "the sentence's second one: the pair reads as reversed (order 0.39) "
+                                                "and the probability falls to 0.60, under the threshold 0.64",
     "words scattered over two sentences": "one long span holds 0.8 of the words (compact 0.51) at cosine 0.95: "
                                           "nothing in it conflicts with the measure, so only the similarity "
                                           "signals speak, and they speak for it (0.73, above the verdict threshold)",
