@@ -102,7 +102,8 @@ class Signals:
     # the encoder's best cosine of the measure with one short stretch of the span's clauses; None: not
     # computed (a span the checker did not judge), read as the span's cosine
     stretch_cosine: float | None = None
-    # share of weighted pairs of the measure's words that the span's best stretch writes in the same order
+    # weighted share of pairs of the measure's words, within one of its clauses, that the span's best-covering
+    # stretch writes the same way round (spans.word_order); 1.0: no pair to compare
     order: float = 1.0
 
     @property

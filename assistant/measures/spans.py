@@ -247,8 +247,9 @@ class SpanReader:
         other clauses blur the cosine of the whole. A stretch has as many clauses as the measure or one more
         (a report often says in two clauses what a measure says in one), within ``compact_coverage``'s length.
         Each stretch is one more text to embed, the slow part, so only the ``stretch_windows`` stretches that
-        share most of the measure's content bigrams are embedded (on tune, 4 of about 10 per span find the
-        best cosine's stretch, or one within 0.01 of it, for 97% of the spans of a third of tune)."""
+        share most of the measure's content bigrams are embedded. A span has about 10; a one-off count over a
+        third of tune's judged spans found the best cosine's stretch, or one within 0.01 of it, among the 4
+        for 97% of them."""
         n = max(len(clauses(measure)), 1)
         grams = self.content_bigrams(measure)
         windows: list[list[str]] = []
