@@ -16,6 +16,7 @@ from itertools import product
 
 from assistant.measures.elements import Token, bigrams, mask_titles, pos_tokens
 from assistant.measures.lexicon import (
+    COORDINATORS,
     FLOW_GO_VERBS,
     FLOW_LINKS,
     FLOW_OBJECT_MARKS,
@@ -341,7 +342,7 @@ def _verb_arguments(clauses: list[list[Token]], verbs: tuple[str, str]) -> dict[
             end = next((k for k, t in enumerate(rest) if t.word in out), len(rest))
             after = "".join(t.word for t in rest[:end])
             # 传达学习…: the two act together on one thing; 课后服务、作业管理: items of a list, not actions
-            if (end == 0 and rest) or after.startswith(("、", "和", "及", "与")):
+            if (end == 0 and rest) or after.startswith(COORDINATORS):
                 out[tok.word].append("")
                 continue
             out[tok.word].append(after if bigrams(after) else "".join(t.word for t in clause[:i]))

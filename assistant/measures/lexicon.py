@@ -9,6 +9,9 @@ import re
 
 from index.text import CN_NUMERAL_CHARS, STOPWORDS
 
+# Words that join items of one list (课后服务、作业管理; 甲与乙合并): the items have no order of their own.
+COORDINATORS = ("、", "和", "及", "与")
+
 # Words that carry no topic of their own in a measure.
 FILLER = frozenset(
     """已经 已 把 给 让 它 它们 他们 将 对 了 的 地 得 着 过 进一步 认真 切实 扎实 积极 及时 严格 全力

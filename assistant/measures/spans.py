@@ -19,7 +19,7 @@ import jieba
 import numpy as np
 
 from assistant.measures.elements import bigrams, extract_elements, pos_tokens
-from assistant.measures.lexicon import FILLER, FREQUENCY, FREQUENCY_ONCE, NUMBER
+from assistant.measures.lexicon import COORDINATORS, FILLER, FREQUENCY, FREQUENCY_ONCE, NUMBER
 from assistant.measures.results import Signals
 from assistant.retrieval import Passage
 from assistant.vocabulary import has_synonym
@@ -74,17 +74,27 @@ def word_order(words: dict[str, float], measure: str, text: str) -> float:
     funds or two steps written the other way round (A 向 B 提交 for B 向 A 下发, 原从甲中支付 for 原从乙中支付)
     keep every word and reverse the pair. Only pairs within one clause of the measure count: a report may put
     a measure's clauses in another order and say the same. A pair is reversed only when no occurrence of its
-    first word precedes one of its second in ``text`` (a word the source repeats is not a reversal)."""
+    first word precedes one of its second in ``text`` (a word the source repeats is not a reversal), and items of
+    one list have no order (``coordinated``: 甲与乙合二为一 is 乙与甲合并)."""
     clause_of = clause_ids(measure)
-    shared = [(measure.find(w), w, weight) for w, weight in words.items() if w in text and w in measure]
+    shared = sorted((measure.find(w), w, weight) for w, weight in words.items() if w in text and w in measure)
     agree = total = 0.0
-    for (m1, a, w1), (m2, b, w2) in combinations(shared, 2):
-        if m1 == m2 or clause_of[m1] != clause_of[m2]:
+    for (m1, first, w1), (m2, second, w2) in combinations(shared, 2):
+        if m1 == m2 or clause_of[m1] != clause_of[m2] or coordinated(measure, m1 + len(first), m2):
             continue
-        first, second = (a, b) if m1 < m2 else (b, a)
         total += w1 * w2
         agree += w1 * w2 * float(text.find(first) < text.rfind(second))
     return agree / total if total else 1.0
+
+
+def coordinated(measure: str, start: int, end: int) -> bool:
+    """Whether the two words of ``measure`` that ``measure[start:end]`` stands between are items of one list: it
+    holds a coordinating word (、和及与) and no verb, preposition or particle (学校党委向纪委: 向 relates them;
+    党支部、党小组的组织生活: 的 does)."""
+    between = [t for t in pos_tokens(measure) if t.start >= start and t.end <= end]
+    return any(t.word in COORDINATORS for t in between) and all(
+        t.word in COORDINATORS or not t.flag.startswith(("v", "p", "u")) for t in between
+    )
 
 
 def clause_runs(text: str, length: int) -> Iterator[tuple[int, int, str]]:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 import pytest
 
-from assistant.measures.spans import SpanReader, names_in, word_order
+from assistant.measures.spans import SpanReader, coordinated, names_in, word_order
 from index.embedding import SentenceEmbeddings
 
 
@@ -83,6 +83,18 @@ def test_two_bodies_written_the_other_way_round_keep_every_word_and_lose_their_o
     assert reversed_order == pytest.approx(1 - 4.0 * 3.0 / (4.0 * 3.0 + 4.0 * 2.0 + 4.0 * 5.0 + 4.0 * 7.0 + 3.0 * 2.0
                                                              + 3.0 * 5.0 + 3.0 * 7.0 + 2.0 * 5.0 + 2.0 * 7.0 + 5.0 * 7.0))
     assert word_order(words, measure, "学校党委研究部署巡视整改工作") == 1.0  # one shared word: nothing to order
+
+
+def test_items_of_one_list_have_no_order() -> None:
+    """甲与乙合二为一 is 乙与甲合并: two items joined by 与, 和, 及 or 、 may stand either way round. A body that
+    acts on another (甲向乙) keeps its order, and so does each item against the verb."""
+    words = {"膳食": 6.0, "服务中心": 4.0, "后勤": 3.0, "服务处": 5.0, "合二为一": 7.0}
+    measure = "将膳食服务中心与后勤服务处合二为一"
+    assert word_order(words, measure, "将后勤服务处与膳食服务中心合二为一") == 1.0
+    assert word_order(words, measure, "合二为一的后勤服务处与膳食服务中心") < 1.0
+    assert coordinated("学校党委和纪委", 4, 5)
+    assert not coordinated("学校党委向纪委", 4, 5)
+    assert not coordinated("所在党支部、党小组的组织生活", 5, 11)  # 的: the life belongs to both
 
 
 def test_clauses_put_in_another_order_say_the_same() -> None:
