@@ -42,6 +42,7 @@ from assistant.measures.lexicon import (
 )
 from assistant.measures.results import Conflict
 from assistant.measures.slots import exchange_conflicts, slot_conflicts
+from assistant.measures.spans import has_wording
 from assistant.vocabulary import has_synonym
 from index.text import CJK, CLAUSE_BREAK
 
@@ -296,7 +297,7 @@ def action_conflicts(measure: Elements, span: Elements) -> list[Conflict]:
         # another verb without any negation (形成原因分析报告): the "not" has no support. Not a contradiction
         # (the span may be about another part), a gap the verdict model weighs.
         for verb in dict.fromkeys(measure.negated):
-            if verb not in span.verbs:
+            if verb not in span.verbs and not _negated_wording(verb, span.text):
                 conflicts.append(Conflict("negation", _negation_phrase(measure.text, verb), _UNSAID_NEGATION))
                 break
     return conflicts
@@ -476,12 +477,20 @@ def scope_conflicts(measure: Elements, span: Elements) -> list[Conflict]:
         words = _scope_words(measure, claims[0])
         # 全面 (done thoroughly) is no claim that every one is done: it supports only itself
         support = [w for w in span.total_scope if w not in MANNER_SCOPE or claims[0] in MANNER_SCOPE]
-        if not any(_scope_clause_covers(span, w, words) for w in support):
+        if not any(_scope_clause_covers(span, w, words) for w in support) and not _same_manner(measure, span, claims[0]):
             conflicts.append(Conflict("scope", claims[0], "未说明全部完成或全部覆盖"))
     for region in measure.region_scope:
         if not (region in span.region_scope and _scope_clause_covers(span, region, _scope_words(measure, region))):
             conflicts.append(Conflict("scope", region, f"未涉及“{region}”范围"))
     return conflicts
+
+
+def _same_manner(measure: Elements, span: Elements, scope: str) -> bool:
+    """The span writes a manner word (全面) on the same action as the measure does (全面查摆 in both): how
+    thoroughly, said of the same thing, whatever else the two clauses name."""
+    at = measure.text.find(scope) + len(scope)
+    action = measure.text[at : at + 2]
+    return scope in MANNER_SCOPE and len(CJK.findall(action)) == 2 and scope + action in span.text
 
 
 def _bounded_by_count(el: Elements, scope: str) -> bool:
@@ -568,6 +577,13 @@ def _words(actions: Sequence[Action]) -> str:
 def _negated_text(el: Elements, action: Action) -> str:
     start = max(0, action.start - 2)
     return el.text[start : action.end].lstrip("，。；、")
+
+
+def _negated_wording(verb: str, text: str) -> bool:
+    """``text`` negates ``verb`` in another wording, right after the negation (未办完 in 未办理完结算, which the
+    segmenter cuts 办理 / 完结 / 算): the "not" is said, whatever the verb's tokens."""
+    negations = "|".join(sorted(NEGATION_WORDS, key=len, reverse=True))
+    return any(has_wording(verb, text[m.end() : m.end() + len(verb) + 3]) for m in re.finditer(negations, text))
 
 
 def _negation_phrase(text: str, verb: str) -> str:

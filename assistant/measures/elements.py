@@ -207,7 +207,8 @@ def extract_orgs(text: str) -> list[Org]:
 
 def _qualifier(tok: Token, *, short_head: bool) -> bool:
     w = tok.word
-    if not CJK.match(w[0]) or w in ACTION_CLASS_OF or w in FUNCTION_VERBS:
+    # 发给 / 交给 / 报给 hand something to the body after them: a verb of giving never names part of a body
+    if not CJK.match(w[0]) or w in ACTION_CLASS_OF or w in FUNCTION_VERBS or (len(w) == 2 and w.endswith("给")):
         return False
     # an adjective that qualifies a name (重点, 专门), not one used as an adverb (明确 in 明确领导小组办公室日常分工)
     if tok.flag.startswith(("n", "j", "a", "b", "vn")) and tok.flag != "ad":

@@ -47,6 +47,8 @@ def test_orgs_are_named_bodies_outside_titles() -> None:
     assert [o.name for o in extract_orgs("把保密工作摆上局党组的重要议事日程")] == ["局党组"]
     # 供 says for whom (jieba writes 供局 as one word): no body named 供局
     assert extract_orgs("编印专题民主生活会学习资料，供局班子成员学习") == []
+    # 发给 hands the books to the bureau's leaders: a verb of giving is no part of a body's name
+    assert [o.name for o in extract_orgs("学习辅导百问，发给局领导、各科室及州属学校")] == []
 
 
 def test_posts_keep_their_body() -> None:
@@ -222,6 +224,12 @@ def test_scope_negation_and_direction_elements() -> None:
         # a title's words claim no scope of the measure's own (全州 in a plan's name)
         ("制定印发《全州高考综合改革工作推进方案》", "制定印发《*州高考综合改革工作推进方案》。", set()),
         ("在全州开展高考综合改革专项督查", "赴五县高级中学开展高考综合改革专项督查。", {"scope"}),
+        # 全面 (how thoroughly) on the same action in both is no overstated scope, whatever else the clauses name
+        ("工程建设领域专项治理中全面查摆梳理问题", "认真梳理各类教育项目*个，全面查摆梳理问题*条，扎实开展各阶段工作。", set()),
+        ("工程建设领域专项治理中全面查摆梳理问题", "认真梳理各类教育项目*个，查摆梳理问题*条，扎实开展各阶段工作。", {"scope"}),
+        # a "not" the source says in other tokens (未办理完结算: 办理 / 完结 / 算) is said; one it never says is not
+        ("结算未办完的项目有1222个", "已竣工验收未办理完结算的项目有1222个。", set()),
+        ("结算未办完的项目有1222个", "已竣工验收并办理完结算的项目有1222个。", {"negation"}),
     ],
 )
 def test_element_conflicts(measure: str, source: str, expected: set[str]) -> None:
