@@ -21,7 +21,7 @@ from difflib import SequenceMatcher
 from itertools import permutations, product
 
 from assistant.measures.elements import Elements, Org, Token, mask_titles, orgs_match, pos_tokens
-from assistant.measures.lexicon import PARTNER_WORDS, PERSON
+from assistant.measures.lexicon import COORDINATORS, PARTNER_WORDS, PERSON
 from assistant.measures.results import Conflict
 from assistant.vocabulary import has_synonym
 from index.text import CJK, CLAUSE_BREAK, CN_NUMERAL_CHARS, is_proper_name
@@ -173,7 +173,7 @@ def _verb(t: Token) -> bool:
 
 # Words that join two names into one list (甲和乙加强…): a name moved within a list crosses no verb. And 的:
 # 到局里锻炼的教师 names the doer after its verb (a relative clause), 教师的培训 the done-to before it.
-_COORDINATION = re.compile(r"[、和与及的]")
+_COORDINATION = re.compile("[{}的]".format("".join(COORDINATORS)))
 
 
 def _crossed(measure: str, source: str, bodies: Sequence[str]) -> tuple[str, str, bool] | None:
@@ -194,12 +194,25 @@ def _crossed(measure: str, source: str, bodies: Sequence[str]) -> tuple[str, str
             if any(_COORDINATION.search(b) for b in between):
                 continue
             mine_first = m[0] < m[1]  # the measure writes the body before the verb, the source after it
+            if _disposed(mine, m[0]) if mine_first else _disposed(theirs, t[0]):
+                continue  # 将甲合并 is 合并甲: the body before the verb is what it acts on
             if mine_first and _owns_the_object(theirs, t[0], mine, m[1]):
                 continue
             if not mine_first and _owns_the_object(mine, m[0], theirs, t[1]):
                 continue
             return body, verb, mine_first
     return None
+
+
+def _disposed(tokens: Sequence[Token], body: int) -> bool:
+    """Whether the body at ``body`` follows 将 or 把 with no verb between: the disposal form puts what the verb
+    acts on before it (将膳食服务中心和后勤服务处合并), so it is no doer."""
+    for t in reversed(tokens[:body]):
+        if t.word in ("将", "把"):
+            return True
+        if _verb(t):
+            return False
+    return False
 
 
 def _owns_the_object(tokens: Sequence[Token], body: int, other: Sequence[Token], verb: int) -> bool:

@@ -224,6 +224,8 @@ def test_scope_negation_and_direction_elements() -> None:
         # a title's words claim no scope of the measure's own (全州 in a plan's name)
         ("制定印发《全州高考综合改革工作推进方案》", "制定印发《*州高考综合改革工作推进方案》。", set()),
         ("在全州开展高考综合改革专项督查", "赴五县高级中学开展高考综合改革专项督查。", {"scope"}),
+        # 将 puts what the verb acts on before it: 将甲和乙合并 is 合并乙、甲, no doer crossed to the other side
+        ("将膳食服务中心和后勤服务处合并", "合并后勤服务处、膳食服务中心，撤销后勤保障部、基建规划处。", set()),
         # 全面 (how thoroughly) on the same action in both is no overstated scope, whatever else the clauses name
         ("工程建设领域专项治理中全面查摆梳理问题", "认真梳理各类教育项目*个，全面查摆梳理问题*条，扎实开展各阶段工作。", set()),
         ("工程建设领域专项治理中全面查摆梳理问题", "认真梳理各类教育项目*个，查摆梳理问题*条，扎实开展各阶段工作。", {"scope"}),
