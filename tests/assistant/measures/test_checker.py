@@ -101,8 +101,9 @@ VARIANTS: list[tuple[str, bool, str, str]] = [
     # written from the reports for "not yet" and "put off" (none is an eval item)
     ("部分学生宿舍和第二主教学楼的节电节水技术改造暂未实施", False, "", "a not-yet the report never says: 完成…改造"),
     ("暂缓设立100万产学研项目乡村振兴专项", False, "", "put off against done: 设立"),
-    # written from the reports for items of one list and a manner word on the same action (none is an eval item)
+    # written from the reports for items of one list, 将 and a manner word on the same action (none is an eval item)
     ("撤销基建规划处和后勤保障部", True, "撤销后勤保障部、基建规划处", "items of one list in the other order"),
+    ("将膳食服务中心和后勤服务处合并", True, "合并后勤服务处、膳食服务中心", "将: what is merged before the verb"),
     ("专项治理中全面查摆梳理问题并扎实开展各阶段工作", True, "全面查摆梳理问题", "全面 on the same action"),
 ]
 
