@@ -579,17 +579,18 @@ def _negated_text(el: Elements, action: Action) -> str:
     return el.text[start : action.end].lstrip("，。；、")
 
 
+_NEGATIONS = "|".join(sorted(NEGATION_WORDS, key=len, reverse=True))  # longest first: 尚未 before 未
+
+
 def _negated_wording(verb: str, text: str) -> bool:
     """``text`` negates ``verb`` in another wording, right after the negation (未办完 in 未办理完结算, which the
     segmenter cuts 办理 / 完结 / 算): the "not" is said, whatever the verb's tokens."""
-    negations = "|".join(sorted(NEGATION_WORDS, key=len, reverse=True))
-    return any(has_wording(verb, text[m.end() : m.end() + len(verb) + 3]) for m in re.finditer(negations, text))
+    return any(has_wording(verb, text[m.end() : m.end() + len(verb) + 3]) for m in re.finditer(_NEGATIONS, text))
 
 
 def _negation_phrase(text: str, verb: str) -> str:
-    negations = "|".join(sorted(NEGATION_WORDS, key=len, reverse=True))
     scopes = "|".join(map(re.escape, TOTAL_SCOPE))
-    match = re.search(rf"(?:{negations})[再会能得]?(?:{scopes})?{re.escape(verb)}", text)
+    match = re.search(rf"(?:{_NEGATIONS})[再会能得]?(?:{scopes})?{re.escape(verb)}", text)
     return match.group() if match else verb
 
 

@@ -21,7 +21,7 @@ from difflib import SequenceMatcher
 from itertools import permutations, product
 
 from assistant.measures.elements import Elements, Org, Token, mask_titles, orgs_match, pos_tokens
-from assistant.measures.lexicon import COORDINATORS, PARTNER_WORDS, PERSON
+from assistant.measures.lexicon import COORDINATORS, FLOW_OBJECT_MARKS, PARTNER_WORDS, PERSON
 from assistant.measures.results import Conflict
 from assistant.vocabulary import has_synonym
 from index.text import CJK, CLAUSE_BREAK, CN_NUMERAL_CHARS, is_proper_name
@@ -208,7 +208,7 @@ def _disposed(tokens: Sequence[Token], body: int) -> bool:
     """Whether the body at ``body`` follows 将 or 把 with no verb between: the disposal form puts what the verb
     acts on before it (将膳食服务中心和后勤服务处合并), so it is no doer."""
     for t in reversed(tokens[:body]):
-        if t.word in ("将", "把"):
+        if t.word in FLOW_OBJECT_MARKS:
             return True
         if _verb(t):
             return False
