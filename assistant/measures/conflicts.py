@@ -583,8 +583,9 @@ _NEGATIONS = "|".join(sorted(NEGATION_WORDS, key=len, reverse=True))  # longest 
 
 
 def _negated_wording(verb: str, text: str) -> bool:
-    """``text`` negates ``verb`` in another wording, right after the negation (未办完 in 未办理完结算, which the
-    segmenter cuts 办理 / 完结 / 算): the "not" is said, whatever the verb's tokens."""
+    """``text`` negates ``verb`` in another wording, right after the negation (未办完 in 未办理完结算, which jieba
+    cuts 未办理 / 完 / 结算, a noun that hides its 未 from the negated tokens): the "not" is said, whatever the
+    tokens. (Splitting such words in ``elements._negated_tokens`` would be the deeper fix; it moves every row.)"""
     return any(has_wording(verb, text[m.end() : m.end() + len(verb) + 3]) for m in re.finditer(_NEGATIONS, text))
 
 

@@ -229,7 +229,7 @@ def test_scope_negation_and_direction_elements() -> None:
         # 全面 (how thoroughly) on the same action in both is no overstated scope, whatever else the clauses name
         ("工程建设领域专项治理中全面查摆梳理问题", "认真梳理各类教育项目*个，全面查摆梳理问题*条，扎实开展各阶段工作。", set()),
         ("工程建设领域专项治理中全面查摆梳理问题", "认真梳理各类教育项目*个，查摆梳理问题*条，扎实开展各阶段工作。", {"scope"}),
-        # a "not" the source says in other tokens (未办理完结算: 办理 / 完结 / 算) is said; one it never says is not
+        # a "not" the source says in other tokens (jieba cuts 未办理 / 完 / 结算) is said; one it never says is not
         ("结算未办完的项目有1222个", "已竣工验收未办理完结算的项目有1222个。", set()),
         ("结算未办完的项目有1222个", "已竣工验收并办理完结算的项目有1222个。", {"negation"}),
     ],
