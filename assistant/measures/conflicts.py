@@ -292,15 +292,18 @@ def action_conflicts(measure: Elements, span: Elements) -> list[Conflict]:
                 if verb in measure.verbs and verb not in measure.negated:
                     conflicts.append(Conflict("negation", verb, _negation_phrase(span.text, verb)))
                     break
-    if not any(c.kind == "negation" for c in conflicts):
-        # The measure says a thing was not done (暂未开展原因分析) where the span, about the same thing, uses
-        # another verb without any negation (形成原因分析报告): the "not" has no support. Not a contradiction
-        # (the span may be about another part), a gap the verdict model weighs.
-        for verb in dict.fromkeys(measure.negated):
-            if verb not in span.verbs and not _negated_wording(verb, span.text):
-                conflicts.append(Conflict("negation", _negation_phrase(measure.text, verb), _UNSAID_NEGATION))
-                break
     return conflicts
+
+
+def unsaid_negation_conflicts(measure: Elements, focus: Elements, whole: Elements) -> list[Conflict]:
+    """The measure says a thing was not done (暂未开展原因分析) where the span's sentence about the same thing
+    uses another verb (形成原因分析报告) and no sentence of the span negates it: the "not" has no support. Not
+    a contradiction (the span may be about another part), a gap the verdict model weighs. The "not" may sit in
+    the sentence beside the one that names the thing (垫资建设 in one, 剩余9个项目未完成整改 in the next)."""
+    for verb in dict.fromkeys(measure.negated):
+        if verb not in focus.verbs and verb not in whole.negated and not _negated_wording(verb, whole.text):
+            return [Conflict("negation", _negation_phrase(measure.text, verb), _UNSAID_NEGATION)]
+    return []
 
 
 def number_conflicts(measure: Elements, span: Elements) -> list[Conflict]:
@@ -480,9 +483,22 @@ def scope_conflicts(measure: Elements, span: Elements) -> list[Conflict]:
         if not any(_scope_clause_covers(span, w, words) for w in support) and not _same_manner(measure, span, claims[0]):
             conflicts.append(Conflict("scope", claims[0], "未说明全部完成或全部覆盖"))
     for region in measure.region_scope:
+        if _region_named(measure, span, region):
+            continue
         if not (region in span.region_scope and _scope_clause_covers(span, region, _scope_words(measure, region))):
             conflicts.append(Conflict("scope", region, f"未涉及“{region}”范围"))
     return conflicts
+
+
+def _region_named(measure: Elements, span: Elements, region: str) -> bool:
+    """The span names the region itself before the same two characters the measure's 全州 is followed by
+    (*州中小学食堂管理暂行办法 for 全州中小学食堂管理, the redacted or written name of the 州): the region's own
+    rule or body is the whole region's. 州属学校 (the schools the 州 runs directly) is not 全州学校."""
+    at = measure.text.find(region) + len(region)
+    after = measure.text[at : at + 2]
+    if len(CJK.findall(after)) != 2:
+        return False
+    return re.search(rf"(?:\*|[\u4e00-\u9fff])(?<!全){re.escape(region[1:] + after)}", span.text) is not None
 
 
 def _same_manner(measure: Elements, span: Elements, scope: str) -> bool:
@@ -652,6 +668,8 @@ def detected_conflicts(measure: Elements, focus: Elements, whole: Elements) -> l
     """Every detector but the actors' (and the attribution, which needs the documents). A word traded for its
     opposite counts only where no detector of its kind of element (an action, a grade, a detail) has named it."""
     found = [c for detect, reads_whole in _DETECTORS for c in detect(measure, whole if reads_whole else focus)]
+    if not any(c.kind == "negation" for c in found):
+        found += unsaid_negation_conflicts(measure, focus, whole)
     named = " ".join(c.measure_value for c in found)
     return found + [c for c in opposite_word_conflicts(measure, whole) if c.measure_value not in named]
 

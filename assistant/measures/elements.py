@@ -24,6 +24,7 @@ from assistant.measures.lexicon import (
     GROUP,
     GROUP_HEADS,
     LEADING_FUNCTION,
+    LIGHT_VERBS,
     MULTIPLIERS,
     NEGATION_WORDS,
     NOT_ORG,
@@ -227,23 +228,30 @@ def extract_actions(text: str) -> list[Action]:
 
 
 def _negated_tokens(text: str) -> list[Token]:
-    """Verbs and action words under a negation: 不再出席, 未及时追回, 尚未完成."""
+    """Verbs and action words under a negation: 不再出席, 未及时追回, 尚未完成, and the action a negated light
+    verb carries (未完成整改, 没有开展专项审计)."""
     out = []
     pending = 0  # tokens a negation may still reach over
     in_phrase = False  # inside a prepositional phrase between the negation and its verb
+    carried = 0  # tokens a negated light verb still reaches over to the action it carries
     for tok in pos_tokens(mask_titles(text)):
         if tok.word in NEGATION_WORDS:
-            pending, in_phrase = 3, False
+            pending, in_phrase, carried = 3, False, 0
             continue
         if in_phrase and (tok.flag == "x" or tok.word in PHRASE_ENDS):
             pending, in_phrase = 0, False
             continue
         if tok.word in ACTION_CLASS_OF or (tok.flag.startswith("v") and len(tok.word) >= 2):
-            if pending:
+            negated = bool(pending or carried)
+            if negated:
                 out.append(tok)
+            carried = LIGHT_REACH if negated and not in_phrase and tok.word in LIGHT_VERBS else 0
             # inside the phrase a verb may be a noun's modifier (按约定, 从培训经费中): the negation goes on
             pending = pending - 1 if in_phrase else 0
-        elif pending and (tok.flag.startswith(("d", "u", "a", "c")) or tok.word in ("再", "会", "能", "得", *TOTAL_SCOPE)):
+            continue
+        # 专项 in 没有开展专项审计: what qualifies the carried action; anything else ends the reach
+        carried = carried - 1 if carried and tok.flag.startswith(("n", "a", "b", "j", "d")) else 0
+        if pending and (tok.flag.startswith(("d", "u", "a", "c")) or tok.word in ("再", "会", "能", "得", *TOTAL_SCOPE)):
             pending -= 1  # 不 + 再 + 出席, 未 + 及时 + 追回, 尚未 + 全部 + 办结: the negation carries over adverbs
         elif pending and tok.flag.startswith("p"):
             # 尚未 + 向施工单位 + 发函, 没有 + 对往来款项 + 审计: the negation is of the verb after the phrase
@@ -256,6 +264,7 @@ def _negated_tokens(text: str) -> list[Token]:
 
 
 PHRASE_REACH = 6  # tokens of a prepositional phrase a negation reaches over to its verb
+LIGHT_REACH = 2  # tokens a negated light verb reaches to its action: one qualifier and the action (开展 + 专项 + 审计)
 PHRASE_ENDS = frozenset({"的", "已", "已经", "并", "但"})  # a new statement begins: the negation stops
 
 

@@ -67,6 +67,10 @@ NEGATION_WORDS = frozenset(
     {"不", "不再", "未", "没有", "尚未", "没", "未能", "并未", "从未", "不能", "从不", "并不", "未曾", "拒不", "不予", "无法",
      "暂未", "暂不", "暂缓"}  # jieba keeps 暂未 / 暂不 whole; 暂缓 (put off) is 暂不 as a verb
 )
+# Verbs whose object is itself an action (未完成整改, 没有开展审计, 尚未进行核查): a negation of one of them
+# negates the action it carries. Chinese grammar's closed class of light verbs (进行, 加以, 予以, 给予, 作出) and
+# phase verbs (完成, 开始, 继续), with 开展, which official texts use the same way.
+LIGHT_VERBS = frozenset({"完成", "开始", "继续", "进行", "开展", "加以", "予以", "给予", "作出"})
 
 # Bodies (departments, organisations) end in one of these; the family groups like with like.
 ORG_FAMILIES: tuple[tuple[str, str], ...] = (

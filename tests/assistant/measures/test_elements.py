@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.measures.attribution import ReportDocument, attribution_conflicts, issuer_names
-from assistant.measures.conflicts import element_conflicts
+from assistant.measures.conflicts import detected_conflicts, element_conflicts
 from assistant.measures.direction import extract_flows, place_similarity
 from assistant.measures.elements import (
     bracket_cited_titles,
@@ -113,6 +113,10 @@ def test_scope_negation_and_direction_elements() -> None:
     assert "追回" in extract_elements("多付工程款未及时追回").negated
     assert "发函" in extract_elements("尚未向施工单位发函").negated
     assert "支付" not in extract_elements("未按约定的期限，已支付尾款").negated  # 已 begins a new statement
+    # a negated light verb negates the action it carries: 未完成整改 is 整改 not done
+    assert {"完成", "整改"} <= set(extract_elements("剩余9个项目未完成整改").negated)
+    assert "审计" in extract_elements("没有开展专项审计").negated
+    assert "推进" not in extract_elements("尚未完成，继续推进整改").negated  # a comma ends the reach
     assert [g.name for g in extract_elements("组织研究生导师和中层干部学习").groups] == ["研究生导师", "中层干部"]
     assert [g.name for g in extract_elements("每年组织一次教师培训").groups] == ["教师"]  # 一次 says how often
     assert extract_elements("由“民考民”调整为“民考普”").changes == (("民考民", "民考普"),)
@@ -224,6 +228,9 @@ def test_scope_negation_and_direction_elements() -> None:
         # a title's words claim no scope of the measure's own (全州 in a plan's name)
         ("制定印发《全州高考综合改革工作推进方案》", "制定印发《*州高考综合改革工作推进方案》。", set()),
         ("在全州开展高考综合改革专项督查", "赴五县高级中学开展高考综合改革专项督查。", {"scope"}),
+        # the 州's own rule (its name redacted: *州…办法) is the whole 州's; the schools it runs directly are not
+        ("出台全州中小学食堂管理的暂行办法", "制定完善《*州中小学食堂管理暂行办法》等制度文件。", set()),
+        ("对全州中小学食堂开展检查", "对州属中小学食堂开展检查。", {"scope"}),
         # 将 puts what the verb acts on before it: 将甲和乙合并 is 合并乙、甲, no doer crossed to the other side
         ("将膳食服务中心和后勤服务处合并", "合并后勤服务处、膳食服务中心，撤销后勤保障部、基建规划处。", set()),
         # 全面 (how thoroughly) on the same action in both is no overstated scope, whatever else the clauses name
@@ -232,10 +239,23 @@ def test_scope_negation_and_direction_elements() -> None:
         # a "not" the source says in other tokens (jieba cuts 未办理 / 完 / 结算) is said; one it never says is not
         ("结算未办完的项目有1222个", "已竣工验收未办理完结算的项目有1222个。", set()),
         ("结算未办完的项目有1222个", "已竣工验收并办理完结算的项目有1222个。", {"negation"}),
+        # 未完成整改 says 整改 is not done: it supports 没有整改完 and contradicts 已整改完
+        ("还有9个项目没有整改完", "剩余9个项目未完成整改。", set()),
+        ("9个项目已整改完", "剩余9个项目未完成整改。", {"negation", "status"}),
     ],
 )
 def test_element_conflicts(measure: str, source: str, expected: set[str]) -> None:
     assert kinds(measure, source) == expected
+
+
+def test_a_not_said_in_the_next_sentence_is_said() -> None:
+    # The span's sentence that names the thing (垫资建设) is its focus; the "not" sits in the sentence after.
+    measure = extract_elements("垫资建设问题还有9个项目没有整改完")
+    focus = extract_elements("我集团涉及16个项目由施工单位垫资建设。")
+    said = extract_elements("我集团涉及16个项目由施工单位垫资建设。剩余9个项目未完成整改。")
+    unsaid = extract_elements("我集团涉及16个项目由施工单位垫资建设。已完成7个项目的整改工作。")
+    assert "negation" not in {c.kind for c in detected_conflicts(measure, focus, said)}
+    assert "negation" in {c.kind for c in detected_conflicts(measure, focus, unsaid)}
 
 
 def test_sentence_spans_are_exact_and_trimmed() -> None:
