@@ -105,7 +105,10 @@ def role_conflicts(measure: Elements, span: Elements) -> list[Conflict]:
     clauses_ = _sub_clause_spans(span.text)
     # A group of people is as often who a measure is for (补充紧缺学科教师) as who does it: it is read as the doer
     # only where it opens its clause (中层干部带头听讲思政课).
-    for actor in measure.orgs + measure.roles + measure.groups:
+    named = measure.orgs + measure.roles + measure.groups
+    for actor in named:
+        if any(o.start == actor.start and o.end > actor.end for o in named):
+            continue  # 校党委 in 校党委中心组 says whose group it is; the group is the doer
         mentioned = any(orgs_match(actor, o) for o in span.actors)
         if _after_a_verb_or_preposition(measure.text, actor):
             continue  # the measure names it as what is done or whose word is followed (按学校党委要求), not the doer
@@ -162,7 +165,8 @@ def _subject_before(span: Elements, at: int, families: frozenset[str] | None) ->
         o for o in family_ok
         if sentence_start <= o.start and o.end <= at and not _after_a_verb_or_preposition(span.text, o)
     ]
-    return max(before, key=lambda o: o.start) if before else None
+    # of two names that start together the longer is the doer: 校党委 in 校党委理论中心组 only says whose group
+    return max(before, key=lambda o: (o.start, o.end)) if before else None
 
 
 def _after_a_verb_or_preposition(text: str, org: Org) -> bool:

@@ -380,6 +380,8 @@ def extract_groups(text: str) -> list[Org]:
         start = tok.start
         if tok.word == head and i > 0 and _group_modifier(tokens[i - 1]):
             start = tokens[i - 1].start
+        if text.startswith("原则", tok.end):
+            continue  # 党管干部原则 names a principle, not the cadres
         name = text[start : tok.end]
         groups.append(Org(name, canonical_text(name), GROUP, start, tok.end))
     return groups

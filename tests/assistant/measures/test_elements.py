@@ -119,6 +119,7 @@ def test_scope_negation_and_direction_elements() -> None:
     assert "推进" not in extract_elements("尚未完成，继续推进整改").negated  # a comma ends the reach
     assert [g.name for g in extract_elements("组织研究生导师和中层干部学习").groups] == ["研究生导师", "中层干部"]
     assert [g.name for g in extract_elements("每年组织一次教师培训").groups] == ["教师"]  # 一次 says how often
+    assert not extract_elements("落实党管干部原则").groups  # a principle's name, not the cadres
     assert extract_elements("由“民考民”调整为“民考普”").changes == (("民考民", "民考普"),)
 
 
@@ -239,6 +240,11 @@ def test_scope_negation_and_direction_elements() -> None:
         # a "not" the source says in other tokens (jieba cuts 未办理 / 完 / 结算) is said; one it never says is not
         ("结算未办完的项目有1222个", "已竣工验收未办理完结算的项目有1222个。", set()),
         ("结算未办完的项目有1222个", "已竣工验收并办理完结算的项目有1222个。", {"negation"}),
+        # 校党委 at the head of 校党委理论中心组 says whose group it is: the group is the doer
+        ("校党委中心组专题学习时班子成员人人谈认识", "集中整改期间，校党委理论中心组开展专题理论学习7次，班子成员人人谈认识。", set()),
+        ("校纪委中心组专题学习时班子成员人人谈认识", "集中整改期间，校党委理论中心组开展专题理论学习7次，班子成员人人谈认识。", {"actor"}),
+        # a principle's name (党管干部原则) names no group of people
+        ("选拔中层干部时严格审查人选资格条件", "落实党管干部原则，学校党委选贤任能，严把人选资格条件。", set()),
         # 未完成整改 says 整改 is not done: it supports 没有整改完 and contradicts 已整改完
         ("还有9个项目没有整改完", "剩余9个项目未完成整改。", set()),
         ("9个项目已整改完", "剩余9个项目未完成整改。", {"negation", "status"}),
