@@ -502,7 +502,7 @@ def _region_named(measure: Elements, span: Elements, region: str) -> bool:
     after = measure.text[at : at + 2]
     if len(CJK.findall(after)) != 2:
         return False
-    return re.search(rf"(?:\*|[\u4e00-\u9fff])(?<!全){re.escape(region[1:] + after)}", span.text) is not None
+    return re.search(rf"(?:\*|{CJK.pattern})(?<!全){re.escape(region[1:] + after)}", span.text) is not None
 
 
 def _same_manner(measure: Elements, span: Elements, scope: str) -> bool:
