@@ -260,10 +260,6 @@ def opposite_word_conflicts(measure: Elements, span: Elements) -> list[Conflict]
     return list(dict.fromkeys(conflicts))
 
 
-# What an unsupported negation's source says: nothing either way (results.Conflict.unsupported reads the 未写明).
-_UNSAID_NEGATION = "未写明此否定"
-
-
 def action_conflicts(measure: Elements, span: Elements) -> list[Conflict]:
     """The span does the opposite of what the measure says, or negates it (or the other way round)."""
     conflicts: list[Conflict] = []
@@ -297,6 +293,10 @@ def action_conflicts(measure: Elements, span: Elements) -> list[Conflict]:
                     conflicts.append(Conflict("negation", verb, _negation_phrase(span.text, verb)))
                     break
     return conflicts
+
+
+# What an unsupported negation's source says: nothing either way (results.Conflict.unsupported reads the 未写明).
+_UNSAID_NEGATION = "未写明此否定"
 
 
 def unsaid_negation_conflicts(measure: Elements, focus: Elements, whole: Elements) -> list[Conflict]:
@@ -498,9 +498,8 @@ def _region_named(measure: Elements, span: Elements, region: str) -> bool:
     """The span names the region itself before the same two characters the measure's 全州 is followed by
     (*州中小学食堂管理暂行办法 for 全州中小学食堂管理, the redacted or written name of the 州): the region's own
     rule or body is the whole region's. 州属学校 (the schools the 州 runs directly) is not 全州学校."""
-    at = measure.text.find(region) + len(region)
-    after = measure.text[at : at + 2]
-    if len(CJK.findall(after)) != 2:
+    after = _two_after(measure.text, region)
+    if not after:
         return False
     return re.search(rf"(?:\*|{CJK.pattern})(?<!全){re.escape(region[1:] + after)}", span.text) is not None
 
@@ -508,9 +507,16 @@ def _region_named(measure: Elements, span: Elements, region: str) -> bool:
 def _same_manner(measure: Elements, span: Elements, scope: str) -> bool:
     """The span writes a manner word (全面) on the same action as the measure does (全面查摆 in both): how
     thoroughly, said of the same thing, whatever else the two clauses name."""
-    at = measure.text.find(scope) + len(scope)
-    action = measure.text[at : at + 2]
-    return scope in MANNER_SCOPE and len(CJK.findall(action)) == 2 and scope + action in span.text
+    action = _two_after(measure.text, scope)
+    return scope in MANNER_SCOPE and bool(action) and scope + action in span.text
+
+
+def _two_after(text: str, word: str) -> str:
+    """The two Chinese characters right after ``word`` in ``text`` (what a scope word is said of: 全州|中小,
+    全面|查摆), or "" when they are not two Chinese characters."""
+    at = text.find(word) + len(word)
+    after = text[at : at + 2]
+    return after if len(CJK.findall(after)) == 2 else ""
 
 
 def _bounded_by_count(el: Elements, scope: str) -> bool:
