@@ -41,7 +41,7 @@ from assistant.measures.lexicon import (
     TOTAL_SCOPE,
 )
 from assistant.measures.results import Conflict
-from assistant.measures.slots import exchange_conflicts, slot_conflicts
+from assistant.measures.slots import exchange_conflicts, quoted_name_conflicts, slot_conflicts
 from assistant.measures.spans import has_wording
 from assistant.vocabulary import has_synonym
 from index.text import CJK, CLAUSE_BREAK
@@ -119,7 +119,14 @@ def role_conflicts(measure: Elements, span: Elements) -> list[Conflict]:
         if best is None:
             continue
         start, end = next((a, b) for a, b in clauses_ if span.text[a:b] == best)
-        if any(orgs_match(actor, o) and start <= o.start < end for o in span.actors):
+        there = [o for o in span.actors if orgs_match(actor, o) and start <= o.start < end]
+        if there and all(_received(span.text, o) for o in there):
+            # the span's clause names the measure's doer only as whom the thing goes to (向学校党委提交, 赴教育部汇报)
+            mine, theirs = _relation_at(measure.text, actor.start), _relation_at(span.text, there[0].start - 1)
+            # Not a contradiction: 听取汇报 and 向…汇报 say one thing from two sides; the verdict model weighs it.
+            conflicts.append(Conflict("role", mine, theirs))
+            continue
+        if there:
             continue
         # the clause's own subject when it names one before its first word about the thing
         # ("校长办公会专题研究…附属医院专项整改"), else the subject carried over from before it
@@ -181,6 +188,20 @@ def _after_a_verb_or_preposition(text: str, org: Org) -> bool:
 
 
 _AGENT_MARKS = frozenset({"由", "被"})
+# The one-character words right before a body that make it whom something goes to or is done to, not the doer:
+# prepositions of the recipient and the object (向, 对, 给, 把, 将) and verbs of going there (赴, 到).
+_RECEIVER_MARKS = frozenset("向对给把将赴到")
+
+
+def _received(text: str, org: Org) -> bool:
+    return org.start > 0 and text[org.start - 1] in _RECEIVER_MARKS
+
+
+def _relation_at(text: str, start: int) -> str:
+    """Who, to whom and the act, as the clerk reads it: from ``start`` to the end of its sub-clause or the
+    title the act names (学校党委向纪委下发《…》 → 学校党委向纪委下发), at most 12 characters."""
+    _, end = _sub_clause_bounds(text, start)
+    return text[start:end].split("《")[0][:12]
 
 
 def existence_conflicts(measure: Elements, span: Elements) -> list[Conflict]:
@@ -661,6 +682,7 @@ _DETECTORS: tuple[tuple[Callable[[Elements, Elements], list[Conflict]], bool], .
     (swap_conflicts, _FOCUS),
     (slot_conflicts, _WHOLE),
     (exchange_conflicts, _WHOLE),
+    (quoted_name_conflicts, _FOCUS),
 )
 
 

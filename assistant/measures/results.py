@@ -12,7 +12,7 @@ _DIFFERENCE_LABELS = {
     "actor": "单位不同", "person": "人员不同", "document": "主体不同", "action": "动作不同",
     "direction": "方向相反", "number": "数量不同", "frequency": "频次不同", "scope": "范围扩大",
     "negation": "肯定否定相反", "status": "完成情况不同", "rank": "级别不同", "detail": "细节不同",
-    "order": "顺序颠倒", "name": "名称不同",
+    "order": "顺序颠倒", "name": "名称不同", "role": "角色不同",
 }
 # Conflicts that say the opposite of the measure, not merely something else.
 CONTRADICTIONS = frozenset({"direction", "order", "action", "negation"})
@@ -25,7 +25,7 @@ VERDICT_LABELS = {EXISTS: "已有", PARTIAL: "部分相似", ABSENT: "未找到"
 @dataclass(frozen=True)
 class Conflict:
     kind: str  # "actor" | "person" | "document" | "action" | "direction" | "number" | "frequency" | "scope"
-    # | "negation" | "status" | "rank" | "detail" | "order" | "name"
+    # | "negation" | "status" | "rank" | "detail" | "order" | "name" | "role"
     measure_value: str
     source_value: str
 
@@ -62,6 +62,8 @@ class Conflict:
             return f"细节不一致：措施为“{m}”，原文为“{s}”"
         if self.kind == "name":
             return f"名称不一致：措施为“{m}”，原文为“{s}”"
+        if self.kind == "role":
+            return f"角色不一致：措施为“{m}”，原文为“{s}”（原文中该单位是接受方或对象）"
         if self.kind == "rank":
             return f"级别不一致：措施为“{m}”，原文为“{s}”"
         if self.kind == "status":

@@ -11,11 +11,16 @@ The same frame may also keep its words and trade two of them across one word tha
 行政班子领导的意识" against "行政班子增强接受党委领导的意识", "由主管部门行文交集团" against "集团行文上报主管部门".
 Who does what to whom is reversed, though every word is the source's. So it is when one body alone crosses the
 verb: "主管部门上报追缴情况" against "集团行文上报主管部门", "州财政局会同州教育局" against "(我局)会同财政局".
+
+A phrase in quotation marks is a set name (“党建带群建”, “民考民”): a measure that quotes one the source sentence
+does not write, where the source quotes a near twin of it (the same characters reordered or one changed:
+“群建带党建”, “民考普”), names another thing, however alike the rest.
 """
 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable, Sequence
 from difflib import SequenceMatcher
 from itertools import permutations, product
@@ -243,3 +248,39 @@ def exchange_conflicts(measure: Elements, span: Elements) -> list[Conflict]:
             before, after = f"{body}…{verb}", f"{verb}…{body}"
             return [Conflict("direction", before if mine_first else after, after if mine_first else before)]
     return []
+
+
+_QUOTED = re.compile(r"[“「\"]([^”」\"]{2,20})[”」\"]")
+# Near twins share most of their characters: two of three (民考普, 民考民), all of them reordered (党建带群建,
+# 群建带党建); 金课 and 水课 (one of two) are two names, not one misspelt.
+_TWIN_SHARE = 2 / 3
+
+
+def quoted_name_conflicts(measure: Elements, span: Elements) -> list[Conflict]:
+    """A name the measure quotes that the span does not write, where the span quotes a near twin of it."""
+    theirs = list(dict.fromkeys(_QUOTED.findall(span.text)))
+    conflicts = []
+    for name in dict.fromkeys(_QUOTED.findall(measure.text)):
+        if _written(name, span.text):
+            continue
+        twin = next((q for q in theirs if q not in measure.text and _twins(name, q)), None)
+        if twin is not None:
+            conflicts.append(Conflict("name", name, twin))
+    return conflicts
+
+
+def _written(name: str, text: str) -> bool:
+    """``name`` in ``text``, a redacted character (*) of the name standing for any one."""
+    return re.search("".join("." if ch == "*" else re.escape(ch) for ch in name), text) is not None
+
+
+def _same_name(a: str, b: str) -> bool:
+    """One name, a redacted character (*) of either standing for any one (共*团, 共青团)."""
+    return len(a) == len(b) and all(x == y or "*" in (x, y) for x, y in zip(a, b, strict=True))
+
+
+def _twins(a: str, b: str) -> bool:
+    if _same_name(a, b) or abs(len(a) - len(b)) > 1:
+        return False
+    shared = sum((Counter(a) & Counter(b)).values())
+    return shared >= _TWIN_SHARE * max(len(a), len(b))
