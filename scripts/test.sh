@@ -36,14 +36,18 @@ if [ "$llm" = 1 ]; then
 fi
 .venv/bin/ruff check .
 .venv/bin/mypy
+# Two workers, each taking whole test files (pytest-xdist --dist loadfile): a file's module fixtures are
+# built once, and much of the suite waits on subprocesses, servers and the browser, which leaves a core idle
+# in a single run. The llm tests run on their own, in one process, after the rest.
+workers=(-n 2 --dist loadfile)
 if [ "$llm" != 1 ]; then
-  exec .venv/bin/python -m pytest "$@"
+  exec .venv/bin/python -m pytest "${workers[@]}" "$@"
 fi
 status=0
 pytest_part() {  # one of the two runs; "no test selected" (5) is no failure when the other run has them
   .venv/bin/python -m pytest "$@" || { local rc=$?; [ "$rc" = 5 ] || status=$rc; }
 }
-pytest_part -m "not llm" "$@"
+pytest_part -m "not llm" "${workers[@]}" "$@"
 built=0
 wait "$build" || built=$?
 grep -v '^WARNING' "$wheels/build.log" >&2 || true  # what was built and how long it took (pip's index notices left out)
