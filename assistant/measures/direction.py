@@ -374,5 +374,14 @@ def pairing_conflicts(measure: str, span: str) -> list[Conflict]:
                 crossed = place_similarity(a, y) >= SAME and place_similarity(b, x) >= SAME
                 apart = place_similarity(a, x) <= DIFFERENT and place_similarity(b, y) <= DIFFERENT
                 if crossed and apart:
+                    my_masked = mask_titles(measure)
+                    a, b = _unmasked(a, my_masked, measure), _unmasked(b, my_masked, measure)
+                    x, y = _unmasked(x, masked, span), _unmasked(y, masked, span)
                     return [Conflict("direction", f"{first}{a}，{second}{b}", f"{first}{x}，{second}{y}")]
     return []
+
+
+def _unmasked(piece: str, masked: str, text: str) -> str:
+    """``piece`` of ``masked`` as ``text`` writes it: the clerk reads the title, not its blanks."""
+    at = masked.find(piece)
+    return text[at : at + len(piece)] if at >= 0 else piece

@@ -208,6 +208,8 @@ def extract_orgs(text: str) -> list[Org]:
 
 def _qualifier(tok: Token, *, short_head: bool) -> bool:
     w = tok.word
+    if w.isascii() and w.isalpha() and w.isupper():
+        return True  # an acronym heads a name as its words do (APEC研究中心)
     # 发给 / 交给 / 报给 hand something to the body after them: a verb of giving never names part of a body
     if not CJK.match(w[0]) or w in ACTION_CLASS_OF or w in FUNCTION_VERBS or (len(w) == 2 and w.endswith("给")):
         return False

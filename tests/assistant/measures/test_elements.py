@@ -49,6 +49,10 @@ def test_orgs_are_named_bodies_outside_titles() -> None:
     assert extract_orgs("编印专题民主生活会学习资料，供局班子成员学习") == []
     # 发给 hands the books to the bureau's leaders: a verb of giving is no part of a body's name
     assert [o.name for o in extract_orgs("学习辅导百问，发给局领导、各科室及州属学校")] == []
+    # an institute is a body, and an acronym is part of its name
+    assert [o.name for o in extract_orgs("APEC研究中心撰写报告，人工智能发展战略研究院发布指数，各学院制定办法")] == [
+        "APEC研究中心", "人工智能发展战略研究院",
+    ]
 
 
 def test_posts_keep_their_body() -> None:
@@ -273,6 +277,16 @@ def test_a_not_said_in_the_next_sentence_is_said() -> None:
     unsaid = extract_elements("我集团涉及16个项目由施工单位垫资建设。已完成7个项目的整改工作。")
     assert "negation" not in {c.kind for c in detected_conflicts(measure, focus, said)}
     assert "negation" in {c.kind for c in detected_conflicts(measure, focus, unsaid)}
+
+
+def test_a_conflict_quotes_the_titles_it_reads_past() -> None:
+    # titles are blanked while the acts are read (their words name no doer); the clerk still reads them
+    measure = "中国公司治理研究院撰写《数字经济与中国》，在2021南南合作与服务贸易国际论坛发布"
+    source = ("与商务部共同举办“APEC包容性贸易投资研讨会”，撰写《数字经济与中国》于“2021南南合作与服务贸易国际论坛”发布。"
+              "中国公司治理研究院发布2021年度中国上市公司治理指数（南开治理指数）。")
+    found = element_conflicts(extract_elements(measure), extract_elements(source))
+    assert any("《数字经济与中国》" in c.source_value for c in found)
+    assert not any("　" in c.measure_value + c.source_value for c in found)
 
 
 def test_sentence_spans_are_exact_and_trimmed() -> None:
