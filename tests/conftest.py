@@ -44,3 +44,15 @@ def corpus_workspace(tmp_path_factory: pytest.TempPathFactory, embeddings: Sente
     report = ws.index()
     assert report.counts()["failed"] == 0, report.summary()
     yield ws
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The longest files first: scripts/test.sh hands whole files to two workers in this order, and a long
+    file started last (the bundle's install and upgrade, several minutes) would leave the other worker idle
+    at the end. Then the files that check measures over the whole corpus; the order within a file is kept."""
+    def weight(item: pytest.Item) -> int:
+        if item.get_closest_marker("bundle"):
+            return 0
+        return 1 if "corpus_workspace" in getattr(item, "fixturenames", ()) else 2
+
+    items.sort(key=weight)
