@@ -22,7 +22,7 @@ from assistant.signals.relevance import Scored
 # one passage that answers, and the judgement must not depend on how much else is indexed.
 ANSWERABLE_FEATURES = (
     "top", "cover_text", "fact_gap", "fact_drop", "missing", "fact_key_gap", "withheld", "dense", "all_found",
-    "members_unsaid", "fact_found", "unheld_document",
+    "members_unsaid", "fact_found", "unheld_document", "wording",
 )
 TOP = 5
 # The direction each feature's meaning gives it: more of the question found, a closer passage, never count
@@ -33,7 +33,7 @@ TOP = 5
 ANSWERABLE_SIGNS = {
     "top": 1, "cover_text": 1, "dense": 1, "all_found": 1, "fact_found": 1,
     "fact_gap": -1, "fact_drop": -1, "missing": -1, "fact_key_gap": -1, "withheld": -1, "members_unsaid": -1,
-    "unheld_document": -1,
+    "unheld_document": -1, "wording": 1,
 }
 
 
@@ -82,6 +82,9 @@ def question_features(pool: Sequence[Scored]) -> dict[str, float]:
         * (1.0 - max(s.features["members_listed"] for s in top)),
         # the question names a document the library does not hold: its provisions are not here to quote
         "unheld_document": top[0].features.get("unheld_document", 0.0),
+        # how often questions worded like this one are answered (assistant/signals/wording.py); absent when
+        # the wording model does not fit the encoder, and then read as neutral by ``judge``
+        **({"wording": top[0].features["question_wording"]} if "question_wording" in top[0].features else {}),
     }
 
 
@@ -94,7 +97,10 @@ class Judgement:
 
 def judge(q: QuestionAnalysis, pool: Sequence[Scored], model: LogisticModel | None = None) -> Judgement:
     model = model or load_model("answerable")
-    probability = model.probability(question_features(pool)) if pool else 0.0
+    values = question_features(pool)
+    if "wording" in model.features:  # no wording model for this encoder: the signal's mean, which weighs nothing
+        values.setdefault("wording", model.mean[model.features.index("wording")])
+    probability = model.probability(values) if pool else 0.0
     context = " ".join(f"{s.passage.chunk.title} {s.passage.chunk.section} {s.passage.chunk.text}" for s in pool[:TOP])
     missing = tuple(sorted(q.missing(context), key=lambda t: -t.weight))
     return Judgement(bool(pool) and probability >= model.threshold, probability, missing)

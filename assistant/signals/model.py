@@ -72,6 +72,7 @@ def fit_logistic(
     c: float = 1.0,
     class_weight: str | None = "balanced",
     signs: Mapping[str, int] | None = None,
+    sample_weight: Sequence[float] | None = None,
 ) -> LogisticModel:
     """Fit on ``rows`` (feature name → value) by L2-penalised logistic regression (scikit-learn's objective:
     ``0.5·|w|² + c·Σ weight·log-loss``, the bias unpenalised, classes weighed to equal halves when
@@ -80,7 +81,8 @@ def fit_logistic(
     ``signs`` (feature → +1 or -1) bounds a weight to the direction its feature's meaning gives: more of the
     question found can never count against an answer. A free fit of correlated signals may give one of
     them the "wrong" sign, which reads the training set's quirks (how its writers worded questions) and
-    does not carry to new ones. scipy (the ``[eval]`` extra) is needed only here."""
+    does not carry to new ones. ``sample_weight`` (one per row) replaces the class weights when given.
+    scipy (the ``[eval]`` extra) is needed only here."""
     import numpy as np
     from scipy.optimize import minimize
 
@@ -94,6 +96,8 @@ def fit_logistic(
     if class_weight == "balanced":
         positives = y.sum()
         weight = np.where(y == 1, len(y) / (2 * max(positives, 1.0)), len(y) / (2 * max(len(y) - positives, 1.0)))
+    if sample_weight is not None:
+        weight = np.asarray(sample_weight, dtype=np.float64)
 
     def loss(params: Any) -> tuple[float, Any]:
         w, b = params[:-1], params[-1]

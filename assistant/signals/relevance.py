@@ -15,6 +15,7 @@ from assistant.retrieval import HybridSearcher, Passage, SearchFilter
 from assistant.signals.features import add_pool_features, passage_features
 from assistant.signals.model import LogisticModel, load_model
 from assistant.signals.question import QuestionAnalysis, analyse
+from assistant.signals.wording import load_wording, wording_logit
 
 POOL = 40  # hybrid candidates the model reorders
 COMPARED = 2  # documents a comparison sets side by side (两份文件, 各自, 分别)
@@ -50,10 +51,12 @@ class RankedSearcher:
     pool: int = POOL
     reranker: LLMReranker | None = None  # optional: an LLM reorders the first ``rerank_top_n``
     rerank_top_n: int = 8
+    # the question-wording model (assistant/signals/wording.py); None: its signal is left out of the features
+    wording: LogisticModel | None = None
 
     @classmethod
     def trained(cls, base: HybridSearcher) -> RankedSearcher:
-        return cls(base, load_model("relevance"))
+        return cls(base, load_model("relevance"), wording=load_wording(base.vectors.embeddings.name))
 
     def idf(self, term: str) -> float:
         return self.base.idf(term)
@@ -74,6 +77,11 @@ class RankedSearcher:
             for rank, passage in enumerate(passages, start=1)
         ]
         add_pool_features(rows, [p.chunk.doc_id for p in passages])
+        if self.wording is not None and rows:
+            # a question-level signal, carried by every passage like fact_asked (the relevance model ignores it)
+            wording = wording_logit(self.wording, self.base.vectors.query_vector(q.text)[0])
+            for row in rows:
+                row["question_wording"] = wording
         scored = [
             Scored(passage, features, self.model.probability(features) if self.model else passage.score)
             for passage, features in zip(passages, rows, strict=True)

@@ -26,6 +26,7 @@ from assistant.signals.model import LogisticModel, fit_logistic
 from assistant.signals.question import analyse
 from assistant.signals.relevance import RankedSearcher, Scored, each_document_first
 from assistant.signals.selection import SELECTION_FEATURES, TOP, asks_many, selection_features
+from assistant.signals.wording import fit_wording, wording_logit
 from assistant.workspace import Workspace
 
 FOLDS = 5
@@ -144,19 +145,60 @@ def _held_out(
     return held
 
 
-def fit_answerable(oof: Sequence[Example], c: float) -> tuple[LogisticModel, dict[str, Any]]:
-    """Answerability over out-of-fold pools; its threshold is the one that, on held-out questions, best
+def wording_out_of_fold(
+    vectors: np.ndarray, labels: Sequence[int], asks_value: Sequence[bool], encoder: str
+) -> list[float]:
+    """Each question's wording log-odds from a wording model fitted on the other folds' questions."""
+    logits = [0.0] * len(labels)
+    for fold in range(FOLDS):
+        idx = [i for i in range(len(labels)) if _fold(i) != fold]
+        model = fit_wording(vectors[idx], [labels[i] for i in idx], [asks_value[i] for i in idx], encoder)
+        for i in range(len(labels)):
+            if _fold(i) == fold:
+                logits[i] = wording_logit(model, vectors[i])
+    return logits
+
+
+def _held_out_answerable(
+    rows: Sequence[dict[str, float]], labels: Sequence[int], vectors: np.ndarray, encoder: str, c: float,
+    folds: Sequence[int],
+) -> list[float]:
+    asks_value = _asks_value(rows)
+    """Each question's answerability from models (wording and judgement) that never saw its fold: the
+    judgement's training rows carry wording log-odds that are themselves out of fold within its training part."""
+    held = [0.0] * len(rows)
+    for fold in sorted(set(folds)):
+        train = [i for i in range(len(rows)) if folds[i] != fold]
+        inner = wording_out_of_fold(
+            vectors[train], [labels[i] for i in train], [asks_value[i] for i in train], encoder
+        )
+        wording = fit_wording(vectors[train], [labels[i] for i in train], [asks_value[i] for i in train], encoder)
+        model = fit_logistic(
+            "answerable", [rows[i] | {"wording": w} for i, w in zip(train, inner, strict=True)],
+            [labels[i] for i in train], ANSWERABLE_FEATURES, c=c, signs=ANSWERABLE_SIGNS,
+        )
+        for i in range(len(rows)):
+            if folds[i] == fold:
+                held[i] = model.probability(rows[i] | {"wording": wording_logit(wording, vectors[i])})
+    return held
+
+
+def fit_answerable(
+    oof: Sequence[Example], c: float, vectors: np.ndarray, encoder: str,
+) -> tuple[LogisticModel, LogisticModel, dict[str, Any]]:
+    """Answerability over out-of-fold pools, with the question-wording model beneath it (``vectors``: each
+    question's unit vector, as retrieval encodes it); the threshold is the one that, on held-out questions, best
     balances answering the answerable and refusing the rest."""
     rows = [question_features(e.pool) for e in oof]
     labels = [int(e.question.answerable) for e in oof]
-
-    def held_out(folds: Sequence[int] | None = None) -> list[float]:
-        scored = _held_out("answerable", [[r] for r in rows], [[y] for y in labels], ANSWERABLE_FEATURES, c,
-                           signs=ANSWERABLE_SIGNS, folds=folds)
-        return [p for (p,) in scored]
-
-    held = held_out()
-    by_writer = held_out(writers([e.question for e in oof]))
+    questions = [e.question for e in oof]
+    random = [_fold(i) for i in range(len(oof))]
+    held = _held_out_answerable(rows, labels, vectors, encoder, c, random)
+    by_writer = _held_out_answerable(rows, labels, vectors, encoder, c, writers(questions))
+    by_document = _held_out_answerable(rows, labels, vectors, encoder, c, documents(oof))
+    without = [f for f in ANSWERABLE_FEATURES if f != "wording"]
+    alone = _held_out("answerable", [[r] for r in rows], [[y] for y in labels], without, c,
+                      signs={f: ANSWERABLE_SIGNS[f] for f in without}, folds=documents(oof))
 
     def rates(t: float) -> tuple[float, float]:
         answered = [p >= t for p, y in zip(held, labels, strict=True) if y]
@@ -165,13 +207,33 @@ def fit_answerable(oof: Sequence[Example], c: float) -> tuple[LogisticModel, dic
 
     threshold = max((t / 100 for t in range(5, 96)), key=lambda t: (min(rates(t)), sum(rates(t))))
     answer_rate, refusal = rates(threshold)
-    model = fit_logistic("answerable", rows, labels, ANSWERABLE_FEATURES, c=c, signs=ANSWERABLE_SIGNS)
+    logits = wording_out_of_fold(vectors, labels, _asks_value(rows), encoder)
+    wording = fit_wording(vectors, labels, _asks_value(rows), encoder)
+    model = fit_logistic("answerable", [r | {"wording": w} for r, w in zip(rows, logits, strict=True)], labels,
+                         ANSWERABLE_FEATURES, c=c, signs=ANSWERABLE_SIGNS)
     # the threshold trades answering against refusing; the AUC says how well the two are told apart at all
     report = {"questions": len(oof), "unanswerable": labels.count(0), "threshold": threshold,
               "cv_answer_rate": round(answer_rate, 4), "cv_refusal": round(refusal, 4),
               "cv_auc": round(float(roc_auc_score(labels, held)), 4),
-              "cv_auc_by_writer": round(float(roc_auc_score(labels, by_writer)), 4)}
-    return replace(model, threshold=threshold), report
+              "cv_auc_by_writer": round(float(roc_auc_score(labels, by_writer)), 4),
+              # each question held out with every other whose best passage is in the same document: what
+              # carries to documents the models never saw; and the same without the wording signal
+              "cv_auc_by_document": round(float(roc_auc_score(labels, by_document)), 4),
+              "cv_auc_by_document_without_wording": round(float(roc_auc_score(labels, [p for (p,) in alone])), 4)}
+    wording_report = wording.report | {"questions": len(oof), "cv_auc": round(float(roc_auc_score(labels, logits)), 4)}
+    return replace(model, threshold=threshold), replace(wording, report=wording_report), report
+
+
+def _asks_value(rows: Sequence[dict[str, float]]) -> list[bool]:
+    return [r["fact_asked"] > 0 for r in rows]
+
+
+def documents(examples: Sequence[Example]) -> list[int]:
+    """Each question's fold by the document of its best passage: a question is held out with every other
+    that rests on the same document."""
+    names = [e.pool[0].passage.chunk.doc if e.pool else "" for e in examples]
+    order = {name: i for i, name in enumerate(dict.fromkeys(names))}
+    return [order[name] for name in names]
 
 
 THRESHOLDS = tuple(t / 100 for t in range(5, 96))
@@ -262,14 +324,17 @@ def train(ws: Workspace, questions: Sequence[Question], c: float = 0.1) -> dict[
     examples = collect(ws, questions)
     oof = out_of_fold(examples, c)
     relevance = _fit_relevance(examples, c)
-    answerable, answerable_report = fit_answerable(oof, c)
+    vectors = np.stack([ws.searcher.vectors.query_vector(e.query)[0] for e in oof])
+    answerable, wording, answerable_report = fit_answerable(oof, c, vectors, ws.embeddings.name)
     selection, selection_report = fit_selection(oof, c)
     data = data_hash(questions)
     relevance_info = relevance_report(examples, oof) | {"data": data, "c": c}
     replace(relevance, report=relevance_info).save()
     replace(answerable, report=answerable_report | {"data": data, "c": c}).save()
+    replace(wording, report=wording.report | {"data": data}).save()
     replace(selection, report=selection_report | {"data": data, "c": c}).save()
-    return {"relevance": relevance_info, "answerable": answerable_report, "selection": selection_report}
+    return {"relevance": relevance_info, "answerable": answerable_report, "wording": wording.report,
+            "selection": selection_report}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from assistant.retrieval import Passage
-from assistant.signals.answerable import ANSWERABLE_FEATURES, ANSWERABLE_SIGNS, question_features
+from assistant.signals.answerable import ANSWERABLE_FEATURES, ANSWERABLE_SIGNS, judge, question_features
 from assistant.signals.model import load_model
+from assistant.signals.question import analyse
 from assistant.signals.relevance import Scored
 from assistant.workspace import Workspace
 from index.chunking import Chunk
@@ -25,7 +26,8 @@ def test_every_feature_has_the_direction_its_meaning_gives() -> None:
 def test_every_term_found_and_no_value_asked_is_its_own_evidence() -> None:
     whole = _scored({"cover_context": 1.0, "cover_text": 1.0, "dense": 0.9})
     part = _scored({"cover_context": 0.6, "cover_text": 0.6, "missing_weight": 0.4, "dense": 0.9})
-    assert set(question_features([whole])) >= set(ANSWERABLE_FEATURES)
+    # every feature but the wording, which only a pool ranked with a wording model carries
+    assert set(question_features([whole])) >= set(ANSWERABLE_FEATURES) - {"wording"}
     assert question_features([part, whole])["all_found"] == 1.0  # any top passage holding all of it
     assert question_features([part])["all_found"] == 0.0
     # a question asking a figure: every word can stand beside a figure never given
@@ -64,6 +66,18 @@ def test_members_counted_and_listed_nowhere_count_against_an_answer() -> None:
     model = load_model("answerable")
     plain = _scored({"cover_context": 1.0, "cover_text": 1.0, "dense": 0.9})
     assert model.probability(question_features([counted])) < model.probability(question_features([plain]))
+
+
+def test_without_a_wording_model_the_wording_weighs_nothing_either_way() -> None:
+    """With another encoder there is no wording model and no ``question_wording`` in the features: the judgement
+    reads the signal at its mean, where it moves the probability neither way."""
+    model = load_model("answerable")
+    mean = model.mean[model.features.index("wording")]
+    q = analyse("南开大学是怎样加强师德师风建设的？", lambda _t: 1.0)
+    plain = _scored({"cover_context": 1.0, "cover_text": 1.0, "dense": 0.9})
+    worded = _scored({"cover_context": 1.0, "cover_text": 1.0, "dense": 0.9, "question_wording": mean + 2.0})
+    assert judge(q, [plain]).probability == model.probability(question_features([plain]) | {"wording": mean})
+    assert judge(q, [worded]).probability > judge(q, [plain]).probability
 
 
 def test_the_issues_own_questions_are_answered_or_refused_as_the_documents_allow(corpus_workspace: Workspace) -> None:

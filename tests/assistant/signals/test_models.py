@@ -70,7 +70,7 @@ def test_the_committed_models_were_trained_on_the_current_tune_split_and_dev_set
     questions = training_questions(Settings(), Path(tempfile.mkdtemp()))
     assert {q.id for q in questions}.isdisjoint(split_ids("questions", "test"))  # test never trains
     fingerprint = data_hash(questions)
-    for name in ("relevance", "answerable", "selection"):
+    for name in ("relevance", "answerable", "selection", "question_wording"):
         model = load_model(name)
         assert model.report["data"] == fingerprint, f"{name}.json is stale: run python -m assistant.signals.train"
         assert len(model.features) == len(model.weights) == len(model.mean) == len(model.scale)

@@ -37,3 +37,8 @@ def test_a_report_called_by_its_short_year_leads_with_that_years_report(corpus_w
     # 22年 is the 2022 report's year; read as nothing, every year's report was named alike and 义务教育法 led
     top = corpus_workspace.ranked.candidates("22年那份政府工作报告说，义务教育的学校资源按啥来配置？")[0]
     assert top.passage.chunk.doc == "2022年国务院政府工作报告.txt"
+
+
+def test_every_passage_carries_the_one_wording_signal_of_its_question(corpus_workspace: Workspace) -> None:
+    pool = corpus_workspace.ranked.candidates("巡视反馈后多久报送整改情况？")
+    assert pool and len({s.features["question_wording"] for s in pool}) == 1
