@@ -280,6 +280,9 @@ def _same_name(a: str, b: str) -> bool:
 
 
 def _twins(a: str, b: str) -> bool:
+    """Whether two quoted names are near twins: not the same name (nor one redacted from the other), of
+    lengths at most one apart, and sharing at least ``_TWIN_SHARE`` of the longer one's characters, counted
+    with repeats and in any order."""
     if _same_name(a, b) or abs(len(a) - len(b)) > 1:
         return False
     shared = sum((Counter(a) & Counter(b)).values())
