@@ -191,9 +191,8 @@ def _after_a_verb_or_preposition(text: str, org: Org) -> bool:
 
 _AGENT_MARKS = frozenset({"由", "被"})
 # The one-character words right before a body that make it whom something goes to or is done to, not the doer:
-# the prepositions of the recipient (向, 对, 给), of the object moved (将, 把) and the verbs of going there (赴, 到;
-# 去 stays out until a refit weighs it).
-_RECEIVER_MARKS = frozenset("向对给") | FLOW_OBJECT_MARKS | (FLOW_GO_VERBS - {"去"})
+# the prepositions of the recipient (向, 对, 给), of the object moved (将, 把) and the verbs of going there (赴, 到, 去).
+_RECEIVER_MARKS = frozenset("向对给") | FLOW_OBJECT_MARKS | FLOW_GO_VERBS
 
 
 def _received(text: str, org: Org) -> bool:
