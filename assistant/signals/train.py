@@ -163,9 +163,9 @@ def _held_out_answerable(
     rows: Sequence[dict[str, float]], labels: Sequence[int], vectors: np.ndarray, encoder: str, c: float,
     folds: Sequence[int],
 ) -> list[float]:
-    asks_value = _asks_value(rows)
     """Each question's answerability from models (wording and judgement) that never saw its fold: the
     judgement's training rows carry wording log-odds that are themselves out of fold within its training part."""
+    asks_value = _asks_value(rows)
     held = [0.0] * len(rows)
     for fold in sorted(set(folds)):
         train = [i for i in range(len(rows)) if folds[i] != fold]
