@@ -95,12 +95,20 @@ class Judgement:
     missing: tuple[Term, ...]  # the question's terms no top passage holds, weightiest first
 
 
-def judge(q: QuestionAnalysis, pool: Sequence[Scored], model: LogisticModel | None = None) -> Judgement:
+def answerable_probability(pool: Sequence[Scored], model: LogisticModel | None = None) -> float:
+    """The model's probability that the documents answer the question ``pool`` was ranked for (0.0 for no pool)."""
     model = model or load_model("answerable")
+    if not pool:
+        return 0.0
     values = question_features(pool)
     if "wording" in model.features:  # no wording model for this encoder: the signal's mean, which weighs nothing
         values.setdefault("wording", model.mean[model.features.index("wording")])
-    probability = model.probability(values) if pool else 0.0
+    return model.probability(values)
+
+
+def judge(q: QuestionAnalysis, pool: Sequence[Scored], model: LogisticModel | None = None) -> Judgement:
+    model = model or load_model("answerable")
+    probability = answerable_probability(pool, model)
     context = " ".join(f"{s.passage.chunk.title} {s.passage.chunk.section} {s.passage.chunk.text}" for s in pool[:TOP])
     missing = tuple(sorted(q.missing(context), key=lambda t: -t.weight))
     return Judgement(bool(pool) and probability >= model.threshold, probability, missing)

@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 from assistant.retrieval import Passage
-from assistant.signals.answerable import ANSWERABLE_FEATURES, ANSWERABLE_SIGNS, judge, question_features
+from assistant.signals.answerable import (
+    ANSWERABLE_FEATURES,
+    ANSWERABLE_SIGNS,
+    answerable_probability,
+    judge,
+    question_features,
+)
 from assistant.signals.model import load_model
 from assistant.signals.question import analyse
 from assistant.signals.relevance import Scored
@@ -34,7 +40,7 @@ def test_every_term_found_and_no_value_asked_is_its_own_evidence() -> None:
     asked = _scored({"cover_context": 1.0, "cover_text": 1.0, "fact_asked": 1.0, "dense": 0.9})
     assert question_features([asked])["all_found"] == 0.0
     model = load_model("answerable")
-    assert model.probability(question_features([whole])) > model.probability(question_features([part]))
+    assert answerable_probability([whole], model) > answerable_probability([part], model)
 
 
 def test_a_value_written_where_every_term_is_found_is_its_own_evidence() -> None:
@@ -52,8 +58,7 @@ def test_a_value_written_where_every_term_is_found_is_its_own_evidence() -> None
     plain = _scored({"cover_context": 1.0, "cover_text": 1.0, "dense": 0.9})  # no value asked: all_found's case
     assert question_features([plain])["fact_found"] == 0.0
     model = load_model("answerable")
-    assert model.probability(question_features([stated])) > model.threshold > model.probability(
-        question_features([elsewhere]))
+    assert answerable_probability([stated], model) > model.threshold > answerable_probability([elsewhere], model)
 
 
 def test_members_counted_and_listed_nowhere_count_against_an_answer() -> None:
@@ -65,7 +70,7 @@ def test_members_counted_and_listed_nowhere_count_against_an_answer() -> None:
     assert question_features([counted, listed])["members_unsaid"] == 0.0
     model = load_model("answerable")
     plain = _scored({"cover_context": 1.0, "cover_text": 1.0, "dense": 0.9})
-    assert model.probability(question_features([counted])) < model.probability(question_features([plain]))
+    assert answerable_probability([counted], model) < answerable_probability([plain], model)
 
 
 def test_without_a_wording_model_the_wording_weighs_nothing_either_way() -> None:
