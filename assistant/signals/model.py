@@ -28,11 +28,15 @@ class LogisticModel:
     threshold: float = 0.5  # probability at or above which the answer is "yes"
     report: dict[str, Any] = field(default_factory=dict)  # how it was trained and what it scored
 
-    def probability(self, values: Mapping[str, float]) -> float:
+    def log_odds(self, values: Mapping[str, float]) -> float:
+        """``w · (x - mean) / scale + b``, bounded to ±50 (a missing feature reads 0.0)."""
         z = self.bias
         for name, mean, scale, weight in zip(self.features, self.mean, self.scale, self.weights, strict=True):
             z += weight * (float(values.get(name, 0.0)) - mean) / scale
-        return 1.0 / (1.0 + math.exp(-max(min(z, 50.0), -50.0)))
+        return max(min(z, 50.0), -50.0)
+
+    def probability(self, values: Mapping[str, float]) -> float:
+        return 1.0 / (1.0 + math.exp(-self.log_odds(values)))
 
     def decide(self, values: Mapping[str, float]) -> bool:
         return self.probability(values) >= self.threshold

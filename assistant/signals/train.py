@@ -72,7 +72,11 @@ def _fold(i: int) -> int:
 def writers(questions: Sequence[Question]) -> list[int]:
     """Each question's writer, as a fold number: the batch its id names (r-, bq-, dev-). Holding out a writer's
     questions whole asks whether a model carries to how someone else words questions."""
-    names = [q.id.split("-", 1)[0] for q in questions]
+    return _fold_numbers([q.id.split("-", 1)[0] for q in questions])
+
+
+def _fold_numbers(names: Sequence[str]) -> list[int]:
+    """One fold per distinct name, numbered in order of first appearance."""
     order = {name: i for i, name in enumerate(dict.fromkeys(names))}
     return [order[name] for name in names]
 
@@ -195,10 +199,11 @@ def fit_answerable(
     random = [_fold(i) for i in range(len(oof))]
     held = _held_out_answerable(rows, labels, vectors, encoder, c, random)
     by_writer = _held_out_answerable(rows, labels, vectors, encoder, c, writers(questions))
-    by_document = _held_out_answerable(rows, labels, vectors, encoder, c, documents(oof))
+    by_document_folds = documents(oof)
+    by_document = _held_out_answerable(rows, labels, vectors, encoder, c, by_document_folds)
     without = [f for f in ANSWERABLE_FEATURES if f != "wording"]
     alone = _held_out("answerable", [[r] for r in rows], [[y] for y in labels], without, c,
-                      signs={f: ANSWERABLE_SIGNS[f] for f in without}, folds=documents(oof))
+                      signs={f: ANSWERABLE_SIGNS[f] for f in without}, folds=by_document_folds)
 
     def rates(t: float) -> tuple[float, float]:
         answered = [p >= t for p, y in zip(held, labels, strict=True) if y]
@@ -207,8 +212,9 @@ def fit_answerable(
 
     threshold = max((t / 100 for t in range(5, 96)), key=lambda t: (min(rates(t)), sum(rates(t))))
     answer_rate, refusal = rates(threshold)
-    logits = wording_out_of_fold(vectors, labels, _asks_value(rows), encoder)
-    wording = fit_wording(vectors, labels, _asks_value(rows), encoder)
+    asks_value = _asks_value(rows)
+    logits = wording_out_of_fold(vectors, labels, asks_value, encoder)
+    wording = fit_wording(vectors, labels, asks_value, encoder)
     model = fit_logistic("answerable", [r | {"wording": w} for r, w in zip(rows, logits, strict=True)], labels,
                          ANSWERABLE_FEATURES, c=c, signs=ANSWERABLE_SIGNS)
     # the threshold trades answering against refusing; the AUC says how well the two are told apart at all
@@ -231,9 +237,7 @@ def _asks_value(rows: Sequence[dict[str, float]]) -> list[bool]:
 def documents(examples: Sequence[Example]) -> list[int]:
     """Each question's fold by the document of its best passage: a question is held out with every other
     that rests on the same document."""
-    names = [e.pool[0].passage.chunk.doc if e.pool else "" for e in examples]
-    order = {name: i for i, name in enumerate(dict.fromkeys(names))}
-    return [order[name] for name in names]
+    return _fold_numbers([e.pool[0].passage.chunk.doc if e.pool else "" for e in examples])
 
 
 THRESHOLDS = tuple(t / 100 for t in range(5, 96))

@@ -22,7 +22,6 @@ assistant.signals.train`` prints the current figures, and the answerable model's
 
 from __future__ import annotations
 
-import math
 from collections import Counter
 from collections.abc import Sequence
 from functools import cache
@@ -62,9 +61,7 @@ def fit_wording(
 
 def wording_logit(model: LogisticModel, vector: np.ndarray) -> float:
     """The model's log-odds that a question worded as ``vector`` is answered."""
-    p = model.probability(dict(zip(model.features, (float(v) for v in vector), strict=True)))
-    p = min(max(p, 1e-6), 1 - 1e-6)
-    return math.log(p / (1 - p))
+    return model.log_odds(dict(zip(model.features, (float(v) for v in vector), strict=True)))
 
 
 @cache
