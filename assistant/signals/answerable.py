@@ -83,7 +83,7 @@ def question_features(pool: Sequence[Scored]) -> dict[str, float]:
         # the question names a document the library does not hold: its provisions are not here to quote
         "unheld_document": top[0].features.get("unheld_document", 0.0),
         # how often questions worded like this one are answered (assistant/signals/wording.py); absent when
-        # the wording model does not fit the encoder, and then read as neutral by ``judge``
+        # the wording model does not fit the encoder, and then read as neutral by ``answerable_probability``
         **({"wording": top[0].features["question_wording"]} if "question_wording" in top[0].features else {}),
     }
 

@@ -169,18 +169,10 @@ def _held_out_answerable(
 ) -> list[float]:
     """Each question's answerability from models (wording and judgement) that never saw its fold: the
     judgement's training rows carry wording log-odds that are themselves out of fold within its training part."""
-    asks_value = _asks_value(rows)
     held = [0.0] * len(rows)
     for fold in sorted(set(folds)):
         train = [i for i in range(len(rows)) if folds[i] != fold]
-        inner = wording_out_of_fold(
-            vectors[train], [labels[i] for i in train], [asks_value[i] for i in train], encoder
-        )
-        wording = fit_wording(vectors[train], [labels[i] for i in train], [asks_value[i] for i in train], encoder)
-        model = fit_logistic(
-            "answerable", [rows[i] | {"wording": w} for i, w in zip(train, inner, strict=True)],
-            [labels[i] for i in train], ANSWERABLE_FEATURES, c=c, signs=ANSWERABLE_SIGNS,
-        )
+        model, wording, _ = _fit_stacked([rows[i] for i in train], [labels[i] for i in train], vectors[train], encoder, c)
         for i in range(len(rows)):
             if folds[i] == fold:
                 held[i] = model.probability(rows[i] | {"wording": wording_logit(wording, vectors[i])})
@@ -212,11 +204,7 @@ def fit_answerable(
 
     threshold = max((t / 100 for t in range(5, 96)), key=lambda t: (min(rates(t)), sum(rates(t))))
     answer_rate, refusal = rates(threshold)
-    asks_value = _asks_value(rows)
-    logits = wording_out_of_fold(vectors, labels, asks_value, encoder)
-    wording = fit_wording(vectors, labels, asks_value, encoder)
-    model = fit_logistic("answerable", [r | {"wording": w} for r, w in zip(rows, logits, strict=True)], labels,
-                         ANSWERABLE_FEATURES, c=c, signs=ANSWERABLE_SIGNS)
+    model, wording, logits = _fit_stacked(rows, labels, vectors, encoder, c)
     # the threshold trades answering against refusing; the AUC says how well the two are told apart at all
     report = {"questions": len(oof), "unanswerable": labels.count(0), "threshold": threshold,
               "cv_answer_rate": round(answer_rate, 4), "cv_refusal": round(refusal, 4),
@@ -230,8 +218,17 @@ def fit_answerable(
     return replace(model, threshold=threshold), replace(wording, report=wording_report), report
 
 
-def _asks_value(rows: Sequence[dict[str, float]]) -> list[bool]:
-    return [r["fact_asked"] > 0 for r in rows]
+def _fit_stacked(
+    rows: Sequence[dict[str, float]], labels: Sequence[int], vectors: np.ndarray, encoder: str, c: float,
+) -> tuple[LogisticModel, LogisticModel, list[float]]:
+    """(judgement, wording model, the wording log-odds it was fitted on): the wording model over all of
+    ``vectors``, and the judgement over ``rows`` each carrying its question's out-of-fold wording log-odds."""
+    asks_value = [r["fact_asked"] > 0 for r in rows]
+    logits = wording_out_of_fold(vectors, labels, asks_value, encoder)
+    wording = fit_wording(vectors, labels, asks_value, encoder)
+    model = fit_logistic("answerable", [r | {"wording": w} for r, w in zip(rows, logits, strict=True)], labels,
+                         ANSWERABLE_FEATURES, c=c, signs=ANSWERABLE_SIGNS)
+    return model, wording, logits
 
 
 def documents(examples: Sequence[Example]) -> list[int]:

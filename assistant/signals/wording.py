@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import replace
 from functools import cache
 
 import numpy as np
@@ -55,8 +56,7 @@ def fit_wording(
     names = dimensions(vectors.shape[1])
     rows = [dict(zip(names, (float(v) for v in vector), strict=True)) for vector in vectors]
     model = fit_logistic(NAME, rows, labels, names, c=c, sample_weight=balanced_within(asks_value, labels))
-    return LogisticModel(model.name, model.features, model.mean, model.scale, model.weights, model.bias,
-                         report={"encoder": encoder, "c": c})
+    return replace(model, report={"encoder": encoder, "c": c})
 
 
 def wording_logit(model: LogisticModel, vector: np.ndarray) -> float:
