@@ -69,13 +69,18 @@ def _says_something(quote: str, label: str) -> bool:
     return len(CJK.findall(body)) >= MIN_ITEM_CHARS
 
 
+def unit_key(unit: Chunk) -> tuple[str, int]:
+    """What tells units apart: a unit found through two of its pieces is one."""
+    return unit.doc_id, unit.start
+
+
 def distinct(items: Sequence[Item]) -> list[Item]:
     """One item per unit and per quote (a unit found through two of its pieces is one item)."""
     seen_units: set[tuple[str, int]] = set()
     seen_quotes: set[str] = set()
     out = []
     for item in items:
-        key = (item.chunk.doc_id, item.chunk.start)
+        key = unit_key(item.chunk)
         squashed = re.sub(r"\s+", "", item.quote)
         if key in seen_units or squashed in seen_quotes:
             continue

@@ -93,6 +93,11 @@ class RankedSearcher:
             scored = self._reranked(q.text, scored)
         return scored
 
+    def holds_relevant(self, scored: Scored) -> bool:
+        """Whether the relevance model, on its own decision, holds the passage relevant to the question its
+        pool was ranked for (without a model, every passage is)."""
+        return self.model is None or self.model.decide(scored.features)
+
     def _reranked(self, question: str, scored: list[Scored]) -> list[Scored]:
         """The LLM's order for the first few; probabilities stay tied to positions (as in reranking.reorder)."""
         assert self.reranker is not None

@@ -127,6 +127,24 @@ def test_a_list_on_a_split_compound_holds_only_what_is_about_the_whole_of_it(cor
     assert all("警示" in c.quote for c in answer.citations)
 
 
+def test_a_list_is_completed_only_with_measures_the_question_is_about(corpus_workspace: Workspace) -> None:
+    # Every measure of the report that names 纪委 once (in passing, among other work) once joined the list; the
+    # completion now takes only measures the ranking of the whole question holds relevant.
+    answer = corpus_workspace.answerer.answer("学校纪委在监督整改落实方面做了哪些工作？")
+    assert answer.found and any("纪委" in c.quote for c in answer.citations)
+    assert not any("议事决策规则" in c.quote or "三个清单" in c.quote for c in answer.citations), answer.text
+
+
+def test_a_part_too_short_to_stand_alone_adds_nothing_the_whole_message_is_not_about(
+    corpus_workspace: Workspace,
+) -> None:
+    # Read alone, "在学校里做管理的算不算" found an article on school discipline of the compulsory education law.
+    answer = corpus_workspace.answerer.answer("监察机关管哪些人？在学校里做管理的算不算？一共几类？")
+    docs = {c.chunk.doc for c in answer.citations}
+    assert "中华人民共和国监察法.md" in docs
+    assert "中华人民共和国义务教育法.md" not in docs
+
+
 def test_a_message_asking_two_questions_answers_each_from_its_own_document(corpus_workspace: Workspace) -> None:
     # the whole message ranks the report's passages first; the rule the first question names is asked on its own
     answer = corpus_workspace.answerer.answer("巡视工作条例规定巡视组向谁反馈？第十巡视组是怎么向南开反馈的？")
