@@ -181,10 +181,11 @@ def _held_out_answerable(
 
 def fit_answerable(
     oof: Sequence[Example], c: float, vectors: np.ndarray, encoder: str,
-) -> tuple[LogisticModel, LogisticModel, dict[str, Any]]:
+) -> tuple[LogisticModel, LogisticModel, dict[str, Any], list[bool]]:
     """Answerability over out-of-fold pools, with the question-wording model beneath it (``vectors``: each
     question's unit vector, as retrieval encodes it); the threshold is the one that, on held-out questions, best
-    balances answering the answerable and refusing the rest."""
+    balances answering the answerable and refusing the rest. Last: which questions the held-out judgement
+    answers at that threshold."""
     rows = [question_features(e.pool) for e in oof]
     labels = [int(e.question.answerable) for e in oof]
     questions = [e.question for e in oof]
@@ -215,7 +216,8 @@ def fit_answerable(
               "cv_auc_by_document": round(float(roc_auc_score(labels, by_document)), 4),
               "cv_auc_by_document_without_wording": round(float(roc_auc_score(labels, [p for (p,) in alone])), 4)}
     wording_report = wording.report | {"questions": len(oof), "cv_auc": round(float(roc_auc_score(labels, logits)), 4)}
-    return replace(model, threshold=threshold), replace(wording, report=wording_report), report
+    answered = [p >= threshold for p in held]
+    return replace(model, threshold=threshold), replace(wording, report=wording_report), report, answered
 
 
 def _fit_stacked(
@@ -281,15 +283,18 @@ def _picks(probabilities: Sequence[float], threshold: float) -> list[int]:
     return [0, *(i for i in range(1, len(probabilities)) if probabilities[i] >= threshold)]
 
 
-def fit_selection(oof: Sequence[Example], c: float) -> tuple[LogisticModel, dict[str, Any]]:
+def fit_selection(oof: Sequence[Example], c: float, answered: Sequence[bool]) -> tuple[LogisticModel, dict[str, Any]]:
     """The selection model over out-of-fold pools of the answerable questions; its threshold is the lowest
     (the most recall) at which the held-out citation precision keeps the floor with its sampling error
-    (``PRECISION_FLOOR``). The report says where that rule lands when the questions are resampled."""
+    (``PRECISION_FLOOR``), over the questions the held-out judgement answers (``answered``, per example):
+    precision is counted on the answers given, and the questions refused are the harder ones. The report
+    says where that rule lands when the questions are resampled."""
     answerable = [e for e in oof if e.question.answerable]
     rows = [selection_features(_is_many(e), e.pool) for e in answerable]
     labels = [e.labels[:TOP] for e in answerable]
     held = _held_out("selection", rows, labels, SELECTION_FEATURES, c, class_weight=None)
-    table = _threshold_table(answerable, held)
+    given = [i for i, a in enumerate(a for e, a in zip(oof, answered, strict=True) if e.question.answerable) if a]
+    table = _threshold_table([answerable[i] for i in given], [held[i] for i in given])
     rng = np.random.default_rng(0)
     resamples = [table[rng.integers(0, len(table), len(table))] for _ in range(RESAMPLES)]
     margin = Z_95 * np.sqrt(2) * np.std([_precision(t) for t in resamples], axis=0)
@@ -301,7 +306,7 @@ def fit_selection(oof: Sequence[Example], c: float) -> tuple[LogisticModel, dict
         "selection", [r for rs in rows for r in rs], [y for ys in labels for y in ys], SELECTION_FEATURES, c=c,
         class_weight=None,
     )
-    report = {"questions": len(answerable), "threshold": threshold, "cv_citation_recall": round(float(recall[best]), 4),
+    report = {"questions": len(answerable), "answered": len(given), "threshold": threshold, "cv_citation_recall": round(float(recall[best]), 4),
               "cv_citation_precision": round(float(precision[best]), 4),
               "cv_precision_bound": round(float(precision[best] - margin[best]), 4),
               "precision_floor": PRECISION_FLOOR,
@@ -326,8 +331,8 @@ def train(ws: Workspace, questions: Sequence[Question], c: float = 0.1) -> dict[
     oof = out_of_fold(examples, c)
     relevance = _fit_relevance(examples, c)
     vectors = np.stack([ws.searcher.vectors.query_vector(e.query)[0] for e in oof])
-    answerable, wording, answerable_report = fit_answerable(oof, c, vectors, ws.embeddings.name)
-    selection, selection_report = fit_selection(oof, c)
+    answerable, wording, answerable_report, answered = fit_answerable(oof, c, vectors, ws.embeddings.name)
+    selection, selection_report = fit_selection(oof, c, answered)
     data = data_hash(questions)
     relevance_info = relevance_report(examples, oof) | {"data": data, "c": c}
     replace(relevance, report=relevance_info).save()
