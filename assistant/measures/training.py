@@ -31,7 +31,7 @@ from assistant.evaluation.data import covers_gold, gold_quotes, read_jsonl
 from assistant.evaluation.eval_sets import records
 from assistant.measures.checker import MODEL_NAME, MeasureChecker, workspace_checker
 from assistant.measures.features import FEATURE_SIGNS, FEATURES, span_features
-from assistant.signals.model import MODELS_DIR, LogisticModel, fit_logistic
+from assistant.signals.model import MODELS_DIR, LogisticModel, fit_logistic, logit
 
 ROWS_FILE = MODELS_DIR / f"{MODEL_NAME}_rows.jsonl"
 C = 1.0  # inverse L2 strength (scikit-learn's default; not tuned)
@@ -141,7 +141,7 @@ def calibrated_threshold(scored: Sequence[tuple[float, bool, bool]]) -> float:
     on nine tenths of tune + dev, six draws (a one-off script), it gave 0.65 or 0.70, this 0.645 … 0.659. Leave-one-item-out on
     tune + dev (466): accuracy 0.873 -> 0.882 (true measures 0.811 -> 0.847, near misses 0.919 -> 0.907)."""
     target = math.log(NEAR_MISS_COST)  # the logit of NEAR_MISS_COST / (1 + NEAR_MISS_COST)
-    logits = [{"logit": _logit(p)} for p, _, _ in scored]
+    logits = [{"logit": logit(p)} for p, _, _ in scored]  # an item with no sound span scores 0
     labels = [int(exists) for _, exists, _ in scored]
     if len(set(labels)) < 2:  # nothing to calibrate against: take the span probabilities as they are
         return round(1.0 / (1.0 + math.exp(-target)), 4)
@@ -151,11 +151,6 @@ def calibrated_threshold(scored: Sequence[tuple[float, bool, bool]]) -> float:
     if weight <= 0.0:  # the evidence does not separate the items at all
         return round(1.0 / (1.0 + math.exp(-target)), 4)
     return round(1.0 / (1.0 + math.exp(-(mean + scale * (target - platt.bias) / weight))), 4)
-
-
-def _logit(p: float) -> float:
-    p = min(max(p, 1e-6), 1.0 - 1e-6)  # an item with no sound span scores 0
-    return math.log(p / (1.0 - p))
 
 
 def _scored(model: LogisticModel, groups: Sequence[Sequence[Row]]) -> list[tuple[float, bool, bool]]:

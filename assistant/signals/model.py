@@ -17,6 +17,12 @@ from typing import Any
 MODELS_DIR = Path(__file__).resolve().parent / "models"
 
 
+def logit(p: float) -> float:
+    """The log-odds of a probability, kept finite (a probability of 0 or 1 reads as 1e-6 from it)."""
+    p = min(max(p, 1e-6), 1.0 - 1e-6)
+    return math.log(p / (1.0 - p))
+
+
 @dataclass(frozen=True)
 class LogisticModel:
     name: str

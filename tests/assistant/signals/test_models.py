@@ -17,12 +17,18 @@ from assistant.measures.features import FEATURE_SIGNS
 from assistant.retrieval import Passage
 from assistant.settings import Settings
 from assistant.signals.answerable import ANSWERABLE_SIGNS
-from assistant.signals.model import MODELS_DIR, LogisticModel, fit_logistic, load_model
+from assistant.signals.model import MODELS_DIR, LogisticModel, fit_logistic, load_model, logit
 from assistant.signals.question import analyse
 from assistant.signals.relevance import Scored
 from assistant.signals.selection import SELECTION_FEATURES, Selection, selection_features
 from assistant.signals.train import PRECISION_FLOOR, data_hash, operating_point, training_questions, writers
 from index.chunking import Chunk
+
+
+def test_logit_inverts_the_model_probability_and_stays_finite_at_the_ends() -> None:
+    model = LogisticModel("m", ("x",), (0.0,), (1.0,), (1.0,), 0.0)
+    assert logit(model.probability({"x": 2.5})) == pytest.approx(2.5)
+    assert logit(0.0) == pytest.approx(-logit(1.0)) and math.isfinite(logit(0.0)) and logit(0.0) < -13
 
 
 def test_a_fit_learns_a_separable_rule_and_round_trips_through_json(tmp_path: Path) -> None:
