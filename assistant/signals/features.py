@@ -64,12 +64,15 @@ def passage_features(q: QuestionAnalysis, passage: Passage, rank: int, cosine: f
     chunk = passage.chunk
     text = chunk.text
     context = f"{chunk.title} {chunk.section} {text}"
-    text_sentences = sentences(text)
+    # The label a unit opens with (五是, （二）) is its place among its siblings: read as an enumeration it
+    # made every measure seem to list what a question asks to be listed (具体是哪些指标).
+    body = text[len(chunk.label):] if chunk.label and text.startswith(chunk.label) else text
+    text_sentences = sentences(body)
     best_sentence = max((q.coverage(s) for s in text_sentences), default=0.0)
     stating = [s for s in text_sentences if q.fact is not None and q.fact.stated_in(s)]
     # the asked kind of fact written out in a sentence that is about the question
     fact_sentence = max((q.coverage(s) for s in stating), default=0.0)
-    stated = q.fact is not None and q.fact.stated_in(text)
+    stated = q.fact is not None and q.fact.stated_in(body)
     if q.fact is not None and stated:
         # stated in the passage but not in the sentence that names the topic (a figure in the next
         # sentence): weaker evidence, still evidence. A count is different: its value is the list of

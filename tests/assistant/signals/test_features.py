@@ -36,6 +36,26 @@ def test_a_count_is_stated_by_the_items_an_article_enumerates_after_naming_its_t
     assert weaker["fact_stated"] == 1.0 and 0 < weaker["fact_sentence"] < weaker["cover_context"]
 
 
+def measure(text: str, label: str) -> Passage:
+    chunk = Chunk(doc_id="r1", doc="整改通报.md", title="整改进展情况的通报", kind="report",
+                  section=f"一、加强领导 › {label}", label=label, start=0, end=len(text), text=text, page=None,
+                  titles=(), ordinal=0)
+    return Passage(chunk, 1.0)
+
+
+def test_the_label_a_measure_opens_with_is_not_a_list_of_what_is_asked() -> None:
+    """"那16项指标具体是哪些？" against "五是…对16项未完成指标逐项研判": the 五是 numbers the measure among its
+    report's measures; the passage counts the 指标 and names none of them."""
+    which = analyse("那16项未完成指标具体是哪些？", lambda t: {"指标": 5.0}.get(t, 2.0))
+    counted = measure("五是推动规划落地。对16项未完成指标逐项研判，形成分析报告。", "五是")
+    features = passage_features(which, counted, 1, 0.5)
+    assert features["fact_stated"] == 0.0 and features["members_listed"] == 0.0
+    assert features["members_counted"] == 1.0
+    # The same measure naming the 指标 one by one inside it does list them.
+    listed = measure("五是推动规划落地。未完成指标：一是生师比；二是博士后人数；三是国际学生比例。", "五是")
+    assert passage_features(which, listed, 1, 0.5)["fact_stated"] == 1.0
+
+
 def test_a_date_counts_as_the_answer_only_in_a_sentence_that_names_the_topic() -> None:
     """"人才工作会议是哪天召开的？": a passage dating another meeting writes a date, not this one."""
     when = analyse("人才工作会议是哪天召开的？", lambda t: {"人才": 5.0}.get(t, 2.0))
