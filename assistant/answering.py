@@ -141,8 +141,9 @@ class Answerer:
     ) -> list[Item]:
         """A message asking two questions in turn (…为什么要公开？南开是怎么公开的？) is answered part by part: a
         part the documents answer on its own adds its best passage when that comes from a document no item
-        cites yet (the whole message's ranking favours the document of its longer part). Tune: cross-doc
-        citation recall 0.541 -> 0.563, precision 0.708 -> 0.699 (python -m assistant eval --split tune)."""
+        cites yet (the whole message's ranking favours the document of its longer part) and the whole
+        message's ranking holds it relevant (``relevant``: unit keys). Tune, when added: cross-doc citation
+        recall 0.541 -> 0.563, precision 0.708 -> 0.699 (python -m assistant eval --split tune)."""
         parts = asked_parts(question)
         if len(parts) < 2 or (is_followup(question) and history):
             return []
@@ -181,8 +182,8 @@ class Answerer:
 
     def _every_matching_measure(self, q: QuestionAnalysis, items: Sequence[Item]) -> list[Item]:
         """A list of measures is complete: every measure of the reports already answering that names the
-        question's topic (and its rarer words, names_topic_fully) joins the items, not only those retrieval
-        put on top."""
+        question's topic (and its rarer words, names_topic_fully) is a candidate item, not only those retrieval
+        put on top; ``_evidence`` keeps the candidates the ranking holds relevant."""
         if self.units is None or not (q.asks_list and q.asks_measures):
             return []
         reports = list(dict.fromkeys(i.chunk.doc_id for i in items if i.chunk.kind == DocumentKind.REPORT))
