@@ -129,9 +129,10 @@ class Answerer:
             # Items beyond the selection (the rest of a list, a part asked on its own) join only when the
             # whole question's ranking holds them relevant: a measure that merely names the topic word
             # (南开, 纪委), or a part's best passage read without the rest of the message, is mostly not what
-            # was asked. Tune, before: 33 list items added 2 gold ones, 28 part items 6.
+            # was asked. Tune, before (a one-off script over this method): 33 list items added 2 gold ones,
+            # 28 part items 6.
             relevant = {unit_key(self._unit(s.passage.chunk)) for s in pool if self.searcher.holds_relevant(s)}
-            items += [i for i in self._every_matching_measure(q, items) if unit_key(i.chunk) in relevant]
+            items += self._every_matching_measure(q, items, relevant)
             items += self._each_part(question, history, where, {i.chunk.doc for i in items}, relevant)
         return q, pool, judgement, distinct(items), time.perf_counter() - started
 
@@ -180,16 +181,18 @@ class Answerer:
         items = [Item(r.source, r.source.text, 1.0) for r in rows if r.source is not None]
         return distinct(items) or None
 
-    def _every_matching_measure(self, q: QuestionAnalysis, items: Sequence[Item]) -> list[Item]:
+    def _every_matching_measure(
+        self, q: QuestionAnalysis, items: Sequence[Item], relevant: set[tuple[str, int]]
+    ) -> list[Item]:
         """A list of measures is complete: every measure of the reports already answering that names the
-        question's topic (and its rarer words, names_topic_fully) is a candidate item, not only those retrieval
-        put on top; ``_evidence`` keeps the candidates the ranking holds relevant."""
+        question's topic (and its rarer words, names_topic_fully) and that the whole question's ranking holds
+        relevant (``relevant``: unit keys) joins the items, not only those the selection showed."""
         if self.units is None or not (q.asks_list and q.asks_measures):
             return []
         reports = list(dict.fromkeys(i.chunk.doc_id for i in items if i.chunk.kind == DocumentKind.REPORT))
         extra = []
         for unit in self.units.measures(reports):
-            if q.names_topic_fully(f"{unit.section} {unit.text}"):
+            if unit_key(unit) in relevant and q.names_topic_fully(f"{unit.section} {unit.text}"):
                 item = item_of(q, unit, 0.0)
                 if item is not None:
                     extra.append(item)

@@ -118,6 +118,8 @@ def passage_features(q: QuestionAnalysis, passage: Passage, rank: int, cosine: f
         "measures_in_report": float(q.asks_measures and report),
         "rules_in_regulation": float(q.asks_rules and regulation),
         "length": math.log(1 + len(text)),
+        # Here the unit's own label counts: a numbered unit is one item of a list, what a list question wants.
+        # (Read after the label, as the asked fact is: CV AUC 0.9104 -> 0.9076, a refit not committed.)
         "enumeration": math.log1p(len(enumeration_ordinals(text))),
         "list_enumeration": float((q.asks_list or q.asks_count) and bool(ENUMERATION_MARKER.search(text))),
         "cover_section": q.coverage(chunk.section),

@@ -289,11 +289,12 @@ def fit_selection(oof: Sequence[Example], c: float, answered: Sequence[bool]) ->
     (``PRECISION_FLOOR``), over the questions the held-out judgement answers (``answered``, per example):
     precision is counted on the answers given, and the questions refused are the harder ones. The report
     says where that rule lands when the questions are resampled."""
-    answerable = [e for e in oof if e.question.answerable]
+    pairs = [(e, a) for e, a in zip(oof, answered, strict=True) if e.question.answerable]
+    answerable = [e for e, _ in pairs]
     rows = [selection_features(_is_many(e), e.pool) for e in answerable]
     labels = [e.labels[:TOP] for e in answerable]
     held = _held_out("selection", rows, labels, SELECTION_FEATURES, c, class_weight=None)
-    given = [i for i, a in enumerate(a for e, a in zip(oof, answered, strict=True) if e.question.answerable) if a]
+    given = [i for i, (_, a) in enumerate(pairs) if a]
     table = _threshold_table([answerable[i] for i in given], [held[i] for i in given])
     rng = np.random.default_rng(0)
     resamples = [table[rng.integers(0, len(table), len(table))] for _ in range(RESAMPLES)]
