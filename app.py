@@ -152,15 +152,18 @@ def chat_tab(handlers: WebHandlers) -> tuple[Any, Any]:
 
     def ask(message: str, chat: list[Any], questions: list[str], kinds: list[str], docs: list[str],
             mode: str, request: gr.Request, kbs: list[str] | None = None) -> Iterator[tuple[Any, ...]]:
-        got = False
+        # The box is emptied once, when the question is taken: a follow-up typed while the answer is still
+        # coming must not be wiped by a later step of it.
+        taken = False
         for turn in handlers.ask(message, chat, questions, kinds, docs, use_llm=mode == "大模型", kbs=kbs or (),
                                  user=user_of(request)):
-            got = True
+            box = gr.update() if taken else ""
+            taken = True
             if turn.final:
-                yield turn.chat, turn.questions, turn.sources, turn.plain, ""
+                yield turn.chat, turn.questions, turn.sources, turn.plain, box
             else:
-                yield turn.chat, questions, gr.update(), gr.update(), ""
-        if not got:
+                yield turn.chat, questions, gr.update(), gr.update(), box
+        if not taken:
             yield chat, questions, gr.update(), gr.update(), ""
 
     def new_chat() -> tuple[Any, ...]:
@@ -190,8 +193,10 @@ def chat_tab(handlers: WebHandlers) -> tuple[Any, Any]:
                                   label="出处", elem_id="sources")
         ask_inputs = [message, chatbot, questions, kinds, docs, mode, kb_filter]
         ask_outputs = [chatbot, questions, sources, plain, message]
-        send.click(shown(ask), ask_inputs, ask_outputs, api_name="ask")
-        message.submit(shown(ask), ask_inputs, ask_outputs, api_visibility="private")
+        # One event for the button and Enter, so that a question sent while an answer is still coming waits
+        # for it and is then asked (Gradio's default would silently drop it).
+        gr.on([send.click, message.submit], shown(ask), ask_inputs, ask_outputs, api_name="ask",
+              trigger_mode="always_last")
         new.click(new_chat, None, [chatbot, questions, sources, plain, message], api_name="new_chat")
     return docs, kb_filter
 

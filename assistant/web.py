@@ -317,6 +317,7 @@ class WebHandlers:
         ws = self.reader(user)
         asked = [*chat, {"role": "user", "content": html.escape(message)}]
         where = SearchFilter(kinds=kind_codes(kinds or ()), docs=tuple(docs or ()), kbs=tuple(kbs) if kbs else None)
+        yield ChatTurn(asked)  # the question shows at once, before its answer is looked for
         answerer = ws.answerer
         if use_llm and self.llm_available:
             stream = answerer.stream(message, history=questions, where=where)
