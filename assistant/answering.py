@@ -45,6 +45,8 @@ if TYPE_CHECKING:
 
 NOT_FOUND = "资料中未找到"
 _MEASURE_KINDS = (DocumentKind.REPORT, DocumentKind.REGULATION, DocumentKind.OTHER)
+# What a ledger's rows can answer: which measures (members), how many (count), and whose (body).
+_LEDGER_FACTS = ("members", "count", "body")
 
 
 @dataclass
@@ -172,6 +174,10 @@ class Answerer:
         rows whose columns say so; None when the question is not one, or no row says so."""
         query = ledger_query(q.text)
         if self.ledger is None or query is None:
+            return None
+        if q.fact is not None and q.fact.kind not in _LEDGER_FACTS:
+            # The rows tell which measures are open or whose they are, not what they cost or when they end
+            # (那3个项目一共涉及多少钱): such a question is searched and judged like any other.
             return None
         rows = [r for r in matching_rows(self.ledger(), query) if r.source is not None and where.accepts(r.source)]
         if q.key_terms:
