@@ -76,9 +76,9 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
 _TITLE = f"(?:副)?(?:{'|'.join(('总书记', '州长', '省长', '市长', '县长', *_POSTS))})"
 # which member of a class is asked: the name's jieba tag (nr person, ns place, nt institution)
 _NAMED_CLASSES: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("nr", re.compile(rf"哪位{_TITLE}|哪个{_TITLE}|叫什么名字|姓名|姓什么")),
-    ("ns", re.compile(r"哪(?:个|些|几个)?(?:省份|省|自治区|直辖市|地区|城市|自治州|州|县|市)")),
-    ("nt", re.compile(r"哪(?:所|家|几所|几家)|哪(?:个|些)(?:高校|大学|学校|院校|学院|中学|小学|企业|医院)")),
+    ("nr", re.compile(rf"哪一?位{_TITLE}|哪个{_TITLE}|叫什么名字|姓名|姓什么")),
+    ("ns", re.compile(r"哪(?:一个?|个|些|几个)?(?:省份|省|自治区|直辖市|地区|城市|自治州|州|县|市)")),
+    ("nt", re.compile(r"哪(?:一?所|一?家|几所|几家)|哪(?:个|些)(?:高校|大学|学校|院校|学院|中学|小学|企业|医院)")),
 )
 _INSTITUTION = re.compile(r".{2,}(?:大学|学院|中学|小学|研究院|研究所)$")
 
@@ -135,7 +135,7 @@ _QUESTIONS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("percent", re.compile(r"百分之几|比例|占比|多少个百分点|增长多少|率.{0,3}多少|多少%")),
     # 几 with any measure word (几起, 几辆, 几回); 多高 asks a figure too (资产价值多高以上)
     ("quantity", re.compile(rf"多少|多高|(?<![这那])几(?:{_MEASURE})|人数|名额|总数|个数|项目数")),
-    ("person", re.compile(r"是谁|哪位|谁来|谁担任|由谁|哪些人|什么人")),
+    ("person", re.compile(r"是谁|哪一?位|谁来|谁担任|由谁|哪些人|什么人")),
     ("body", re.compile(r"向哪|哪个部门|哪些部门|哪里|什么部门|哪个机关|哪个单位|哪些单位|由哪|哪一?级")),
 )
 
