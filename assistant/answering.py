@@ -184,6 +184,9 @@ class Answerer:
             # A question that names a topic asks about the rows on that topic (施工单位垫资的项目还剩几个没整改完):
             # when no row is on it, the ledger does not answer, and the documents are searched as usual.
             rows = [r for r in rows if q.key_coverage(r.about)]
+        if q.our_unit:
+            # 局里 / 咱们学校 point at that kind of unit's own reports: another unit's open rows do not answer.
+            rows = [r for r in rows if r.source is not None and q.names_our_unit(r.source.title)]
         items = [Item(r.source, r.source.text, 1.0) for r in rows if r.source is not None]
         return distinct(items) or None
 

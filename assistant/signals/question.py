@@ -203,6 +203,8 @@ def content_words(text: str) -> list[tuple[str, str]]:
     """(word, tag) of the words of ``text`` that can name a topic. Words inside the question's form
     (哪些…措施, 怎么整改, 多少项) say what kind of answer is wanted, not what it is about."""
     form = [m.span() for pattern in (_LIST, _COUNT, _MEASURES, _COMPARE, _FRAME, _ABOUT, _WORDING) for m in pattern.finditer(text)]
+    # 咱们学校, 我们局 point at "our" unit as 局里 does (``our_unit``): its 学校 names no topic
+    form += [m.span() for _, said, _ in _OUR_UNIT for m in said.finditer(text)]
     asking = fact_question_spans(text)
     form += asking
     words = []

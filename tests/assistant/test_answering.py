@@ -122,6 +122,26 @@ def test_a_question_about_what_is_not_done_on_a_topic_is_answered_on_that_topic(
     assert not cost.found, cost.text
 
 
+def test_a_question_about_what_our_unit_has_not_done_lists_only_its_own_reports(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "局整改通报.txt").write_text(LEDGER_REPORT, encoding="utf-8")
+    (docs / "大学整改通报.txt").write_text(
+        "中共某大学委员会关于巡视整改进展情况的通报\n\n一、针对学科建设方面问题\n一是修订学科建设规划，目前正在推进。\n",
+        encoding="utf-8",
+    )
+    assert workspace.index([docs]).counts()["failed"] == 0
+    every = workspace.answerer.answer("还有哪些整改没完成？")
+    assert {c.chunk.doc for c in every.citations} == {"局整改通报.txt", "大学整改通报.txt"}, every.text
+    # 局里 / 咱们学校 point at that kind of unit's own report
+    bureau = workspace.answerer.answer("局里还有哪些整改没完成？")
+    assert {c.chunk.doc for c in bureau.citations} == {"局整改通报.txt"}, bureau.text
+    school = workspace.answerer.answer("咱们学校还有哪些整改没完成？")
+    assert {c.chunk.doc for c in school.citations} == {"大学整改通报.txt"}, school.text
+
+
 def test_a_list_on_a_split_compound_holds_only_what_is_about_the_whole_of_it(corpus_workspace: Workspace) -> None:
     # jieba cuts 警示教育 into 警示 + 教育; the list once took every measure that says 教育 (54 of them)
     answer = corpus_workspace.answerer.answer("警示教育这块做了哪些工作？")

@@ -173,6 +173,9 @@ def test_a_place_named_by_pointing_is_not_a_topic() -> None:
     required term it would refuse every question a clerk asks that way."""
     q = analyse("局里这次在安全方面做了哪些整改？", idf)
     assert {t.text for t in q.terms} == {"安全"}
+    # 咱们学校 points the same way; a school named as a topic (学校安全) stays one
+    assert {t.text for t in analyse("咱们学校在安全方面做了哪些整改？", idf).terms} == {"安全"}
+    assert "学校" in {t.text for t in analyse("学校安全方面做了哪些整改？", idf).terms}
 
 
 def test_our_unit_points_at_the_documents_that_kind_of_unit_issues() -> None:
