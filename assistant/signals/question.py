@@ -110,6 +110,16 @@ class Term:
     tag: str
 
 
+def topic(terms: Sequence[Term]) -> tuple[Term, ...]:
+    """The topic: the weightiest noun of the question, with the words it is made of (财务管理 → 财务管理,
+    财务). A topic is named by a noun; a rare verb (涉及) frames the question."""
+    nouns = [t for t in terms if t.tag.startswith(NOUN_TAGS)]
+    if not nouns:
+        return ()
+    top = max(nouns, key=lambda t: t.weight)
+    return tuple(t for t in nouns if t.text in top.text and t.weight >= top.weight)
+
+
 @dataclass(frozen=True)
 class QuestionAnalysis:
     text: str
@@ -138,13 +148,7 @@ class QuestionAnalysis:
 
     @property
     def key_terms(self) -> tuple[Term, ...]:
-        """The topic: the weightiest noun of the question, with the words it is made of (财务管理 → 财务管理,
-        财务). A topic is named by a noun; a rare verb (涉及) frames the question."""
-        nouns = [t for t in self.terms if t.tag.startswith(NOUN_TAGS)]
-        if not nouns:
-            return ()
-        top = max(nouns, key=lambda t: t.weight)
-        return tuple(t for t in nouns if t.text in top.text and t.weight >= top.weight)
+        return topic(self.terms)
 
     def key_coverage(self, text: str) -> float:
         """1.0 when ``text`` names the topic (any of its key words), else 0.0."""
@@ -288,19 +292,14 @@ def analyse(
     name of one of the library's ``titles`` (保密法) is read as the name the documents write (保守国家秘密法)."""
     current, context = follow_up(question, history)
     current, context = spelled_out(current, titles), spelled_out(context, titles)
-    terms: dict[str, Term] = {}
     unseen = never_used(idf)
-    for text, factor in ((current, 1.0), (context, CONTEXT_WEIGHT)):
-        for word, tag in _known_words(content_words(text), unseen):
-            # A long compound ("保密承诺书") also counts through its parts, which the documents may split.
-            parts = [
-                p for p in jieba.lcut_for_search(word) if len(p) >= 2 and p != word and p not in STOPWORDS
-            ] if len(word) >= 4 and not _YEAR.match(word) else []
-            # A compound the documents rarely spell out whole ("整改措施") is no rarer than its rarest part.
-            weight = max((idf(p) for p in parts), default=idf(word.lower()))
-            for part, w in ((word, weight), *((p, idf(p)) for p in parts)):
-                if part not in terms:
-                    terms[part] = Term(part, factor * max(w, 0.1), tag)
+    asked, leaned_on = _terms(current, 1.0, idf, unseen), _terms(context, CONTEXT_WEIGHT, idf, unseen)
+    if context and not _OWN_QUESTION.search(current) and topic(list(asked.values())):
+        # An elliptical follow-up (那选人用人方面呢？ after 哪些措施涉及财务管理？, 那校长呢？ after 党委书记是怎么抓的？)
+        # puts its noun in the place of the earlier question's topic and keeps the rest of that question.
+        for term in topic(list(leaned_on.values())):
+            del leaned_on[term.text]
+    terms = asked | {k: t for k, t in leaned_on.items() if k not in asked}
     question = f"{current} {context}".strip()
     fact = _asked_fact(current, context)
     return QuestionAnalysis(
@@ -316,6 +315,21 @@ def analyse(
         our_unit=next((kind for kind, said, _ in _OUR_UNIT if said.search(question)), ""),
         unheld=tuple(name for name in named_documents(question) if not _held(name, titles)),
     )
+
+
+def _terms(text: str, factor: float, idf: Callable[[str], float], unseen: Callable[[str], bool]) -> dict[str, Term]:
+    terms: dict[str, Term] = {}
+    for word, tag in _known_words(content_words(text), unseen):
+        # A long compound ("保密承诺书") also counts through its parts, which the documents may split.
+        parts = [
+            p for p in jieba.lcut_for_search(word) if len(p) >= 2 and p != word and p not in STOPWORDS
+        ] if len(word) >= 4 and not _YEAR.match(word) else []
+        # A compound the documents rarely spell out whole ("整改措施") is no rarer than its rarest part.
+        weight = max((idf(p) for p in parts), default=idf(word.lower()))
+        for part, w in ((word, weight), *((p, idf(p)) for p in parts)):
+            if part not in terms:
+                terms[part] = Term(part, factor * max(w, 0.1), tag)
+    return terms
 
 
 # A document named in a question: a title in 《》, or a run of words ending in the name of a kind of document

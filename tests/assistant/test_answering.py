@@ -209,3 +209,10 @@ def test_a_refusal_says_which_named_document_the_library_does_not_hold(corpus_wo
     # a document the library holds, named by its short name, is not said to be missing
     held = corpus_workspace.answerer.answer("八项规定实施细则对出访团组人数有什么要求？")
     assert "未收录" not in held.text
+
+
+def test_a_follow_up_that_names_another_topic_is_answered_on_that_topic(corpus_workspace: Workspace) -> None:
+    # 那选人用人方面呢？ after a question on 财务管理: the measures on 选人用人, not a refusal for lacking 财务管理
+    answer = corpus_workspace.answerer.answer("那选人用人方面呢？", history=["哪些措施涉及财务管理？"])
+    assert answer.found, answer.text
+    assert "优化选人用人机制" in answer.text and "财务管理" not in answer.text

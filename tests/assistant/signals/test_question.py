@@ -155,7 +155,18 @@ def test_a_follow_up_leans_on_the_question_before_it() -> None:
     assert standalone_question("预算由哪几部分组成？", history) == "预算由哪几部分组成？"
     q = analyse("那对党的领导干部个人呢？", idf, history)
     weights = {t.text: t.weight for t in q.terms}
-    assert weights["干部"] > weights["问责"]  # the earlier question counts at half weight
+    assert weights["干部"] > weights["党组织"]  # the earlier question counts at half weight
+
+
+def test_an_elliptical_follow_up_puts_its_topic_in_the_place_of_the_earlier_one() -> None:
+    """"那选人用人方面呢？" after "哪些措施涉及财务管理？" asks for 选人用人 measures: 财务管理 is no longer asked
+    about, so a passage on 选人用人 lacks nothing. A follow-up that asks its own question keeps the earlier
+    topic as context."""
+    earlier = ["哪些措施涉及财务管理？"]
+    switched = {t.text for t in analyse("那选人用人方面呢？", idf, earlier).terms}
+    assert "选人" in switched and not switched & {"财务管理", "财务"}
+    own = {t.text for t in analyse("那选人用人方面又采取了哪些措施？", idf, earlier).terms}
+    assert {"选人", "财务管理"} <= own
 
 
 def test_an_elliptical_follow_up_asks_what_the_earlier_question_asked() -> None:
