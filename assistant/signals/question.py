@@ -245,7 +245,7 @@ def _fragment_of(start: int, end: int, spans: Sequence[tuple[int, int]]) -> bool
 
 
 # Question words inside a longer word jieba keeps whole (由谁来, 怎么办, 有没有): the word asks, it names nothing.
-_QUESTION_WORD = re.compile(r"什么|怎么|怎样|如何|哪|谁|多少|多久|多长|是否|有没有|能不能|可不可以|要不要")
+_QUESTION_WORD = re.compile(r"什么|啥|怎么|怎样|如何|哪|谁|多少|多久|多长|多大|是否|有没有|能不能|可不可以|要不要")
 
 
 def _asks(word: str) -> bool:

@@ -177,6 +177,10 @@ def test_an_elliptical_follow_up_asks_what_the_earlier_question_asked() -> None:
     assert same.fact is not None and same.fact.kind == "duration"
     own = analyse("那思政课放到慕课平台上的情况怎么样？", idf, ["校领导听思政课、讲思政课各有多少？"])
     assert own.fact is None
+    # the spoken 多大 and 啥 ask as 多少 and 什么 do
+    for question in ("那展览的规模有多大？", "那展览主要看的啥？"):
+        asked = analyse(question, idf, [earlier]).fact
+        assert asked is None or asked.kind != "duration"
 
 
 def test_a_place_named_by_pointing_is_not_a_topic() -> None:
