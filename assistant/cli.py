@@ -259,16 +259,18 @@ def cmd_eval(ws: Workspace, args: argparse.Namespace) -> int:
         settings=ws.settings,
         embeddings=ws.embeddings,
     )
+    # test is read only to report: which of its items went wrong stays in the --out file, out of sight of tuning
+    items = args.split != "test"
     print(format_table(result))
     ws.index()  # answers are judged on the same documents, indexed in the configured folder
     result["answers"] = evaluate_answers(ws.answerer, load_questions(questions), document_texts(ws))
     print()
-    print(format_answer_table(result["answers"]))
+    print(format_answer_table(result["answers"], items=items))
     if measures is not None:
         result["measures"] = evaluate_measures(ws, load_measure_items(measures))
         result["measures"]["file"] = str(measures)
         print()
-        print(format_measure_table(result["measures"], measures.name))
+        print(format_measure_table(result["measures"], measures.name, items=items))
     if args.out:
         save_json(result, args.out)
     return 0

@@ -108,7 +108,8 @@ def evaluate_answers(
     return summarise(scores) | {"per_question": [asdict(s) for s in scores]}
 
 
-def format_answer_table(summary: Mapping[str, Any]) -> str:
+def format_answer_table(summary: Mapping[str, Any], *, items: bool = True) -> str:
+    """The summary as a table; ``items``: also the ids of the wrongly refused and wrongly answered questions."""
     rows = [
         ("citation validity", f"{summary['citation_validity']:.3f}"),
         ("citation precision (gold passage)", f"{summary['citation_precision']:.3f}"),
@@ -124,6 +125,6 @@ def format_answer_table(summary: Mapping[str, Any]) -> str:
     by_kind = summary.get("recall_by_kind") or {}
     if by_kind:
         lines += ["", "citation recall by kind: " + ", ".join(f"{k} {v:.3f}" for k, v in by_kind.items())]
-    if summary["wrongly_refused"] or summary["wrongly_answered"]:
+    if items and (summary["wrongly_refused"] or summary["wrongly_answered"]):
         lines.append(f"\nwrongly refused: {summary['wrongly_refused']}; wrongly answered: {summary['wrongly_answered']}")
     return "\n".join(lines)

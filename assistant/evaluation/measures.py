@@ -167,7 +167,8 @@ def _fmt(value: float | None) -> str:
     return "-" if value is None else f"{value:.3f}"
 
 
-def format_measure_table(summary: Mapping[str, Any], source: str = "") -> str:
+def format_measure_table(summary: Mapping[str, Any], source: str = "", *, items: bool = True) -> str:
+    """The summary as a table; ``items``: also each wrongly judged measure (not for a split read only to report)."""
     n, pos, neg = summary["items"], summary["positives"], summary["negatives"]
     rows = [
         (f"accuracy ({n})", _fmt(summary["accuracy"])),
@@ -188,7 +189,7 @@ def format_measure_table(summary: Mapping[str, Any], source: str = "") -> str:
     named = summary.get("references_named", {})
     lines.append("reference material named beside the verdict (not counted): "
                  + (", ".join(f"{k} {v}" for k, v in named.items()) or "none"))
-    for e in summary["errors"]:
+    for e in summary["errors"] if items else ():
         where = "" if e["located"] is not False else " (location misses the gold quote)"
         lines.append(f"error {e['id']}: expected {e['expected']}, got {e['got']}{where}: {e['measure']}")
     return "\n".join(lines)

@@ -6,6 +6,7 @@ from assistant.evaluation.answers import (
     citation_is_precise,
     citation_is_valid,
     evaluate_answers,
+    format_answer_table,
     score_answer,
     summarise,
 )
@@ -52,6 +53,8 @@ def test_summary_counts_refusals_and_answers() -> None:
     assert summary["answer_rate"] == 1.0 and summary["refusal_accuracy"] == 1.0
     worse = summarise([score_answer(wrongly_answered, UNANSWERABLE, texts)])
     assert worse["refusal_accuracy"] == 0.0 and worse["wrongly_answered"] == ["q2"]
+    # a split read only to report (test) shows its figures, not which of its questions went wrong
+    assert "q2" in format_answer_table(worse) and "q2" not in format_answer_table(worse, items=False)
 
 
 def test_answerability_auc_ranks_confidences_whatever_the_threshold() -> None:
