@@ -36,6 +36,14 @@ def index_docs(workspace: Workspace, tmp_path: Path) -> None:
     assert workspace.index([docs]).counts()["failed"] == 0
 
 
+def index_files(workspace: Workspace, tmp_path: Path, files: dict[str, str]) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for name, text in files.items():
+        (docs / name).write_text(text, encoding="utf-8")
+    assert workspace.index([docs]).counts()["failed"] == 0
+
+
 def items(text: str) -> list[str]:
     return [line for line in text.splitlines() if line.startswith("- ")]
 
@@ -104,11 +112,7 @@ AUDIT_REPORT = """关于某专项审计报告的整改报告
 def test_a_question_about_what_is_not_done_on_a_topic_is_answered_on_that_topic(
     workspace: Workspace, tmp_path: Path
 ) -> None:
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    (docs / "巡察整改通报.txt").write_text(LEDGER_REPORT, encoding="utf-8")
-    (docs / "审计整改报告.txt").write_text(AUDIT_REPORT, encoding="utf-8")
-    assert workspace.index([docs]).counts()["failed"] == 0
+    index_files(workspace, tmp_path, {"巡察整改通报.txt": LEDGER_REPORT, "审计整改报告.txt": AUDIT_REPORT})
     # the ledger's open rows answer a question on their topic, and only on it
     finance = workspace.answerer.answer("财务方面的整改还有哪些没完成？")
     assert [c.chunk.doc for c in finance.citations] == ["巡察整改通报.txt"]
@@ -125,14 +129,8 @@ def test_a_question_about_what_is_not_done_on_a_topic_is_answered_on_that_topic(
 def test_a_question_about_what_our_unit_has_not_done_lists_only_its_own_reports(
     workspace: Workspace, tmp_path: Path
 ) -> None:
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    (docs / "局整改通报.txt").write_text(LEDGER_REPORT, encoding="utf-8")
-    (docs / "大学整改通报.txt").write_text(
-        "中共某大学委员会关于巡视整改进展情况的通报\n\n一、针对学科建设方面问题\n一是修订学科建设规划，目前正在推进。\n",
-        encoding="utf-8",
-    )
-    assert workspace.index([docs]).counts()["failed"] == 0
+    university = "中共某大学委员会关于巡视整改进展情况的通报\n\n一、针对学科建设方面问题\n一是修订学科建设规划，目前正在推进。\n"
+    index_files(workspace, tmp_path, {"局整改通报.txt": LEDGER_REPORT, "大学整改通报.txt": university})
     every = workspace.answerer.answer("还有哪些整改没完成？")
     assert {c.chunk.doc for c in every.citations} == {"局整改通报.txt", "大学整改通报.txt"}, every.text
     # 局里 / 咱们学校 point at that kind of unit's own report
