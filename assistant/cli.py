@@ -247,6 +247,7 @@ def cmd_ledger(ws: Workspace, args: argparse.Namespace) -> int:
 def cmd_eval(ws: Workspace, args: argparse.Namespace) -> int:
     from assistant.evaluation.answers import evaluate_answers, format_answer_table
     from assistant.evaluation.data import load_questions
+    from assistant.evaluation.eval_sets import holds_test_items
     from assistant.evaluation.measures import evaluate_measures, format_measure_table, load_measure_items
     from assistant.evaluation.report import format_table, save_json
     from assistant.evaluation.runner import run_evaluation
@@ -259,18 +260,21 @@ def cmd_eval(ws: Workspace, args: argparse.Namespace) -> int:
         settings=ws.settings,
         embeddings=ws.embeddings,
     )
-    # test is read only to report: which of its items went wrong stays in the --out file, out of sight of tuning
-    items = args.split != "test"
     print(format_table(result))
     ws.index()  # answers are judged on the same documents, indexed in the configured folder
-    result["answers"] = evaluate_answers(ws.answerer, load_questions(questions), document_texts(ws))
+    asked = load_questions(questions)
+    # test is read only to report: which of its items went wrong stays in the --out file, out of sight of tuning
+    items = not holds_test_items("questions", (q.id for q in asked))
+    result["answers"] = evaluate_answers(ws.answerer, asked, document_texts(ws))
     print()
     print(format_answer_table(result["answers"], items=items))
     if measures is not None:
-        result["measures"] = evaluate_measures(ws, load_measure_items(measures))
+        checked = load_measure_items(measures)
+        shown = not holds_test_items("measures", (m.id for m in checked))
+        result["measures"] = evaluate_measures(ws, checked)
         result["measures"]["file"] = str(measures)
         print()
-        print(format_measure_table(result["measures"], measures.name, items=items))
+        print(format_measure_table(result["measures"], measures.name, items=shown))
     if args.out:
         save_json(result, args.out)
     return 0

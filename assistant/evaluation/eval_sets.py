@@ -16,7 +16,7 @@ import argparse
 import json
 import random
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -161,6 +161,12 @@ def redraw(split: dict[str, Any]) -> dict[str, Any]:
 
 def split_ids(what: Literal["questions", "measures"], split: Split) -> set[str]:
     return set(json.loads(SPLIT.read_text(encoding="utf-8"))[what][split])
+
+
+def holds_test_items(what: Literal["questions", "measures"], ids: Iterable[str]) -> bool:
+    """Whether any of ``ids`` belongs to the test split: a read of them only reports, so which of them went
+    wrong is not printed (``cmd_eval``), however the file was made (--split test, --write, a copy)."""
+    return not split_ids(what, "test").isdisjoint(ids)
 
 
 def records(what: Literal["questions", "measures"], split: Split) -> list[dict[str, Any]]:

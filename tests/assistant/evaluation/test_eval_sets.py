@@ -20,10 +20,12 @@ from assistant.evaluation.eval_sets import (
     SPLIT,
     assigned_ids,
     extend_split,
+    holds_test_items,
     make_split,
     records,
     redraw,
     split_files_before,
+    split_ids,
 )
 from index.loaders import load_document
 from tests.conftest import DOCS_SRC
@@ -164,3 +166,12 @@ def test_an_item_relabelled_after_its_draw_keeps_its_place() -> None:
     assert redraw({k: v for k, v in committed.items() if k != "drawn_as"}) != {
         k: v for k, v in committed.items() if k != "drawn_as"
     }
+
+
+def test_a_read_that_holds_any_test_item_is_a_test_read() -> None:
+    """However the file was made (--split test, eval_sets --write, a copy), one test item makes the read one
+    that only reports."""
+    test_q, tune_q = sorted(split_ids("questions", "test"))[0], sorted(split_ids("questions", "tune"))[0]
+    assert holds_test_items("questions", [tune_q, test_q])
+    assert not holds_test_items("questions", [tune_q, "dev-001"])
+    assert holds_test_items("measures", sorted(split_ids("measures", "test"))[:1])
