@@ -211,11 +211,18 @@ def content_words(text: str) -> list[tuple[str, str]]:
     form += [m.span() for _, said, _ in _OUR_UNIT for m in said.finditer(text)]
     asking = fact_question_spans(text)
     form += asking
+    quoted = quoted_names(text)
     words = []
     position = 0
     for word, tag in tagged(text):
         start, end = position, position + len(word)
         position = end
+        name = next(((a, b) for a, b in quoted if a <= start < b), None)
+        if name is not None:
+            if start == name[0]:
+                word, tag = text[name[0]:name[1]], "nz"
+            else:
+                continue
         w = word.strip().lower()
         if _YEAR.fullmatch(w) and text.startswith("年", end):
             # a year (2023年) says which time the question is about; a text of another year does not answer it
@@ -236,6 +243,17 @@ def content_words(text: str) -> list[tuple[str, str]]:
             continue
         words.append((w, tag))
     return words
+
+
+# A short name in quotation marks (“双减”, “回头看”, “党建云”): what the question names, whole, where the tokenizer
+# cuts a piece of one character off it (双 / 减, 回头 / 看), which alone names nothing. A name cut into words
+# (“四种形态”: 四种 / 形态) is read through its words, as the documents' other text is.
+_QUOTED_NAME = re.compile(r"“([\u4e00-\u9fffA-Za-z0-9]{2,6})”")
+
+
+def quoted_names(text: str) -> list[tuple[int, int]]:
+    """The spans of the quoted short names in ``text`` the tokenizer cuts a one-character piece off."""
+    return [m.span(1) for m in _QUOTED_NAME.finditer(text) if any(len(w) < 2 for w, _ in tagged(m.group(1)))]
 
 
 def _fragment_of(start: int, end: int, spans: Sequence[tuple[int, int]]) -> bool:

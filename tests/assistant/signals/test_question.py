@@ -169,6 +169,18 @@ def test_an_elliptical_follow_up_puts_its_topic_in_the_place_of_the_earlier_one(
     assert {"选人", "财务管理"} <= own
 
 
+def test_a_quoted_name_the_tokenizer_cuts_to_pieces_is_one_term() -> None:
+    """“双减” is cut 双 / 减, two characters that alone name nothing: read so, "那“双减”呢？" after a question on
+    高考综合改革 named no topic of its own, so nothing took the earlier topic's place and it was answered on
+    高考. A quoted name cut into words of its own (“四种形态”: 四种 / 形态) is read through those words, as the
+    documents' text is."""
+    assert {t.text for t in analyse("那“双减”呢？", idf).terms} == {"双减"}
+    switched = analyse("那“双减”呢？", idf, ["局里在高考综合改革上都做了哪些工作？"])
+    assert [t.text for t in switched.key_terms] == ["双减"]
+    assert "回头看" in {t.text for t in analyse("巡视“回头看”多久开展一次？", idf).terms}
+    assert "四种形态" not in {t.text for t in analyse("“四种形态”是怎么表述的？", idf).terms}
+
+
 def test_an_elliptical_follow_up_asks_what_the_earlier_question_asked() -> None:
     """"那记大过呢？" after "警告的处分期多长？" still asks for a period; a follow-up that asks its own question
     ("那慕课平台上的情况怎么样？" after "…各有多少？") does not inherit the earlier question's figure."""
