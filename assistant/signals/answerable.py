@@ -22,7 +22,7 @@ from assistant.signals.relevance import Scored
 # one passage that answers, and the judgement must not depend on how much else is indexed.
 ANSWERABLE_FEATURES = (
     "top", "cover_text", "fact_gap", "fact_drop", "missing", "fact_key_gap", "withheld", "dense", "all_found",
-    "members_unsaid", "fact_found", "unheld_document", "wording",
+    "members_unsaid", "fact_found", "unheld_document", "wording", "own_missing",
 )
 TOP = 5
 # The direction each feature's meaning gives it: more of the question found, a closer passage, never count
@@ -33,7 +33,7 @@ TOP = 5
 ANSWERABLE_SIGNS = {
     "top": 1, "cover_text": 1, "dense": 1, "all_found": 1, "fact_found": 1,
     "fact_gap": -1, "fact_drop": -1, "missing": -1, "fact_key_gap": -1, "withheld": -1, "members_unsaid": -1,
-    "unheld_document": -1, "wording": 1,
+    "unheld_document": -1, "wording": 1, "own_missing": -1,
 }
 
 
@@ -82,6 +82,10 @@ def question_features(pool: Sequence[Scored]) -> dict[str, float]:
         * (1.0 - max(s.features["members_listed"] for s in top)),
         # the question names a document the library does not hold: its provisions are not here to quote
         "unheld_document": top[0].features.get("unheld_document", 0.0),
+        # A follow-up's own words no top passage holds (那县属学校呢？ after a question on 州属学校): the earlier
+        # question's words, well covered, otherwise carry it. Tune + dev (871) cross-validated: AUC 0.9114 ->
+        # 0.9136, each writer held out 0.9093 -> 0.9134, each document 0.8980 -> 0.9016.
+        "own_missing": min(s.features.get("own_missing", 0.0) for s in top),
         # how often questions worded like this one are answered (assistant/signals/wording.py); absent when
         # the wording model does not fit the encoder, and then read as neutral by ``answerable_probability``
         **({"wording": top[0].features["question_wording"]} if "question_wording" in top[0].features else {}),

@@ -129,6 +129,7 @@ def passage_features(q: QuestionAnalysis, passage: Passage, rank: int, cosine: f
         "our_unit": float(q.names_our_unit(chunk.title)),
         "named_document": q.names_document(chunk.title),
         "unheld_document": float(bool(q.unheld)),
+        "own_missing": q.own_missing(context),
     }
 
 

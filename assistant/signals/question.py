@@ -135,6 +135,8 @@ class QuestionAnalysis:
     # the documents or works the question names that the library does not hold (《内控制度》, 临时聘用人员管理办法):
     # what they say is not here to quote
     unheld: tuple[str, ...] = ()
+    # a follow-up's own terms (what it asks now, without the earlier question's): empty for a question alone
+    own: frozenset[str] = frozenset()
 
     @property
     def total_weight(self) -> float:
@@ -172,6 +174,12 @@ class QuestionAnalysis:
     def names_our_unit(self, title: str) -> bool:
         """Whether a document ``title`` is issued by the kind of unit the question calls its own."""
         return any(kind == self.our_unit and issuer.search(title) for kind, _, issuer in _OUR_UNIT)
+
+    def own_missing(self, text: str) -> float:
+        """Share of a follow-up's own term weight not found in ``text`` (0.0 for a question alone)."""
+        own = [t for t in self.terms if t.text in self.own]
+        total = sum(t.weight for t in own)
+        return sum(t.weight for t in own if not has_official_form(t.text, text)) / total if total else 0.0
 
     def missing(self, text: str) -> tuple[Term, ...]:
         return tuple(t for t in self.terms if not has_official_form(t.text, text))
@@ -332,6 +340,7 @@ def analyse(
         asks_which=bool(_WHICH.search(current)) or (fact is not None and fact.kind == "members"),
         our_unit=next((kind for kind, said, _ in _OUR_UNIT if said.search(question)), ""),
         unheld=tuple(name for name in named_documents(question) if not _held(name, titles)),
+        own=frozenset(asked) if context else frozenset(),
     )
 
 

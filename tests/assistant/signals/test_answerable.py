@@ -73,6 +73,17 @@ def test_members_counted_and_listed_nowhere_count_against_an_answer() -> None:
     assert answerable_probability([counted], model) < answerable_probability([plain], model)
 
 
+def test_a_follow_up_whose_own_words_no_passage_holds_counts_against_an_answer() -> None:
+    """那县属学校呢？ after a question on the 州属学校' audit: the earlier question's words are all found, the follow-up's
+    own 县属 nowhere. The evidence is the least of the top passages' (one that holds the follow-up's words is enough)."""
+    lacking = _scored({"cover_context": 0.6, "cover_text": 0.6, "missing_weight": 0.4, "own_missing": 0.8})
+    holding = _scored({"cover_context": 0.6, "cover_text": 0.6, "missing_weight": 0.4, "own_missing": 0.0})
+    assert question_features([lacking])["own_missing"] == 0.8
+    assert question_features([lacking, holding])["own_missing"] == 0.0
+    model = load_model("answerable")
+    assert answerable_probability([lacking], model) < answerable_probability([holding], model)
+
+
 def test_without_a_wording_model_the_wording_weighs_nothing_either_way() -> None:
     """With another encoder there is no wording model and no ``question_wording`` in the features: the judgement
     reads the signal at its mean, where it moves the probability neither way."""

@@ -181,6 +181,17 @@ def test_a_quoted_name_the_tokenizer_cuts_to_pieces_is_one_term() -> None:
     assert "四种形态" not in {t.text for t in analyse("“四种形态”是怎么表述的？", idf).terms}
 
 
+def test_a_follow_up_knows_which_words_are_its_own() -> None:
+    """What a follow-up adds is what it asks now: a text that holds the earlier question's words and not the
+    follow-up's (县属) does not answer it. A question alone has no words of its own apart from itself."""
+    q = analyse("那县属学校呢？", idf, ["局里对州属学校往来款项的内部审计是怎么开展的？"])
+    assert q.own == {"县属", "学校"}
+    assert q.own_missing("州属学校往来款项内部审计") == 4.0 / 6.0  # 学校 (2.0) found, 县属 (4.0) not
+    assert q.own_missing("县属学校往来款项") == 0.0
+    alone = analyse("县属学校的往来款项怎么审计？", idf)
+    assert alone.own == frozenset() and alone.own_missing("州属学校") == 0.0
+
+
 def test_an_elliptical_follow_up_asks_what_the_earlier_question_asked() -> None:
     """"那记大过呢？" after "警告的处分期多长？" still asks for a period; a follow-up that asks its own question
     ("那慕课平台上的情况怎么样？" after "…各有多少？") does not inherit the earlier question's figure."""
