@@ -10,10 +10,14 @@ Definitions (tested in tests/assistant/evaluation/test_answers.py):
 - answer rate: share of answerable questions answered with found=true.
 - answerability AUC: the chance that an answerable question gets a higher answerability probability
   (``Answer.confidence``) than an unanswerable one.
+- count accuracy: share of answerable counting questions (those with a ``count``) whose answer states that
+  count: its first line writes the number (列出 5 种, 共 3 项), or points to a cited quote that writes it
+  (所问的数量见 [2]). A refused one states nothing.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -23,6 +27,7 @@ from sklearn.metrics import roc_auc_score
 from assistant.answering import Answer, Answerer
 from assistant.citations import Citation
 from assistant.evaluation.data import Question, covers
+from index.text import chinese_number
 
 
 @dataclass(frozen=True)
@@ -37,6 +42,7 @@ class AnswerScore:
     kind: str = ""
     repeated_quotes: int = 0  # citations whose quote another citation of the answer already shows
     confidence: float = 0.0  # the answerability model's probability (Answer.confidence)
+    count_right: bool | None = None  # a counting question's answer states its count (None: not one)
 
 
 def citation_is_valid(citation: Citation, document_texts: Mapping[str, str]) -> bool:
@@ -46,6 +52,32 @@ def citation_is_valid(citation: Citation, document_texts: Mapping[str, str]) -> 
 
 def citation_is_precise(citation: Citation, question: Question) -> bool:
     return any(g.doc == citation.chunk.doc and covers(citation.chunk.text, g.quote) for g in question.gold)
+
+
+_CITATION_MARK = re.compile(r"\[(\d+)\]")
+# how an answer's first line states a count (compose.intro): 列出 5 种, 共列出 3 项, 共 4 项措施
+_STATED = re.compile(r"(?:列出|共) ?(\d+) ?[项条个种类次名所批件门部届场期级家位人方面]")
+_NUMBER = re.compile(r"\d+|[零一二两三四五六七八九十百]+")
+
+
+def states_count(answer: Answer, count: int) -> bool:
+    """Whether ``answer`` states ``count``: its first line counts it (第八条列出 5 种, 共 3 项，来自 2 份文件), or a quote
+    that line points to (所问的数量见 [2]) counts that many of something."""
+    if not answer.found or not answer.text:
+        return False
+    opening = answer.text.splitlines()[0]
+    if any(int(n) == count for n in _STATED.findall(opening)):
+        return True
+    pointed = {int(n) for n in _CITATION_MARK.findall(opening)}
+    return any(_counts(c.quote, count) for c in answer.citations if c.n in pointed)
+
+
+# A number counts things when a classifier follows it (3项, 五个, 12名): a quote's 五是 or 第五条 is a place.
+_COUNTED = re.compile(r"\s*[项条个种类次名所批份件门部届场期级家位人]")
+
+
+def _counts(text: str, count: int) -> bool:
+    return any(chinese_number(m.group()) == count and _COUNTED.match(text, m.end()) for m in _NUMBER.finditer(text))
 
 
 def score_answer(answer: Answer, question: Question, document_texts: Mapping[str, str]) -> AnswerScore:
@@ -64,6 +96,9 @@ def score_answer(answer: Answer, question: Question, document_texts: Mapping[str
         ),
         repeated_quotes=len(answer.citations) - len({c.quote for c in answer.citations}),
         confidence=answer.confidence,
+        count_right=(
+            states_count(answer, question.count) if question.answerable and question.count is not None else None
+        ),
     )
 
 
@@ -72,6 +107,7 @@ def summarise(scores: Sequence[AnswerScore]) -> dict[str, Any]:
     unanswerable = [s for s in scores if not s.answerable]
     cited = sum(s.citations for s in scores)
     cited_answerable = sum(s.citations for s in answerable if s.found)
+    counting = [s for s in answerable if s.count_right is not None]
     return {
         "questions": len(scores),
         "citations": cited,
@@ -87,6 +123,8 @@ def summarise(scores: Sequence[AnswerScore]) -> dict[str, Any]:
             if answerable and unanswerable else None
         ),
         "repeated_quotes": sum(s.repeated_quotes for s in scores),
+        "count_accuracy": sum(bool(s.count_right) for s in counting) / len(counting) if counting else None,
+        "counting_questions": len(counting),
         "recall_by_kind": {
             kind: sum(s.gold_covered for s in answerable if s.kind == kind) / n
             for kind in sorted({s.kind for s in answerable})
@@ -120,6 +158,8 @@ def format_answer_table(summary: Mapping[str, Any], *, items: bool = True) -> st
          else f"{summary['answerability_auc']:.3f}"),
         ("citations", str(summary["citations"])),
         ("quotes shown twice in one answer", str(summary["repeated_quotes"])),
+        (f"count stated right (of {summary.get('counting_questions', 0)} counting questions)",
+         "—" if summary.get("count_accuracy") is None else f"{summary['count_accuracy']:.3f}"),
     ]
     lines = ["Answers", "", "| metric | value |", "|---|---|", *(f"| {k} | {v} |" for k, v in rows)]
     by_kind = summary.get("recall_by_kind") or {}

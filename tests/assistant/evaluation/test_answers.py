@@ -1,5 +1,7 @@
 """What the answer-level figures mean, pinned on hand-made answers."""
 
+from dataclasses import replace
+
 from assistant.answering import Answer
 from assistant.citations import citation_for
 from assistant.evaluation.answers import (
@@ -55,6 +57,33 @@ def test_summary_counts_refusals_and_answers() -> None:
     assert worse["refusal_accuracy"] == 0.0 and worse["wrongly_answered"] == ["q2"]
     # a split read only to report (test) shows its figures, not which of its questions went wrong
     assert "q2" in format_answer_table(worse) and "q2" not in format_answer_table(worse, items=False)
+
+
+def test_a_count_is_right_when_the_answer_states_it_or_points_to_a_quote_that_does() -> None:
+    """A counting question with a ``count`` is answered right when the first line writes that number (列出 5 种,
+    共 3 项; a citation mark is no number) or points to a cited quote that writes it, in digits or in words."""
+    counting = Question("q3", "党内纪律处分分为几种？", True, (GoldQuote("通报.txt", "往来款项开展内部审计"),), "count",
+                        count=5)
+    citation = citation_for(1, chunk(), "组织开展内部审计。")
+    place = citation_for(1, chunk(), "五是下发《关于对州属学校往来款项开展内部审计的通知》")
+    assert citation is not None and place is not None
+    five = replace(place, quote="对5所学校开展内部审计")  # a quote that counts (validity is not what is read here)
+    texts = {"通报.txt": DOC_TEXT}
+
+    def right(text: str, cited: list, found: bool = True) -> bool | None:
+        return score_answer(Answer(counting.question, text, found, cited), counting, texts).count_right
+
+    assert right("《纪律处分条例》第八条列出 5 种（见 [1]）：\n- …[1]", [citation])
+    assert not right("《纪律处分条例》第八条列出 4 种（见 [1]）：\n- …[1]", [citation])
+    assert not right("根据资料：\n- 组织开展内部审计。[5]", [citation])  # [5] is a mark, not the count
+    assert right("所问的数量见 [1]。根据资料：\n- …[1]", [five])  # the quote writes 5所
+    assert not right("所问的数量见 [1]。根据资料：\n- …[1]", [place])  # 五是 is a place in a list, not a count
+    assert not right("资料中未找到。", [], found=False)
+    assert score_answer(Answer("", "", True, []), QUESTION, texts).count_right is None  # not a counting question
+    summary = summarise([score_answer(Answer("", "共列出 5 项：", True, [citation]), counting, texts),
+                         score_answer(Answer("", "共列出 3 项：", True, [citation]), counting, texts),
+                         score_answer(Answer("", "", True, [citation]), QUESTION, texts)])
+    assert summary["count_accuracy"] == 0.5 and summary["counting_questions"] == 2
 
 
 def test_answerability_auc_ranks_confidences_whatever_the_threshold() -> None:
