@@ -14,7 +14,7 @@ from assistant.signals.features import withholding_sentence
 from assistant.signals.question import QuestionAnalysis
 from index.chunking import SECTION_SEPARATOR, Chunk
 from index.kinds import DocumentKind
-from index.text import CJK, chinese_number, clauses, enumeration_ordinals, sentence_spans, sentences
+from index.text import CJK, ENUMERATION_MARKER, chinese_number, clauses, sentence_spans, sentences
 
 # An item must say something: a text of fewer Chinese characters than this (its label aside) is a
 # signature line or a fragment, not an answer. (A measure is quoted whole, so its first sentence —
@@ -190,7 +190,7 @@ def _opening(
     """The first line, told where the asked value stands: for a count question, the item that states the count
     (so the number of items is not read as the answer), or the documents' withholding it."""
     opening = intro(q, item_kinds, document_kinds, first)
-    if q.fact is None or (q.asks_count and first is not None and enumerated(first.quote)):
+    if q.fact is None or (q.asks_count and first is not None and counted(first.quote, q)):
         return opening  # no value asked, or the intro already counts an enumeration
     given = next((n for item, n in cited if q.fact.gives_value_in(item.quote)), None)
     if given is not None:
@@ -214,21 +214,72 @@ def _opening(
 _COUNT_UNIT = re.compile(r"(?:几|多少)个?(种|类|项|条|个方面|方面|部分|个)")
 
 
-def enumerated(text: str) -> int:
-    """How many items ``text`` enumerates in sequence from the first ((一)(二)(三) → 3); 0 for fewer than two."""
-    expected = 1
-    for marker in enumeration_ordinals(text):
-        if chinese_number(marker) == expected:
-            expected += 1
-    return expected - 1 if expected > 2 else 0
+def enumerations(text: str) -> list[tuple[str, int]]:
+    """Each list ``text`` enumerates in sequence from the first, as (the line that heads it, how many items). A
+    list restarts at its first ordinal in the same style: 问责条例 第七条 lists 对党组织的问责方式 （一）…（三） and then
+    对党的领导干部的问责方式 （一）…（四）, two lists, not one of four. A list of another style inside an item (1. 2.
+    under （一）) is its own."""
+    runs: list[list[str | int]] = []  # [head, count, next ordinal expected], in the order the lists open
+    open_runs: dict[int, list[str | int]] = {}  # the list each style of marker is counting
+    previous = 0
+    for marker in ENUMERATION_MARKER.finditer(text):
+        style = marker.lastindex or 0
+        number = chinese_number(marker.group(style))
+        run = open_runs.get(style)
+        if number == 1:
+            lines = [line for line in text[previous:marker.start()].splitlines() if line.strip()]
+            open_runs[style] = [lines[-1].strip() if lines else "", 1, 2]
+            runs.append(open_runs[style])
+        elif run is not None and number == run[2]:
+            run[1], run[2] = int(run[1]) + 1, int(run[2]) + 1
+        previous = marker.end()
+    return [(str(head), int(count)) for head, count, _ in runs if int(count) >= 2]
+
+
+# Items written one after another in a sentence: 、 between them, and 和/及/以及 before the last (公开透明原则、公平竞争
+# 原则、公正原则和诚实信用原则). Not 与, which in these texts mostly sets what is compared or joined (记录与会计报表的
+# 有关内容相符, 保护与教育相结合).
+_LAST_JOINED = re.compile(r"以及|和|及")
+
+
+def listed_in_prose(text: str, q: QuestionAnalysis) -> int:
+    """How many items ``text`` lists in prose, as Chinese coordinates them: 、 between the items, the last perhaps
+    joined by 和/及. Of several such lists, the one whose clause (with the clauses before it in its sentence) holds
+    most of the question, the longest of those; 0 for fewer than three items (A和B names one thing as often as two)."""
+    lists = []
+    for sentence in sentences(text):
+        pieces = clauses(sentence)
+        for i, clause in enumerate(pieces):
+            if len(parts := clause.split("、")) >= 2:
+                # read with the clauses before it in its sentence, which say what it lists (按照其经济性质分类，包括…)
+                lists.append((q.coverage("".join(pieces[: i + 1])), len(parts) + bool(_LAST_JOINED.search(parts[-1]))))
+    coverage, items = max(lists, default=(0.0, 0))
+    return items if items >= 3 else 0
+
+
+def counted(text: str, q: QuestionAnalysis) -> int:
+    """How many items ``text`` gives for a count question: its enumerated list ((一)…(五)), else the list a sentence
+    writes in prose (机构、职能、权限、程序、责任); 0 when it gives neither."""
+    return enumerated(text, q) or listed_in_prose(text, q)
+
+
+def enumerated(text: str, q: QuestionAnalysis | None = None) -> int:
+    """How many items ``text`` enumerates in sequence from the first ((一)(二)(三) → 3); 0 for fewer than two. Of
+    several lists, the one whose heading holds most of the question ``q`` (the first when none does, or no ``q``)."""
+    lists = enumerations(text)
+    if not lists:
+        return 0
+    if q is None:
+        return lists[0][1]
+    return max(lists, key=lambda run: q.coverage(run[0]))[1]
 
 
 def intro(q: QuestionAnalysis, item_kinds: Sequence[str], document_kinds: Sequence[str], best: Item | None = None) -> str:
     """The answer's first line, from the kinds of the cited items and of their documents."""
     if q.asks_count:
-        # A count stated by enumeration inside the most relevant unit (an article's （一）…（五）) answers
-        # the question; otherwise the items found are what is counted.
-        if best is not None and (listed := enumerated(best.quote)):
+        # A count stated by enumeration inside the most relevant unit (an article's （一）…（五）, or a list in
+        # prose) answers the question; otherwise the items found are what is counted.
+        if best is not None and (listed := counted(best.quote, q)):
             unit = m.group(1) if (m := _COUNT_UNIT.search(q.text)) else "项"
             return f"《{best.chunk.title.strip('《》')}》{location(best.chunk)}列出 {listed} {unit}（见 [1]）："
         return f"资料中共列出 {len(item_kinds)} 项（来自 {len(document_kinds)} 份文件）："

@@ -162,6 +162,38 @@ def test_a_list_of_measures_counts_the_measures_and_adds_the_rules_apart() -> No
     assert text.startswith("根据资料，共 2 项措施，来自 1 份通报（另附相关资料 1 条）：")
 
 
+def test_an_article_with_two_lists_is_counted_by_the_list_the_question_asks_about() -> None:
+    """问责条例 第七条 lists the 问责方式 for 党组织 (three) and then for 党的领导干部 (four): two lists, each counted from
+    its first item, and the one whose heading holds the question is the count."""
+    from assistant.compose import enumerated, enumerations
+
+    article = ("第七条 对党组织的问责方式包括：\n（一）检查。\n（二）通报。\n（三）改组。\n对党的领导干部的问责方式包括："
+               "\n（一）通报。\n（二）诫勉。\n（三）组织调整或者组织处理。\n（四）纪律处分。")
+    assert enumerations(article) == [("第七条 对党组织的问责方式包括：", 3), ("对党的领导干部的问责方式包括：", 4)]
+    assert enumerated(article, analyse("对党的领导干部的问责方式有几种？", idf)) == 4
+    assert enumerated(article, analyse("对党组织的问责方式有几种？", idf)) == 3
+    assert enumerated("（一）检查；（二）通报。其中：1.书面检查；2.口头检查；3.当面检查。") == 2  # 1. 2. 3. is its own list
+
+
+def test_a_list_written_in_prose_is_counted_as_chinese_coordinates_it() -> None:
+    """Items joined by 、 (the last perhaps by 和/及) are a list; of several, the one whose sentence holds the question
+    (预算法 第二十七条 lists 收入, 支出 by function, 支出 by economic nature). Two items are no list; a 与 that sets
+    what is compared joins no item."""
+    from assistant.compose import listed_in_prose
+
+    principles = "第三条 政府采购应当遵循公开透明原则、公平竞争原则、公正原则和诚实信用原则。"
+    assert listed_in_prose(principles, analyse("政府采购应当遵循的原则有几条？", idf)) == 4
+    budget = ("一般公共预算收入包括各项税收收入、行政事业性收费收入、国有资源（资产）有偿使用收入、转移性收入和其他收入。"
+              "一般公共预算支出按照其经济性质分类，包括工资福利支出、商品和服务支出、资本性支出和其他支出。")
+    assert listed_in_prose(budget, analyse("一般公共预算支出按经济性质分几类？", idf)) == 4
+    compared = "保证会计账簿记录与实物相符、会计账簿之间相对应的记录相符、会计账簿记录与会计报表的有关内容相符。"
+    assert listed_in_prose(compared, analyse("会计账簿记录要做到哪几个相符？", idf)) == 3
+    assert listed_in_prose("加强检查、督促整改。", analyse("有几项？", idf)) == 0
+    q = analyse("政府采购应当遵循的原则有几条？", idf)
+    text, _ = compose(q, [Item(unit(principles, label="第三条", doc="政府采购法", kind="regulation"), principles, 0.9)])
+    assert text.startswith("《政府采购法》第三条列出 4 条（见 [1]）：")
+
+
 def test_enumerations_are_counted_in_sequence_from_the_first() -> None:
     from assistant.compose import enumerated
 
