@@ -145,6 +145,8 @@ def test_coverage_is_the_share_of_term_weight_found() -> None:
 
 def test_a_count_and_a_comparison_are_forms_too() -> None:
     assert analyse("党内纪律处分分为几种？", idf).asks_count
+    # any classifier counts: 几级, 几届, 几门 ask how many as 几种 does
+    assert all(analyse(f"国家秘密的密级分{c}？", idf).asks_count for c in ("几级", "多少届", "几门", "几场", "几期"))
     assert analyse("教育局和南开大学各自是怎么召开民主生活会的？", idf).asks_comparison
 
 
