@@ -214,26 +214,32 @@ def _opening(
 _COUNT_UNIT = re.compile(r"(?:几|多少)个?(种|类|项|条|个方面|方面|部分|个)")
 
 
+@dataclass
+class _List:
+    head: str  # the line before its first item: what it lists
+    count: int = 1
+    expected: int = 2  # the ordinal its next item would carry
+
+
 def enumerations(text: str) -> list[tuple[str, int]]:
     """Each list ``text`` enumerates in sequence from the first, as (the line that heads it, how many items). A
     list restarts at its first ordinal in the same style: 问责条例 第七条 lists 对党组织的问责方式 （一）…（三） and then
     对党的领导干部的问责方式 （一）…（四）, two lists, not one of four. A list of another style inside an item (1. 2.
     under （一）) is its own."""
-    runs: list[list[str | int]] = []  # [head, count, next ordinal expected], in the order the lists open
-    open_runs: dict[int, list[str | int]] = {}  # the list each style of marker is counting
+    lists: list[_List] = []  # in the order they open
+    counting: dict[int, _List] = {}  # the list each style of marker is counting
     previous = 0
     for marker in ENUMERATION_MARKER.finditer(text):
         style = marker.lastindex or 0
         number = chinese_number(marker.group(style))
-        run = open_runs.get(style)
         if number == 1:
-            lines = [line for line in text[previous:marker.start()].splitlines() if line.strip()]
-            open_runs[style] = [lines[-1].strip() if lines else "", 1, 2]
-            runs.append(open_runs[style])
-        elif run is not None and number == run[2]:
-            run[1], run[2] = int(run[1]) + 1, int(run[2]) + 1
+            lines = [line.strip() for line in text[previous:marker.start()].splitlines() if line.strip()]
+            counting[style] = _List(lines[-1] if lines else "")
+            lists.append(counting[style])
+        elif (run := counting.get(style)) is not None and number == run.expected:
+            run.count, run.expected = run.count + 1, run.expected + 1
         previous = marker.end()
-    return [(str(head), int(count)) for head, count, _ in runs if int(count) >= 2]
+    return [(run.head, run.count) for run in lists if run.count >= 2]
 
 
 # Items written one after another in a sentence: 、 between them, and 和/及/以及 before the last (公开透明原则、公平竞争
@@ -253,7 +259,7 @@ def listed_in_prose(text: str, q: QuestionAnalysis) -> int:
             if len(parts := clause.split("、")) >= 2:
                 # read with the clauses before it in its sentence, which say what it lists (按照其经济性质分类，包括…)
                 lists.append((q.coverage("".join(pieces[: i + 1])), len(parts) + bool(_LAST_JOINED.search(parts[-1]))))
-    coverage, items = max(lists, default=(0.0, 0))
+    _, items = max(lists, default=(0.0, 0))
     return items if items >= 3 else 0
 
 

@@ -27,6 +27,7 @@ from sklearn.metrics import roc_auc_score
 from assistant.answering import Answer, Answerer
 from assistant.citations import Citation
 from assistant.evaluation.data import Question, covers
+from assistant.signals.question import CLASSIFIERS
 from index.text import chinese_number
 
 
@@ -56,7 +57,7 @@ def citation_is_precise(citation: Citation, question: Question) -> bool:
 
 _CITATION_MARK = re.compile(r"\[(\d+)\]")
 # how an answer's first line states a count (compose.intro): 列出 5 种, 共列出 3 项, 共 4 项措施
-_STATED = re.compile(r"(?:列出|共) ?(\d+) ?[项条个种类次名所批件门部届场期级家位人方面]")
+_STATED = re.compile(rf"(?:列出|共) ?(\d+) ?(?:{CLASSIFIERS}|方面|部分)")
 _NUMBER = re.compile(r"\d+|[零一二两三四五六七八九十百]+")
 
 
@@ -72,8 +73,9 @@ def states_count(answer: Answer, count: int) -> bool:
     return any(_counts(c.quote, count) for c in answer.citations if c.n in pointed)
 
 
-# A number counts things when a classifier follows it (3项, 五个, 12名): a quote's 五是 or 第五条 is a place.
-_COUNTED = re.compile(r"\s*[项条个种类次名所批份件门部届场期级家位人]")
+# A number counts things when a classifier follows it (3项, 五个, 12名; people and works too: 6人, 4位, 21部): a
+# quote's 五是 or 第五条 is a place.
+_COUNTED = re.compile(rf"\s*(?:{CLASSIFIERS}|人|位|家|部)")
 
 
 def _counts(text: str, count: int) -> bool:
