@@ -210,6 +210,8 @@ def _opening(
     return opening
 
 
+# The first line of a count answer whose items give no count of their own.
+NOT_COUNTED = "以下相关内容未直接写明所问数目"
 # The measure word a count question asks in (几种 → 种), used when it states the count.
 _COUNT_UNIT = re.compile(r"(?:几|多少)个?(种|类|项|条|个方面|方面|部分|个)")
 
@@ -288,6 +290,12 @@ def intro(q: QuestionAnalysis, item_kinds: Sequence[str], document_kinds: Sequen
         if best is not None and (listed := counted(best.quote, q)):
             unit = m.group(1) if (m := _COUNT_UNIT.search(q.text)) else "项"
             return f"《{best.chunk.title.strip('《》')}》{location(best.chunk)}列出 {listed} {unit}（见 [1]）："
+        if not q.asks_measures:
+            # Measures asked for are counted by the measures found; anything else is not counted by the number of
+            # passages shown (政府采购应当遵循的原则有几条？ answered by one article was "共列出 1 项"). On tune's
+            # counting questions that are not about measures, that number was the count in none of 7.
+            many = f"（共 {len(item_kinds)} 项，来自 {len(document_kinds)} 份文件）" if len(item_kinds) > 1 else ""
+            return f"{NOT_COUNTED}{many}："
         return f"资料中共列出 {len(item_kinds)} 项（来自 {len(document_kinds)} 份文件）："
     reports = sum(kind == DocumentKind.REPORT for kind in document_kinds)
     if q.asks_measures and not q.asks_rules and reports and reports < len(document_kinds):

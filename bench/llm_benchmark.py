@@ -77,8 +77,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         answer = llm.answer(q.question, history=q.history, use_llm=True)
         rows["llm"].append(score_answer(answer, q, texts))
         if answer.found:
-            fallbacks += answer.text.startswith("大模型未能生成")
-            kept_leads += not answer.text.startswith(("大模型未能生成", "根据资料", "资料中共列出"))
+            fallback = answer.text.startswith("大模型未能生成")
+            fallbacks += fallback
+            # a kept lead-in stands before the extractive answer; whatever that answer's own first line says
+            kept_leads += not fallback and answer.text != plain.text
             tokens = answer.timings.get("prompt_chars", 0.0) / CHARS_PER_TOKEN
             timing.append({"first_token": answer.timings.get("first_token", 0.0), "total": answer.timings["total"],
                            "prompt_tokens": tokens, "floor": tokens / throughput})

@@ -123,6 +123,21 @@ def test_a_count_question_is_answered_with_its_count() -> None:
     assert text.startswith("资料中共列出 3 项（来自 1 份文件）：")
 
 
+def test_a_count_of_anything_but_measures_is_not_the_number_of_items_shown() -> None:
+    """Asked how many principles a law sets, one article that names them without a list is no count of one: the
+    answer says the items do not state the number. Measures asked for are counted by the measures found."""
+    from assistant.compose import NOT_COUNTED
+
+    q = analyse("政府采购应当遵循的原则有几条？", idf)
+    article = unit("第三条 政府采购应当遵循公开透明原则。", label="第三条", doc="政府采购法", kind="regulation")
+    text, _ = compose(q, [Item(article, article.text, 0.9)])
+    assert text.startswith(f"{NOT_COUNTED}：")
+    other = unit("第四条 政府采购工程进行招标投标的，适用招标投标法。", label="第四条", start=40, doc="政府采购法",
+                 kind="regulation")
+    text, _ = compose(q, [Item(article, article.text, 0.9), Item(other, other.text, 0.8)])
+    assert text.startswith(f"{NOT_COUNTED}（共 2 项，来自 1 份文件）：")
+
+
 def test_a_count_an_article_enumerates_is_stated_from_the_article() -> None:
     q = analyse("党内纪律处分分为几种？", idf)
     article = unit("第八条 对党员的纪律处分种类：\n（一）警告；\n（二）严重警告；\n（三）撤销党内职务；\n（四）留党察看；\n（五）开除党籍。",
