@@ -179,15 +179,18 @@ class Answerer:
             # The rows tell which measures are open or whose they are, not what they cost or when they end
             # (那3个项目一共涉及多少钱): such a question is searched and judged like any other.
             return None
-        rows = [r for r in matching_rows(self.ledger(), query) if r.source is not None and where.accepts(r.source)]
+        # each matching row with the unit it quotes (a row whose source is not indexed cannot be cited)
+        rows = [
+            (r, r.source) for r in matching_rows(self.ledger(), query) if r.source is not None and where.accepts(r.source)
+        ]
         if q.key_terms:
             # A question that names a topic asks about the rows on that topic (施工单位垫资的项目还剩几个没整改完):
             # when no row is on it, the ledger does not answer, and the documents are searched as usual.
-            rows = [r for r in rows if q.key_coverage(r.about)]
+            rows = [(r, source) for r, source in rows if q.key_coverage(r.about)]
         if q.our_unit:
             # 局里 / 咱们学校 point at that kind of unit's own reports: another unit's open rows do not answer.
-            rows = [r for r in rows if r.source is not None and q.names_our_unit(r.source.title)]
-        items = [Item(r.source, r.source.text, 1.0) for r in rows if r.source is not None]
+            rows = [(r, source) for r, source in rows if q.names_our_unit(source.title)]
+        items = [Item(source, source.text, 1.0) for _, source in rows]
         return distinct(items) or None
 
     def _every_matching_measure(

@@ -85,7 +85,7 @@ def question_features(pool: Sequence[Scored]) -> dict[str, float]:
         # A follow-up's own words no top passage holds (那县属学校呢？ after a question on 州属学校): the earlier
         # question's words, well covered, otherwise carry it. Tune + dev (871) cross-validated: AUC 0.9114 ->
         # 0.9136, each writer held out 0.9093 -> 0.9134, each document 0.8980 -> 0.9016.
-        "own_missing": min(s.features.get("own_missing", 0.0) for s in top),
+        "own_missing": min(s.features["own_missing"] for s in top),
         # how often questions worded like this one are answered (assistant/signals/wording.py); absent when
         # the wording model does not fit the encoder, and then read as neutral by ``answerable_probability``
         **({"wording": top[0].features["question_wording"]} if "question_wording" in top[0].features else {}),

@@ -21,7 +21,7 @@ def _scored(features: dict[str, float], probability: float = 0.9) -> Scored:
     chunk = Chunk("c1", "通报.md", "通报", "report", "", "", 0, 1, "甲", None, (), 0)
     base = dict.fromkeys(("fact_asked", "fact_sentence", "cover_text", "cover_sentence", "cover_context",
                           "missing_weight", "fact_key", "fact_withheld", "dense", "members_counted",
-                          "members_listed"), 0.0)
+                          "members_listed", "own_missing"), 0.0)
     return Scored(Passage(chunk, probability), base | features, probability)
 
 
