@@ -207,6 +207,11 @@ def test_a_list_written_in_prose_is_counted_as_chinese_coordinates_it() -> None:
     q = analyse("政府采购应当遵循的原则有几条？", idf)
     text, _ = compose(q, [Item(unit(principles, label="第三条", doc="政府采购法", kind="regulation"), principles, 0.9)])
     assert text.startswith("《政府采购法》第三条列出 4 条（见 [1]）：")
+    # the count is stated in the measure word it was asked in, whichever the question reads as a count (几级)
+    grades = "第十四条 国家秘密的密级分为绝密、机密、秘密三级。"
+    q = analyse("国家秘密的密级分几级？", idf)
+    text, _ = compose(q, [Item(unit(grades, label="第十四条", doc="保密法", kind="regulation"), grades, 0.9)])
+    assert text.startswith("《保密法》第十四条列出 3 级（见 [1]）：")
 
 
 def test_enumerations_are_counted_in_sequence_from_the_first() -> None:
