@@ -44,7 +44,7 @@ from assistant.measures.lexicon import (
 )
 from assistant.measures.results import Conflict
 from assistant.measures.slots import exchange_conflicts, quoted_name_conflicts, slot_conflicts
-from assistant.measures.spans import has_wording
+from assistant.measures.spans import clause_runs, has_wording, stretch_length
 from assistant.vocabulary import has_synonym
 from index.text import CJK, CLAUSE_BREAK
 
@@ -400,9 +400,25 @@ def _part_words(part: str) -> dict[str, bool]:
 def swap_conflicts(measure: Elements, span: Elements) -> list[Conflict]:
     """Two parts of the measure that keep their predicates in the span but trade their doers or objects:
     "相关部门主抓、专门机构分工配合" against "专门机构主抓、相关部门分工配合". Only words that stand in one part of
-    each text count, so a word both parts repeat (人才工作) binds nothing, and only nouns may trade places
-    while only verbs stay put, so a list told in another order (定密、涉密人员 against 涉密人员、定密) is no swap."""
-    mine, theirs = _parts(measure.text), _parts(span.text)
+    each text count, so a word both parts repeat (人才工作) binds nothing. Parts are read twice:
+    - split at 、 too, where only nouns may trade places and only verbs stay put, so a list told in another order
+      (定密、涉密人员 against 涉密人员、定密) is no swap;
+    - split at commas only, any words, within the stretch of the span's clauses that holds most of the measure:
+      a list stays inside one clause there, and two clauses that trade what they say of whom ("对消极的警示提醒，对
+      不力的追责问责" against "对不力的警示提醒，对消极的追责问责") are a swap whatever the words' sorts."""
+    crossed = _crossed_parts(_parts(measure.text), _parts(span.text), verbs_stay=True)
+    if crossed is None:
+        mine = sub_clauses(measure.text)
+        crossed = _crossed_parts(mine, sub_clauses(_stretch_holding(measure.text, span.text)), verbs_stay=False)
+    if crossed is None:
+        return []
+    return [Conflict("direction", crossed[0], crossed[1])]
+
+
+def _crossed_parts(mine: list[str], theirs: list[str], *, verbs_stay: bool) -> tuple[str, str] | None:
+    """(the measure's two parts, the span's two) when words of two parts of the measure stay together in two
+    parts of the span while other words of theirs cross over; ``verbs_stay``: the staying words must all be verbs
+    and the crossing ones none."""
     in_mine, in_theirs = _placed([_part_words(p) for p in mine]), _placed([_part_words(p) for p in theirs])
     cells: dict[tuple[int, int], set[tuple[str, bool]]] = {}
     for w in in_mine.keys() & in_theirs.keys():
@@ -412,9 +428,20 @@ def swap_conflicts(measure: Elements, span: Elements) -> list[Conflict]:
     for (i, j), (k, m) in product(combinations(rows, 2), permutations(cols, 2)):
         stay = [cells.get((i, k), set()), cells.get((j, m), set())]  # the predicates, in the same parts
         trade = [cells.get((i, m), set()), cells.get((j, k), set())]  # the doers, crosswise
-        if all(stay) and all(trade) and all(v for c in stay for _, v in c) and not any(v for c in trade for _, v in c):
-            return [Conflict("direction", f"{mine[i]}，{mine[j]}", f"{theirs[k]}，{theirs[m]}")]
-    return []
+        if not (all(stay) and all(trade)):
+            continue
+        if verbs_stay and not (all(v for c in stay for _, v in c) and not any(v for c in trade for _, v in c)):
+            continue
+        return f"{mine[i]}，{mine[j]}", f"{theirs[k]}，{theirs[m]}"
+    return None
+
+
+def _stretch_holding(measure: str, text: str) -> str:
+    """The run of consecutive clauses of ``text``, within the measure's stretch length, that holds most of the
+    measure's words: a word the sentence repeats outside it (有关部门 after 相关部门) does not unplace it."""
+    words = set(_part_words(measure))
+    runs = [run for _, _, run in clause_runs(text, stretch_length(measure))]
+    return max(runs, key=lambda run: len(words & set(_part_words(run))), default=text)
 
 
 def _placed(parts: list[dict[str, bool]]) -> dict[str, tuple[int, bool]]:

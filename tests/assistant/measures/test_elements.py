@@ -385,6 +385,17 @@ def test_means_and_end_swapped_reverse_the_measure() -> None:
         assert not element_conflicts(extract_elements(kept), extract_elements(source)), kept
 
 
+def test_two_clauses_that_trade_what_they_say_of_whom_are_a_swap() -> None:
+    """对甲的督促提醒，对乙的点名批评: each clause keeps its action and takes the other's object. The same clauses as
+    the report pairs them, or in the other order, say the same."""
+    source = "在此过程中，学校纪委认真履行监督责任，对整改进度缓慢的及时督促提醒，对不符合要求的点名批评警示，对巡视有关工作不认真的党员干部坚决问责。"
+    crossed = "对不符合要求的及时督促提醒，对整改进度缓慢的点名批评警示"
+    conflicts = element_conflicts(extract_elements(crossed), extract_elements(source))
+    assert [c.label for c in conflicts] == ["方向相反"], conflicts
+    for kept in ("对整改进度缓慢的及时督促提醒，对不符合要求的点名批评警示", "对不符合要求的点名批评警示，对整改进度缓慢的及时督促提醒"):
+        assert not element_conflicts(extract_elements(kept), extract_elements(source)), kept
+
+
 def test_a_relation_verb_inside_the_means_does_not_hide_the_swap() -> None:
     """以推动整体提升进步来带动补齐短板: 推动 and 提升 belong to the means, 带动 joins it to the end. Every place of a
     relation verb is a reading; the swap shows in one of them, and the straight measure matches in one."""
