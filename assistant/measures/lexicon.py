@@ -113,7 +113,7 @@ ROLE_SUFFIX = re.compile(f"(副书记|{'|'.join(_BODY_TITLES)})$")
 POST_TITLE = re.compile(f"(?:{'|'.join((*_BODY_TITLES, '校长', '院长', '领导', '成员'))})$")
 PERSON = "人"
 ROLE = re.compile(
-    r"副?(?:书记|校长|院长|局长|厅长|处长|部长|科长|主任|组长|主席|[省市州县区]长(?![期效远久足]))|(?:校|院|局|厅|州|县|市)领导|班子成员"
+    r"副?(?:书记|校长|院长|局长|厅长|处长|部长|科长|主任|组长|主席|[省市州县区]长(?![期效远久足]))|(?:校|院|局|厅|州|县|市)领导|班子成员|负责人"
     r"|(?<=[委组])(?:委员|常委)(?!会)"  # 纪委委员, 党委常委: a member of the body is a post
 )
 # Groups of people a measure is done by or for (中层干部, 一线教师, 辅导员): one group is not another, even

@@ -502,6 +502,16 @@ def test_the_head_of_a_government_is_a_post() -> None:
     assert not extract_elements("建立全州长效机制，推动城市长期发展").roles
 
 
+def test_the_head_of_a_unit_is_a_post() -> None:
+    """负责人 (各科室负责人, 职能部门负责人) is a post like 局长: a measure that gives the task to the county bureaus'
+    heads instead names other people."""
+    source = "明确要求局班子成员和各科室负责人坚决担负起反馈问题整改任务。"
+    measure = "明确要求局班子成员和各县教育局局长坚决担负起反馈问题整改任务"
+    assert ("person", "教育局局长", "负责人") in {(c.kind, c.measure_value, c.source_value) for c in
+                                                  element_conflicts(extract_elements(measure), extract_elements(source))}
+    assert element_conflicts(extract_elements(source.rstrip("。")), extract_elements(source)) == []
+
+
 def test_an_adverb_before_a_body_is_not_part_of_its_name() -> None:
     """明确 in 明确领导小组办公室日常分工 says how the office's work is set, it does not name the office."""
     names = [o.name for o in extract_elements("进一步强化党建工作领导小组作用，明确领导小组办公室日常分工").actors]
