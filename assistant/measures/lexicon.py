@@ -44,6 +44,9 @@ ACTION_CLASSES: dict[str, tuple[str, ...]] = {
     "delegate": ("下移", "下放", "下沉", "放权"),
     "centralize": ("上移", "上收", "收归", "收权"),
     "split": ("分设", "拆分", "分立"),
+    # who carries a joint undertaking: the one at its head, or one of those taking part
+    "lead": ("牵头",),
+    "join": ("参与", "加入"),
 }
 ACTION_CLASS_OF: dict[str, str] = {w: cls for cls, words in ACTION_CLASSES.items() for w in words}
 OPPOSITE_ACTIONS: dict[str, frozenset[str]] = {
@@ -60,6 +63,8 @@ OPPOSITE_ACTIONS: dict[str, frozenset[str]] = {
     "centralize": frozenset({"delegate"}),
     "merge": frozenset({"split"}),
     "split": frozenset({"merge"}),
+    "lead": frozenset({"join"}),
+    "join": frozenset({"lead"}),
 }
 # Classes that change what exists or who belongs where: the action on a named body must agree.
 STRUCTURAL = frozenset({"create", "abolish", "merge", "split", "stop", "increase", "decrease", "return", "admit"})

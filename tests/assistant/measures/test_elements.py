@@ -472,6 +472,14 @@ def test_a_group_that_opens_the_measure_is_its_doer() -> None:
     assert "person" not in kinds("通过公开招聘等方式补充紧缺学科老师", "通过公开招聘、校园引才等方式补充紧缺学科教师。")
 
 
+def test_taking_part_is_not_leading() -> None:
+    """牵头成立 puts the university at the head of the alliance; 参与 or 加入 makes it one member among others."""
+    source = "牵头成立“国家区域重大战略高校智库联盟”；与京津冀国家技术创新中心签署合作协议。"
+    for member in ("参与成立“国家区域重大战略高校智库联盟”", "作为成员加入“国家区域重大战略高校智库联盟”"):
+        assert kinds(member, source) == {"action"}, member
+    assert kinds("牵头成立国家区域重大战略高校智库联盟", source) == set()
+
+
 def test_two_actions_each_on_what_the_other_acts_on_are_reversed() -> None:
     """依托甲建设乙 against 依托乙建设甲: every word is the source's, but the centre serves the disciplines, not the
     other way round; so with 对照甲建立乙 (which ledger was derived from which). Said as the source pairs them, or
