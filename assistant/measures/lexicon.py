@@ -126,7 +126,7 @@ ROLE = re.compile(
 GROUP = "人群"
 GROUP_HEADS = frozenset({"干部", "辅导员", "班主任", "导师", "教师", "老师", "教职工", "职工", "党员"})
 ROLE_PREFIX = re.compile(r"(?:党委|纪委|党组|党支部|支部|党总支)$")
-ROLE_NOT_AFTER = re.compile(r"(?:负责制|办公会|信箱|热线|职责)")
+ROLE_NOT_AFTER = re.compile(r"(?:负责制|办公会|信箱|热线|职责|班子)")
 
 NUMERAL = rf"(?:\d+(?:\.\d+)?|[{CN_NUMERAL_CHARS}]+|\*+(?:\.\*+)?)"
 # Measure words a count is written in: Chinese's closed class of them, less the calendar (2021年, 3月 are dates)

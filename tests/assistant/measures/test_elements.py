@@ -520,6 +520,17 @@ def test_the_head_of_a_unit_is_a_post() -> None:
     assert element_conflicts(extract_elements(source.rstrip("。")), extract_elements(source)) == []
 
 
+def test_a_leadership_team_is_no_post() -> None:
+    """局领导班子 is the bureau's leading group, not one 局领导: a measure about it does not name a post against the
+    source's 班子成员; 局领导 alone and 班子成员 are posts."""
+    def roles(text: str) -> list[str]:
+        return [r.name for r in extract_elements(text).roles]
+
+    assert roles("加强局领导班子建设") == []
+    assert roles("供校领导班子成员学习") == ["班子成员"]
+    assert roles("局领导分管科室") == ["局领导"]
+
+
 def test_an_adverb_before_a_body_is_not_part_of_its_name() -> None:
     """明确 in 明确领导小组办公室日常分工 says how the office's work is set, it does not name the office."""
     names = [o.name for o in extract_elements("进一步强化党建工作领导小组作用，明确领导小组办公室日常分工").actors]
