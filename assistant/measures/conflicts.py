@@ -408,8 +408,8 @@ def swap_conflicts(measure: Elements, span: Elements) -> list[Conflict]:
       不力的追责问责" against "对不力的警示提醒，对消极的追责问责") are a swap whatever the words' sorts."""
     crossed = _crossed_parts(_parts(measure.text), _parts(span.text), verbs_stay=True)
     if crossed is None:
-        mine = sub_clauses(measure.text)
-        crossed = _crossed_parts(mine, sub_clauses(_stretch_holding(measure.text, span.text)), verbs_stay=False)
+        stretch = _stretch_holding(measure.text, span.text)
+        crossed = _crossed_parts(sub_clauses(measure.text), sub_clauses(stretch), verbs_stay=False)
     if crossed is None:
         return []
     return [Conflict("direction", crossed[0], crossed[1])]
