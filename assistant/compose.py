@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from assistant.citations import Citation, citation_for, is_instruction
 from assistant.signals.features import withholding_sentence
-from assistant.signals.question import CLASSIFIERS, QuestionAnalysis
+from assistant.signals.question import COUNT_UNITS, QuestionAnalysis
 from index.chunking import SECTION_SEPARATOR, Chunk
 from index.kinds import DocumentKind
 from index.text import CJK, ENUMERATION_MARKER, chinese_number, clauses, sentence_spans, sentences
@@ -212,9 +212,8 @@ def _opening(
 
 # The first line of a count answer whose items give no count of their own.
 NOT_COUNTED = "以下相关内容未直接写明所问数目"
-# The measure word a count question asks in (几种 → 种, 几个方面 → 个方面), used when it states the count: the
-# classifiers the question reads as asking a count (question.CLASSIFIERS), the longer words first.
-_COUNT_UNIT = re.compile(f"(?:几|多少)个?(个方面|方面|部分|{CLASSIFIERS})")
+# The measure word a count question asks in (几种 → 种, 几个方面 → 个方面), used when it states the count.
+_COUNT_UNIT = re.compile(f"(?:几|多少)个?({COUNT_UNITS})")
 
 
 @dataclass

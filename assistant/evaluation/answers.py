@@ -27,8 +27,8 @@ from sklearn.metrics import roc_auc_score
 from assistant.answering import Answer, Answerer
 from assistant.citations import Citation
 from assistant.evaluation.data import Question, covers
-from assistant.signals.question import CLASSIFIERS
-from index.text import chinese_number
+from assistant.signals.question import CLASSIFIERS, COUNT_UNITS
+from index.text import CN_NUMERAL_CHARS, chinese_number
 
 
 @dataclass(frozen=True)
@@ -57,8 +57,8 @@ def citation_is_precise(citation: Citation, question: Question) -> bool:
 
 _CITATION_MARK = re.compile(r"\[(\d+)\]")
 # how an answer's first line states a count (compose.intro): 列出 5 种, 共列出 3 项, 共 4 项措施
-_STATED = re.compile(rf"(?:列出|共) ?(\d+) ?(?:{CLASSIFIERS}|方面|部分)")
-_NUMBER = re.compile(r"\d+|[零一二两三四五六七八九十百]+")
+_STATED = re.compile(rf"(?:列出|共) ?(\d+) ?(?:{COUNT_UNITS})")
+_NUMBER = re.compile(rf"\d+|[{CN_NUMERAL_CHARS}]+")
 
 
 def states_count(answer: Answer, count: int) -> bool:
