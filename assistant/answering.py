@@ -19,9 +19,11 @@ from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 from assistant.citations import COPIED, Citation, verify_prose, without_instructions
 from assistant.compose import (
     Item,
+    Listed,
     blanked_excerpt,
     blanked_sentence,
     compose,
+    counted,
     distinct,
     item_of,
     location,
@@ -34,9 +36,9 @@ from assistant.signals.answerable import TOP, Judgement, judge
 from assistant.signals.question import NOUN_TAGS, QuestionAnalysis, asked_parts, is_followup
 from assistant.signals.relevance import RankedSearcher, Scored
 from assistant.signals.selection import Selection, load_selection
-from assistant.units import UnitReader
+from assistant.units import UnitReader, area_of, parent_section
 from index.bm25 import never_used
-from index.chunking import Chunk
+from index.chunking import SECTION_SEPARATOR, Chunk
 from index.kinds import DocumentKind
 from index.text import sentences
 
@@ -136,7 +138,37 @@ class Answerer:
             relevant = {unit_key(self._unit(s.passage.chunk)) for s in pool if self.searcher.holds_relevant(s)}
             items += self._every_matching_measure(q, items, relevant)
             items += self._each_part(question, history, where, {i.chunk.doc for i in items}, relevant)
+            if listed := self._listed(q, items):  # the list stands for the item that led to it
+                items = [*listed, *items[1:]]
         return q, pool, judgement, distinct(items), time.perf_counter() - started
+
+    def _listed(self, q: QuestionAnalysis, items: Sequence[Item]) -> list[Item]:
+        """A question asking how many (几项重点, 几个方面) of a list the documents enumerate over several units (一是…
+        六是 each a paragraph, （一）…（八） each a section): the members, each by its first sentence or heading, when
+        the best item neither counts nor lists them itself, and either introduces the list or is one of its members
+        while the question is about the list as a whole: it names the list's place (the headings above the
+        members, or the document's title), and at least as much as the item."""
+        if self.units is None or not items or q.fact is None or q.fact.kind not in ("count", "members"):
+            return []
+        best = items[0]
+        if counted(best.quote, q) or q.fact.gives_value_in(best.quote):
+            return []  # the best item counts or lists them itself (分别对…三个主体, 政治性、…性)
+        members = self.units.listed_with(best.chunk)
+        if not members:
+            return []
+        place = area_of(members[0]) if members[0].label else parent_section(members[0])
+        introduces = best.chunk.section == place and not best.chunk.label
+        # a list at the top of a document (its parts 一、…五、) stands in the document: its title names it
+        named = q.coverage(place or best.chunk.title)
+        if not introduces and (not named or named < q.coverage(best.quote)):
+            return []
+        listed = Listed(len(members), place.split(SECTION_SEPARATOR)[-1])
+        shown = [
+            Item(member, member.text if not member.label else sentences(member.text)[0], best.relevance, listed)
+            for member in members
+        ]
+        # what introduces the list says what it is a list of (分别对…提出要求): it leads
+        return [replace(best, listed=replace(listed, intro=True)), *shown] if introduces else shown
 
     def _each_part(
         self, question: str, history: Sequence[str], where: SearchFilter, cited: set[str],

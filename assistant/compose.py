@@ -27,6 +27,16 @@ class Item:
     chunk: Chunk  # the whole unit (measure, article) or the passage it comes from
     quote: str  # exact characters of chunk.text
     relevance: float
+    listed: Listed | None = None  # a member of the list a count question asks about, or what introduces it
+
+
+@dataclass(frozen=True)
+class Listed:
+    """Where an item stands in an enumerated list that answers a count (answering.Answerer._listed)."""
+
+    count: int  # how many members the list has
+    place: str  # where it stands: the heading above its members
+    intro: bool = False  # the item introduces the list (下面简述几项重点。) and is none of its members
 
 
 def item_of(q: QuestionAnalysis, unit: Chunk, relevance: float) -> Item | None:
@@ -104,7 +114,10 @@ def _document_order(q: QuestionAnalysis, items: Sequence[Item], lead: Item | Non
             first = 0 if kind == DocumentKind.REGULATION else 1
         return (0 if lead in group else 1), first, -max(i.relevance for i in group)
 
-    return [sorted(g, key=lambda i: (i is not lead, i.chunk.start)) for g in sorted(groups.values(), key=rank)]
+    # the lead first; a list's members (answering.Answerer._listed) stay together, before the document's other items
+    return [
+        sorted(g, key=lambda i: (i is not lead, i.listed is None, i.chunk.start)) for g in sorted(groups.values(), key=rank)
+    ]
 
 
 def _count_source(q: QuestionAnalysis, items: Sequence[Item]) -> Item | None:
@@ -161,7 +174,8 @@ def compose(q: QuestionAnalysis, items: Sequence[Item]) -> tuple[str, list[Citat
     first: Item | None = None  # the item behind [1], the one the answer opens with
     document_kinds: list[str] = []  # the kind of each document cited, and of each item
     item_kinds: list[str] = []
-    for group in _document_order(q, items, _count_source(q, items)):
+    listing = [i for i in items if i.listed]
+    for group in _document_order(q, items, listing[0] if listing else _count_source(q, items)):
         lines = []
         for item in group:
             citation = citation_for(len(citations) + 1, item.chunk, item.quote)
@@ -189,6 +203,13 @@ def _opening(
 ) -> str:
     """The first line, told where the asked value stands: for a count question, the item that states the count
     (so the number of items is not read as the answer), or the documents' withholding it."""
+    members = [(item.listed, n) for item, n in cited if item.listed and not item.listed.intro]
+    if first is not None and first.listed and len(members) == members[0][0].count:
+        # the members of an enumerated list answer a count: the list is counted, not the items shown
+        unit = m.group(1) if (m := _COUNT_UNIT.search(q.text)) else "项"
+        title = first.chunk.title.strip("《》")
+        where = members[0][0].place
+        return f"《{title}》{where}列出 {len(members)} {unit}（见 [{members[0][1]}]–[{members[-1][1]}]）："
     opening = intro(q, item_kinds, document_kinds, first)
     if q.fact is None or (q.asks_count and first is not None and counted(first.quote, q)):
         return opening  # no value asked, or the intro already counts an enumeration

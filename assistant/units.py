@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from index.chunking import SECTION_SEPARATOR, Chunk
+from index.text import chinese_number
 
 # Wider than index.text.CN_ORDINAL and so not built on ITEM_LABEL: it judges labels already stored, and
 # the measure_unit feature the signal models were trained on reads it; kept exactly as it was.
@@ -25,6 +26,21 @@ MEASURE_LABEL = re.compile(
 DocumentText = Callable[[], str | None]
 TextLoader = Callable[[str], str | None]  # doc_id → the document's text
 
+# The ordinal an item label or a heading opens with, one group per form (一是, （一）, 1., （1）, 一、, 第一): items
+# count in one list only when they share the form.
+_ORDINAL = re.compile(
+    rf"^(?:({_CN})是|[（(]({_CN})[)）]|(\d{{1,2}})[.．、](?![\d.．])|[（(](\d{{1,2}})[)）]|({_CN})、|第({_CN})(?![条章节编款项])[，,、]?)"
+)
+
+
+def ordinal_of(text: str) -> tuple[int, int] | None:
+    """(form, number) of the ordinal ``text`` opens with: "二是…" → (0, 2), "（三）…" → (1, 3); None when none."""
+    match = _ORDINAL.match(text)
+    if match is None or match.lastindex is None:
+        return None
+    number = chinese_number(match.group(match.lastindex))
+    return (match.lastindex, int(number)) if number else None
+
 
 def is_measure_label(label: str) -> bool:
     return bool(label) and MEASURE_LABEL.match(label) is not None
@@ -36,6 +52,11 @@ def area_of(chunk: Chunk) -> str:
     if chunk.label and parts and parts[-1] == chunk.label:
         parts = parts[:-1]
     return SECTION_SEPARATOR.join(parts)
+
+
+def parent_section(chunk: Chunk) -> str:
+    """The section path above a chunk's own last heading ("" at the top of its document)."""
+    return SECTION_SEPARATOR.join(chunk.section.split(SECTION_SEPARATOR)[:-1]) if chunk.section else ""
 
 
 @dataclass(frozen=True)
@@ -139,18 +160,24 @@ class UnitReader:
         self._version = version
         self._seen = ""
         self._units: dict[str, dict[str, Chunk]] = {}
+        self._lists: dict[str, list[_Entry]] = {}  # each document's list items (listed_with)
 
     def unit_of(self, chunk: Chunk) -> Chunk:
         if not chunk.label:
             return chunk
-        version = self._version()
-        if version != self._seen:
-            self._units.clear()
-            self._seen = version
+        self._forget_if_changed()
         units = self._units.get(chunk.doc_id)
         if units is None:
             units = self._units[chunk.doc_id] = self._read(chunk.doc_id)
         return units.get(chunk.id, chunk)
+
+    def _forget_if_changed(self) -> None:
+        """What was read of an older store is dropped once the store's version changes."""
+        version = self._version()
+        if version != self._seen:
+            self._units.clear()
+            self._lists.clear()
+            self._seen = version
 
     def measures(self, doc_ids: Sequence[str]) -> list[Chunk]:
         """Every whole measure unit of these documents, in document order."""
@@ -165,6 +192,57 @@ class UnitReader:
                         out.append(unit)
         return out
 
+    def listed_with(self, chunk: Chunk) -> list[Chunk]:
+        """The members of the enumerated list ``chunk`` belongs to or introduces, in order: sibling units whose
+        labels count from the first in one form (一是…六是), or the headings of sibling sections (（一）…（八）, each
+        as a chunk of the heading's own characters); a plain paragraph introduces the list that starts right after
+        it under its heading (下面简述几项重点。). Empty when ``chunk`` is in no list of two or more."""
+        entries = self._entries(chunk.doc_id)
+        mine = next((i for i, e in enumerate(entries) if e.holds(chunk)), None)
+        if not chunk.label:
+            following = next((c for c in self._chunks_of(chunk.doc_id) if c.ordinal == chunk.ordinal + 1), None)
+            first = next((i for i, e in enumerate(entries) if following is not None and e.holds(following)), None)
+            if first is not None and entries[first].number == 1 and entries[first].parent == chunk.section:
+                mine = first
+        if mine is None:
+            return []
+        run = _run_at(entries, mine)
+        return [e.member for e in run] if len(run) >= 2 else []
+
+    def _entries(self, doc_id: str) -> list[_Entry]:
+        """Every labelled unit and every ordinal heading of a document, in document order."""
+        self._forget_if_changed()
+        if doc_id not in self._lists:
+            self._lists[doc_id] = self._list_entries(doc_id)
+        return self._lists[doc_id]
+
+    def _list_entries(self, doc_id: str) -> list[_Entry]:
+        chunks = sorted(self._chunks_of(doc_id), key=lambda c: c.ordinal)
+        text = cached_text(self._document_text, doc_id)
+        entries: list[_Entry] = []
+        seen_headings: set[str] = set()
+        previous_end = 0
+        for chunk in chunks:
+            parts = chunk.section.split(SECTION_SEPARATOR) if chunk.section else []
+            if chunk.label:
+                parts = parts[:-1] if parts and parts[-1] == chunk.label else parts
+            # each heading of the path met for the first time opens its section here
+            for depth, heading in enumerate(parts):
+                path = SECTION_SEPARATOR.join(parts[: depth + 1])
+                if path in seen_headings:
+                    continue
+                seen_headings.add(path)
+                if (ordinal := ordinal_of(heading)) is not None:
+                    member = _heading_chunk(chunk, parts[:depth], heading, text(), previous_end)
+                    if member is not None:
+                        entries.append(_Entry(parent_section(member), *ordinal, member, path))
+            if chunk.label and (ordinal := ordinal_of(chunk.label)) is not None:
+                unit = self.unit_of(chunk)
+                if not entries or entries[-1].member.start != unit.start:
+                    entries.append(_Entry(area_of(chunk), *ordinal, unit))
+            previous_end = chunk.end
+        return entries
+
     def _read(self, doc_id: str) -> dict[str, Chunk]:
         text = cached_text(self._document_text, doc_id)
         units: dict[str, Chunk] = {}
@@ -176,3 +254,47 @@ class UnitReader:
                 for piece in joined.pieces:
                     units[piece.id] = whole
         return units
+
+
+@dataclass(frozen=True)
+class _Entry:
+    """One item of a possible list: where it sits (the headings above it), its ordinal, and what shows it."""
+
+    parent: str
+    form: int
+    number: int
+    member: Chunk  # the whole unit, or the heading's own characters
+    heading_path: str = ""  # for a heading: its section path (the chunks under it carry it)
+
+    def holds(self, chunk: Chunk) -> bool:
+        if self.heading_path:
+            return not chunk.label and chunk.section == self.heading_path
+        return chunk.doc_id == self.member.doc_id and self.member.start <= chunk.start < self.member.end
+
+
+def _run_at(entries: Sequence[_Entry], at: int) -> list[_Entry]:
+    """The run of ``entries[at]``: the items under the same headings in the same form, counting from 一 without a
+    gap (a restart at 一 begins another list)."""
+    me = entries[at]
+    siblings = [e for e in entries if e.parent == me.parent and e.form == me.form]
+    runs: list[list[_Entry]] = []
+    for entry in siblings:
+        if runs and runs[-1] and entry.number == runs[-1][-1].number + 1:
+            runs[-1].append(entry)
+        elif entry.number == 1:
+            runs.append([entry])
+        else:
+            runs.append([])  # a gap: the items after it belong to no run from the first
+    return next((run for run in runs if me in run and run[0].number == 1), [])
+
+
+def _heading_chunk(under: Chunk, parents: Sequence[str], heading: str, text: str | None, after: int) -> Chunk | None:
+    """A heading as a chunk of its own characters: found in the document between the chunk before its section
+    and the first chunk under it."""
+    if text is None:
+        return None
+    start = text.find(heading, after, under.start + 1)
+    if start < 0:
+        return None
+    section = SECTION_SEPARATOR.join([*parents, heading])
+    return replace(under, section=section, label="", start=start, end=start + len(heading), text=heading)

@@ -214,3 +214,30 @@ def test_a_follow_up_that_names_another_topic_is_answered_on_that_topic(corpus_w
     answer = corpus_workspace.answerer.answer("那选人用人方面呢？", history=["哪些措施涉及财务管理？"])
     assert answer.found, answer.text
     assert "优化选人用人机制" in answer.text and "财务管理" not in answer.text
+
+
+def test_a_count_of_a_list_set_out_section_by_section_counts_the_sections(corpus_workspace: Workspace) -> None:
+    # 2023年报告: "下面简述几项重点。" and then （一）…（八）, each a heading over paragraphs of its own
+    answer = corpus_workspace.answerer.answer("2023年政府工作报告对今年政府工作提出了几项重点？")
+    assert answer.text.splitlines()[0] == "《2023年国务院政府工作报告》二、对今年政府工作的建议列出 8 项（见 [2]–[9]）："
+    assert "下面简述几项重点" in answer.citations[0].quote  # what introduces the list leads it
+    assert [c.quote for c in answer.citations[1:4]] == ["（一）着力扩大国内需求", "（二）加快建设现代化产业体系", "（三）切实落实“两个毫不动摇”"]
+    assert items(answer.text)[8] == "- （八）保障基本民生和发展社会事业[9]"
+
+
+LISTED_REPORT = """某校党委关于巡视整改情况的通报
+
+一、落实立德树人根本任务
+学校党委围绕立德树人，主要做了以下工作。
+一是加强思想政治教育。组织开展主题教育活动12场，覆盖全体学生。
+二是推进体育评价改革。制定《学生体育评价指标体系》《学院体育工作评价指标体系》两个评价体系，完善体育考核办法。
+三是加强美育工作。开设美育课程20门，建设艺术实践基地。
+"""
+
+
+def test_a_count_asked_of_one_member_is_not_answered_by_its_list(workspace: Workspace, tmp_path: Path) -> None:
+    # the 二是 says what was counted (两个); its siblings, listed with it, are about other things
+    index_files(workspace, tmp_path, {"整改通报.txt": LISTED_REPORT})
+    answer = workspace.answerer.answer("体育方面出台了几个评价指标体系？")
+    assert answer.found and "列出 3" not in answer.text, answer.text
+    assert answer.citations[0].quote.startswith("二是推进体育评价改革。")
