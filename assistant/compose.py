@@ -47,6 +47,7 @@ def item_of(q: QuestionAnalysis, unit: Chunk, relevance: float) -> Item | None:
         spans = [
             (a, b) for a, b in sentence_spans(unit.text)
             if not is_instruction(unit.text[a:b]) and not names_only_where(unit, unit.text[a:b])
+            and not asks(unit.text[a:b])
         ]
         scored = [(q.coverage(unit.text[a:b]), a, b) for a, b in spans]
         best = max(scored, key=lambda t: t[0], default=(0.0, 0, 0))  # the first of the best
@@ -72,6 +73,12 @@ def names_only_where(unit: Chunk, sentence: str) -> bool:
         return False
     names = (unit.title, *unit.section.split(SECTION_SEPARATOR))
     return any(squashed == re.sub(r"\s+", "", name).strip("《》").rstrip("。") for name in names if name)
+
+
+def asks(sentence: str) -> bool:
+    """Whether a sentence is a question (an interview's 问：…？): it asks what the answer must say, and so holds the
+    question's words best of all, but it states nothing."""
+    return sentence.rstrip().endswith(("？", "?"))
 
 
 def _says_something(quote: str, label: str) -> bool:

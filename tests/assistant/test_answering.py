@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 from assistant.workspace import Workspace
+from index.kinds import DocumentKind
 
 REPORT = """中共某大学委员会关于巡视整改进展情况的通报
 
@@ -241,3 +242,22 @@ def test_a_count_asked_of_one_member_is_not_answered_by_its_list(workspace: Work
     answer = workspace.answerer.answer("体育方面出台了几个评价指标体系？")
     assert answer.found and "列出 3" not in answer.text, answer.text
     assert answer.citations[0].quote.startswith("二是推进体育评价改革。")
+
+
+INTERVIEW = """中央某办负责人就《关于加强巡视成果运用的意见》答记者问
+
+问：《意见》对整改评估提出了哪些要求？
+答：《意见》要求派出单位在集中整改期满后组织整改评估，重点评估整改责任落实、问题清单销号和长效机制建设情况，评估结果作为考核的重要依据。
+"""
+
+
+def test_a_question_about_rectification_is_answered_from_background_material_too(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    # the question says 整改 (it asks about measures); what answers it is an interview, not a report
+    index_files(workspace, tmp_path, {"整改通报.txt": REPORT, "答记者问.txt": INTERVIEW})
+    answer = workspace.answerer.answer("按《意见》，整改评估怎么做？")
+    assert answer.found, answer.text
+    cited = [c for c in answer.citations if "集中整改期满后组织整改评估" in c.quote]
+    assert cited and cited[0].chunk.kind == DocumentKind.REFERENCE, answer.text
+    assert not any(c.quote.startswith("问：") for c in answer.citations)  # the interviewer's question says nothing
