@@ -211,7 +211,7 @@ def _opening(
     """The first line, told where the asked value stands: for a count question, the item that states the count
     (so the number of items is not read as the answer), or the documents' withholding it."""
     members = [(item.listed, n) for item, n in cited if item.listed and not item.listed.intro]
-    if first is not None and first.listed and len(members) == members[0][0].count:
+    if first is not None and first.listed and members and len(members) == members[0][0].count:
         # the members of an enumerated list answer a count: the list is counted, not the items shown
         unit = m.group(1) if (m := _COUNT_UNIT.search(q.text)) else "项"
         title = first.chunk.title.strip("《》")

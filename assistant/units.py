@@ -34,7 +34,7 @@ _ORDINAL = re.compile(
 
 
 def ordinal_of(text: str) -> tuple[int, int] | None:
-    """(form, number) of the ordinal ``text`` opens with: "二是…" → (0, 2), "（三）…" → (1, 3); None when none."""
+    """(form, number) of the ordinal ``text`` opens with: "二是…" → (1, 2), "（三）…" → (2, 3); None when none."""
     match = _ORDINAL.match(text)
     if match is None or match.lastindex is None:
         return None
@@ -199,9 +199,12 @@ class UnitReader:
         it under its heading (下面简述几项重点。). Empty when ``chunk`` is in no list of two or more."""
         entries = self._entries(chunk.doc_id)
         mine = next((i for i, e in enumerate(entries) if e.holds(chunk)), None)
-        if not chunk.label:
-            following = next((c for c in self._chunks_of(chunk.doc_id) if c.ordinal == chunk.ordinal + 1), None)
-            first = next((i for i, e in enumerate(entries) if following is not None and e.holds(following)), None)
+        # a plain paragraph may introduce the list whose first item follows it
+        following = None if chunk.label else next(
+            (c for c in self._chunks_of(chunk.doc_id) if c.ordinal == chunk.ordinal + 1), None
+        )
+        if following is not None:
+            first = next((i for i, e in enumerate(entries) if e.holds(following)), None)
             if first is not None and entries[first].number == 1 and entries[first].parent == chunk.section:
                 mine = first
         if mine is None:
@@ -285,7 +288,7 @@ def _run_at(entries: Sequence[_Entry], at: int) -> list[_Entry]:
             runs.append([entry])
         else:
             runs.append([])  # a gap: the items after it belong to no run from the first
-    return next((run for run in runs if me in run and run[0].number == 1), [])
+    return next((run for run in runs if me in run), [])
 
 
 def _heading_chunk(under: Chunk, parents: Sequence[str], heading: str, text: str | None, after: int) -> Chunk | None:
