@@ -99,7 +99,7 @@ def test_check_a_whole_list_from_a_spreadsheet_into_a_workbook(
     result = tmp_path / "核查结果.xlsx"
     code, out = run(["check", "--file", str(checklist), "--out", str(result)], corpus_workspace, capsys)
     assert code == 0 and "已有" in out
-    rows = list(openpyxl.load_workbook(result).active.iter_rows(values_only=True))  # type: ignore[union-attr]
+    rows = list(openpyxl.load_workbook(result).active.iter_rows(values_only=True))
     assert [r[1] for r in rows[1:]] == ["组织干部职工签订保密承诺书", "给学校纪委增配2名副处级纪检员"]
     assert rows[0][-2:] == ("相似度", "判定依据")
 

@@ -119,11 +119,12 @@ def test_the_index_holds_the_secret_document_and_an_admin_reads_it(index: Worksp
 
 
 def test_searches_filter_by_knowledge_base_on_both_sides(index: Workspace) -> None:
-    where = SearchFilter(kbs=("州一中", "法规库"))
+    kbs = ("州一中", "法规库")
+    where = SearchFilter(kbs=kbs)
     query = "州委第一巡察组巡察反馈问题整改清单"
-    assert all(h.chunk.kb in where.kbs for h in index.vectors.search(query, 30, where.chroma_where()))
+    assert all(h.chunk.kb in kbs for h in index.vectors.search(query, 30, where.chroma_where()))
     lexical = index.searcher.lexical.search(query, 30, where)
-    assert lexical and all(c.kb in where.kbs for c, _ in lexical)
+    assert lexical and all(c.kb in kbs for c, _ in lexical)
     assert index.searcher.search(query, 10, SearchFilter(kbs=())) == []
     assert {p.chunk.kb for p in index.searcher.search(query, 10, SearchFilter(kbs=("局机关",)))} == {"局机关"}
     narrowed = index.within(["州一中"])

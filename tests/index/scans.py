@@ -66,7 +66,7 @@ def render_page(
         draw.text(((width - title_width) / 2, y), title, font=face, fill="black")
         y += 2 * line_height
     columns = [paragraphs, right_column] if right_column else [paragraphs]
-    gutter = face.size * 2
+    gutter = int(face.size * 2)
     column_width = (width - 2 * margin - (len(columns) - 1) * gutter) // len(columns)
     for column, texts in enumerate(columns):
         x, line_y = margin + column * (column_width + gutter), y
@@ -122,7 +122,7 @@ def stamp_seal(page: Image.Image, centre: tuple[int, int], radius: int, text: st
     face = font(max(10, radius // 4))
     for i, char in enumerate(text):  # characters along the upper arc, each turned to face outwards
         angle = math.pi * (0.85 - 0.7 * i / max(1, len(text) - 1))
-        glyph = Image.new("RGBA", (face.size * 2, face.size * 2), (0, 0, 0, 0))
+        glyph = Image.new("RGBA", (int(face.size * 2), int(face.size * 2)), (0, 0, 0, 0))
         ImageDraw.Draw(glyph).text((face.size // 2, face.size // 2), char, font=face, fill=red)
         glyph = glyph.rotate(math.degrees(angle) - 90, expand=False)
         gx = x + (radius * 0.72) * math.cos(angle) - face.size

@@ -7,6 +7,7 @@ import re
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -23,7 +24,7 @@ CORPUS_FILES = sorted(str(p.relative_to(CORPUS)) for p in CORPUS.glob("*/*") if 
 MEASURE_START = re.compile(r"(?:^|[。；！？：])[”’]?[一二三四五六七八九十]+是")
 
 
-def chunks_of(doc: LoadedDocument, **options: int) -> list[Chunk]:
+def chunks_of(doc: LoadedDocument, **options: Any) -> list[Chunk]:
     return chunk_document(doc, doc_id="d1", **options)
 
 

@@ -455,7 +455,7 @@ def test_two_conversions_at_once_both_succeed(tmp_path: Path) -> None:
         document = docx.Document()
         document.add_paragraph(f"{name}单位整改报告")
         document.add_paragraph(f"一是{marker}。")
-        document.save(tmp_path / f"{name}.docx")
+        document.save(str(tmp_path / f"{name}.docx"))
         sources.append(tmp_path / f"{name}.docx")
     outdir = tmp_path / "doc"
     subprocess.run(

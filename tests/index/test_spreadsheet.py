@@ -12,10 +12,10 @@ from index.loaders import LoadedDocument, LoadError, load_document
 from index.loaders.spreadsheet import EMPTY_TABLE, ENCRYPTED_XLSX, LEGACY_XLS, NOT_XLSX
 from index.structure import ROW, analyze
 from tests.index.documents import load_error, write
-from tests.index.spreadsheets import encrypted_xlsx_bytes, workbook_bytes, xlsx_bytes
+from tests.index.spreadsheets import Cells, encrypted_xlsx_bytes, workbook_bytes, xlsx_bytes
 
 HEADER = ["序号", "问题", "整改措施", "责任单位", "整改时限", "完成情况"]
-LEDGER = [
+LEDGER: Cells = [
     ["某局巡察反馈问题整改台账"],
     [],
     HEADER,

@@ -201,9 +201,9 @@ def test_asking_what_a_named_thing_holds_asks_for_its_members() -> None:
     for question in ("没完成的那16项定量指标，具体是哪些指标？", "负面工作清单具体列了哪些不许做的事？",
                      "南开 13个校企联合研发平台 完整名单", "南开 六个过硬 具体内容", "这些特定事项具体包括哪些？"):
         assert asked(question).kind == "members", question
-    question = asked("招投标自查具体涉及哪些领域？")
-    assert question.stated_in("深入开展物业管理、校园绿化、信息化建设等招投标工作自查")
-    assert not question.stated_in("深入开展招投标工作自查")
+    fact = asked("招投标自查具体涉及哪些领域？")
+    assert fact.stated_in("深入开展物业管理、校园绿化、信息化建设等招投标工作自查")
+    assert not fact.stated_in("深入开展招投标工作自查")
     assert asked("整改具体是什么时候完成的？").kind == "date"  # 什么时候 asks a date, not members
 
 
