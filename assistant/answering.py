@@ -36,7 +36,7 @@ from assistant.signals.answerable import TOP, Judgement, judge
 from assistant.signals.question import NOUN_TAGS, QuestionAnalysis, asked_parts, is_followup
 from assistant.signals.relevance import RankedSearcher, Scored
 from assistant.signals.selection import Selection, load_selection
-from assistant.units import UnitReader, area_of, parent_section
+from assistant.units import UnitReader
 from index.bm25 import never_used
 from index.chunking import SECTION_SEPARATOR, Chunk
 from index.kinds import DocumentKind
@@ -153,22 +153,20 @@ class Answerer:
         best = items[0]
         if counted(best.quote, q) or q.fact.gives_value_in(best.quote):
             return []  # the best item counts or lists them itself (分别对…三个主体, 政治性、…性)
-        members = self.units.listed_with(best.chunk)
-        if not members:
+        found = self.units.listed_with(best.chunk)
+        if found is None:
             return []
-        place = area_of(members[0]) if members[0].label else parent_section(members[0])
-        introduces = best.chunk.section == place and not best.chunk.label
         # a list at the top of a document (its parts 一、…五、) stands in the document: its title names it
-        named = q.coverage(place or best.chunk.title)
-        if not introduces and (not named or named < q.coverage(best.quote)):
+        named = q.coverage(found.place or best.chunk.title)
+        if not found.introduced_by and (not named or named < q.coverage(best.quote)):
             return []
-        listed = Listed(len(members), place.split(SECTION_SEPARATOR)[-1])
+        listed = Listed(len(found.members), found.place.split(SECTION_SEPARATOR)[-1])
         shown = [
             Item(member, member.text if not member.label else sentences(member.text)[0], best.relevance, listed)
-            for member in members
+            for member in found.members
         ]
         # what introduces the list says what it is a list of (分别对…提出要求): it leads
-        return [replace(best, listed=replace(listed, intro=True)), *shown] if introduces else shown
+        return [replace(best, listed=replace(listed, intro=True)), *shown] if found.introduced_by else shown
 
     def _each_part(
         self, question: str, history: Sequence[str], where: SearchFilter, cited: set[str],

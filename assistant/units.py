@@ -192,13 +192,14 @@ class UnitReader:
                         out.append(unit)
         return out
 
-    def listed_with(self, chunk: Chunk) -> list[Chunk]:
-        """The members of the enumerated list ``chunk`` belongs to or introduces, in order: sibling units whose
-        labels count from the first in one form (一是…六是), or the headings of sibling sections (（一）…（八）, each
-        as a chunk of the heading's own characters); a plain paragraph introduces the list that starts right after
-        it under its heading (下面简述几项重点。). Empty when ``chunk`` is in no list of two or more."""
+    def listed_with(self, chunk: Chunk) -> Enumeration | None:
+        """The enumerated list ``chunk`` belongs to or introduces: sibling units whose labels count from the first
+        in one form (一是…六是), or the headings of sibling sections (（一）…（八）, each as a chunk of the heading's own
+        characters); a plain paragraph introduces the list that starts right after it under its heading (下面简述
+        几项重点。). None when ``chunk`` is in no list of two or more."""
         entries = self._entries(chunk.doc_id)
         mine = next((i for i, e in enumerate(entries) if e.holds(chunk)), None)
+        introduces = False
         # a plain paragraph may introduce the list whose first item follows it
         following = None if chunk.label else next(
             (c for c in self._chunks_of(chunk.doc_id) if c.ordinal == chunk.ordinal + 1), None
@@ -206,11 +207,11 @@ class UnitReader:
         if following is not None:
             first = next((i for i, e in enumerate(entries) if e.holds(following)), None)
             if first is not None and entries[first].number == 1 and entries[first].parent == chunk.section:
-                mine = first
+                mine, introduces = first, True
         if mine is None:
-            return []
+            return None
         run = _run_at(entries, mine)
-        return [e.member for e in run] if len(run) >= 2 else []
+        return Enumeration(run[0].parent, tuple(e.member for e in run), introduces) if len(run) >= 2 else None
 
     def _entries(self, doc_id: str) -> list[_Entry]:
         """Every labelled unit and every ordinal heading of a document, in document order."""
@@ -257,6 +258,15 @@ class UnitReader:
                 for piece in joined.pieces:
                     units[piece.id] = whole
         return units
+
+
+@dataclass(frozen=True)
+class Enumeration:
+    """A list a document sets out over several units, as ``UnitReader.listed_with`` found it from one chunk."""
+
+    place: str  # the section path the members stand under ("" at the top of the document)
+    members: tuple[Chunk, ...]  # whole units, or headings as chunks of their own characters (no label)
+    introduced_by: bool  # the chunk it was found from introduces the list and is none of its members
 
 
 @dataclass(frozen=True)

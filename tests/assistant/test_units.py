@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from assistant.units import area_of, is_measure_label
 from assistant.workspace import Workspace
 from index.chunking import Chunk
@@ -32,12 +34,14 @@ def test_a_list_of_labelled_paragraphs_is_read_from_any_member_and_from_the_para
     # 2024年报告 reviews 2023 in 一是…六是, one paragraph each, after "主要做了以下工作"
     chunks = _chunks(corpus_workspace, "2024年国务院政府工作报告.txt")
     third = next(c for c in chunks if c.label == "三是")
-    members = corpus_workspace.units.listed_with(third)
+    found = corpus_workspace.units.listed_with(third)
+    assert found is not None and found.place == "一、2023年工作回顾" and not found.introduced_by
+    members = found.members
     assert [m.label for m in members] == ["一是", "二是", "三是", "四是", "五是", "六是"]
     assert members[0].text.startswith("一是加大宏观调控力度，推动经济运行持续好转。")
     before = chunks[chunks.index(next(c for c in chunks if c.label == "一是")) - 1]
     assert "主要做了以下工作" in before.text
-    assert corpus_workspace.units.listed_with(before) == members
+    assert corpus_workspace.units.listed_with(before) == replace(found, introduced_by=True)
 
 
 def test_a_list_of_sections_is_read_as_their_headings_in_the_documents_own_characters(
@@ -46,13 +50,15 @@ def test_a_list_of_sections_is_read_as_their_headings_in_the_documents_own_chara
     # 2023年报告: "下面简述几项重点。" and then （一）…（八）, each heading opening its own section
     chunks = _chunks(corpus_workspace, "2023年国务院政府工作报告.txt")
     intro = next(c for c in chunks if "下面简述几项重点" in c.text)
-    members = corpus_workspace.units.listed_with(intro)
+    found = corpus_workspace.units.listed_with(intro)
+    assert found is not None and found.introduced_by
+    members = found.members
     assert [m.text for m in members[:2]] == ["（一）着力扩大国内需求", "（二）加快建设现代化产业体系"]
     assert len(members) == 8
     text = corpus_workspace.lexical.document_text(intro.doc_id)
     assert text is not None and all(text[m.start : m.end] == m.text for m in members)
     inside = next(c for c in chunks if c.section.endswith("（五）有效防范化解重大经济金融风险"))
-    assert corpus_workspace.units.listed_with(inside) == members
+    assert corpus_workspace.units.listed_with(inside) == replace(found, introduced_by=False)
 
 
 def test_a_paragraph_that_opens_no_list_is_in_its_sections_list_and_an_article_is_in_none(
@@ -61,6 +67,8 @@ def test_a_paragraph_that_opens_no_list_is_in_its_sections_list_and_an_article_i
     chunks = _chunks(corpus_workspace, "2023年国务院政府工作报告.txt")
     plain = next(c for c in chunks if c.text.startswith("今年发展主要预期目标是"))
     # it sits under 二、, whose sibling is 一、 (the answer decides whether a question is about that list)
-    assert [m.text for m in corpus_workspace.units.listed_with(plain)] == ["一、过去一年和五年工作回顾", "二、对今年政府工作的建议"]
+    found = corpus_workspace.units.listed_with(plain)
+    assert found is not None and found.place == ""
+    assert [m.text for m in found.members] == ["一、过去一年和五年工作回顾", "二、对今年政府工作的建议"]
     article = next(c for c in _chunks(corpus_workspace, "中国共产党巡视工作条例.md") if c.label == "第十七条")
-    assert corpus_workspace.units.listed_with(article) == []  # 第十七条 is a place, not an ordinal of a list
+    assert corpus_workspace.units.listed_with(article) is None  # 第十七条 is a place, not an ordinal of a list
