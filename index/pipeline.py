@@ -30,8 +30,8 @@ from index.storage import IndexStorage, WriterStores, new_build_id
 # 4: document texts in the store; 5: OCR, OFD, spreadsheets, chunks carry ``ocr``; 6: the reference kind;
 # 7: builds and a generation pointer (index/storage.py), document records on a Chroma server;
 # 8: chunks and document records carry their knowledge base (``kb``); 9: a title line standing alone is
-# no chunk (index/chunking.py).
-PIPELINE_VERSION = "9"
+# no chunk (index/chunking.py); 10: an interviewer's question (问：…) opens a section (index/structure.py).
+PIPELINE_VERSION = "10"
 
 Status = Literal["added", "updated", "unchanged", "duplicate", "removed", "failed"]
 STATUS_LABELS: dict[str, str] = {

@@ -40,6 +40,10 @@ _LEVEL_CN_ITEM = 20  # 一、
 _LEVEL_CN_PAREN = 21  # （一）
 _LEVEL_DIGIT_ITEM = 22  # 1.
 _LEVEL_DIGIT_PAREN = 23  # （1）
+# An interviewer's question (问：…) opens the section of its answer, inside whatever numbered section holds
+# it: deeper than every marker, so the next question (or the next 一、) ends it. An answer's own 一是…五是
+# are measures, not headings, and stay under it.
+_LEVEL_QUESTION = 30
 
 _CN_NUMBER = "[零〇一二两三四五六七八九十百千]+"
 _NUMBER = rf"(?:{_CN_NUMBER}|\d+)"
@@ -64,6 +68,10 @@ _REPORT_MARKERS = (
 _MEASURE_SHI = re.compile(rf"({CN_ORDINAL}+)是")
 _MEASURE_ORDINAL = re.compile(rf"第({CN_ORDINAL}+)[，,]")
 _SENTENCE_END = re.compile(r"[。！？!?]")
+# An interview's question line: 问：… / 记者：… (the answer follows as 答：…).
+_QUESTION = re.compile(r"(?:问|提问|记者)[：:]\s*")
+# Longest question line still read as a section heading; a longer one is a paragraph.
+QUESTION_MAX_CHARS = 150
 # Characters after which a new clause (and so a measure marker) may begin.
 _CLAUSE_BREAKS = frozenset("。；！？：;!?:")
 # A line ending in one of these ends its sentence; any other ending means the next line continues it.
@@ -208,6 +216,8 @@ def _starts_structure(line: _Line, regulation: bool) -> bool:
     text = line.text
     if line.hint is not None or _PART_HEADING.match(text) or _measure_at(text, 0) is not None:
         return True
+    if _question_line(text):
+        return True
     if regulation:
         return bool(_ARTICLE.match(text)) or _report_marker(text) is not None
     return _report_marker(text) is not None
@@ -242,6 +252,8 @@ def _is_heading_line(line: _Line, regulation: bool) -> bool:
         return True
     if _part_heading(line.text) is not None:
         return True
+    if _question_line(line.text):
+        return True
     if regulation:
         return False
     marker = _report_marker(line.text)
@@ -266,6 +278,12 @@ def _part_heading(text: str) -> int | None:
     if match is None or len(text) > 40 or _SENTENCE_END.search(text):
         return None
     return _LEVEL_BY_PART[match.group(2)]
+
+
+def _question_line(text: str) -> bool:
+    """An interviewer's question on a line of its own (问：请介绍一下制定《意见》的背景。)."""
+    match = _QUESTION.match(text)
+    return match is not None and match.end() < len(text) <= QUESTION_MAX_CHARS
 
 
 def _article_number(text: str) -> int | None:
@@ -407,6 +425,11 @@ def _parse_report(lines: list[_Line], builder: _Builder) -> None:
         following = paragraphs[index + 1].first.text if index + 1 < len(paragraphs) else None
         if line.hint is not None and para.end == line.end:
             _title_or_heading(builder, line, line is first_line)
+            absorb_next = False
+        elif para.end == line.end and _question_line(line.text):
+            question = _QUESTION.match(line.text)
+            assert question is not None
+            builder.heading(line.start, line.end, _LEVEL_QUESTION, line.text[question.end():].rstrip("。 \u3000"))
             absorb_next = False
         elif _report_marker(line.text) is not None:
             _marked_paragraph(builder, para, following)

@@ -124,11 +124,11 @@ def test_overlong_sentence_is_cut_at_a_comma() -> None:
 
 
 def test_short_paragraphs_merge_with_following_siblings() -> None:
-    text = "问：如何整改？\n\n答：依照规定整改。\n\n" + "第三段足够长，" * 12 + "完毕。\n一、下一节\n短段。"
+    text = "现将整改情况通报如下。\n\n依照规定整改。\n\n" + "第三段足够长，" * 12 + "完毕。\n一、下一节\n短段。"
     doc = loaded_text(text)
     chunks = chunks_of(doc, min_chars=60)
     assert len(chunks) == 2
-    assert chunks[0].text.startswith("问：如何整改？\n\n答：依照规定整改。\n\n第三段")
+    assert chunks[0].text.startswith("现将整改情况通报如下。\n\n依照规定整改。\n\n第三段")
     assert chunks[0].text == doc.text[chunks[0].start : chunks[0].end]
     assert chunks[1].text == "短段。"  # another section: not merged across headings
 

@@ -26,7 +26,7 @@ from index.structure import (
 )
 from index.text import enumeration_ordinals
 from tests.index.documents import loaded_markdown_lines, loaded_text
-from tests.index.real_corpus import BUREAU, NANKAI, XUNSHI
+from tests.index.real_corpus import BUREAU, INTERVIEW, NANKAI, XUNSHI
 
 
 def body(doc: LoadedDocument, unit: Unit) -> str:
@@ -316,6 +316,51 @@ def test_bureau_report_measures_and_sections(load: Callable[[str], LoadedDocumen
     for unit in units:
         if unit.kind == MEASURE:
             assert body(doc, unit).startswith(unit.label)
+
+
+def test_an_interviewers_question_opens_the_section_of_its_answer() -> None:
+    doc = loaded_markdown_lines(
+        [
+            "一、关于制定背景",
+            "问：《意见》对组织部门提出了哪些要求？",
+            "答：《意见》从2个方面提出要求。一是抓好自身任务落实。二是加强日常监督。",
+            "问：在实施保障方面有何要求。",
+            "答：主要是加强组织领导。",
+            "二、关于贯彻落实",
+            "各级党委要抓好落实。",
+        ],
+        name="t.txt",
+    )
+    structure = analyze(doc)
+    units = list(structure.units)
+    # the question is no unit: its words stand over the answer, as a heading's do
+    assert [body(doc, u) for u in units] == [
+        "答：《意见》从2个方面提出要求。", "一是抓好自身任务落实。", "二是加强日常监督。", "答：主要是加强组织领导。",
+        "各级党委要抓好落实。",
+    ]
+    asked = ("一、关于制定背景", "《意见》对组织部门提出了哪些要求？")
+    assert [u.headings for u in units[:3]] == [asked, asked, asked]
+    assert units[2].label == "二是"
+    # the next question ends the section of the last; the next numbered heading ends both
+    assert units[3].headings == ("一、关于制定背景", "在实施保障方面有何要求")
+    assert units[4].headings == ("二、关于贯彻落实",)
+
+
+def test_a_paragraph_that_only_opens_with_wen_is_no_question() -> None:
+    doc = loaded_markdown_lines(["问责工作要依规依纪进行，严肃追究责任。", "记者：", "正文。"], name="t.txt")
+    units = analyze(doc).units
+    assert [body(doc, u) for u in units] == ["问责工作要依规依纪进行，严肃追究责任。", "记者：", "正文。"]
+    assert [u.headings for u in units] == [(), (), ()]
+
+
+def test_interview_answers_stand_under_their_questions(load: Callable[[str], LoadedDocument]) -> None:
+    doc = load(INTERVIEW)
+    units = split_units(doc)
+    # 三是 of the answer on the 组织部门 never names them: only its question does
+    duty = unit_with(doc, units, "三是结合职责加强巡视整改日常监督")
+    assert duty.headings[-1] == "《意见》对强化组织部门巡视整改监督责任提出了哪些要求"
+    assert "组织部门" not in body(doc, duty)
+    assert not any(body(doc, u).startswith("问：") for u in units)
 
 
 def test_nankai_measure_section_path(load: Callable[[str], LoadedDocument]) -> None:
