@@ -15,6 +15,7 @@ from assistant.measures.lexicon import (
     ALL_ADVERBS,
     BARE_MONEY,
     CHANGE,
+    COLLEGE,
     EVERY,
     FREQUENCY,
     FREQUENCY_ONCE,
@@ -172,6 +173,10 @@ def extract_orgs(text: str) -> list[Org]:
         if role and len(word) > len(role.group()) and _org_family(word[: role.start()]):
             word = word[: role.start()]  # 纪委书记 → 纪委
         family = _org_family(word)
+        if family is None and tok.flag == "nt" and word.endswith(COLLEGE):
+            # a college's name is one word the tagger reads as an organisation (法学院, 商学院); 学院 alone, a
+            # plain noun, is no suffix (配齐学院班子)
+            family = COLLEGE
         if family is None or word.endswith(tuple(NOT_ORG_TAILS)):
             continue
         if not (tok.flag.startswith(("n", "j")) or len(word) == 1):

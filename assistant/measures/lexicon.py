@@ -93,6 +93,8 @@ ORG_FAMILIES: tuple[tuple[str, str], ...] = (
     # 组织部门, 纪检监察部门, 人才工作专门机构: a body named by its function
     ("部门", "部门"), ("机构", "部门"),
 )
+# A college (法学院, 商学院), a body only when the tagger reads the whole word as an organisation's name.
+COLLEGE = "学院"
 # A body named by its function is any body whose name holds that function: 财政部门 ~ 州财政局, 组织部门 ~ 党委组织部.
 FUNCTIONAL = re.compile(r"(?:部门|机构)$")
 # Words ending like a body that are not one: checked against the end of the suffix-bearing word.

@@ -55,6 +55,16 @@ def test_orgs_are_named_bodies_outside_titles() -> None:
     ]
 
 
+def test_a_college_is_a_body_when_its_name_is_one_word() -> None:
+    assert [o.name for o in extract_orgs("商学院李娜入选第十三届高校辅导员年度人物，法学院周敬文获评十佳辅导员")] == [
+        "商学院", "法学院",
+    ]
+    # 学院 alone is a plain noun, and a verb before it is no part of a name
+    assert extract_orgs("配齐学院班子") == []
+    # so a measure giving the honour to the other college contradicts the sentence
+    assert "actor" in kinds("法学院李娜入选第十三届高校辅导员年度人物", "商学院李娜入选第十三届高校辅导员年度人物，法学院周敬文获评十佳辅导员。")
+
+
 def test_posts_keep_their_body() -> None:
     assert [r.name for r in extract_roles("纪委书记作为会议监督员出席党委常委会会议、监察室主任作为会议监督员出席")] == [
         "纪委书记", "监察室主任",
