@@ -36,7 +36,7 @@ CLASSIFIERS = "项|条|个|次|种|类|件|名|所|批|份|级|届|门|场|期"
 # What a count is stated in: those, and the nouns a report counts its parts with (四个方面, 三部分). One list for the
 # answer that states a count (compose) and the evaluation that reads it back.
 COUNT_UNITS = f"个方面|方面|部分|{CLASSIFIERS}"
-_COUNT = re.compile(f"(?:多少|几)(?:{CLASSIFIERS})|数量")
+_COUNT = re.compile(f"(?:多少|几)(?:{COUNT_UNITS})|数量")
 _MEASURES = re.compile(r"整改|措施|举措|做了|做法|怎么抓|怎么做|如何做|采取|落实|推进")
 _RULES = re.compile(r"规定|条例|法律|法规|准则|办法|细则|第.{1,4}条|处分|处理|责任|要求|应当|可以|不得|能不能|允许")
 # The question wants the members named, one by one: 分别是什么, 具体是哪些 (not 有哪些措施 alone, which a report

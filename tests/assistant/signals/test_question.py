@@ -147,6 +147,8 @@ def test_a_count_and_a_comparison_are_forms_too() -> None:
     assert analyse("党内纪律处分分为几种？", idf).asks_count
     # any classifier counts: 几级, 几届, 几门 ask how many as 几种 does
     assert all(analyse(f"国家秘密的密级分{c}？", idf).asks_count for c in ("几级", "多少届", "几门", "几场", "几期"))
+    # and so does a noun a report counts its parts with, the same list the answer states a count in
+    assert all(analyse(f"考核要统筹哪{c}？", idf).asks_count for c in ("几方面", "几部分"))
     assert analyse("教育局和南开大学各自是怎么召开民主生活会的？", idf).asks_comparison
 
 
