@@ -27,9 +27,9 @@ DocumentText = Callable[[], str | None]
 TextLoader = Callable[[str], str | None]  # doc_id → the document's text
 
 # The ordinal an item label or a heading opens with, one group per form (一是, （一）, 1., （1）, 一、, 第一): items
-# count in one list only when they share the form.
+# count in one list only when they share the form. 第X is read whole: 第十七条 is an article, not 第十 of a list.
 _ORDINAL = re.compile(
-    rf"^(?:({_CN})是|[（(]({_CN})[)）]|(\d{{1,2}})[.．、](?![\d.．])|[（(](\d{{1,2}})[)）]|({_CN})、|第({_CN})(?![条章节编款项])[，,、]?)"
+    rf"^(?:({_CN})是|[（(]({_CN})[)）]|(\d{{1,2}})[.．、](?![\d.．])|[（(](\d{{1,2}})[)）]|({_CN})、|第({_CN})(?![条章节编款项]|{_CN})[，,、]?)"
 )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from assistant.units import area_of, is_measure_label
+from assistant.units import area_of, is_measure_label, ordinal_of
 from assistant.workspace import Workspace
 from index.chunking import Chunk
 from tests.assistant.test_ledger import chunk
@@ -15,6 +15,15 @@ def test_measure_labels_are_enumeration_markers_not_articles() -> None:
         assert is_measure_label(label), label
     for label in ("", "第二十七条", "第三章", "是", "2021."):
         assert not is_measure_label(label), label
+
+
+def test_an_ordinal_is_read_with_its_form_and_a_numbered_article_or_chapter_is_none() -> None:
+    assert ordinal_of("二是加强管理") == (1, 2)
+    assert ordinal_of("（三）严格问责") == (2, 3)
+    assert ordinal_of("第十，") == ordinal_of("第十、") == (6, 10)
+    # 第十七条 is an article and 第十一章 a chapter, whole: never 第十 of a list
+    for text in ("第十七条　党组织", "第二十七条", "第十一章　附则", "1.5亿元"):
+        assert ordinal_of(text) is None, text
 
 
 def test_area_is_the_section_path_without_the_label() -> None:
