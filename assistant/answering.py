@@ -63,6 +63,9 @@ class Answer:
     mode: str = "extractive"
     # the answerability model's probability that the documents answer the question (refused below its threshold)
     confidence: float = 0.0
+    # The line that says what the items are (列出 5 种（见 [1]）：, 根据资料：): the extractive answer's first line,
+    # which in LLM mode stands after the model's lead-in. "" when nothing was found.
+    opening: str = ""
 
     def to_json(self, id: str | None = None) -> dict[str, Any]:
         return {
@@ -266,6 +269,7 @@ class Answerer:
             standalone_question=q.text,
             timings={"retrieval": retrieval_seconds, "total": time.perf_counter() - started},
             confidence=judgement.probability,
+            opening=text.splitlines()[0],
         )
 
     def _not_found(
@@ -352,10 +356,12 @@ class Answerer:
                 failure = "引导文字只是照抄原文"
             note = f"大模型未能生成（{failure or '没有可用的内容'}），以下为原文摘录：\n"
             yield Answer(question, note + text, True, citations, standalone_question=q.text,
-                         removed_citations=removed, timings=timings, mode="llm", confidence=judgement.probability)
+                         removed_citations=removed, timings=timings, mode="llm", confidence=judgement.probability,
+                         opening=text.splitlines()[0])
             return
         yield Answer(question, f"{lead.text}\n\n{text}", True, citations, standalone_question=q.text,
-                     removed_citations=lead.removed, timings=timings, mode="llm", confidence=judgement.probability)
+                     removed_citations=lead.removed, timings=timings, mode="llm", confidence=judgement.probability,
+                     opening=text.splitlines()[0])
 
     def prompt(self, q: QuestionAnalysis, citations: Sequence[Citation]) -> list[BaseMessage]:
         """Only the selected evidence: each item's sentences about the question, numbered as the answer

@@ -62,11 +62,13 @@ _NUMBER = re.compile(rf"\d+|[{CN_NUMERAL_CHARS}]+")
 
 
 def states_count(answer: Answer, count: int) -> bool:
-    """Whether ``answer`` states ``count``: its first line counts it (第八条列出 5 种, 共 3 项，来自 2 份文件), or a quote
-    that line points to (所问的数量见 [2]) counts that many of something."""
+    """Whether ``answer`` states ``count``: the line that opens its items counts it (第八条列出 5 种, 共 3 项，来自 2 份
+    文件), or a quote that line points to (所问的数量见 [2]) counts that many of something. In LLM mode that line
+    follows the model's lead-in (whose claims the items were checked to support); an answer made by hand has only
+    its first line."""
     if not answer.found or not answer.text:
         return False
-    opening = answer.text.splitlines()[0]
+    opening = answer.opening or answer.text.splitlines()[0]
     if any(int(n) == count for n in _STATED.findall(opening)):
         return True
     pointed = {int(n) for n in _CITATION_MARK.findall(opening)}

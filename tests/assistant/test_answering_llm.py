@@ -57,6 +57,8 @@ def assert_extends(llm: Answer, extractive: Answer) -> None:
     assert llm.found and llm.mode == "llm"
     assert llm.text.endswith(extractive.text)
     assert [(c.n, c.quote) for c in llm.citations] == [(c.n, c.quote) for c in extractive.citations]
+    # what the items are (a count: 列出 5 种) is said by the same line, after the lead-in
+    assert llm.opening == extractive.opening == extractive.text.splitlines()[0]
 
 
 class FailingModel(GenericFakeChatModel):

@@ -79,6 +79,11 @@ def test_a_count_is_right_when_the_answer_states_it_or_points_to_a_quote_that_do
     assert right("所问的数量见 [1]。根据资料：\n- …[1]", [five])  # the quote writes 5所
     assert not right("所问的数量见 [1]。根据资料：\n- …[1]", [place])  # 五是 is a place in a list, not a count
     assert not right("资料中未找到。", [], found=False)
+    # in LLM mode the line that opens the items follows the model's lead-in
+    lead_in = "纪律处分分为几种，条例有明确规定[1]。\n\n《纪律处分条例》第八条列出 5 种（见 [1]）：\n- …[1]"
+    llm = Answer(counting.question, lead_in, True, [citation], mode="llm", opening="《纪律处分条例》第八条列出 5 种（见 [1]）：")
+    assert score_answer(llm, counting, texts).count_right
+    assert not score_answer(replace(llm, opening="根据资料："), counting, texts).count_right
     assert score_answer(Answer("", "", True, []), QUESTION, texts).count_right is None  # not a counting question
     summary = summarise([score_answer(Answer("", "共列出 5 项：", True, [citation]), counting, texts),
                          score_answer(Answer("", "共列出 3 项：", True, [citation]), counting, texts),
