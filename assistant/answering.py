@@ -349,6 +349,7 @@ class Answerer:
             "retrieval": retrieval_seconds, "first_token": first_token, "total": time.perf_counter() - started,
             "prompt_chars": float(sum(len(str(m.content)) for m in prompt)),
         }
+        opening = text.splitlines()[0]  # the extractive answer's, which the LLM answer holds after its lead-in
         lead = verify_prose(draft, citations) if not failure else None
         if lead is None or not lead.text or _is_refusal(lead.text):
             removed = lead.removed if lead else []
@@ -357,11 +358,11 @@ class Answerer:
             note = f"大模型未能生成（{failure or '没有可用的内容'}），以下为原文摘录：\n"
             yield Answer(question, note + text, True, citations, standalone_question=q.text,
                          removed_citations=removed, timings=timings, mode="llm", confidence=judgement.probability,
-                         opening=text.splitlines()[0])
+                         opening=opening)
             return
         yield Answer(question, f"{lead.text}\n\n{text}", True, citations, standalone_question=q.text,
                      removed_citations=lead.removed, timings=timings, mode="llm", confidence=judgement.probability,
-                     opening=text.splitlines()[0])
+                     opening=opening)
 
     def prompt(self, q: QuestionAnalysis, citations: Sequence[Citation]) -> list[BaseMessage]:
         """Only the selected evidence: each item's sentences about the question, numbered as the answer

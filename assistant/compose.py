@@ -76,8 +76,10 @@ def names_only_where(unit: Chunk, sentence: str) -> bool:
 
 
 def asks(sentence: str) -> bool:
-    """Whether a sentence is a question (an interview's 问：…？): it asks what the answer must say, and so holds the
-    question's words best of all, but it states nothing."""
+    """Whether a sentence is a question: it asks what the answer must say, and so holds the question's words best of
+    all, but it states nothing. An interviewer's question on a line of its own heads its answer's section
+    (index/structure.py) and is no text here; this keeps out one asked inside a paragraph (问：…？答：… on one line, a
+    report's 如何…？)."""
     return sentence.rstrip().endswith(("？", "?"))
 
 

@@ -216,7 +216,7 @@ def _starts_structure(line: _Line, regulation: bool) -> bool:
     text = line.text
     if line.hint is not None or _PART_HEADING.match(text) or _measure_at(text, 0) is not None:
         return True
-    if _question_line(text):
+    if _question(text) is not None:
         return True
     if regulation:
         return bool(_ARTICLE.match(text)) or _report_marker(text) is not None
@@ -252,7 +252,7 @@ def _is_heading_line(line: _Line, regulation: bool) -> bool:
         return True
     if _part_heading(line.text) is not None:
         return True
-    if _question_line(line.text):
+    if _question(line.text) is not None:
         return True
     if regulation:
         return False
@@ -280,10 +280,13 @@ def _part_heading(text: str) -> int | None:
     return _LEVEL_BY_PART[match.group(2)]
 
 
-def _question_line(text: str) -> bool:
-    """An interviewer's question on a line of its own (问：请介绍一下制定《意见》的背景。)."""
+def _question(text: str) -> str | None:
+    """The words of an interviewer's question on a line of its own (问：请介绍一下制定《意见》的背景。 → 请介绍一下
+    制定《意见》的背景), or None when the line is none."""
     match = _QUESTION.match(text)
-    return match is not None and match.end() < len(text) <= QUESTION_MAX_CHARS
+    if match is None or not match.end() < len(text) <= QUESTION_MAX_CHARS:
+        return None
+    return text[match.end() :].rstrip("。 \u3000")
 
 
 def _article_number(text: str) -> int | None:
@@ -426,10 +429,8 @@ def _parse_report(lines: list[_Line], builder: _Builder) -> None:
         if line.hint is not None and para.end == line.end:
             _title_or_heading(builder, line, line is first_line)
             absorb_next = False
-        elif para.end == line.end and _question_line(line.text):
-            question = _QUESTION.match(line.text)
-            assert question is not None
-            builder.heading(line.start, line.end, _LEVEL_QUESTION, line.text[question.end():].rstrip("。 \u3000"))
+        elif para.end == line.end and (question := _question(line.text)) is not None:
+            builder.heading(line.start, line.end, _LEVEL_QUESTION, question)
             absorb_next = False
         elif _report_marker(line.text) is not None:
             _marked_paragraph(builder, para, following)
