@@ -205,3 +205,79 @@ def spelled_out(text: str, titles: Sequence[str]) -> str:
                 done = end
                 break
     return "".join(out) + text[done:]
+
+
+# A year names a dated title when the title's kind follows it with nothing but other years, joining words and
+# the title's own words between (2024年的政府工作报告, 2021年和2022年的报告, 23年那份报告), or when a keyword
+# question lists it after the kind (政府工作报告 2021 2022): 2024年政府工作报告回顾2023年 names 2024 alone.
+_YEAR_TO_KIND = r"(?:[\s和与及、，,的那份这个年]|\d{{2,4}}|{words})*?"
+# A dated kind named without a year (政府工作报告) names every year of it; so short a run (工作报告) is a kind of
+# document, not a name.
+_SHORTEST_COMMON_NAME = 6
+
+
+@lru_cache(maxsize=4)
+def _dated(titles: tuple[str, ...]) -> tuple[tuple[str, str, tuple[tuple[str, str], ...]], ...]:
+    """(kind, common name, ((year, title), …)) of the titles that hold a four-digit year, by their kind:
+    ("报告", "国务院政府工作报告", (("2021", "2021年国务院政府工作报告"), …))."""
+    by_kind: dict[str, list[tuple[str, str]]] = {}
+    for title in titles:
+        plain = re.sub(r"[《》（）()\s]", "", title)
+        year = re.search(r"(?<!\d)((?:19|20)\d\d)年", plain)
+        if year:
+            by_kind.setdefault(plain[-2:], []).append((year.group(1), title))
+    out = []
+    for kind, dated in by_kind.items():
+        rests = [re.sub(r"^.*?(?:19|20)\d\d年", "", re.sub(r"[《》（）()\s]", "", t)) for _, t in dated]
+        common = rests[0]
+        while common and not all(r.endswith(common) for r in rests):
+            common = common[1:]
+        out.append((kind, common, tuple(dated)))
+    return tuple(out)
+
+
+@lru_cache(maxsize=4)
+def _issuers(titles: tuple[str, ...]) -> tuple[tuple[str, frozenset[str]], ...]:
+    """(name, titles) of the bodies that issue undated titles: a university by its first two characters
+    (南开 for 南开大学, as people say it) and a bureau by its name (教育局)."""
+    undated = [t for t in titles if not re.search(r"(?:19|20)\d\d", t)]
+    names: dict[str, set[str]] = {}
+    for title in undated:
+        for m in re.finditer(r"([\u4e00-\u9fff]{2})大学|[\u4e00-\u9fff]{2}局", title):
+            names.setdefault(m.group(1) or m.group(), set()).add(title)
+    return tuple((name, frozenset(held)) for name, held in names.items())
+
+
+def named_titles(text: str, titles: Sequence[str]) -> tuple[frozenset[str], ...]:
+    """The library documents ``text`` names, each as the group of titles the name stands for: a law or rule by
+    its name or short name (保密法), the longest at each place (义务教育法 is not also 教育法); a dated document
+    by its year (22年的报告) or, without one, every year of it (政府工作报告); an issuer's documents by the
+    issuer (南开, 教育局). Laws and rules in the order the text names them, then dated documents, then issuers'; once
+    each."""
+    key = tuple(titles)
+    text = spelled_out(text, titles)
+    found: list[frozenset[str]] = []
+    names = _names(key)
+    spans = sorted(
+        (m.start(), m.end(), title)
+        for title in titles if (core := _core_name(title)) in names
+        for m in re.finditer(re.escape(core), text)
+    )
+    found += [
+        frozenset([title]) for start, end, title in spans
+        if not any(s <= start and end <= e and e - s > end - start for s, e, _ in spans)
+    ]
+    for kind, common, dated in _dated(key):
+        stem = common[: -len(kind)]  # the name's words before its kind, or their last few (政府工作 of 国务院政府工作)
+        suffixes = [stem[i:] for i in range(len(stem) - 1)]
+        between = _YEAR_TO_KIND.format(words="|".join(map(re.escape, suffixes)) or "(?!)")
+        said = [
+            title for year, title in dated
+            if re.search(f"(?<!\\d){year}年?{between}{kind}|{kind}(?:\\s*(?:19|20)\\d\\d年?)*\\s*{year}", text)
+        ]
+        if said:
+            found += [frozenset([title]) for title in said]
+        elif any(common[-n:] in text for n in range(_SHORTEST_COMMON_NAME, len(common) + 1)):
+            found.append(frozenset(title for _, title in dated))
+    found += [held for name, held in _issuers(key) if name in text]
+    return tuple(dict.fromkeys(found))

@@ -17,7 +17,7 @@ from functools import lru_cache
 import jieba
 
 from assistant.signals.facts import AskedFact, asked_fact, fact_question_spans, tagged
-from assistant.vocabulary import has_official_form, spelled_out
+from assistant.vocabulary import has_official_form, named_titles, spelled_out
 from index.bm25 import never_used
 from index.text import STOPWORDS, is_proper_name, is_punctuation
 
@@ -50,7 +50,7 @@ _WORDING = re.compile(r"表述|提法|说法|措辞|怎么说|怎么讲|(?:前�
 # The kind is matched against a document's title (教育局党组关于…, 中共南开大学委员会关于…), never a name.
 _OUR_UNIT: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = (
     ("局", re.compile(r"局里|我局|本局|咱们局|咱局|我们局|局机关"), re.compile(r"局")),
-    ("校", re.compile(r"校里|我校|本校|咱们学校|咱学校|我们学校|咱们校"), re.compile(r"大学|学院|学校")),
+    ("校", re.compile(r"(?<!学)校里|我校|本校|咱们学校|咱学校|我们学校|咱们校"), re.compile(r"大学|学院|学校")),
 )
 # Words that say what the question is about (涉及财务管理, 有关保密): they frame the topic, never name it.
 _ABOUT = re.compile(r"涉及|有关|关于|针对|围绕|关乎|相关")
@@ -142,6 +142,9 @@ class QuestionAnalysis:
     unheld: tuple[str, ...] = ()
     # a follow-up's own terms (what it asks now, without the earlier question's): empty for a question alone
     own: frozenset[str] = frozenset()
+    # the library's documents the question names, each as the titles its name stands for (南开: both of its
+    # documents); a follow-up naming none names the earlier question's
+    named: tuple[frozenset[str], ...] = ()
 
     @property
     def total_weight(self) -> float:
@@ -171,10 +174,9 @@ class QuestionAnalysis:
         return all(has_official_form(t.text, text) for t in self.terms if t.weight > floor)
 
     def names_document(self, title: str) -> float:
-        """Share of a document title's words the question says (《中央八项规定实施细则》, 2022年的政府工作报告): a
+        """1.0 when the question names the document of ``title`` (《中央八项规定实施细则》, 22年的报告, 南开): a
         question that names documents asks about them, though their passages may share few of its other words."""
-        words = _title_words(title)
-        return sum(w in self.text for w in words) / len(words) if words else 0.0
+        return float(any(title in titles for titles in self.named))
 
     def names_our_unit(self, title: str) -> bool:
         """Whether a document ``title`` is issued by the kind of unit the question calls its own."""
@@ -333,6 +335,8 @@ def analyse(
     terms = asked | {k: t for k, t in leaned_on.items() if k not in asked}
     question = f"{current} {context}".strip()
     fact = _asked_fact(current, context)
+    our_unit = next((kind for kind, said, _ in _OUR_UNIT if said.search(question)), "")
+    named = _named(current, titles, our_unit) or _named(context, titles, our_unit)
     return QuestionAnalysis(
         text=question,
         terms=tuple(terms.values()),
@@ -343,10 +347,24 @@ def analyse(
         asks_rules=bool(_RULES.search(question)),
         asks_comparison=bool(_COMPARE.search(question)),
         asks_which=bool(_WHICH.search(current)) or (fact is not None and fact.kind == "members"),
-        our_unit=next((kind for kind, said, _ in _OUR_UNIT if said.search(question)), ""),
+        our_unit=our_unit,
         unheld=tuple(name for name in named_documents(question) if not _held(name, titles)),
         own=frozenset(asked) if context else frozenset(),
+        named=named,
     )
+
+
+def _named(text: str, titles: Sequence[str], our_unit: str) -> tuple[frozenset[str], ...]:
+    """The documents ``text`` names (``vocabulary.named_titles``), and the unit's own when it says 局里 or
+    咱们学校."""
+    if not text:
+        return ()
+    named = list(named_titles(text, titles))
+    for kind, said, issuer in _OUR_UNIT:
+        own = frozenset(t for t in titles if issuer.search(t) and not _YEAR.search(t))
+        if kind == our_unit and said.search(text) and own:
+            named.append(own)
+    return tuple(dict.fromkeys(named))
 
 
 def _terms(text: str, factor: float, idf: Callable[[str], float], unseen: Callable[[str], bool]) -> dict[str, Term]:

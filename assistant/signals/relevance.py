@@ -42,6 +42,29 @@ def each_document_first(scored: Sequence[Scored], documents: int = COMPARED) -> 
     return [scored[i] for i in lead] + [s for i, s in enumerate(scored) if i not in lead]
 
 
+def named_documents_first(scored: Sequence[Scored], named: Sequence[frozenset[str]]) -> list[Scored]:
+    """A question naming documents side by side (局里…，会计法…？) asks what each says: the best passage of each
+    named document leads, in the model's order, then the rest. The first documents of the pool, which
+    ``each_document_first`` takes, may be two of one side."""
+    heads: list[int] = []
+    for titles in named:
+        first = next((i for i, s in enumerate(scored) if s.passage.chunk.title in titles), None)
+        if first is not None and first not in heads:
+            heads.append(first)
+    lead = sorted(heads)
+    return [scored[i] for i in lead] + [s for i, s in enumerate(scored) if i not in lead]
+
+
+def compared_first(scored: Sequence[Scored], q: QuestionAnalysis) -> list[Scored]:
+    """``scored`` in the order a question reads it: the named documents' best passages first when it names
+    several, each document's best when it compares without naming them, else as ranked."""
+    if len(q.named) >= 2:
+        return named_documents_first(scored, q.named)
+    if q.asks_comparison:
+        return each_document_first(scored)
+    return list(scored)
+
+
 @dataclass
 class RankedSearcher:
     """``search`` and ``idf`` like the hybrid searcher, with the relevance model's order and scores."""
@@ -87,8 +110,7 @@ class RankedSearcher:
             for passage, features in zip(passages, rows, strict=True)
         ]
         scored.sort(key=lambda s: (-s.probability, s.passage.chunk.doc, s.passage.chunk.ordinal))
-        if q.asks_comparison:
-            scored = each_document_first(scored)
+        scored = compared_first(scored, q)
         if self.reranker is not None:
             scored = self._reranked(q.text, scored)
         return scored

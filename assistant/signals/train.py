@@ -23,8 +23,8 @@ from assistant.settings import Settings, enforce_offline_environment, get_settin
 from assistant.signals.answerable import ANSWERABLE_FEATURES, ANSWERABLE_SIGNS, question_features
 from assistant.signals.features import PASSAGE_FEATURES
 from assistant.signals.model import LogisticModel, fit_logistic
-from assistant.signals.question import analyse
-from assistant.signals.relevance import RankedSearcher, Scored, each_document_first
+from assistant.signals.question import QuestionAnalysis, analyse
+from assistant.signals.relevance import RankedSearcher, Scored, compared_first
 from assistant.signals.selection import SELECTION_FEATURES, TOP, asks_many, selection_features
 from assistant.signals.wording import fit_wording, wording_logit
 from assistant.workspace import Workspace
@@ -38,7 +38,7 @@ class Example:
     query: str
     pool: list[Scored]
     labels: list[int]  # per pool passage: 1 when it covers a gold quote
-    compares: bool = False  # the question compares documents (its pool leads with each one's best)
+    analysis: QuestionAnalysis | None = None  # its form: a comparison's pool leads with each document's best
 
 
 def training_questions(settings: Settings, folder: Any) -> list[Question]:
@@ -54,7 +54,7 @@ def collect(ws: Workspace, questions: Sequence[Question]) -> list[Example]:
         query = analysis.text
         pool = searcher.candidates(query, analysis=analysis)
         labels = [int(any(covers_gold((s.passage.chunk.doc, s.passage.chunk.text), g) for g in q.gold)) for s in pool]
-        examples.append(Example(q, query, pool, labels, analysis.asks_comparison))
+        examples.append(Example(q, query, pool, labels, analysis))
     return examples
 
 
@@ -95,9 +95,9 @@ def rescored(example: Example, model: LogisticModel) -> tuple[list[Scored], list
         ((replace(s, probability=model.probability(s.features)), y) for s, y in zip(example.pool, example.labels, strict=True)),
         key=lambda pair: -pair[0].probability,
     )
-    if example.compares:  # the order RankedSearcher.candidates gives a comparison
+    if example.analysis is not None:  # the order RankedSearcher.candidates gives (a comparison's differs)
         label_of = {id(s): y for s, y in pairs}
-        ordered = each_document_first([s for s, _ in pairs])
+        ordered = compared_first([s for s, _ in pairs], example.analysis)
         return ordered, [label_of[id(s)] for s in ordered]
     return [s for s, _ in pairs], [y for _, y in pairs]
 
@@ -110,7 +110,7 @@ def out_of_fold(examples: Sequence[Example], c: float) -> list[Example]:
         for i, e in enumerate(examples):
             if _fold(i) == fold:
                 pool, labels = rescored(e, model)
-                scored[i] = Example(e.question, e.query, pool, labels, e.compares)
+                scored[i] = Example(e.question, e.query, pool, labels, e.analysis)
     return [e for e in scored if e is not None]
 
 

@@ -3,7 +3,7 @@ years are spelled out."""
 
 from __future__ import annotations
 
-from assistant.vocabulary import expand_query, has_synonym, spelled_out, thesaurus
+from assistant.vocabulary import expand_query, has_synonym, named_titles, spelled_out, thesaurus
 
 
 def test_everyday_words_bring_their_official_forms() -> None:
@@ -62,3 +62,41 @@ def test_a_number_of_years_is_not_a_year() -> None:
     # 2024年 is already whole
     for text in ("教龄满25年的教师有什么待遇", "23年的报告说了什么", "2024年的报告说了什么"):
         assert spelled_out(text, REPORTS) == text
+
+
+LIBRARY = (
+    "2021年国务院政府工作报告", "2022年国务院政府工作报告", "2023年国务院政府工作报告", "中华人民共和国教育法",
+    "中华人民共和国义务教育法", "中华人民共和国保守国家秘密法", "中国共产党问责条例",
+    "中共南开大学委员会关于十九届中央第七轮巡视整改进展情况的通报", "中央第十巡视组向南开大学党委反馈巡视情况",
+    "教育局党组关于巡察组巡察反馈问题整改情况的通报", "报告模板：关于XX专项审计报告的整改报告",
+)
+
+
+def named(text: str) -> list[list[str]]:
+    return [sorted(titles) for titles in named_titles(text, LIBRARY)]
+
+
+def test_a_law_is_named_by_its_name_or_short_name_and_the_longest_name_wins() -> None:
+    assert named("保密法对涉密人员有什么要求？") == [["中华人民共和国保守国家秘密法"]]
+    assert named("义务教育法和教育法分别怎么规定？") == [["中华人民共和国义务教育法"], ["中华人民共和国教育法"]]
+    assert named("《中国共产党问责条例》规定了什么") == [["中国共产党问责条例"]]
+    assert named("法律上能罚多少？") == []
+
+
+def test_a_report_is_named_by_the_year_its_kind_follows() -> None:
+    assert named("21年和22年的政府工作报告，各自怎么说？") == [["2021年国务院政府工作报告"], ["2022年国务院政府工作报告"]]
+    assert named("营养改善计划 2022 2023 政府工作报告") == [["2022年国务院政府工作报告"], ["2023年国务院政府工作报告"]]
+    # 2023年 is the year the report looks back on, not a report named
+    assert named("2022年政府工作报告回顾2021年干了什么") == [["2022年国务院政府工作报告"]]
+    # without a year, the kind's name names every year of it; 审计工作报告 is a kind of report, not that name
+    assert named("历年政府工作报告怎么说？") == [[
+        "2021年国务院政府工作报告", "2022年国务院政府工作报告", "2023年国务院政府工作报告",
+    ]]
+    assert named("政府的审计工作报告向谁提出？") == []
+
+
+def test_an_issuer_names_its_documents() -> None:
+    assert named("南开是怎么整改的？") == [[
+        "中共南开大学委员会关于十九届中央第七轮巡视整改进展情况的通报", "中央第十巡视组向南开大学党委反馈巡视情况",
+    ]]
+    assert named("教育局通报了哪些问题") == [["教育局党组关于巡察组巡察反馈问题整改情况的通报"]]

@@ -234,15 +234,40 @@ def test_our_unit_points_at_the_documents_that_kind_of_unit_issues() -> None:
     assert not plain.names_our_unit("教育局党组关于巡察组巡察反馈问题整改情况的通报")
 
 
-def test_a_question_names_the_documents_whose_title_words_it_says() -> None:
-    """《中央八项规定实施细则》 named in full, or a year and a report's kind (2022年的政府工作报告), say which documents the
-    question is about; the relevance model weighs that share."""
-    both = analyse("《中央八项规定实施细则》和《党政机关国内公务接待管理规定》分别规定了哪些单位参照执行？", idf)
+NAMED_LIBRARY = (
+    "《中央八项规定实施细则》", "党政机关国内公务接待管理规定", "中华人民共和国教育法", "中华人民共和国会计法",
+    "2021年国务院政府工作报告", "2022年国务院政府工作报告", "2024年国务院政府工作报告",
+    "教育局党组关于巡察组巡察反馈问题整改情况的通报", "中共南开大学委员会关于十九届中央第七轮巡视整改进展情况的通报",
+)
+
+
+def test_a_question_names_the_documents_it_calls_by_name() -> None:
+    """《中央八项规定实施细则》 named in full, a year and a report's kind (2022年的政府工作报告), a short name (会计法) or
+    局里 say which documents the question is about; the relevance model weighs it."""
+    both = analyse("《中央八项规定实施细则》和《党政机关国内公务接待管理规定》分别规定了哪些单位参照执行？", idf, (), NAMED_LIBRARY)
     assert both.names_document("《中央八项规定实施细则》") == 1.0
     assert both.names_document("党政机关国内公务接待管理规定") == 1.0
     assert both.names_document("中华人民共和国教育法") == 0.0
-    years = analyse("2022年和2024年的政府工作报告，各自预计当年高校毕业生有多少？", idf)
-    assert years.names_document("2022年国务院政府工作报告") > years.names_document("2021年国务院政府工作报告") > 0.0
+    years = analyse("2022年和2024年的政府工作报告，各自预计当年高校毕业生有多少？", idf, (), NAMED_LIBRARY)
+    assert years.names_document("2022年国务院政府工作报告") == years.names_document("2024年国务院政府工作报告") == 1.0
+    assert years.names_document("2021年国务院政府工作报告") == 0.0
+    ours = analyse("局里建了内部审计制度，会计法对单位的内部审计有什么要求？", idf, (), NAMED_LIBRARY)
+    assert [sorted(titles) for titles in ours.named] == [
+        ["中华人民共和国会计法"], ["教育局党组关于巡察组巡察反馈问题整改情况的通报"],
+    ]
+
+
+def test_a_follow_up_naming_no_document_names_the_earlier_questions() -> None:
+    follow_up = analyse("那高校毕业生呢？", idf, ("2022年的政府工作报告讲了就业吗？",), NAMED_LIBRARY)
+    assert follow_up.names_document("2022年国务院政府工作报告") == 1.0
+    switched = analyse("那2024年的报告呢？", idf, ("2022年的政府工作报告讲了就业吗？",), NAMED_LIBRARY)
+    assert [sorted(titles) for titles in switched.named] == [["2024年国务院政府工作报告"]]
+
+
+def test_a_school_in_a_sentence_is_not_our_school() -> None:
+    """学校里 is any school's inside; 校里 alone is the staff's own."""
+    assert analyse("学校里的管理人员，教育法规定实行什么制度？", idf).our_unit == ""
+    assert analyse("校里今年开了几次警示教育会？", idf).our_unit == "校"
 
 
 LIBRARY = ("中央八项规定实施细则", "党政机关国内公务接待管理规定", "中华人民共和国审计法", "教育局党组关于巡察组巡察反馈问题整改情况的通报")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from assistant.retrieval import Passage
-from assistant.signals.relevance import Scored, each_document_first
+from assistant.signals.relevance import Scored, each_document_first, named_documents_first
 from assistant.workspace import Workspace
 from index.chunking import Chunk
 
@@ -42,3 +42,18 @@ def test_a_report_called_by_its_short_year_leads_with_that_years_report(corpus_w
 def test_every_passage_carries_the_one_wording_signal_of_its_question(corpus_workspace: Workspace) -> None:
     pool = corpus_workspace.ranked.candidates("巡视反馈后多久报送整改情况？")
     assert pool and len({s.features["question_wording"] for s in pool}) == 1
+
+
+def test_the_named_documents_best_passages_lead_not_the_first_two_documents() -> None:
+    pool = [scored("甲", 1, 0.9), scored("乙", 1, 0.8), scored("乙", 2, 0.7), scored("丙", 1, 0.6), scored("丙", 2, 0.5)]
+    named = (frozenset(["甲"]), frozenset(["丙"]))
+    order = [(s.passage.chunk.doc_id, s.passage.chunk.ordinal) for s in named_documents_first(pool, named)]
+    assert order == [("甲", 1), ("丙", 1), ("乙", 1), ("乙", 2), ("丙", 2)]
+
+
+def test_a_question_naming_our_report_and_a_law_is_answered_from_both_first(corpus_workspace: Workspace) -> None:
+    # no 分别: the two named documents are still set side by side (the 审计法 ranked second before)
+    top = corpus_workspace.ranked.candidates("局里建了内部审计制度，会计法对单位的内部审计有什么要求？")[:2]
+    assert {s.passage.chunk.doc for s in top} == {
+        "中华人民共和国会计法.md", "教育局党组关于巡察组巡察反馈问题整改情况的通报.txt",
+    }
