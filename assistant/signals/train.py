@@ -20,7 +20,12 @@ from sklearn.metrics import roc_auc_score
 from assistant.evaluation.data import Question, covers_gold, load_questions
 from assistant.evaluation.eval_sets import split_file
 from assistant.settings import Settings, enforce_offline_environment, get_settings
-from assistant.signals.answerable import ANSWERABLE_FEATURES, ANSWERABLE_SIGNS, question_features
+from assistant.signals.answerable import (
+    ANSWERABLE_FEATURES,
+    ANSWERABLE_SIGNS,
+    question_features,
+    with_wording,
+)
 from assistant.signals.features import PASSAGE_FEATURES
 from assistant.signals.model import LogisticModel, fit_logistic
 from assistant.signals.question import QuestionAnalysis, analyse
@@ -175,7 +180,7 @@ def _held_out_answerable(
         model, wording, _ = _fit_stacked([rows[i] for i in train], [labels[i] for i in train], vectors[train], encoder, c)
         for i in range(len(rows)):
             if folds[i] == fold:
-                held[i] = model.probability(rows[i] | {"wording": wording_logit(wording, vectors[i])})
+                held[i] = model.probability(with_wording(rows[i], wording_logit(wording, vectors[i])))
     return held
 
 
@@ -228,7 +233,7 @@ def _fit_stacked(
     asks_value = [r["fact_asked"] > 0 for r in rows]
     logits = wording_out_of_fold(vectors, labels, asks_value, encoder)
     wording = fit_wording(vectors, labels, asks_value, encoder)
-    model = fit_logistic("answerable", [r | {"wording": w} for r, w in zip(rows, logits, strict=True)], labels,
+    model = fit_logistic("answerable", [with_wording(r, w) for r, w in zip(rows, logits, strict=True)], labels,
                          ANSWERABLE_FEATURES, c=c, signs=ANSWERABLE_SIGNS)
     return model, wording, logits
 

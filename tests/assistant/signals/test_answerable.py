@@ -90,10 +90,22 @@ def test_without_a_wording_model_the_wording_weighs_nothing_either_way() -> None
     model = load_model("answerable")
     mean = model.mean[model.features.index("wording")]
     q = analyse("南开大学是怎样加强师德师风建设的？", lambda _t: 1.0)
-    plain = _scored({"cover_context": 1.0, "cover_text": 1.0, "dense": 0.9})
-    worded = _scored({"cover_context": 1.0, "cover_text": 1.0, "dense": 0.9, "question_wording": mean + 2.0})
+    plain = _scored({"cover_context": 0.8, "cover_text": 0.8, "dense": 0.9})
+    worded = _scored({"cover_context": 0.8, "cover_text": 0.8, "dense": 0.9, "question_wording": mean + 2.0})
     assert judge(q, [plain]).probability == model.probability(question_features([plain]) | {"wording": mean})
     assert judge(q, [worded]).probability > judge(q, [plain]).probability
+
+
+def test_the_wording_weighs_nothing_once_a_passage_holds_every_term() -> None:
+    """The wording is a prior from the question alone (每周哪一天 is mostly asked where the documents are silent):
+    when a top passage holds all the question asks, the evidence decides."""
+    q = analyse("南开大学是怎样加强师德师风建设的？", lambda _t: 1.0)
+    doubted = _scored({"cover_context": 1.0, "cover_text": 1.0, "dense": 0.9, "question_wording": -3.0})
+    trusted = _scored({"cover_context": 1.0, "cover_text": 1.0, "dense": 0.9, "question_wording": 3.0})
+    assert question_features([doubted])["wording"] == question_features([trusted])["wording"] == 0.0
+    assert judge(q, [doubted]).probability == judge(q, [trusted]).probability
+    partial = _scored({"cover_context": 0.8, "cover_text": 0.8, "dense": 0.9, "question_wording": -3.0})
+    assert question_features([partial])["wording"] == -3.0
 
 
 def test_the_issues_own_questions_are_answered_or_refused_as_the_documents_allow(corpus_workspace: Workspace) -> None:
