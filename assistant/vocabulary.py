@@ -163,13 +163,22 @@ def _in_order(short: str, name: str) -> bool:
 _SHORT_YEAR = re.compile(r"(?<![\d.])(\d\d)(?=年)")
 
 
+# A title's year, four digits before 年 (2024年国务院政府工作报告).
+_TITLE_YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)年")
+
+
+def _plain_title(title: str) -> str:
+    """The title without brackets and spaces, whose last two characters are its kind (报告, 通报)."""
+    return re.sub(r"[《》（）()\s]", "", title)
+
+
 @lru_cache(maxsize=4)
 def _years(titles: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
     """(year, kind) of each title that holds a four-digit year: ("2024", "报告") for 2024年国务院政府工作报告."""
     found = []
     for title in titles:
-        plain = re.sub(r"[《》（）()\s]", "", title)
-        found += [(year, plain[-2:]) for year in re.findall(r"(?<!\d)((?:19|20)\d\d)年", plain)]
+        plain = _plain_title(title)
+        found += [(year, plain[-2:]) for year in _TITLE_YEAR.findall(plain)]
     return tuple(dict.fromkeys(found))
 
 
@@ -220,19 +229,19 @@ _SHORTEST_COMMON_NAME = 6
 def _dated(titles: tuple[str, ...]) -> tuple[tuple[str, str, tuple[tuple[str, str], ...]], ...]:
     """(kind, common name, ((year, title), …)) of the titles that hold a four-digit year, by their kind:
     ("报告", "国务院政府工作报告", (("2021", "2021年国务院政府工作报告"), …))."""
-    by_kind: dict[str, list[tuple[str, str]]] = {}
+    by_kind: dict[str, list[tuple[str, str, str]]] = {}  # kind → (year, title, the title's words after its year)
     for title in titles:
-        plain = re.sub(r"[《》（）()\s]", "", title)
-        year = re.search(r"(?<!\d)((?:19|20)\d\d)年", plain)
+        plain = _plain_title(title)
+        year = _TITLE_YEAR.search(plain)
         if year:
-            by_kind.setdefault(plain[-2:], []).append((year.group(1), title))
+            by_kind.setdefault(plain[-2:], []).append((year.group(1), title, plain[year.end():]))
     out = []
     for kind, dated in by_kind.items():
-        rests = [re.sub(r"^.*?(?:19|20)\d\d年", "", re.sub(r"[《》（）()\s]", "", t)) for _, t in dated]
+        rests = [rest for _, _, rest in dated]  # 国务院政府工作报告: their common ending is the kind's name
         common = rests[0]
         while common and not all(r.endswith(common) for r in rests):
             common = common[1:]
-        out.append((kind, common, tuple(dated)))
+        out.append((kind, common, tuple((year, title) for year, title, _ in dated)))
     return tuple(out)
 
 

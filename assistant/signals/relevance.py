@@ -7,7 +7,7 @@ the asked fact and the passage's kind (assistant/signals/features.py), trained o
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from assistant.reranking import LLMReranker
@@ -38,7 +38,12 @@ def each_document_first(scored: Sequence[Scored], documents: int = COMPARED) -> 
         if len(heads) == documents:
             break
         heads.setdefault(s.passage.chunk.doc, i)
-    lead = sorted(heads.values())
+    return _led_by(scored, heads.values())
+
+
+def _led_by(scored: Sequence[Scored], heads: Iterable[int]) -> list[Scored]:
+    """``scored`` with the passages at ``heads`` first, in their order, then the rest in theirs."""
+    lead = sorted(set(heads))
     return [scored[i] for i in lead] + [s for i, s in enumerate(scored) if i not in lead]
 
 
@@ -46,13 +51,8 @@ def named_documents_first(scored: Sequence[Scored], named: Sequence[frozenset[st
     """A question naming documents side by side (局里…，会计法…？) asks what each says: the best passage of each
     named document leads, in the model's order, then the rest. The first documents of the pool, which
     ``each_document_first`` takes, may be two of one side."""
-    heads: list[int] = []
-    for titles in named:
-        first = next((i for i, s in enumerate(scored) if s.passage.chunk.title in titles), None)
-        if first is not None and first not in heads:
-            heads.append(first)
-    lead = sorted(heads)
-    return [scored[i] for i in lead] + [s for i, s in enumerate(scored) if i not in lead]
+    heads = (next((i for i, s in enumerate(scored) if s.passage.chunk.title in titles), None) for titles in named)
+    return _led_by(scored, (i for i in heads if i is not None))
 
 
 def compared_first(scored: Sequence[Scored], q: QuestionAnalysis) -> list[Scored]:
