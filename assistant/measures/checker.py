@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from assistant.measures.attribution import ReportDocument, attribution_conflicts
-from assistant.measures.conflicts import actor_or_role_conflicts, detected_conflicts
+from assistant.measures.conflicts import actor_or_role_conflicts, detected_conflicts, unnamed_body_conflicts
 from assistant.measures.elements import TITLE, bracket_cited_titles, extract_elements
 from assistant.measures.features import span_features
 from assistant.measures.judge import combine_verdicts, parse_judge_reply
@@ -133,6 +133,8 @@ class MeasureChecker:
             *actors,
             *attribution_conflicts(measure, unnamed, source, self.documents),
             *detected_conflicts(mine, focus, whole),
+            # the headings above a span say whose work it is (二、…纪委…) as much as its own words
+            *unnamed_body_conflicts(unnamed, f"{span.chunk.title} {span.chunk.section} {span.chunk.text}"),
         ]
         # one element of the measure contradicted twice (a post found by two detectors) is one conflict
         first: dict[str, Conflict] = {}

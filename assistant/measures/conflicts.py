@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from functools import lru_cache
 from itertools import combinations, permutations, product
 
 import jieba
@@ -16,7 +17,15 @@ from assistant.measures.direction import (
     pairing_conflicts,
     relation_conflicts,
 )
-from assistant.measures.elements import Action, Elements, Org, extract_numbers, orgs_match, pos_tokens
+from assistant.measures.elements import (
+    Action,
+    Elements,
+    Org,
+    extract_numbers,
+    extract_orgs,
+    orgs_match,
+    pos_tokens,
+)
 from assistant.measures.lexicon import (
     ABSENCE_WORDS,
     ALL_ADVERBS,
@@ -95,6 +104,27 @@ def actor_conflicts(measure: Elements, span: Elements) -> list[Conflict]:
             kind = "person" if a.family == PERSON else "actor"
             conflicts.append(Conflict(kind, a.name, "、".join(dict.fromkeys(o.name for o in partners))))
     return list(dict.fromkeys(conflicts))
+
+
+def unnamed_body_conflicts(bodies: Sequence[Org], where: str) -> list[Conflict]:
+    """A body the measure names that ``where`` (a span with the headings above it) does not name at all: who
+    does it is not written there, as a figure or a frequency a span does not state is not. Unsupported, not a
+    contradiction: the verdict model weighs it. Leave-one-item-out on tune + dev (645; python -m
+    assistant.measures.training): 0.918 -> 0.921 (near misses 0.934 -> 0.937, true measures 0.894 -> 0.898), AUC
+    0.967 -> 0.968; four wrong-body near misses right, one true measure (p-018) lost."""
+    if not bodies:
+        return []
+    named = _orgs_in(where)
+    return [
+        Conflict("actor", body.name, "未写明该单位")
+        for body in bodies
+        if body.core not in where and not any(orgs_match(body, o) for o in named)
+    ]
+
+
+@lru_cache(maxsize=512)
+def _orgs_in(text: str) -> tuple[Org, ...]:
+    return tuple(extract_orgs(text))
 
 
 def role_conflicts(measure: Elements, span: Elements) -> list[Conflict]:

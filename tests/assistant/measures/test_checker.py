@@ -125,10 +125,6 @@ def verdict_model(corpus_workspace: Workspace) -> LogisticModel:
 
 # Known misses of the current verdict model, kept as failing expectations (strict: a fix makes them pass).
 KNOWN_MISSES = {
-    "paraphrase, a word the report says twice": "the word order is read on the stretch of clauses that covers most "
-                                                "of the measure, here …党建工作指导员开展幼儿园党的工作, whose 幼儿园 is "
-                                                "the sentence's second one: the pair reads as reversed and the "
-                                                "probability falls under the verdict threshold",
     "words scattered over two sentences": "one long span holds 0.8 of the words (compact 0.51) at cosine 0.95: "
                                           "nothing in it conflicts with the measure, so only the similarity "
                                           "signals speak, and they speak for it (above the verdict threshold)",
@@ -262,6 +258,21 @@ def test_a_negation_the_report_does_not_write_is_unsupported_not_contradicted(co
     assert negation.unsupported and not negation.contradicts
     assert "否定无依据" in result.explanation
     assert result.explanation.count("暂未") == 1  # named by the conflict, not listed again as a missing word
+
+
+def test_a_body_neither_the_passage_nor_its_headings_name_is_unsupported(corpus_workspace: Workspace) -> None:
+    """南开's report: 五是持续深化落实纪检监察体制改革要求。…聚焦专责监督职责定位，深化再监督工作举措。 The paragraph names
+    no body; the report's part on the 纪委 does. A measure giving the work to the 纪委 is the report's; one giving it
+    to the 宣传部 names a body the passage never writes. That is unsupported rather than contradicted, and weighs
+    against the match."""
+    ours, theirs = check_measures(
+        corpus_workspace, ["学校纪委聚焦专责监督职责定位，深化再监督工作举措", "学校宣传部聚焦专责监督职责定位，深化再监督工作举措"]
+    )
+    assert ours.exists, ours.explanation
+    assert not theirs.exists
+    (body,) = [c for c in theirs.matches[0].signals.conflicts if c.kind == "actor"]
+    assert body.unsupported and not body.contradicts
+    assert body.message == "部门无依据：措施为“学校宣传部”，原文此处未写明该单位"
 
 
 def test_a_measure_said_done_is_not_the_one_being_prepared(corpus_workspace: Workspace) -> None:
