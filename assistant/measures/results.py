@@ -48,10 +48,10 @@ class Conflict:
     @property
     def message(self) -> str:
         m, s = self.measure_value, self.source_value
-        if self.kind == "actor" and s == "原文未提及":
-            return f"部门无依据：措施为“{m}”，原文未提及该部门"
         if self.kind == "actor" and self.unsupported:
-            return f"部门无依据：措施为“{m}”，原文此处{s}"
+            # the document never names the body (attribution), or this passage and its headings do not
+            where = "未提及该部门" if s == "原文未提及" else f"此处{s}"
+            return f"部门无依据：措施为“{m}”，原文{where}"
         if self.kind == "actor":
             return f"部门不一致：措施为“{m}”，原文为“{s}”"
         if self.kind == "document":

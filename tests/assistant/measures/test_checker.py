@@ -273,6 +273,8 @@ def test_a_body_neither_the_passage_nor_its_headings_name_is_unsupported(corpus_
     (body,) = [c for c in theirs.matches[0].signals.conflicts if c.kind == "actor"]
     assert body.unsupported and not body.contradicts
     assert body.message == "部门无依据：措施为“学校宣传部”，原文此处未写明该单位"
+    # the body the whole document never names (attribution) reads alike, for the document
+    assert Conflict("actor", "学校宣传部", "原文未提及").message == "部门无依据：措施为“学校宣传部”，原文未提及该部门"
 
 
 def test_a_measure_said_done_is_not_the_one_being_prepared(corpus_workspace: Workspace) -> None:
