@@ -68,6 +68,8 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
     # 第三届, 第八条, 位居第五: the place of one thing in a series
     "ordinal": re.compile(rf"第\s*{_NUM}"),
     "person": re.compile("|".join((*_POSTS, "领导", "同志"))),
+    # 由谁, 谁来: whoever acts, a post or, in these texts most often, a body (由地方各级人民政府规定)
+    "agent": re.compile("|".join((*_POSTS, "领导", "同志", "部门|机关|机构|委员会|政府|法院|检察院|组织部|纪委|监委|办公室|办公厅|科室|处室|工作部|团委|中心|小组|党组|党委"))),
     "body": re.compile(r"部门|机关|机构|委员会|政府|法院|检察院|组织部|纪委|监委|办公室|办公厅|科室|处室|工作部|团委|中心|小组|党组|党委"),
 }
 
@@ -135,7 +137,8 @@ _QUESTIONS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("percent", re.compile(r"百分之几|比例|占比|多少个百分点|增长多少|率.{0,3}多少|多少%")),
     # 几 with any measure word (几起, 几辆, 几回); 多高 asks a figure too (资产价值多高以上)
     ("quantity", re.compile(rf"多少|多高|(?<![这那])几(?:{_MEASURE})|人数|名额|总数|个数|项目数")),
-    ("person", re.compile(r"是谁|哪一?位|谁来|谁担任|由谁|哪些人|什么人")),
+    ("agent", re.compile(r"谁来|由谁")),
+    ("person", re.compile(r"是谁|哪一?位|谁担任|哪些人|什么人")),
     ("body", re.compile(r"向哪|哪个部门|哪些部门|哪里|什么部门|哪个机关|哪个单位|哪些单位|由哪|哪一?级")),
 )
 
@@ -157,7 +160,7 @@ _MONTH = re.compile(r"(?:\d{1,2}|[一二三四五六七八九十]{1,2})\s*月") 
 # What each kind of asked value is called when the answer says the documents withhold it.
 _KIND_NOUNS = {
     "name": "名称", "ordinal": "序次", "members": "具体名单", "count": "数目", "date": "日期", "duration": "时限",
-    "frequency": "频次", "money": "金额", "percent": "比例", "quantity": "数字", "person": "人员", "body": "部门",
+    "frequency": "频次", "money": "金额", "percent": "比例", "quantity": "数字", "person": "人员", "agent": "责任主体", "body": "部门",
 }
 
 
@@ -211,7 +214,7 @@ class AskedFact:
 def _withheld(kind: str, measure: str) -> re.Pattern[str] | None:
     if kind == "name":
         return re.compile(_REDACTED + f"(?:{_WITHHELD_NAMES[measure]})")
-    if kind == "person":
+    if kind in ("person", "agent"):
         return re.compile(_REDACTED + f"(?:{_TITLE})")
     if kind == "date":
         return re.compile(_REDACTED + "[年月日号]")
@@ -257,14 +260,21 @@ _YES_NO = re.compile(r"吗|是否|能否|可否|([要能有是可会算该用需
 _SENTENCE = re.compile(r"[^。！？!?；;]*[。！？!?；;]?")
 
 
+# The words that ask for a value. A yes/no sentence without one asks whether, not what: the value nouns in it are its
+# topic (退休金比例能不能往上提？ asks no percentage; 保密期限到了还得审批吗？ no period).
+_WH_WORD = re.compile(r"多少|几|哪|什么|啥|谁|多久|多长|多大|多高|何时|怎么|怎样|如何")
+
+
 def _indefinites_masked(question: str) -> str:
-    """``question`` with each 几 that means "a few" replaced by a character no pattern reads (same length)."""
-    if "几" not in question:
-        return question
-    return "".join(
-        re.sub(r"(?<!哪)几", "若", m.group()) if _YES_NO.search(m.group()) else m.group()
-        for m in _SENTENCE.finditer(question)
-    )
+    """``question`` with each 几 that means "a few", and each yes/no sentence that asks for no value, replaced by a
+    character no pattern reads (same length)."""
+    return "".join(_masked(m.group()) if _YES_NO.search(m.group()) else m.group() for m in _SENTENCE.finditer(question))
+
+
+def _masked(sentence: str) -> str:
+    if not _WH_WORD.search(re.sub(r"(?<!哪)几", "", sentence)):
+        return "若" * len(sentence)
+    return re.sub(r"(?<!哪)几", "若", sentence)
 
 
 def fact_question_spans(question: str) -> list[tuple[int, int]]:

@@ -33,6 +33,7 @@ def asked(question: str) -> AskedFact:
         ("调研组是哪一位副书记带队？", "name"),
         ("追讨工程款的是集团下属哪一家业主公司？", "name"),
         ("这项工作由哪一位同志负责？", "person"),
+        ("接待标准由谁来定？", "agent"),
         ("南开 国家自然科学基金 经费总额", "money"),
         ("教师编制 跨县调整 名额", "quantity"),
         ("教科书 循环使用 年限", "duration"),
@@ -274,6 +275,25 @@ def test_a_few_in_a_yes_no_question_asks_no_count() -> None:
     assert asked("南开搞党史学习教育的经验，被上面的简报摘编过几回？") == AskedFact("quantity", "回")
     assert asked("一共列了几类？是不是都要问责？").kind == "count"
     assert asked("监察机关能查哪几类人吗？").kind == "count"
+
+
+def test_a_yes_no_question_asks_for_no_value_its_nouns_name() -> None:
+    """A yes/no sentence without a question word asks whether: 比例 or 期限 in it is its topic, not the value wanted."""
+    assert asked_fact("在中小学教了一辈子书的老师，退休金比例能不能往上提一提？") is None
+    assert asked_fact("涉密文件的保密期限到了，是不是还得专门走个解密审批？") is None
+    assert asked("退休金比例是多少？能不能提？").kind == "percent"
+    assert asked("国有资产管理条例有时限吗？那份报告里积压了多少个？").kind == "quantity"
+
+
+def test_who_acts_is_answered_by_a_post_or_a_body() -> None:
+    """由谁, 谁来 ask who acts, in these texts most often an organ; 是谁 asks for a person."""
+    agent = asked("具体办法由谁制定？")
+    assert agent.kind == "agent"
+    assert agent.stated_in("具体办法由地方各级人民政府根据本地区的实际情况规定")
+    assert agent.stated_in("由局党组书记担任组长")
+    assert not agent.stated_in("具体办法另行规定")
+    person = asked("领导小组的组长是谁？")
+    assert not person.stated_in("办公室设在局机关")
 
 
 def test_a_body_is_stated_by_the_name_of_an_office_or_section() -> None:
