@@ -48,6 +48,8 @@ _ENUMERATED = rf"{ENUMERATION_MARKER.pattern}|[^、，。；：\s]{{2,}}、[^、
 
 # The units a count of items is asked in (几项, 几个方面); each counts listed things, not a measured amount.
 _COUNT_UNITS = "方面|部分|种|类|项|条"
+# Things counted as a list are also asked in 部, 块, 道, 点 (几部法规, 几道关口, 提了几点意见; not the hour, 几点到几点).
+COUNTED_AS_LIST = r"部|块|道|(?<!到几)点(?![到钟半])"
 
 _PATTERNS: dict[str, re.Pattern[str]] = {
     "date": re.compile(r"\d{4}\s*年(?:\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?)?|\d{1,2}\s*月\s*\d{1,2}\s*日|[一二三四五六七八九十]+月[一二三四五六七八九十]+日"),
@@ -124,7 +126,7 @@ _QUESTIONS: tuple[tuple[str, re.Pattern[str]], ...] = (
     # 这几项, 那几家 point at things already named ("those few"): they ask nothing
     # 几个阶段, 几个层次: how many of a kind of thing, answered by a figure or by naming them (几个月, 几个人 are amounts)
     ("count", re.compile(
-        rf"哪几|(?<![这那])几(?:个方面|{_COUNT_UNITS})|多少(?:项|条|种|类)|一共列了"
+        rf"哪几|(?<![这那])几大?(?:个方面|{_COUNT_UNITS}|{COUNTED_AS_LIST})|多少(?:项|条|种|类)|一共列了"
         r"|(?<![这那])几个(?!月|工作日|小时|星期|百分点|人)(?=[\u4e00-\u9fff]{2})"
     )),
     ("date", re.compile(r"哪天|哪一天|哪日|何时|什么时候|什么时间|哪年|哪一年|几月|几号|哪一届|从哪届|日期|时间点|落款")),

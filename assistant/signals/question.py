@@ -16,7 +16,7 @@ from functools import lru_cache
 
 import jieba
 
-from assistant.signals.facts import AskedFact, asked_fact, fact_question_spans, tagged
+from assistant.signals.facts import COUNTED_AS_LIST, AskedFact, asked_fact, fact_question_spans, tagged
 from assistant.vocabulary import has_official_form, named_titles, spelled_out
 from index.bm25 import never_used
 from index.text import STOPWORDS, is_proper_name, is_punctuation
@@ -36,7 +36,8 @@ CLASSIFIERS = "项|条|个|次|种|类|件|名|所|批|份|级|届|门|场|期"
 # What a count is stated in: those, and the nouns a report counts its parts with (四个方面, 三部分). One list for the
 # answer that states a count (compose) and the evaluation that reads it back.
 COUNT_UNITS = f"个方面|方面|部分|{CLASSIFIERS}"
-_COUNT = re.compile(f"(?:多少|几)(?:{COUNT_UNITS})|数量")
+# 大 may stand between (几大块, 几大类)
+_COUNT = re.compile(f"(?:多少|几大?)(?:{COUNT_UNITS}|{COUNTED_AS_LIST})|数量")
 _MEASURES = re.compile(r"整改|措施|举措|做了|做法|怎么抓|怎么做|如何做|采取|落实|推进")
 _RULES = re.compile(r"规定|条例|法律|法规|准则|办法|细则|第.{1,4}条|处分|处理|责任|要求|应当|可以|不得|能不能|允许")
 # The question wants the members named, one by one: 分别是什么, 具体是哪些 (not 有哪些措施 alone, which a report

@@ -149,6 +149,9 @@ def test_a_count_and_a_comparison_are_forms_too() -> None:
     assert all(analyse(f"国家秘密的密级分{c}？", idf).asks_count for c in ("几级", "多少届", "几门", "几场", "几期"))
     # and so does a noun a report counts its parts with, the same list the answer states a count in
     assert all(analyse(f"考核要统筹哪{c}？", idf).asks_count for c in ("几方面", "几部分"))
+    # things listed are also counted in 部, 块, 道, 点, and with 大 between; 几点 of the clock counts nothing
+    assert all(analyse(f"一共分了{c}？", idf).asks_count for c in ("几部", "几大块", "几道", "几点", "几大类"))
+    assert not analyse("游戏公司几点到几点不能给未成年人提供服务？", idf).asks_count
     assert analyse("教育局和南开大学各自是怎么召开民主生活会的？", idf).asks_comparison
 
 
