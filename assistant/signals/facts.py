@@ -51,6 +51,10 @@ _COUNT_UNITS = "方面|部分|种|类|项|条"
 # Things counted as a list are also asked in 部, 块, 道, 点 (几部法规, 几道关口, 提了几点意见; not the hour, 几点到几点).
 COUNTED_AS_LIST = r"部|块|道|(?<!到几)点(?![到钟半])"
 
+# Who a "who" question is answered by: a post or a person's standing, or a body.
+_PERSON = "|".join((*_POSTS, "领导", "同志"))
+_BODY = r"部门|机关|机构|委员会|政府|法院|检察院|组织部|纪委|监委|办公室|办公厅|科室|处室|工作部|团委|中心|小组|党组|党委"
+
 _PATTERNS: dict[str, re.Pattern[str]] = {
     "date": re.compile(r"\d{4}\s*年(?:\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?)?|\d{1,2}\s*月\s*\d{1,2}\s*日|[一二三四五六七八九十]+月[一二三四五六七八九十]+日"),
     "duration": re.compile(_NUM + r"\s*(?:个)?\s*(?:工作日|小时|日|天|周|个月|月|年)(?:内|以内|之内)?|之日起|即时|立即|当日"),
@@ -69,10 +73,10 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
     "members": re.compile(_ENUMERATED),
     # 第三届, 第八条, 位居第五: the place of one thing in a series
     "ordinal": re.compile(rf"第\s*{_NUM}"),
-    "person": re.compile("|".join((*_POSTS, "领导", "同志"))),
+    "person": re.compile(_PERSON),
     # 由谁, 谁来: whoever acts, a post or, in these texts most often, a body (由地方各级人民政府规定)
-    "agent": re.compile("|".join((*_POSTS, "领导", "同志", "部门|机关|机构|委员会|政府|法院|检察院|组织部|纪委|监委|办公室|办公厅|科室|处室|工作部|团委|中心|小组|党组|党委"))),
-    "body": re.compile(r"部门|机关|机构|委员会|政府|法院|检察院|组织部|纪委|监委|办公室|办公厅|科室|处室|工作部|团委|中心|小组|党组|党委"),
+    "agent": re.compile(f"{_PERSON}|{_BODY}"),
+    "body": re.compile(_BODY),
 }
 
 # A title after 哪位 says which post is meant and asks which of its holders: a name. (组长是谁 may be
@@ -274,9 +278,8 @@ def _indefinites_masked(question: str) -> str:
 
 
 def _masked(sentence: str) -> str:
-    if not _WH_WORD.search(re.sub(r"(?<!哪)几", "", sentence)):
-        return "若" * len(sentence)
-    return re.sub(r"(?<!哪)几", "若", sentence)
+    masked = re.sub(r"(?<!哪)几", "若", sentence)
+    return masked if _WH_WORD.search(masked) else "若" * len(sentence)
 
 
 def fact_question_spans(question: str) -> list[tuple[int, int]]:
