@@ -146,7 +146,9 @@ def test_twenty_sessions_while_another_process_rebuilds(tmp_path: Path, embeddin
         waiter.start()
 
         def session(i: int) -> list[Asked]:
-            client = Client(url, verbose=False)
+            # Twenty clients fetch the app's config at once while the rebuild takes a core: httpx's 5 s default is
+            # a load test of the client's start-up, not of what the sessions are asked (a CI run timed out there).
+            client = Client(url, verbose=False, httpx_kwargs={"timeout": 60})
             asked: list[Asked] = []
             k = i
             # Ask until a few seconds after the rebuild has ended (so every session asks on both sides).
