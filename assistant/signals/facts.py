@@ -1,8 +1,8 @@
 """The kind of fact a question asks for, and whether a sentence states one.
 
 Question words say what kind of answer is wanted (多少 → a quantity, 哪天 → a date, 多久 → a duration,
-多久…一次 → a frequency, 谁 → a person, 哪个部门 → a body). A sentence *states* such a fact only with a written value: a figure
-that the bureau's report redacts as ``*`` is not a stated figure. This is general Chinese question
+多久…一次 → a frequency, 是谁 → a person, 由谁 → a person or a body, 哪个部门 → a body). A sentence *states* such a
+fact only with a written value: a figure that the bureau's report redacts as ``*`` is not a stated figure. This is general Chinese question
 grammar and number writing, not vocabulary taken from any question set.
 
 A question that asks *which* one of a named class (哪所大学, 哪些省份, 哪位副书记) wants a proper
@@ -172,7 +172,8 @@ _KIND_NOUNS = {
 
 @dataclass(frozen=True)
 class AskedFact:
-    kind: str  # name | ordinal | members | count | date | duration | frequency | money | percent | quantity | person | body
+    # name | ordinal | members | count | date | duration | frequency | money | percent | quantity | person | agent | body
+    kind: str
     # what a quantity is asked in (多少名 → 名), how fine a date (哪天 → 日, 几月 → 月), or the tag of the
     # name asked (nr, ns, nt); "" when any will do
     measure: str = ""
@@ -220,7 +221,7 @@ class AskedFact:
 def _withheld(kind: str, measure: str) -> re.Pattern[str] | None:
     if kind == "name":
         return re.compile(_REDACTED + f"(?:{_WITHHELD_NAMES[measure]})")
-    if kind in ("person", "agent"):
+    if kind in ("person", "agent"):  # an agent withheld is a post withheld (州委*副书记): a body is never redacted
         return re.compile(_REDACTED + f"(?:{_TITLE})")
     if kind == "date":
         return re.compile(_REDACTED + "[年月日号]")
